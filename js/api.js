@@ -1,0 +1,298 @@
+// The JS entry layer: the `Memory` class, `install()` and the weak bookkeeping that only JS can
+// do (WeakMap, WeakRef, FinalizationRegistry). Everything that decides anything (reading the
+// descriptor, validation, budgets, the ledger) is Rust, reached through the `hooks` that
+// src/bindings/api.rs passes to `defineApi`. Loaded as a wasm-bindgen snippet, so the Rust tests
+// run exactly this file.
+
+// Captured at load, before any install() can replace them.
+const NativeMemory = WebAssembly.Memory;
+const nativeProto = NativeMemory.prototype;
+const nativeGrow = nativeProto.grow;
+const bufferGetter = Object.getOwnPropertyDescriptor(nativeProto, "buffer").get;
+
+/**
+ * Makes the engine memory: `Reflect.construct(NativeMemory, [checked], newTarget)`, so the object
+ * is a real memory whose prototype comes from `newTarget` (our class, a subclass, or the native
+ * prototype when installed). The descriptor is our own plain object: no user code runs here
+ * except a Proxy `newTarget`'s `prototype` getter.
+ * @param {number | bigint} initial @param {number | bigint | undefined} maximum
+ * @param {boolean} shared @param {"i32" | "i64"} address @param {Function} newTarget
+ */
+export function nativeConstruct(initial, maximum, shared, address, newTarget) {
+  const d = { initial, shared };
+  if (maximum !== undefined) d.maximum = maximum;
+  // Engines without memory64 (Node 20) never read `address`; the bindings refuse i64 there.
+  if (address === "i64") d.address = address;
+  return Reflect.construct(NativeMemory, [d], newTarget);
+}
+
+/** The engine's own grow. @param {unknown} memory @param {unknown} delta */
+export function nativeGrowCall(memory, delta) {
+  return nativeGrow.call(memory, delta);
+}
+
+/**
+ * Current pages, read from the engine through its own `buffer` getter (which is also the brand
+ * check: it throws a TypeError for anything that is not a memory).
+ * @param {unknown} memory
+ */
+export function pagesOf(memory) {
+  return bufferGetter.call(memory).byteLength / 65536;
+}
+
+/** Whether a memory's buffer is a SharedArrayBuffer. @param {unknown} memory */
+export function isShared(memory) {
+  return typeof SharedArrayBuffer === "function" && bufferGetter.call(memory) instanceof SharedArrayBuffer;
+}
+
+/** Refreshes (and, where the engine forgets, freezes) a memory's buffer after a grow. @param {unknown} memory */
+export function fixBufferOf(memory) {
+  fixBuffer(bufferGetter.call(memory));
+}
+
+/** Whether this engine has memory64 (validates a module declaring an i64 memory). */
+export function hasMemory64() {
+  // (module (memory i64 0)): memory section, one memory, limits flag 0x04 (i64, no max), min 0.
+  return WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 5, 3, 1, 4, 0]));
+}
+
+/** Milliseconds since the epoch. */
+export function now() {
+  return Date.now();
+}
+
+/** The first stack frame outside this package, for `where it was made`. */
+export function callerLine() {
+  const lines = (new Error().stack ?? "").split("\n").slice(1);
+  const outside = lines.find((l) => !/wasm_memory_polyfill|wasm-memory-polyfill|snippets|wasm-function|<anonymous>|\/js\/api\.js/.test(l));
+  return (outside ?? lines[lines.length - 1] ?? "").trim();
+}
+
+// The spec freezes a shared memory's SharedArrayBuffer; Firefox 153 does not. Detected once;
+// only where the engine is wrong do we freeze (and, for shared buffers, wrap the getter).
+const sharedBuffersFrozen = (() => {
+  try {
+    return Object.isFrozen(bufferGetter.call(new NativeMemory({ initial: 0, maximum: 0, shared: true })));
+  } catch {
+    return true; // no shared memories here: nothing to fix
+  }
+})();
+
+/** Freezes a shared buffer the engine left unfrozen. @param {ArrayBuffer | SharedArrayBuffer} b */
+export function fixBuffer(b) {
+  if (!sharedBuffersFrozen && !Object.isFrozen(b) && typeof SharedArrayBuffer === "function" && b instanceof SharedArrayBuffer) {
+    Object.freeze(b);
+  }
+  return b;
+}
+
+// ---- weak bookkeeping: the ledger must never keep a memory alive ----
+
+/** @type {WeakMap<object, number>} memory -> ledger id */
+const ids = new WeakMap();
+/** @type {Map<number, WeakRef<object>>} ledger id -> memory, for size reads */
+const refs = new Map();
+/** @type {FinalizationRegistry<number> | undefined} */
+let registry;
+
+/**
+ * Starts tracking a memory under a ledger id. `onCollect(id)` runs after it is garbage-collected.
+ * @param {object} memory @param {number} id @param {(id: number) => void} onCollect
+ */
+export function track(memory, id, onCollect) {
+  registry ??= new FinalizationRegistry((held) => {
+    refs.delete(held);
+    onCollect(held);
+  });
+  ids.set(memory, id);
+  refs.set(id, new WeakRef(memory));
+  registry.register(memory, id);
+}
+
+/** The ledger id of a memory, or -1. @param {unknown} memory */
+export function idOf(memory) {
+  const id = typeof memory === "object" && memory !== null ? ids.get(memory) : undefined;
+  return id === undefined ? -1 : id;
+}
+
+/**
+ * Current pages of every tracked memory still alive, read from the engine, as [id, pages] pairs
+ * in one Float64Array (one boundary crossing for the whole ledger).
+ */
+export function readSizes() {
+  const out = new Float64Array(refs.size * 2);
+  let n = 0;
+  for (const [id, ref] of refs) {
+    const m = ref.deref();
+    if (m === undefined) continue;
+    out[n++] = id;
+    out[n++] = bufferGetter.call(m).byteLength / 65536;
+  }
+  return out.subarray(0, n);
+}
+
+// ---- the public constructor and methods ----
+
+/**
+ * Builds the public API around the Rust hooks.
+ * @param {{
+ *   construct(descriptor: unknown, options: unknown, newTarget: Function): WebAssembly.Memory,
+ *   grow(memory: unknown, delta: unknown): number | bigint,
+ *   type(memory: unknown): object,
+ *   adopt(memory: unknown, origin: string, type: unknown): void,
+ * }} hooks
+ */
+export function defineApi(hooks) {
+  // Method definitions: not constructible, `name`/`length` as the engine's own.
+  const methods = {
+    grow(delta) {
+      return hooks.grow(this, delta);
+    },
+    type() {
+      return hooks.type(this);
+    },
+  };
+
+  class Memory extends NativeMemory {
+    /**
+     * @param {WebAssembly.MemoryDescriptor} descriptor
+     * @param {{ label?: string }} [options] ours; a second argument is ignored by the native constructor
+     */
+    constructor(descriptor, options) {
+      // A derived constructor may return an object instead of calling super(): the bindings
+      // make the real engine memory with Reflect.construct(NativeMemory, [checked], new.target).
+      return hooks.construct(descriptor, options, new.target);
+    }
+  }
+  for (const name of ["grow", "type"]) {
+    Object.defineProperty(Memory.prototype, name, {
+      value: methods[name],
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  }
+  if (!sharedBuffersFrozen) {
+    Object.defineProperty(Memory.prototype, "buffer", {
+      get() {
+        return fixBuffer(bufferGetter.call(this));
+      },
+      enumerable: true,
+      configurable: true,
+    });
+  }
+
+  let installed = null;
+
+  /**
+   * Replaces globalThis.WebAssembly.Memory; returns a function that puts everything back.
+   * Installing twice is harmless: the second call returns the same uninstall.
+   */
+  function install() {
+    if (installed) return installed.uninstall;
+    const W = globalThis.WebAssembly;
+    const saved = {
+      ctor: Object.getOwnPropertyDescriptor(W, "Memory"),
+      protoCtor: Object.getOwnPropertyDescriptor(nativeProto, "constructor"),
+      grow: Object.getOwnPropertyDescriptor(nativeProto, "grow"),
+      type: Object.getOwnPropertyDescriptor(nativeProto, "type"),
+      buffer: Object.getOwnPropertyDescriptor(nativeProto, "buffer"),
+    };
+    // `function`, not `class`: its `prototype` must be the engine's own prototype object.
+    const Installed = function Memory(descriptor) {
+      if (new.target === undefined) {
+        throw new TypeError("WebAssembly.Memory: constructor cannot be called without 'new'");
+      }
+      return hooks.construct(descriptor, undefined, new.target);
+    };
+    Object.defineProperty(Installed, "prototype", { value: nativeProto, writable: false, enumerable: false, configurable: false });
+    Object.defineProperty(nativeProto, "constructor", { ...saved.protoCtor, value: Installed });
+    Object.defineProperty(nativeProto, "grow", { ...saved.grow, value: methods.grow });
+    if (!saved.type) {
+      Object.defineProperty(nativeProto, "type", { value: methods.type, writable: true, enumerable: true, configurable: true });
+    }
+    if (!sharedBuffersFrozen) {
+      Object.defineProperty(nativeProto, "buffer", Object.getOwnPropertyDescriptor(Memory.prototype, "buffer"));
+    }
+    Object.defineProperty(W, "Memory", { ...saved.ctor, value: Installed });
+    const unhook = hookInstantiate(W, hooks);
+
+    const uninstall = () => {
+      if (installed?.uninstall !== uninstall) return;
+      unhook();
+      Object.defineProperty(W, "Memory", saved.ctor);
+      Object.defineProperty(nativeProto, "constructor", saved.protoCtor);
+      Object.defineProperty(nativeProto, "grow", saved.grow);
+      if (saved.type) Object.defineProperty(nativeProto, "type", saved.type);
+      else delete nativeProto.type;
+      Object.defineProperty(nativeProto, "buffer", saved.buffer);
+      installed = null;
+    };
+    installed = { uninstall };
+    return uninstall;
+  }
+
+  return { Memory, install, isInstalled: () => installed !== null };
+}
+
+// ---- instantiate hooks: memories that modules export are ledgered too ----
+
+/**
+ * Wraps WebAssembly.instantiate, instantiateStreaming and Instance so that every memory a module
+ * exports enters the ledger. Returns the function that restores them.
+ * @param {typeof WebAssembly} W @param {{ adopt(memory: unknown, origin: string, bytes: unknown): void }} hooks
+ */
+function hookInstantiate(W, hooks) {
+  const saved = {};
+  for (const name of ["instantiate", "instantiateStreaming", "Instance"]) {
+    saved[name] = Object.getOwnPropertyDescriptor(W, name);
+  }
+  const adoptExports = (instance) => {
+    const exports = instance?.exports;
+    if (!exports) return;
+    for (const key of Object.keys(exports)) {
+      const v = exports[key];
+      if (v instanceof NativeMemory && idOf(v) < 0) hooks.adopt(v, "exported", key);
+    }
+  };
+  const origInstantiate = saved.instantiate.value;
+  const instantiate = {
+    instantiate(source, imports, options) {
+      return origInstantiate.apply(this, arguments).then((result) => {
+        adoptExports(result instanceof saved.Instance.value ? result : result.instance);
+        return result;
+      });
+    },
+  }.instantiate;
+  Object.defineProperty(W, "instantiate", { ...saved.instantiate, value: instantiate });
+  if (saved.instantiateStreaming) {
+    const orig = saved.instantiateStreaming.value;
+    const instantiateStreaming = {
+      instantiateStreaming(source, imports, options) {
+        return orig.apply(this, arguments).then((result) => {
+          adoptExports(result.instance);
+          return result;
+        });
+      },
+    }.instantiateStreaming;
+    Object.defineProperty(W, "instantiateStreaming", { ...saved.instantiateStreaming, value: instantiateStreaming });
+  }
+  const NativeInstance = saved.Instance.value;
+  // Like the installed Memory: a function whose `prototype` is the engine's own, so instances
+  // keep their native prototype and `instanceof` holds both ways.
+  const Instance = function Instance(module, importObject) {
+    if (new.target === undefined) {
+      throw new TypeError("WebAssembly.Instance: constructor cannot be called without 'new'");
+    }
+    const instance = Reflect.construct(NativeInstance, arguments, new.target);
+    adoptExports(instance);
+    return instance;
+  };
+  Object.defineProperty(Instance, "prototype", { value: NativeInstance.prototype, writable: false, enumerable: false, configurable: false });
+  Object.defineProperty(W, "Instance", { ...saved.Instance, value: Instance });
+  return () => {
+    for (const [name, desc] of Object.entries(saved)) {
+      if (desc) Object.defineProperty(W, name, desc);
+    }
+  };
+}

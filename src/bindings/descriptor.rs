@@ -1,0 +1,130 @@
+//! Reading a JS `MemoryDescriptor` exactly as WebIDL does.
+//!
+//! The dictionary's members are read in lexicographic order (`address`, `initial`, `maximum`,
+//! `shared`), each getter once, and nothing else. `address` is an enum, so it is converted with
+//! ToString as it is read; `initial` and `maximum` are `AddressValue` (`any`), so they are only
+//! converted after all four members are read, by `AddressValueToU64` in the constructor steps.
+//! A Proxy descriptor therefore sees: get address, get initial, get maximum, get shared, and only
+//! then `initial.valueOf()`, `maximum.valueOf()`.
+
+use js_sys::{BigInt, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::errors::Failure;
+use super::js;
+use crate::core::{enforce_range_u32, AddressType, Error, Field, RequestedType};
+
+/// `AddressValueToU64(v, addrtype)` from the JS API.
+pub fn address_value_to_u64(
+    v: &JsValue,
+    address: AddressType,
+    field: Field,
+) -> Result<u64, Failure> {
+    match address {
+        AddressType::I32 => {
+            let x = js::to_number(v)?;
+            Ok(u64::from(enforce_range_u32(field, x)?))
+        }
+        AddressType::I64 => {
+            let n = js::to_bigint(v)?;
+            u64::try_from(n.clone()).map_err(|_| {
+                Failure::Core(Error::NotU64 {
+                    field,
+                    value: js::describe(&n),
+                })
+            })
+        }
+    }
+}
+
+/// The JS value an `AddressValue` takes for an address type: a Number for i32, a BigInt for i64.
+pub fn u64_to_address_value(v: u64, address: AddressType) -> JsValue {
+    match address {
+        // Page counts of an i32 memory are at most 2^16, exact as f64.
+        AddressType::I32 => JsValue::from_f64(v as f64),
+        AddressType::I64 => BigInt::from(v).into(),
+    }
+}
+
+fn member(d: &JsValue, name: &str) -> Result<JsValue, Failure> {
+    if d.is_undefined() || d.is_null() {
+        // WebIDL: undefined and null convert to an empty dictionary.
+        return Ok(JsValue::UNDEFINED);
+    }
+    Ok(Reflect::get(d, &JsValue::from_str(name))?)
+}
+
+/// Reads and converts a descriptor; the result still has to pass [`RequestedType::validate`].
+pub fn read_descriptor(d: &JsValue) -> Result<RequestedType, Failure> {
+    if !(d.is_undefined() || d.is_null() || d.is_object() || d.is_function()) {
+        return Err(Error::DescriptorNotObject(js::describe(d)).into());
+    }
+    let address_value = member(d, "address")?;
+    let address = if address_value.is_undefined() {
+        AddressType::I32
+    } else {
+        let s = js::to_string_strict(&address_value)?;
+        AddressType::parse(&s).ok_or(Error::UnknownAddress(s))?
+    };
+    let initial = member(d, "initial")?;
+    if initial.is_undefined() {
+        return Err(Error::MissingInitial.into());
+    }
+    let maximum = member(d, "maximum")?;
+    let shared = member(d, "shared")?.is_truthy();
+
+    let initial = address_value_to_u64(&initial, address, Field::Initial)?;
+    let maximum = if maximum.is_undefined() {
+        None
+    } else {
+        Some(address_value_to_u64(&maximum, address, Field::Maximum)?)
+    };
+    Ok(RequestedType {
+        address,
+        initial,
+        maximum,
+        shared,
+    })
+}
+
+/// Our own options (the constructor's second argument, which the native constructor ignores):
+/// `{ label?: string }`. Read only when given, so a plain descriptor call reads nothing extra.
+pub fn read_label(options: &JsValue) -> Result<Option<String>, Failure> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(None);
+    }
+    if !options.is_object() {
+        return Err(bad_label(format!(
+            "options must be an object (got {})",
+            js::describe(options)
+        )));
+    }
+    let label = Reflect::get(options, &JsValue::from_str("label"))?;
+    label_value(&label)
+}
+
+/// A label: a string of at most 256 UTF-16 code units, or undefined/null for none.
+pub fn label_value(label: &JsValue) -> Result<Option<String>, Failure> {
+    if label.is_undefined() || label.is_null() {
+        return Ok(None);
+    }
+    match label.dyn_ref::<js_sys::JsString>() {
+        Some(s) if s.length() <= 256 => Ok(Some(String::from(s))),
+        Some(s) => Err(bad_label(format!(
+            "label must be at most 256 characters (got {})",
+            s.length()
+        ))),
+        None => Err(bad_label(format!(
+            "label must be a string (got {})",
+            js::describe(label)
+        ))),
+    }
+}
+
+fn bad_label(message: String) -> Failure {
+    Failure::Core(Error::BadLedgerArgument {
+        call: "label",
+        message,
+        kind: crate::core::ErrorKind::Type,
+    })
+}

@@ -1,0 +1,80 @@
+//! Imports from the hand-written JS (`js/`): ECMAScript conversions and the engine's own
+//! memory operations. Everything that can run user code or throw is imported with `catch`,
+//! so a JS exception comes back as `Err` instead of unwinding through Rust frames.
+
+use js_sys::Function;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(module = "/js/webidl.js")]
+extern "C" {
+    /// ECMAScript ToNumber.
+    #[wasm_bindgen(catch, js_name = toNumber)]
+    pub fn to_number(v: &JsValue) -> Result<f64, JsValue>;
+
+    /// ECMAScript ToBigInt.
+    #[wasm_bindgen(catch, js_name = toBigInt)]
+    pub fn to_bigint(v: &JsValue) -> Result<js_sys::BigInt, JsValue>;
+
+    /// ECMAScript ToString (TypeError for a Symbol).
+    #[wasm_bindgen(catch, js_name = toStringStrict)]
+    pub fn to_string_strict(v: &JsValue) -> Result<String, JsValue>;
+
+    /// A short description of a value for messages; runs no user code.
+    pub fn describe(v: &JsValue) -> String;
+}
+
+#[wasm_bindgen(module = "/js/api.js")]
+extern "C" {
+    /// `Reflect.construct(NativeMemory, [checked], newTarget)`.
+    #[wasm_bindgen(catch, js_name = nativeConstruct)]
+    pub fn native_construct(
+        initial: &JsValue,
+        maximum: &JsValue,
+        shared: bool,
+        address: &str,
+        new_target: &JsValue,
+    ) -> Result<JsValue, JsValue>;
+
+    /// The engine's own `grow`, called on `memory`.
+    #[wasm_bindgen(catch, js_name = nativeGrowCall)]
+    pub fn native_grow(memory: &JsValue, delta: &JsValue) -> Result<JsValue, JsValue>;
+
+    /// Current pages via the engine's `buffer` getter; a TypeError for a non-memory.
+    #[wasm_bindgen(catch, js_name = pagesOf)]
+    pub fn pages_of(memory: &JsValue) -> Result<f64, JsValue>;
+
+    /// Whether the memory's buffer is a SharedArrayBuffer.
+    #[wasm_bindgen(catch, js_name = isShared)]
+    pub fn is_shared(memory: &JsValue) -> Result<bool, JsValue>;
+
+    /// Freezes a shared buffer where the engine forgets to.
+    #[wasm_bindgen(catch, js_name = fixBufferOf)]
+    pub fn fix_buffer_of(memory: &JsValue) -> Result<(), JsValue>;
+
+    /// Whether the engine validates memory64 modules.
+    #[wasm_bindgen(js_name = hasMemory64)]
+    pub fn has_memory64() -> bool;
+
+    /// `Date.now()`.
+    pub fn now() -> f64;
+
+    /// The caller's stack line.
+    #[wasm_bindgen(js_name = callerLine)]
+    pub fn caller_line() -> String;
+
+    /// Tracks a memory weakly under a ledger id.
+    #[wasm_bindgen(js_name = track)]
+    pub fn track(memory: &JsValue, id: u32, on_collect: &Function);
+
+    /// The ledger id of a memory, or -1.
+    #[wasm_bindgen(js_name = idOf)]
+    pub fn id_of(memory: &JsValue) -> i32;
+
+    /// `[id, pages, id, pages, ...]` for every live tracked memory.
+    #[wasm_bindgen(js_name = readSizes)]
+    pub fn read_sizes() -> Vec<f64>;
+
+    /// Builds `{ Memory, install, isInstalled }` around the Rust hooks.
+    #[wasm_bindgen(js_name = defineApi)]
+    pub fn define_api(hooks: &JsValue) -> JsValue;
+}

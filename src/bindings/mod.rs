@@ -1,0 +1,10 @@
+//! Bindings: JS values in, core calls, real JS errors out. Only this layer knows wasm-bindgen.
+
+pub mod api;
+pub mod descriptor;
+pub mod errors;
+pub mod events;
+pub mod js;
+pub mod ledger;
+pub mod memory;
+pub mod state;

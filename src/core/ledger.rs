@@ -1,0 +1,491 @@
+//! The ledger: one record per live memory, running totals, budgets and an event queue.
+//!
+//! Plain Rust, no JS types: the bindings feed it what the engine reports (sizes are read from
+//! `buffer.byteLength`, since code inside wasm grows memories without calling JS) and drain its
+//! events into JS listeners. Every mutating call either succeeds completely or changes nothing,
+//! so a refused construction or grow leaves the ledger exactly as it was.
+
+use std::collections::HashMap;
+
+use super::error::{Error, ErrorKind};
+use super::limits::MemoryType;
+
+/// How a memory came to be in the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Made by our `Memory` constructor (ponyfill or installed).
+    Constructed,
+    /// Exported by a module instantiated while `install()` was active.
+    Exported,
+}
+
+impl Origin {
+    /// The name the snapshot uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Constructed => "constructed",
+            Origin::Exported => "exported",
+        }
+    }
+}
+
+/// One live memory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// Ledger id, unique for the life of the ledger (never reused).
+    pub id: u32,
+    /// Optional label given at construction or later.
+    pub label: Option<String>,
+    /// The memory type the engine was asked for (after any budget clamp of `maximum`).
+    pub ty: MemoryType,
+    /// The `maximum` the caller asked for, before a hard budget clamped it.
+    pub requested_maximum: Option<u64>,
+    /// Whether `ty.maximum` is known (false for an exported memory whose module we never saw).
+    pub maximum_known: bool,
+    /// Current pages, as last read from the engine.
+    pub pages: u64,
+    /// The most pages this memory has been seen to have.
+    pub peak: u64,
+    /// Grows seen (through `grow()`, or found by a size read).
+    pub grows: u32,
+    /// Milliseconds since the epoch when it was made.
+    pub created_ms: f64,
+    /// How it came to be ledgered.
+    pub origin: Origin,
+    /// A short stack line of where it was made, when that was asked for.
+    pub stack: Option<String>,
+}
+
+/// Whether a budget refuses (`Hard`) or only reports (`Soft`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BudgetMode {
+    /// Past the budget is a `RangeError`, and `maximum` is clamped so wasm can't pass it either.
+    Hard,
+    /// Past the budget succeeds and emits a `budget` event.
+    Soft,
+}
+
+/// Limits on what all live memories may add up to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// Pages of all live memories together.
+    pub total_pages: Option<u64>,
+    /// Pages of any one memory.
+    pub per_memory_pages: Option<u64>,
+    /// Number of live memories.
+    pub memories: Option<u64>,
+    /// Hard or soft.
+    pub mode: BudgetMode,
+}
+
+/// Sums over the ledger; always equal to the sums over the live records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Totals {
+    /// Live memories.
+    pub live: u64,
+    /// Pages of all live memories.
+    pub live_pages: u64,
+    /// The most `live_pages` has been.
+    pub peak_total_pages: u64,
+    /// Memories ever ledgered.
+    pub created: u64,
+    /// Memories that left the ledger because they were garbage-collected.
+    pub collected: u64,
+}
+
+/// Something listeners hear about.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A memory entered the ledger.
+    Create {
+        /// Its id.
+        id: u32,
+        /// Its pages.
+        pages: u64,
+    },
+    /// A memory grew.
+    Grow {
+        /// Its id.
+        id: u32,
+        /// Pages before.
+        from: u64,
+        /// Pages after.
+        to: u64,
+    },
+    /// A memory was garbage-collected.
+    Collect {
+        /// Its id.
+        id: u32,
+        /// Pages it had.
+        pages: u64,
+    },
+    /// A request passed a budget (soft), or was refused by one (hard).
+    Budget {
+        /// The memory, if the request was about an existing one.
+        id: Option<u32>,
+        /// `totalPages`, `perMemoryPages` or `memories`.
+        budget: &'static str,
+        /// The budget's value.
+        limit: u64,
+        /// What the request made (or would have made) of it.
+        value: u64,
+        /// Whether the request was refused.
+        refused: bool,
+    },
+}
+
+/// What a construction may go ahead with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CreatePlan {
+    /// The type to hand the engine: the requested one, `maximum` clamped under a hard budget.
+    pub ty: MemoryType,
+    /// The `maximum` the caller asked for.
+    pub requested_maximum: Option<u64>,
+    /// Whether the maximum is known (see [`Record::maximum_known`]).
+    pub maximum_known: bool,
+}
+
+impl CreatePlan {
+    /// A memory that exists already (exported by a module): no budget check, type as far as known.
+    pub fn adopted(ty: MemoryType, maximum_known: bool) -> Self {
+        CreatePlan {
+            ty,
+            requested_maximum: ty.maximum,
+            maximum_known,
+        }
+    }
+}
+
+struct Breach {
+    budget: &'static str,
+    limit: u64,
+    value: u64,
+}
+
+/// The ledger of one realm.
+#[derive(Default)]
+pub struct Ledger {
+    records: Vec<Record>,
+    index: HashMap<u32, usize>,
+    next_id: u32,
+    totals: Totals,
+    budget: Option<Budget>,
+    events: Vec<Event>,
+}
+
+impl Ledger {
+    /// An empty ledger with no budget.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The live records, in no particular order.
+    pub fn records(&self) -> &[Record] {
+        &self.records
+    }
+
+    /// One record.
+    pub fn get(&self, id: u32) -> Option<&Record> {
+        self.index.get(&id).map(|&i| &self.records[i])
+    }
+
+    /// The running totals.
+    pub fn totals(&self) -> Totals {
+        self.totals
+    }
+
+    /// The budget in force.
+    pub fn budget(&self) -> Option<Budget> {
+        self.budget
+    }
+
+    /// Replaces the budget (`None` removes it). Existing memories keep their clamped maximum.
+    pub fn set_budget(&mut self, budget: Option<Budget>) {
+        self.budget = budget;
+    }
+
+    /// Takes the events queued since the last call.
+    pub fn drain_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// Whether any events are queued (lets the bindings skip a call on the hot path).
+    pub fn has_events(&self) -> bool {
+        !self.events.is_empty()
+    }
+
+    /// Checks a construction against the budget without changing anything.
+    ///
+    /// Under a hard budget, `maximum` is clamped to the pages the budget leaves this memory, so
+    /// that `memory.grow` run inside wasm (which calls no JS) is refused by the engine itself.
+    pub fn plan_create(&mut self, ty: MemoryType) -> Result<CreatePlan, Error> {
+        let plan = CreatePlan::adopted(ty, true);
+        let Some(budget) = self.budget else {
+            return Ok(plan);
+        };
+        let mut breaches = Vec::new();
+        if let Some(limit) = budget.memories {
+            if self.totals.live + 1 > limit {
+                breaches.push(Breach {
+                    budget: "memories",
+                    limit,
+                    value: self.totals.live + 1,
+                });
+            }
+        }
+        if let Some(limit) = budget.per_memory_pages {
+            if ty.minimum > limit {
+                breaches.push(Breach {
+                    budget: "perMemoryPages",
+                    limit,
+                    value: ty.minimum,
+                });
+            }
+        }
+        if let Some(limit) = budget.total_pages {
+            let value = self.totals.live_pages.saturating_add(ty.minimum);
+            if value > limit {
+                breaches.push(Breach {
+                    budget: "totalPages",
+                    limit,
+                    value,
+                });
+            }
+        }
+        self.settle(budget, None, "construction", breaches)?;
+        if budget.mode == BudgetMode::Soft {
+            return Ok(plan);
+        }
+        let mut cap = ty.maximum.unwrap_or(ty.address.page_limit());
+        if let Some(limit) = budget.per_memory_pages {
+            cap = cap.min(limit);
+        }
+        if let Some(limit) = budget.total_pages {
+            cap = cap.min(limit.saturating_sub(self.totals.live_pages));
+        }
+        // The breach checks above guarantee cap >= minimum.
+        let clamped = if ty.maximum.is_some() || cap < ty.address.page_limit() {
+            Some(cap)
+        } else {
+            None
+        };
+        Ok(CreatePlan {
+            ty: MemoryType {
+                maximum: clamped,
+                ..ty
+            },
+            requested_maximum: ty.maximum,
+            maximum_known: true,
+        })
+    }
+
+    /// Enters a memory the engine has made. Returns its id.
+    #[allow(clippy::too_many_arguments)]
+    pub fn commit_create(
+        &mut self,
+        plan: CreatePlan,
+        pages: u64,
+        label: Option<String>,
+        origin: Origin,
+        created_ms: f64,
+        stack: Option<String>,
+    ) -> u32 {
+        let id = self.next_id;
+        self.next_id = self.next_id.wrapping_add(1);
+        self.index.insert(id, self.records.len());
+        self.records.push(Record {
+            id,
+            label,
+            ty: plan.ty,
+            requested_maximum: plan.requested_maximum,
+            maximum_known: plan.maximum_known,
+            pages,
+            peak: pages,
+            grows: 0,
+            created_ms,
+            origin,
+            stack,
+        });
+        self.totals.live += 1;
+        self.totals.created += 1;
+        self.add_pages(pages);
+        self.events.push(Event::Create { id, pages });
+        id
+    }
+
+    /// Checks `grow(delta)` of memory `id` (now `current` pages) against the budget.
+    pub fn plan_grow(&mut self, id: u32, current: u64, delta: u64) -> Result<(), Error> {
+        let Some(budget) = self.budget else {
+            return Ok(());
+        };
+        // Bring the record up to date first: wasm may have grown it since we last looked.
+        self.observe(id, current);
+        let wanted = current.saturating_add(delta);
+        let mut breaches = Vec::new();
+        if let Some(limit) = budget.per_memory_pages {
+            if wanted > limit {
+                breaches.push(Breach {
+                    budget: "perMemoryPages",
+                    limit,
+                    value: wanted,
+                });
+            }
+        }
+        if let Some(limit) = budget.total_pages {
+            let value = self.totals.live_pages.saturating_add(delta);
+            if value > limit && delta > 0 {
+                breaches.push(Breach {
+                    budget: "totalPages",
+                    limit,
+                    value,
+                });
+            }
+        }
+        self.settle(budget, Some(id), &format!("grow({delta})"), breaches)
+    }
+
+    /// Records a size read from the engine; a larger size than last seen counts as a grow.
+    pub fn observe(&mut self, id: u32, pages: u64) {
+        self.resize(id, pages, false);
+    }
+
+    /// Records a successful `grow()` through JS, which counts even when `delta` was 0.
+    pub fn commit_grow(&mut self, id: u32, pages: u64) {
+        self.resize(id, pages, true);
+    }
+
+    /// Sets a memory's label.
+    pub fn set_label(&mut self, id: u32, label: Option<String>) -> bool {
+        match self.index.get(&id) {
+            Some(&i) => {
+                self.records[i].label = label;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Removes a memory that was garbage-collected. Unknown ids are ignored.
+    pub fn collect(&mut self, id: u32) {
+        let Some(i) = self.index.remove(&id) else {
+            return;
+        };
+        let record = self.records.swap_remove(i);
+        if let Some(moved) = self.records.get(i) {
+            self.index.insert(moved.id, i);
+        }
+        self.totals.live -= 1;
+        self.totals.live_pages -= record.pages;
+        self.totals.collected += 1;
+        self.events.push(Event::Collect {
+            id,
+            pages: record.pages,
+        });
+    }
+
+    fn resize(&mut self, id: u32, pages: u64, explicit: bool) {
+        let Some(&i) = self.index.get(&id) else {
+            return;
+        };
+        let record = &mut self.records[i];
+        let from = record.pages;
+        if pages == from && !explicit {
+            return;
+        }
+        record.pages = pages;
+        record.peak = record.peak.max(pages);
+        record.grows += 1;
+        // Memories never shrink, so pages >= from.
+        let added = pages.saturating_sub(from);
+        self.add_pages(added);
+        self.events.push(Event::Grow {
+            id,
+            from,
+            to: pages,
+        });
+    }
+
+    fn add_pages(&mut self, pages: u64) {
+        self.totals.live_pages += pages;
+        self.totals.peak_total_pages = self.totals.peak_total_pages.max(self.totals.live_pages);
+    }
+
+    fn settle(
+        &mut self,
+        budget: Budget,
+        id: Option<u32>,
+        what: &str,
+        breaches: Vec<Breach>,
+    ) -> Result<(), Error> {
+        let refused = budget.mode == BudgetMode::Hard;
+        let first = breaches.first().map(|b| Error::OverBudget {
+            what: what.to_string(),
+            budget: b.budget,
+            limit: b.limit,
+            detail: format!("it would make it {}", b.value),
+        });
+        for b in breaches {
+            self.events.push(Event::Budget {
+                id,
+                budget: b.budget,
+                limit: b.limit,
+                value: b.value,
+                refused,
+            });
+        }
+        match first {
+            Some(e) if refused => Err(e),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Builds a budget from its JS fields, refusing nonsense with an error that names the field.
+pub fn parse_budget(
+    total_pages: Option<f64>,
+    per_memory_pages: Option<f64>,
+    memories: Option<f64>,
+    mode: Option<&str>,
+) -> Result<Budget, Error> {
+    let bad = |message: String, kind| Error::BadLedgerArgument {
+        call: "setBudget",
+        message,
+        kind,
+    };
+    let count = |name: &str, v: Option<f64>| -> Result<Option<u64>, Error> {
+        match v {
+            None => Ok(None),
+            Some(x)
+                if x.is_finite()
+                    && x >= 0.0
+                    && x.fract() == 0.0
+                    && x <= 9_007_199_254_740_991.0 =>
+            {
+                Ok(Some(x as u64))
+            }
+            Some(x) => Err(bad(
+                format!(
+                    "{name} must be a whole number from 0 to 2^53 - 1 (got {})",
+                    super::limits::js_number_text(x)
+                ),
+                ErrorKind::Range,
+            )),
+        }
+    };
+    let mode = match mode {
+        None | Some("hard") => BudgetMode::Hard,
+        Some("soft") => BudgetMode::Soft,
+        Some(other) => {
+            return Err(bad(
+                format!("mode must be \"hard\" or \"soft\" (got \"{other}\")"),
+                ErrorKind::Type,
+            ))
+        }
+    };
+    Ok(Budget {
+        total_pages: count("totalPages", total_pages)?,
+        per_memory_pages: count("perMemoryPages", per_memory_pages)?,
+        memories: count("memories", memories)?,
+        mode,
+    })
+}

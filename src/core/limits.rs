@@ -1,0 +1,234 @@
+//! The memory type: address type, limits, sharing, and the rules the JS API puts on them.
+//!
+//! Order matters, because the first failing rule decides the error constructor. This follows
+//! the threads proposal's `Memory(descriptor)` steps (which the merged spec's "valid memtype"
+//! check agrees with wherever the two overlap): `maximum < initial` is a `RangeError`, then
+//! `shared` without `maximum` is a `TypeError`, then the page limit of the address type (in the
+//! spec, the memtype validity / allocation step) is a `RangeError`. V8 checks the page limit
+//! first, so `{ initial: 70000, shared: true }` is a `RangeError` there; the spec and Firefox say
+//! `TypeError`, and so do we.
+
+use super::error::{Error, Field};
+
+/// Bytes in a WebAssembly page.
+pub const PAGE_BYTES: u64 = 65_536;
+
+/// The `AddressType` of the memory64 JS API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AddressType {
+    /// 32-bit addresses; sizes are `[EnforceRange] unsigned long` Numbers.
+    I32,
+    /// 64-bit addresses (memory64); sizes are BigInts.
+    I64,
+}
+
+impl AddressType {
+    /// Parses the WebIDL enum value; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "i32" => Some(AddressType::I32),
+            "i64" => Some(AddressType::I64),
+            _ => None,
+        }
+    }
+
+    /// The enum value as JavaScript spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AddressType::I32 => "i32",
+            AddressType::I64 => "i64",
+        }
+    }
+
+    /// The most pages a valid memory type of this address type may have (core spec, "valid memtype").
+    pub fn page_limit(self) -> u64 {
+        match self {
+            AddressType::I32 => 1 << 16,
+            AddressType::I64 => 1 << 48,
+        }
+    }
+}
+
+/// WebIDL `ConvertToInt(x, 32, "unsigned")` with `[EnforceRange]`, after `ToNumber` has run.
+///
+/// NaN and ±Infinity are refused, the value is truncated towards zero (so `-0.5` is `0`), and
+/// anything outside `0 ..= 2^32 - 1` is refused. Every refusal is a `TypeError`.
+pub fn enforce_range_u32(field: Field, x: f64) -> Result<u32, Error> {
+    let not_u32 = || Error::NotU32 {
+        field,
+        value: js_number_text(x),
+    };
+    if !x.is_finite() {
+        return Err(not_u32());
+    }
+    let t = x.trunc();
+    if !(0.0..=4_294_967_295.0).contains(&t) {
+        return Err(not_u32());
+    }
+    // In range and integral, so the cast is exact.
+    Ok(t as u32)
+}
+
+/// How JavaScript prints a Number, close enough for messages (integers without ".0").
+pub fn js_number_text(x: f64) -> String {
+    if x.is_nan() {
+        "NaN".into()
+    } else if x.is_infinite() {
+        if x > 0.0 { "Infinity" } else { "-Infinity" }.into()
+    } else if x == x.trunc() && x.abs() < 1e21 {
+        format!("{}", x as i128)
+    } else {
+        format!("{x}")
+    }
+}
+
+/// The descriptor after WebIDL conversion, before the limit rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestedType {
+    /// `descriptor.address`, `"i32"` when absent.
+    pub address: AddressType,
+    /// `descriptor.initial`, in pages.
+    pub initial: u64,
+    /// `descriptor.maximum`, in pages, if present.
+    pub maximum: Option<u64>,
+    /// `descriptor.shared`, `false` when absent.
+    pub shared: bool,
+}
+
+/// A valid memory type: what `type()` reports and what the engine is asked to make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryType {
+    /// The address type.
+    pub address: AddressType,
+    /// Pages at creation (`type().minimum` reports the current size instead).
+    pub minimum: u64,
+    /// The maximum, if any.
+    pub maximum: Option<u64>,
+    /// Whether the memory is shared.
+    pub shared: bool,
+}
+
+impl RequestedType {
+    /// Applies the JS API's rules, in the spec's order (see the module docs).
+    pub fn validate(self) -> Result<MemoryType, Error> {
+        if let Some(maximum) = self.maximum {
+            if maximum < self.initial {
+                return Err(Error::MaximumBelowInitial {
+                    initial: self.initial,
+                    maximum,
+                });
+            }
+        }
+        if self.shared && self.maximum.is_none() {
+            return Err(Error::SharedWithoutMaximum);
+        }
+        let limit = self.address.page_limit();
+        let over = |field, value| Error::PageLimit {
+            field,
+            value,
+            limit,
+            address: self.address.as_str(),
+        };
+        if self.initial > limit {
+            return Err(over(Field::Initial, self.initial));
+        }
+        if let Some(maximum) = self.maximum {
+            if maximum > limit {
+                return Err(over(Field::Maximum, maximum));
+            }
+        }
+        Ok(MemoryType {
+            address: self.address,
+            minimum: self.initial,
+            maximum: self.maximum,
+            shared: self.shared,
+        })
+    }
+}
+
+/// Checks `grow(delta)` on a memory of `current` pages against its type's limits.
+///
+/// Returns the new size. The engine would refuse the same grows with a `RangeError`; checking
+/// here first lets the message name the numbers and keeps the ledger from seeing a failed grow.
+pub fn check_grow(ty: &MemoryType, current: u64, delta: u64) -> Result<u64, Error> {
+    let limit = ty.maximum.unwrap_or(ty.address.page_limit());
+    let wanted = u128::from(current) + u128::from(delta);
+    if wanted > u128::from(limit) {
+        return Err(Error::GrowPastMaximum {
+            delta,
+            current,
+            wanted,
+            maximum: limit,
+        });
+    }
+    // wanted <= limit <= u64::MAX, so this cannot truncate.
+    Ok(wanted as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::error::ErrorKind;
+
+    fn req(initial: u64, maximum: Option<u64>, shared: bool) -> RequestedType {
+        RequestedType {
+            address: AddressType::I32,
+            initial,
+            maximum,
+            shared,
+        }
+    }
+
+    #[test]
+    fn enforce_range_truncates_and_refuses_like_webidl() {
+        assert_eq!(enforce_range_u32(Field::Initial, 1.9), Ok(1));
+        assert_eq!(enforce_range_u32(Field::Initial, -0.9), Ok(0));
+        assert_eq!(enforce_range_u32(Field::Initial, -0.0), Ok(0));
+        assert_eq!(
+            enforce_range_u32(Field::Initial, 4294967295.5),
+            Ok(u32::MAX)
+        );
+        for bad in [
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            -1.0,
+            4294967296.0,
+        ] {
+            let e = enforce_range_u32(Field::Maximum, bad).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Type, "{bad}");
+            assert!(e.to_string().contains("maximum"), "{e}");
+        }
+    }
+
+    #[test]
+    fn rule_order_follows_the_spec_not_v8() {
+        // maximum < initial beats everything else.
+        let e = req(70_000, Some(1), true).validate().unwrap_err();
+        assert!(matches!(e, Error::MaximumBelowInitial { .. }));
+        // shared without maximum is a TypeError even when initial is over the limit.
+        let e = req(70_000, None, true).validate().unwrap_err();
+        assert_eq!(e, Error::SharedWithoutMaximum);
+        assert_eq!(e.kind(), ErrorKind::Type);
+        // then the page limit.
+        let e = req(65_537, None, false).validate().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Range);
+        assert!(
+            e.to_string().contains("65537") && e.to_string().contains("65536"),
+            "{e}"
+        );
+        assert!(req(65_536, Some(65_536), true).validate().is_ok());
+    }
+
+    #[test]
+    fn grow_past_maximum_names_the_numbers() {
+        let ty = req(1, Some(2), false).validate().unwrap();
+        assert_eq!(check_grow(&ty, 1, 1), Ok(2));
+        let e = check_grow(&ty, 2, 1).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Range);
+        assert!(e.to_string().contains("maximum of 2"), "{e}");
+        let unbounded = req(0, None, false).validate().unwrap();
+        assert!(check_grow(&unbounded, 0, 65_537).is_err());
+        assert!(check_grow(&unbounded, 0, u64::MAX).is_err());
+    }
+}

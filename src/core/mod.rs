@@ -1,0 +1,15 @@
+//! The core: memory types, their rules, and the ledger. Plain Rust with no JS types, tested on
+//! the host with `cargo test`.
+
+mod error;
+mod ledger;
+mod limits;
+
+pub use error::{Error, ErrorKind, Field};
+pub use ledger::{
+    parse_budget, Budget, BudgetMode, CreatePlan, Event, Ledger, Origin, Record, Totals,
+};
+pub use limits::{
+    check_grow, enforce_range_u32, js_number_text, AddressType, MemoryType, RequestedType,
+    PAGE_BYTES,
+};

@@ -1,0 +1,14 @@
+//! A spec-exact, drop-in `WebAssembly.Memory` with a ledger of every memory, budgets and
+//! `install()`.
+//!
+//! Layers, each using only the one below it (see DESIGN.md):
+//! 1. [`core`]: memory types, the JS API's rules, the ledger. No JS types.
+//! 2. [`bindings`] (wasm32 only): WebIDL reading of JS values, real `TypeError`/`RangeError`s,
+//!    the engine's own constructor, the ledger's JS face.
+//! 3. `js/`: the `Memory` class, `install()` and weak bookkeeping, loaded as wasm-bindgen snippets.
+#![deny(missing_docs)]
+
+pub mod core;
+
+#[cfg(target_arch = "wasm32")]
+pub mod bindings;

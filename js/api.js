@@ -158,7 +158,9 @@ export function defineApi(hooks) {
      * @param {WebAssembly.MemoryDescriptor} descriptor
      * @param {{ label?: string }} [options] ours; a second argument is ignored by the native constructor
      */
-    constructor(descriptor, options) {
+    constructor(descriptor) {
+      // `options` is read from arguments[1] so that Memory.length stays 1, as the engine's.
+      const options = arguments[1];
       // A derived constructor may return an object instead of calling super(): the bindings
       // make the real engine memory with Reflect.construct(NativeMemory, [checked], new.target).
       return hooks.construct(descriptor, options, new.target);

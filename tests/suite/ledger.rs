@@ -1,0 +1,1 @@
+//! Issue #3: the ledger (filled in with the ledger work).

@@ -10,7 +10,11 @@ use wasm_bindgen::prelude::*;
 
 /// `api().Memory`, `api().install`.
 pub fn api_member(name: &str) -> JsValue {
-    Reflect::get(&wasm_memory_polyfill::bindings::api::api(), &JsValue::from_str(name)).expect("api member")
+    Reflect::get(
+        &wasm_memory_polyfill::bindings::api::api(),
+        &JsValue::from_str(name),
+    )
+    .expect("api member")
 }
 
 /// A JS value's property.
@@ -35,7 +39,10 @@ pub fn text(v: &JsValue, k: &str) -> String {
 
 /// The problems list of a fixture result, as Rust strings.
 pub fn problems(v: &JsValue) -> Vec<String> {
-    js_sys::Array::from(&get(v, "problems")).iter().filter_map(|p| p.as_string()).collect()
+    js_sys::Array::from(&get(v, "problems"))
+        .iter()
+        .filter_map(|p| p.as_string())
+        .collect()
 }
 
 /// Bytes of a checked-in fixture module, as a JS Uint8Array.

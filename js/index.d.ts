@@ -1,0 +1,102 @@
+// Types for wasm-memory-polyfill. `Memory` is typed as the lib.dom / @types/node
+// `WebAssembly.Memory` plus what this package adds.
+
+/** `"i32"` (default) or `"i64"` (memory64; sizes are BigInts). */
+export type AddressType = "i32" | "i64";
+
+/** The WebAssembly JS API's MemoryDescriptor, with the memory64 `address` member. */
+export interface MemoryDescriptor {
+  address?: AddressType;
+  initial: number | bigint;
+  maximum?: number | bigint;
+  shared?: boolean;
+}
+
+/** What `memory.type()` returns (type reflection). i64 memories report BigInts. */
+export interface MemoryType {
+  address: AddressType;
+  maximum?: number | bigint;
+  minimum: number | bigint;
+  shared: boolean;
+}
+
+/** Our options: the constructor's second argument, which the engine's constructor ignores. */
+export interface MemoryOptions {
+  /** A name for the ledger (at most 256 characters). */
+  label?: string;
+}
+
+/** A drop-in `WebAssembly.Memory`: a real engine memory, with `type()` on every engine. */
+export declare class Memory extends WebAssembly.Memory {
+  constructor(descriptor: MemoryDescriptor, options?: MemoryOptions);
+  grow(delta: number): number;
+  grow(delta: bigint): bigint;
+  type(): MemoryType;
+}
+
+/** One live memory in the ledger. */
+export interface LedgerRecord {
+  id: number;
+  label: string | null;
+  address: AddressType;
+  shared: boolean;
+  pages: number;
+  bytes: number;
+  peak: number;
+  grows: number;
+  /** The effective maximum (after a hard budget's clamp); null if none or unknown. */
+  maximum: number | null;
+  /** The maximum the caller asked for. */
+  requestedMaximum: number | null;
+  createdAt: number;
+  origin: "constructed" | "exported";
+  /** Where it was made (only with `ledger.options({ captureStacks: true })`). */
+  stack: string | null;
+}
+
+export interface Budget {
+  totalPages?: number;
+  perMemoryPages?: number;
+  memories?: number;
+  /** "hard" (default): past it is a RangeError. "soft": allowed, with a "budget" event. */
+  mode?: "hard" | "soft";
+}
+
+export interface LedgerSnapshot {
+  live: number;
+  livePages: number;
+  liveBytes: number;
+  peakTotalPages: number;
+  created: number;
+  collected: number;
+  budget: Required<Budget> | null;
+  memories: LedgerRecord[];
+}
+
+export type LedgerEvent =
+  | { type: "create"; id: number; pages: number }
+  | { type: "grow"; id: number; from: number; to: number }
+  | { type: "collect"; id: number; pages: number }
+  | { type: "budget"; id: number | null; budget: "totalPages" | "perMemoryPages" | "memories"; limit: number; value: number; refused: boolean };
+
+export interface Ledger {
+  /** Every live memory and the totals, as plain JSON-serialisable data (sizes read from the engine). */
+  snapshot(): LedgerSnapshot;
+  /** Rows of [id, pages, peak, grows, shared 0|1, address 32|64], in a fresh Float64Array. */
+  snapshotArray(): Float64Array;
+  /** Sets (or with null removes) the budget. */
+  setBudget(budget: Budget | null): void;
+  /** Subscribes; returns the function that unsubscribes. */
+  on<K extends LedgerEvent["type"]>(kind: K, listener: (event: Extract<LedgerEvent, { type: K }>) => void): () => boolean;
+  /** Labels a ledgered memory (null clears). */
+  label(memory: WebAssembly.Memory, label: string | null): void;
+  /** `captureStacks: true` records where each memory was made (costs an Error().stack per construction). */
+  options(options: { captureStacks?: boolean }): void;
+  /** The ledger id of a memory, or -1. */
+  idOf(memory: WebAssembly.Memory): number;
+}
+
+export declare const ledger: Ledger;
+
+/** Replaces globalThis.WebAssembly.Memory (and hooks instantiate); returns the function that undoes it. */
+export declare function install(): () => void;

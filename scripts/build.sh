@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds the npm package into pkg/: wasm-pack (target web), wasm-opt -Oz from the npm binaryen
+# package, the hand-written entries from js/, and package.json from pkg.json.template.
+# Prints the sizes at the end. Assumes scripts/setup.sh has run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+profile=${1:---release}
+wasm-pack build "$profile" --target web --out-dir pkg --out-name wasm_memory_polyfill --no-pack >/dev/null 2>&1 \
+  || wasm-pack build "$profile" --target web --out-dir pkg --out-name wasm_memory_polyfill --no-pack
+wasm=pkg/wasm_memory_polyfill_bg.wasm
+if [ "$profile" = --release ]; then
+  node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --strip-debug --strip-producers "$wasm" -o "$wasm.opt"
+  mv "$wasm.opt" "$wasm"
+fi
+cp js/index.js js/node.js js/auto.js js/surface.js js/index.d.ts pkg/
+rm -f pkg/.gitignore
+node scripts/package-json.mjs pkg.json.template Cargo.toml pkg/package.json
+cp README.md pkg/README.md
+
+gz() { gzip -9c "$1" | wc -c; }
+js_total=0
+for f in pkg/wasm_memory_polyfill.js pkg/index.js pkg/surface.js pkg/snippets/*/js/*.js; do
+  js_total=$((js_total + $(gz "$f")))
+done
+printf 'package built in pkg/: wasm %d bytes (%d gzip), JS %d bytes gzip (glue + entry + snippets)\n' \
+  "$(wc -c < "$wasm")" "$(gz "$wasm")" "$js_total"

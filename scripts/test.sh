@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Runs every test: host `cargo test`, the wasm-bindgen tests in Node, headless Chromium and
+# headless Firefox, the built package in Node, the bundler/TypeScript consumers, and the demo in
+# a real headless browser. Installs what it needs first (scripts/setup.sh). Ends with one line:
+# "total: N passed, N failed". Exit status 0 only if nothing failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+logs=artifacts/logs
+mkdir -p "$logs"
+
+bash scripts/setup.sh || { echo "setup failed"; echo "total: 0 passed, 1 failed"; exit 1; }
+
+passed=0 failed=0
+summary=()
+
+# Adds up what a runner's own summary lines say: cargo/wasm-bindgen-test ("test result: ...
+# N passed; M failed"), node --test ("# pass N" / "# fail M") and our scripts ("N passed, M failed").
+count() {
+  local log=$1
+  awk '
+    /test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+    /^# pass / { p += $3 } /^# fail / { f += $3 }
+    /^[a-z-]*:? ?[0-9]+ passed, [0-9]+ failed/ { sub(/^[a-z-]*: /, ""); p += $1; f += $3 }
+    END { printf "%d %d\n", p, f }' "$log"
+}
+
+step() {
+  local name=$1; shift
+  local log="$logs/$name.log"
+  printf '\033[1m==> %s\033[0m: %s\n' "$name" "$*"
+  local start=$SECONDS
+  "$@" >"$log" 2>&1
+  local rc=$?
+  read -r p f < <(count "$log")
+  if [ "$p" = 0 ] && [ "$f" = 0 ]; then
+    # A check with no test count of its own (fmt, clippy, a build) counts as one test.
+    if [ $rc = 0 ]; then p=1; else f=1; fi
+  elif [ $rc != 0 ] && [ "$f" = 0 ]; then
+    f=1 # the runner failed without saying which test
+  fi
+  passed=$((passed + p)); failed=$((failed + f))
+  local status=ok; [ $rc = 0 ] && [ "$f" = 0 ] || status=FAILED
+  summary+=("$(printf '%-16s %-6s %4d passed %3d failed  %4ds' "$name" "$status" "$p" "$f" $((SECONDS - start)))")
+  if [ "$status" != ok ]; then tail -n 40 "$log"; fi
+  echo "    $status: $p passed, $f failed ($log)"
+}
+
+wasm_pack_browser() { # browser driver-var: exactly one driver variable may be set per run
+  local browser=$1
+  if [ "$browser" = chrome ]; then
+    env -u GECKODRIVER CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome
+  else
+    env -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" wasm-pack test --headless --firefox
+  fi
+}
+
+step fmt cargo fmt --all -- --check
+step clippy-host cargo clippy --all-targets -- -D warnings
+step clippy-wasm cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
+step host cargo test
+step wasm-node wasm-pack test --node
+step wasm-chrome wasm_pack_browser chrome
+[ "${WMP_SKIP_FIREFOX:-}" = 1 ] || step wasm-firefox wasm_pack_browser firefox
+step build bash scripts/build.sh
+step node node --expose-gc --test tests/js/
+step consumers node tests/consumers/run.mjs
+step demo node tests/demo/run.mjs
+
+echo
+printf '%s\n' "${summary[@]}"
+echo "total: $passed passed, $failed failed"
+[ "$failed" = 0 ]

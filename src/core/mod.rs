@@ -4,6 +4,7 @@
 mod error;
 mod ledger;
 mod limits;
+mod module_types;
 
 pub use error::{Error, ErrorKind, Field};
 pub use ledger::{
@@ -13,3 +14,4 @@ pub use limits::{
     check_grow, enforce_range_u32, js_number_text, AddressType, MemoryType, RequestedType,
     PAGE_BYTES,
 };
+pub use module_types::{exported_memories, ExportedMemory};

@@ -1,0 +1,206 @@
+//! The memory types a wasm module's binary declares, read straight from its bytes.
+//!
+//! No engine ships type reflection yet, so when `install()` sees a module's bytes (compile,
+//! `new Module`, `instantiate(bytes)`) it reads the memory section, the memory imports and the
+//! exports here, and memories the module exports enter the ledger with their real maximum.
+//! Malformed input is never a panic: it yields `None`, and the engine reports its own error.
+
+use super::limits::{AddressType, MemoryType};
+
+/// A memory a module exports, by export name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportedMemory {
+    /// The export name.
+    pub name: String,
+    /// Its declared type (minimum as declared, not as grown).
+    pub ty: MemoryType,
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn byte(&mut self) -> Option<u8> {
+        let b = *self.bytes.get(self.pos)?;
+        self.pos += 1;
+        Some(b)
+    }
+
+    fn leb_u64(&mut self) -> Option<u64> {
+        let mut result: u64 = 0;
+        for shift in (0..70).step_by(7) {
+            let b = self.byte()?;
+            if shift == 63 && b > 1 {
+                return None; // would overflow u64
+            }
+            result |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Some(result);
+            }
+        }
+        None
+    }
+
+    fn leb_u32(&mut self) -> Option<u32> {
+        u32::try_from(self.leb_u64()?).ok()
+    }
+
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let end = self.pos.checked_add(n)?;
+        let s = self.bytes.get(self.pos..end)?;
+        self.pos = end;
+        Some(s)
+    }
+
+    fn name(&mut self) -> Option<String> {
+        let n = self.leb_u32()? as usize;
+        String::from_utf8(self.take(n)?.to_vec()).ok()
+    }
+
+    fn memtype(&mut self) -> Option<MemoryType> {
+        let flags = self.byte()?;
+        if flags & !0x0f != 0 {
+            return None;
+        }
+        let address = if flags & 0x04 != 0 { AddressType::I64 } else { AddressType::I32 };
+        let minimum = self.leb_u64()?;
+        let maximum = if flags & 0x01 != 0 { Some(self.leb_u64()?) } else { None };
+        if flags & 0x08 != 0 {
+            self.leb_u32()?; // custom page size exponent: not modelled, skipped
+        }
+        Some(MemoryType {
+            address,
+            minimum,
+            maximum,
+            shared: flags & 0x02 != 0,
+        })
+    }
+
+    fn skip_import_desc(&mut self, kind: u8) -> Option<()> {
+        match kind {
+            0x00 => {
+                self.leb_u32()?;
+            }
+            0x01 => {
+                self.byte()?; // reftype (a simple one; typed refs make this None below)
+                let flags = self.byte()?;
+                self.leb_u64()?;
+                if flags & 0x01 != 0 {
+                    self.leb_u64()?;
+                }
+            }
+            0x03 => {
+                self.byte()?;
+                self.byte()?;
+            }
+            0x04 => {
+                self.byte()?;
+                self.leb_u32()?;
+            }
+            _ => return None,
+        }
+        Some(())
+    }
+}
+
+/// The memories `bytes` exports, with their declared types; `None` if the bytes can't be read.
+pub fn exported_memories(bytes: &[u8]) -> Option<Vec<ExportedMemory>> {
+    let mut r = Reader { bytes, pos: 0 };
+    if r.take(8)? != b"\0asm\x01\0\0\0" {
+        return None;
+    }
+    let mut memories: Vec<MemoryType> = Vec::new();
+    let mut exports = Vec::new();
+    while r.pos < bytes.len() {
+        let id = r.byte()?;
+        let size = r.leb_u32()? as usize;
+        let body = r.take(size)?;
+        let mut s = Reader { bytes: body, pos: 0 };
+        match id {
+            2 => {
+                for _ in 0..s.leb_u32()? {
+                    s.name()?;
+                    s.name()?;
+                    let kind = s.byte()?;
+                    if kind == 0x02 {
+                        memories.push(s.memtype()?);
+                    } else {
+                        s.skip_import_desc(kind)?;
+                    }
+                }
+            }
+            5 => {
+                for _ in 0..s.leb_u32()? {
+                    memories.push(s.memtype()?);
+                }
+            }
+            7 => {
+                for _ in 0..s.leb_u32()? {
+                    let name = s.name()?;
+                    let kind = s.byte()?;
+                    let index = s.leb_u32()? as usize;
+                    if kind == 0x02 {
+                        exports.push(ExportedMemory {
+                            name,
+                            ty: *memories.get(index)?,
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(exports)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wasm(wat: &str) -> Vec<u8> {
+        wat::parse_str(wat).expect("valid wat")
+    }
+
+    #[test]
+    fn reads_exported_memories_with_their_limits() {
+        let bytes = wasm(r#"(module (memory (export "memory") 2 10) (memory (export "other") i64 1) (memory 0 1 shared))"#);
+        let found = exported_memories(&bytes).expect("parses");
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].name, "memory");
+        assert_eq!(found[0].ty, MemoryType { address: AddressType::I32, minimum: 2, maximum: Some(10), shared: false });
+        assert_eq!(found[1].ty, MemoryType { address: AddressType::I64, minimum: 1, maximum: None, shared: false });
+    }
+
+    #[test]
+    fn counts_imported_memories_in_the_index_space() {
+        let bytes = wasm(
+            r#"(module (import "js" "f" (func)) (import "js" "mem" (memory 1 4 shared))
+                (memory 3) (export "first" (memory 0)) (export "second" (memory 1)))"#,
+        );
+        let found = exported_memories(&bytes).expect("parses");
+        assert_eq!(found[0].ty, MemoryType { address: AddressType::I32, minimum: 1, maximum: Some(4), shared: true });
+        assert_eq!(found[1].ty.minimum, 3);
+    }
+
+    #[test]
+    fn the_fixtures_parse() {
+        let exporter = std::fs::read("tests/fixtures/exporter.wasm").expect("fixture");
+        let found = exported_memories(&exporter).expect("parses");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].ty.maximum, Some(10));
+        let mdn = std::fs::read("tests/fixtures/memory.wasm").expect("fixture");
+        assert_eq!(exported_memories(&mdn), Some(vec![]));
+    }
+
+    #[test]
+    fn garbage_is_none_never_a_panic() {
+        assert_eq!(exported_memories(b""), None);
+        assert_eq!(exported_memories(b"\0asm\x01\0\0\0\x05\xff"), None);
+        let good = wasm(r#"(module (memory (export "m") 1 2))"#);
+        for cut in 0..good.len() {
+            let _ = exported_memories(&good[..cut]);
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! Property tests of the core on the host: the ledger's arithmetic, budgets, the descriptor rules.
+#![cfg(not(target_arch = "wasm32"))]
+
+use proptest::prelude::*;
+use wasm_memory_polyfill::core::*;
+
+#[derive(Debug, Clone)]
+enum Op {
+    Create { initial: u64, maximum: Option<u64>, shared: bool },
+    Grow { pick: usize, delta: u64 },
+    Observe { pick: usize, extra: u64 },
+    Collect { pick: usize },
+    Budget(Option<Budget>),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let budget = prop_oneof![
+        Just(None),
+        (
+            proptest::option::of(0u64..200),
+            proptest::option::of(0u64..50),
+            proptest::option::of(0u64..10),
+            any::<bool>()
+        )
+            .prop_map(|(t, p, m, hard)| Some(Budget {
+                total_pages: t,
+                per_memory_pages: p,
+                memories: m,
+                mode: if hard { BudgetMode::Hard } else { BudgetMode::Soft },
+            })),
+    ];
+    prop_oneof![
+        4 => (0u64..40, proptest::option::of(0u64..80), any::<bool>())
+            .prop_map(|(initial, maximum, shared)| Op::Create { initial, maximum, shared }),
+        4 => (any::<usize>(), 0u64..30).prop_map(|(pick, delta)| Op::Grow { pick, delta }),
+        1 => (any::<usize>(), 0u64..5).prop_map(|(pick, extra)| Op::Observe { pick, extra }),
+        2 => any::<usize>().prop_map(|pick| Op::Collect { pick }),
+        1 => budget.prop_map(Op::Budget),
+    ]
+}
+
+fn snapshot(l: &Ledger) -> (Totals, Vec<Record>) {
+    let mut records = l.records().to_vec();
+    records.sort_by_key(|r| r.id);
+    (l.totals(), records)
+}
+
+fn check_invariants(l: &Ledger) {
+    let t = l.totals();
+    let records = l.records();
+    assert_eq!(t.live, records.len() as u64, "live count is the number of records");
+    assert_eq!(t.live_pages, records.iter().map(|r| r.pages).sum::<u64>(), "live pages is the sum of records");
+    assert_eq!(t.created - t.collected, t.live);
+    assert!(t.peak_total_pages >= t.live_pages, "peak total never below current");
+    for r in records {
+        assert!(r.peak >= r.pages, "peak never below current");
+        if let Some(max) = r.ty.maximum {
+            assert!(r.pages <= max, "never past the effective maximum");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn ledger_totals_always_equal_the_sum_of_records(ops in proptest::collection::vec(op(), 1..60)) {
+        let mut l = Ledger::new();
+        for op in ops {
+            let before = snapshot(&l);
+            match op {
+                Op::Create { initial, maximum, shared } => {
+                    let req = RequestedType { address: AddressType::I32, initial, maximum, shared };
+                    let Ok(ty) = req.validate() else { continue };
+                    match l.plan_create(ty) {
+                        Ok(plan) => {
+                            if let (Some(b), Some(max)) = (l.budget(), plan.ty.maximum) {
+                                if b.mode == BudgetMode::Hard {
+                                    if let Some(p) = b.per_memory_pages { prop_assert!(max <= p, "clamped to perMemoryPages"); }
+                                    if let Some(t) = b.total_pages { prop_assert!(max + l.totals().live_pages <= t, "clamped to what totalPages leaves"); }
+                                }
+                            }
+                            l.commit_create(plan, ty.minimum, None, Origin::Constructed, 0.0, None);
+                        }
+                        Err(e) => {
+                            prop_assert_eq!(e.kind(), ErrorKind::Range);
+                            prop_assert_eq!(snapshot(&l), before, "a refused construction changes nothing");
+                        }
+                    }
+                }
+                Op::Grow { pick, delta } => {
+                    if l.records().is_empty() { continue }
+                    let r = l.records()[pick % l.records().len()].clone();
+                    if check_grow(&r.ty, r.pages, delta).is_err() { continue }
+                    match l.plan_grow(r.id, r.pages, delta) {
+                        Ok(()) => l.commit_grow(r.id, r.pages + delta),
+                        Err(e) => {
+                            prop_assert_eq!(e.kind(), ErrorKind::Range);
+                            prop_assert_eq!(snapshot(&l), before, "a refused grow changes nothing");
+                        }
+                    }
+                }
+                Op::Observe { pick, extra } => {
+                    if l.records().is_empty() { continue }
+                    let r = l.records()[pick % l.records().len()].clone();
+                    let cap = r.ty.maximum.unwrap_or(65_536);
+                    l.observe(r.id, (r.pages + extra).min(cap));
+                }
+                Op::Collect { pick } => {
+                    if l.records().is_empty() { continue }
+                    let id = l.records()[pick % l.records().len()].id;
+                    l.collect(id);
+                    prop_assert!(l.get(id).is_none());
+                }
+                Op::Budget(b) => l.set_budget(b),
+            }
+            check_invariants(&l);
+        }
+    }
+
+    #[test]
+    fn a_hard_budget_set_first_holds_for_every_js_grow(total in 1u64..100, ops in proptest::collection::vec(op(), 1..60)) {
+        let mut l = Ledger::new();
+        l.set_budget(Some(Budget { total_pages: Some(total), per_memory_pages: None, memories: None, mode: BudgetMode::Hard }));
+        for op in ops {
+            match op {
+                Op::Create { initial, maximum, shared } => {
+                    let Ok(ty) = (RequestedType { address: AddressType::I32, initial, maximum, shared }).validate() else { continue };
+                    if let Ok(plan) = l.plan_create(ty) {
+                        l.commit_create(plan, ty.minimum, None, Origin::Constructed, 0.0, None);
+                    }
+                }
+                Op::Grow { pick, delta } => {
+                    if l.records().is_empty() { continue }
+                    let r = l.records()[pick % l.records().len()].clone();
+                    if check_grow(&r.ty, r.pages, delta).is_ok() && l.plan_grow(r.id, r.pages, delta).is_ok() {
+                        l.commit_grow(r.id, r.pages + delta);
+                    }
+                }
+                Op::Collect { pick } => {
+                    if l.records().is_empty() { continue }
+                    let id = l.records()[pick % l.records().len()].id;
+                    l.collect(id);
+                }
+                _ => {}
+            }
+            prop_assert!(l.totals().live_pages <= total, "{} > {}", l.totals().live_pages, total);
+        }
+    }
+
+    #[test]
+    fn validate_follows_the_spec_rules(initial in 0u64..70_000, maximum in proptest::option::of(0u64..70_000), shared: bool) {
+        let r = RequestedType { address: AddressType::I32, initial, maximum, shared }.validate();
+        let expected = if maximum.is_some_and(|m| m < initial) {
+            Some(ErrorKind::Range)
+        } else if shared && maximum.is_none() {
+            Some(ErrorKind::Type)
+        } else if initial > 65_536 || maximum.is_some_and(|m| m > 65_536) {
+            Some(ErrorKind::Range)
+        } else {
+            None
+        };
+        prop_assert_eq!(r.as_ref().err().map(Error::kind), expected);
+        if let Ok(ty) = r {
+            prop_assert_eq!((ty.minimum, ty.maximum, ty.shared), (initial, maximum, shared));
+        }
+    }
+
+    #[test]
+    fn enforce_range_matches_webidl(x in prop_oneof![any::<f64>(), -1e10f64..1e10, Just(-0.0), Just(4294967295.0), Just(4294967296.0)]) {
+        let r = enforce_range_u32(Field::Initial, x);
+        let t = x.trunc();
+        if x.is_finite() && (0.0..=4294967295.0).contains(&t) {
+            prop_assert_eq!(r, Ok(t as u32));
+        } else {
+            prop_assert_eq!(r.map_err(|e| e.kind()), Err(ErrorKind::Type));
+        }
+    }
+
+    #[test]
+    fn module_parsing_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+        let mut with_header = b"\0asm\x01\0\0\0".to_vec();
+        with_header.extend_from_slice(&bytes);
+        let _ = exported_memories(&bytes);
+        let _ = exported_memories(&with_header);
+    }
+}
+
+#[test]
+fn budget_parsing_names_the_field_and_the_limit() {
+    let e = parse_budget(Some(-1.0), None, None, None).unwrap_err();
+    assert!(e.to_string().contains("totalPages") && e.to_string().contains("2^53"), "{e}");
+    assert_eq!(e.kind(), ErrorKind::Range);
+    let e = parse_budget(None, None, None, Some("medium")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Type);
+    assert!(e.to_string().contains("medium"));
+    assert!(parse_budget(Some(1.5), None, None, None).is_err());
+    assert_eq!(parse_budget(None, Some(10.0), Some(3.0), Some("soft")).map(|b| b.mode), Ok(BudgetMode::Soft));
+}
+
+#[test]
+fn a_soft_budget_succeeds_and_queues_a_budget_event() {
+    let mut l = Ledger::new();
+    l.set_budget(parse_budget(Some(2.0), None, None, Some("soft")).ok());
+    let ty = RequestedType { address: AddressType::I32, initial: 3, maximum: None, shared: false }.validate().unwrap();
+    let plan = l.plan_create(ty).expect("soft budgets allow");
+    assert_eq!(plan.ty.maximum, None, "soft budgets never clamp");
+    l.commit_create(plan, 3, None, Origin::Constructed, 0.0, None);
+    let events = l.drain_events();
+    assert!(events.iter().any(|e| matches!(e, Event::Budget { budget: "totalPages", refused: false, value: 3, limit: 2, .. })), "{events:?}");
+}
+
+#[test]
+fn a_hard_budget_clamps_the_maximum_so_wasm_cannot_pass_it() {
+    let mut l = Ledger::new();
+    l.set_budget(parse_budget(Some(10.0), Some(6.0), None, None).ok());
+    let ty = RequestedType { address: AddressType::I32, initial: 1, maximum: None, shared: false }.validate().unwrap();
+    let plan = l.plan_create(ty).unwrap();
+    assert_eq!(plan.ty.maximum, Some(6), "min(perMemoryPages, totalPages - live)");
+    assert_eq!(plan.requested_maximum, None);
+    l.commit_create(plan, 1, None, Origin::Constructed, 0.0, None);
+    let ty = RequestedType { address: AddressType::I32, initial: 2, maximum: Some(100), shared: false }.validate().unwrap();
+    assert_eq!(l.plan_create(ty).unwrap().ty.maximum, Some(6));
+    let ty = RequestedType { address: AddressType::I32, initial: 7, maximum: None, shared: false }.validate().unwrap();
+    let e = l.plan_create(ty).unwrap_err();
+    assert!(e.to_string().contains("perMemoryPages = 6"), "{e}");
+}

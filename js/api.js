@@ -239,59 +239,91 @@ export function defineApi(hooks) {
 
 // ---- instantiate hooks: memories that modules export are ledgered too ----
 
+/** A BufferSource as a Uint8Array view (no copy), or undefined. @param {unknown} source */
+function bytesOf(source) {
+  if (source instanceof ArrayBuffer) return new Uint8Array(source);
+  if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+  return undefined;
+}
+
 /**
- * Wraps WebAssembly.instantiate, instantiateStreaming and Instance so that every memory a module
- * exports enters the ledger. Returns the function that restores them.
- * @param {typeof WebAssembly} W @param {{ adopt(memory: unknown, origin: string, bytes: unknown): void }} hooks
+ * Wraps WebAssembly.compile, Module, instantiate, instantiateStreaming and Instance so that every
+ * memory a module exports enters the ledger, with the type its bytes declare when we saw them.
+ * Returns the function that restores them exactly.
+ * @param {typeof WebAssembly} W
+ * @param {{ adopt(memory: unknown, type: unknown): void, exportTypes(bytes: Uint8Array): unknown }} hooks
  */
 function hookInstantiate(W, hooks) {
-  const saved = {};
-  for (const name of ["instantiate", "instantiateStreaming", "Instance"]) {
-    saved[name] = Object.getOwnPropertyDescriptor(W, name);
-  }
-  const adoptExports = (instance) => {
+  const names = ["compile", "Module", "instantiate", "instantiateStreaming", "Instance"];
+  const saved = Object.fromEntries(names.map((n) => [n, Object.getOwnPropertyDescriptor(W, n)]));
+  const NativeModule = saved.Module.value;
+  const NativeInstance = saved.Instance.value;
+  /** @type {WeakMap<object, any>} module -> { exportName: type tuple } */
+  const moduleTypes = new WeakMap();
+  const remember = (module, source) => {
+    const bytes = bytesOf(source);
+    if (bytes && module instanceof NativeModule) moduleTypes.set(module, hooks.exportTypes(bytes));
+    return module;
+  };
+  const adoptExports = (instance, module) => {
     const exports = instance?.exports;
     if (!exports) return;
+    const types = module ? moduleTypes.get(module) : undefined;
     for (const key of Object.keys(exports)) {
       const v = exports[key];
-      if (v instanceof NativeMemory && idOf(v) < 0) hooks.adopt(v, "exported", key);
+      if (v instanceof NativeMemory && idOf(v) < 0) hooks.adopt(v, types?.[key]);
     }
   };
-  const origInstantiate = saved.instantiate.value;
-  const instantiate = {
-    instantiate(source, imports, options) {
-      return origInstantiate.apply(this, arguments).then((result) => {
-        adoptExports(result instanceof saved.Instance.value ? result : result.instance);
+  const replace = (name, value) => Object.defineProperty(W, name, { ...saved[name], value });
+  // Method definitions: not constructible, with the engine's `name` and `length`.
+  const wrapped = {
+    compile(bytes) {
+      return saved.compile.value.apply(this, arguments).then((module) => remember(module, bytes));
+    },
+    instantiate(source, importObject) {
+      return saved.instantiate.value.apply(this, arguments).then((result) => {
+        if (result instanceof NativeInstance) {
+          adoptExports(result, source); // instantiate(module): the module was compiled before
+        } else {
+          remember(result.module, source);
+          adoptExports(result.instance, result.module);
+        }
         return result;
       });
     },
-  }.instantiate;
-  Object.defineProperty(W, "instantiate", { ...saved.instantiate, value: instantiate });
-  if (saved.instantiateStreaming) {
-    const orig = saved.instantiateStreaming.value;
-    const instantiateStreaming = {
-      instantiateStreaming(source, imports, options) {
-        return orig.apply(this, arguments).then((result) => {
-          adoptExports(result.instance);
-          return result;
-        });
-      },
-    }.instantiateStreaming;
-    Object.defineProperty(W, "instantiateStreaming", { ...saved.instantiateStreaming, value: instantiateStreaming });
-  }
-  const NativeInstance = saved.Instance.value;
-  // Like the installed Memory: a function whose `prototype` is the engine's own, so instances
-  // keep their native prototype and `instanceof` holds both ways.
+    instantiateStreaming(source, importObject) {
+      // The bytes are the engine's alone here, so exported memories are ledgered without a
+      // declared maximum.
+      return saved.instantiateStreaming.value.apply(this, arguments).then((result) => {
+        adoptExports(result.instance, result.module);
+        return result;
+      });
+    },
+  };
+  replace("compile", wrapped.compile);
+  replace("instantiate", wrapped.instantiate);
+  if (saved.instantiateStreaming) replace("instantiateStreaming", wrapped.instantiateStreaming);
+
+  // Like the installed Memory: functions whose `prototype` is the engine's own, so objects keep
+  // their native prototype and `instanceof` holds both ways.
+  const Module = function Module(bytes) {
+    if (new.target === undefined) throw new TypeError("WebAssembly.Module: constructor cannot be called without 'new'");
+    return remember(Reflect.construct(NativeModule, arguments, new.target), bytes);
+  };
   const Instance = function Instance(module, importObject) {
-    if (new.target === undefined) {
-      throw new TypeError("WebAssembly.Instance: constructor cannot be called without 'new'");
-    }
+    if (new.target === undefined) throw new TypeError("WebAssembly.Instance: constructor cannot be called without 'new'");
     const instance = Reflect.construct(NativeInstance, arguments, new.target);
-    adoptExports(instance);
+    adoptExports(instance, module);
     return instance;
   };
-  Object.defineProperty(Instance, "prototype", { value: NativeInstance.prototype, writable: false, enumerable: false, configurable: false });
-  Object.defineProperty(W, "Instance", { ...saved.Instance, value: Instance });
+  for (const [F, N] of [[Module, NativeModule], [Instance, NativeInstance]]) {
+    Object.defineProperty(F, "prototype", { value: N.prototype, writable: false, enumerable: false, configurable: false });
+    for (const k of Object.getOwnPropertyNames(N)) {
+      if (!(k in F) || k === "length") Object.defineProperty(F, k, Object.getOwnPropertyDescriptor(N, k)); // statics: Module.exports/imports/customSections
+    }
+  }
+  replace("Module", Module);
+  replace("Instance", Instance);
   return () => {
     for (const [name, desc] of Object.entries(saved)) {
       if (desc) Object.defineProperty(W, name, desc);

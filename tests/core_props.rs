@@ -6,10 +6,22 @@ use wasm_memory_polyfill::core::*;
 
 #[derive(Debug, Clone)]
 enum Op {
-    Create { initial: u64, maximum: Option<u64>, shared: bool },
-    Grow { pick: usize, delta: u64 },
-    Observe { pick: usize, extra: u64 },
-    Collect { pick: usize },
+    Create {
+        initial: u64,
+        maximum: Option<u64>,
+        shared: bool,
+    },
+    Grow {
+        pick: usize,
+        delta: u64,
+    },
+    Observe {
+        pick: usize,
+        extra: u64,
+    },
+    Collect {
+        pick: usize,
+    },
     Budget(Option<Budget>),
 }
 
@@ -26,7 +38,11 @@ fn op() -> impl Strategy<Value = Op> {
                 total_pages: t,
                 per_memory_pages: p,
                 memories: m,
-                mode: if hard { BudgetMode::Hard } else { BudgetMode::Soft },
+                mode: if hard {
+                    BudgetMode::Hard
+                } else {
+                    BudgetMode::Soft
+                },
             })),
     ];
     prop_oneof![
@@ -48,10 +64,21 @@ fn snapshot(l: &Ledger) -> (Totals, Vec<Record>) {
 fn check_invariants(l: &Ledger) {
     let t = l.totals();
     let records = l.records();
-    assert_eq!(t.live, records.len() as u64, "live count is the number of records");
-    assert_eq!(t.live_pages, records.iter().map(|r| r.pages).sum::<u64>(), "live pages is the sum of records");
+    assert_eq!(
+        t.live,
+        records.len() as u64,
+        "live count is the number of records"
+    );
+    assert_eq!(
+        t.live_pages,
+        records.iter().map(|r| r.pages).sum::<u64>(),
+        "live pages is the sum of records"
+    );
     assert_eq!(t.created - t.collected, t.live);
-    assert!(t.peak_total_pages >= t.live_pages, "peak total never below current");
+    assert!(
+        t.peak_total_pages >= t.live_pages,
+        "peak total never below current"
+    );
     for r in records {
         assert!(r.peak >= r.pages, "peak never below current");
         if let Some(max) = r.ty.maximum {
@@ -189,39 +216,89 @@ proptest! {
 #[test]
 fn budget_parsing_names_the_field_and_the_limit() {
     let e = parse_budget(Some(-1.0), None, None, None).unwrap_err();
-    assert!(e.to_string().contains("totalPages") && e.to_string().contains("2^53"), "{e}");
+    assert!(
+        e.to_string().contains("totalPages") && e.to_string().contains("2^53"),
+        "{e}"
+    );
     assert_eq!(e.kind(), ErrorKind::Range);
     let e = parse_budget(None, None, None, Some("medium")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Type);
     assert!(e.to_string().contains("medium"));
     assert!(parse_budget(Some(1.5), None, None, None).is_err());
-    assert_eq!(parse_budget(None, Some(10.0), Some(3.0), Some("soft")).map(|b| b.mode), Ok(BudgetMode::Soft));
+    assert_eq!(
+        parse_budget(None, Some(10.0), Some(3.0), Some("soft")).map(|b| b.mode),
+        Ok(BudgetMode::Soft)
+    );
 }
 
 #[test]
 fn a_soft_budget_succeeds_and_queues_a_budget_event() {
     let mut l = Ledger::new();
     l.set_budget(parse_budget(Some(2.0), None, None, Some("soft")).ok());
-    let ty = RequestedType { address: AddressType::I32, initial: 3, maximum: None, shared: false }.validate().unwrap();
+    let ty = RequestedType {
+        address: AddressType::I32,
+        initial: 3,
+        maximum: None,
+        shared: false,
+    }
+    .validate()
+    .unwrap();
     let plan = l.plan_create(ty).expect("soft budgets allow");
     assert_eq!(plan.ty.maximum, None, "soft budgets never clamp");
     l.commit_create(plan, 3, None, Origin::Constructed, 0.0, None);
     let events = l.drain_events();
-    assert!(events.iter().any(|e| matches!(e, Event::Budget { budget: "totalPages", refused: false, value: 3, limit: 2, .. })), "{events:?}");
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            Event::Budget {
+                budget: "totalPages",
+                refused: false,
+                value: 3,
+                limit: 2,
+                ..
+            }
+        )),
+        "{events:?}"
+    );
 }
 
 #[test]
 fn a_hard_budget_clamps_the_maximum_so_wasm_cannot_pass_it() {
     let mut l = Ledger::new();
     l.set_budget(parse_budget(Some(10.0), Some(6.0), None, None).ok());
-    let ty = RequestedType { address: AddressType::I32, initial: 1, maximum: None, shared: false }.validate().unwrap();
+    let ty = RequestedType {
+        address: AddressType::I32,
+        initial: 1,
+        maximum: None,
+        shared: false,
+    }
+    .validate()
+    .unwrap();
     let plan = l.plan_create(ty).unwrap();
-    assert_eq!(plan.ty.maximum, Some(6), "min(perMemoryPages, totalPages - live)");
+    assert_eq!(
+        plan.ty.maximum,
+        Some(6),
+        "min(perMemoryPages, totalPages - live)"
+    );
     assert_eq!(plan.requested_maximum, None);
     l.commit_create(plan, 1, None, Origin::Constructed, 0.0, None);
-    let ty = RequestedType { address: AddressType::I32, initial: 2, maximum: Some(100), shared: false }.validate().unwrap();
+    let ty = RequestedType {
+        address: AddressType::I32,
+        initial: 2,
+        maximum: Some(100),
+        shared: false,
+    }
+    .validate()
+    .unwrap();
     assert_eq!(l.plan_create(ty).unwrap().ty.maximum, Some(6));
-    let ty = RequestedType { address: AddressType::I32, initial: 7, maximum: None, shared: false }.validate().unwrap();
+    let ty = RequestedType {
+        address: AddressType::I32,
+        initial: 7,
+        maximum: None,
+        shared: false,
+    }
+    .validate()
+    .unwrap();
     let e = l.plan_create(ty).unwrap_err();
     assert!(e.to_string().contains("perMemoryPages = 6"), "{e}");
 }

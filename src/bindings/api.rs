@@ -45,11 +45,16 @@ fn build() -> JsValue {
     );
     set(
         "adopt",
-        Closure::<dyn Fn(JsValue, JsValue, JsValue)>::new(
-            |m: JsValue, _origin: JsValue, _name: JsValue| {
-                super::ledger::adopt_exported(&m);
-            },
-        )
+        Closure::<dyn Fn(JsValue, JsValue)>::new(|m: JsValue, tuple: JsValue| {
+            super::ledger::adopt_exported(&m, &tuple);
+        })
+        .into_js_value(),
+    );
+    set(
+        "exportTypes",
+        Closure::<dyn Fn(JsValue) -> JsValue>::new(|bytes: JsValue| {
+            super::modules::export_types(&bytes)
+        })
         .into_js_value(),
     );
     js::define_api(&hooks)

@@ -32,26 +32,36 @@ fn bad(call: &'static str, message: String, kind: ErrorKind) -> Failure {
     })
 }
 
-/// Enters a memory a module exported (seen by the instantiate hooks of `install()`).
-pub fn adopt_exported(memory: &JsValue) {
+/// Enters a memory a module exported (seen by the instantiate hooks of `install()`), with its
+/// declared type when the module's bytes were seen (`tuple` from `export_types`).
+pub fn adopt_exported(memory: &JsValue, tuple: &JsValue) {
     let (Ok(pages), Ok(shared)) = (js::pages_of(memory), js::is_shared(memory)) else {
         return; // not a memory after all: nothing to ledger
     };
+    let pages = pages as u64;
+    let declared = super::modules::type_from_tuple(tuple);
     let ty = MemoryType {
-        address: AddressType::I32,
-        minimum: pages as u64,
-        maximum: None,
+        minimum: pages,
         shared,
+        ..declared.unwrap_or(MemoryType {
+            address: AddressType::I32,
+            minimum: pages,
+            maximum: None,
+            shared,
+        })
     };
     let id = with_ledger(|l| {
-        l.commit_create(
-            CreatePlan::adopted(ty, false),
-            pages as u64,
+        let id = l.commit_create(
+            CreatePlan::adopted(ty, declared.is_some()),
+            pages,
             None,
             Origin::Exported,
             js::now(),
             None,
-        )
+        );
+        // An engine-made memory can't be refused, but a budget it passes is still reported.
+        l.report_over_budget(id);
+        id
     });
     js::track(memory, id, &on_collect());
     dispatch();

@@ -7,4 +7,5 @@ pub mod events;
 pub mod js;
 pub mod ledger;
 pub mod memory;
+pub mod modules;
 pub mod state;

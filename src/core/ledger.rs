@@ -344,6 +344,30 @@ impl Ledger {
         self.settle(budget, Some(id), &format!("grow({delta})"), breaches)
     }
 
+    /// Queues (never refuses) `budget` events for a memory that exists already and passes the
+    /// budget: one a module exported, which the engine made before we saw it.
+    pub fn report_over_budget(&mut self, id: u32) {
+        let (Some(budget), Some(pages)) = (self.budget, self.get(id).map(|r| r.pages)) else {
+            return;
+        };
+        let checks = [
+            ("memories", budget.memories, self.totals.live),
+            ("perMemoryPages", budget.per_memory_pages, pages),
+            ("totalPages", budget.total_pages, self.totals.live_pages),
+        ];
+        for (name, limit, value) in checks {
+            if let Some(limit) = limit.filter(|&l| value > l) {
+                self.events.push(Event::Budget {
+                    id: Some(id),
+                    budget: name,
+                    limit,
+                    value,
+                    refused: false,
+                });
+            }
+        }
+    }
+
     /// Records a size read from the engine; a larger size than last seen counts as a grow.
     pub fn observe(&mut self, id: u32, pages: u64) {
         self.resize(id, pages, false);

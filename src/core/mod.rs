@@ -14,4 +14,4 @@ pub use limits::{
     check_grow, enforce_range_u32, js_number_text, AddressType, MemoryType, RequestedType,
     PAGE_BYTES,
 };
-pub use module_types::{exported_memories, ExportedMemory};
+pub use module_types::{exported_memories, is_memory_type_section, section_spans, ExportedMemory};

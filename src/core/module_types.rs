@@ -64,9 +64,17 @@ impl<'a> Reader<'a> {
         if flags & !0x0f != 0 {
             return None;
         }
-        let address = if flags & 0x04 != 0 { AddressType::I64 } else { AddressType::I32 };
+        let address = if flags & 0x04 != 0 {
+            AddressType::I64
+        } else {
+            AddressType::I32
+        };
         let minimum = self.leb_u64()?;
-        let maximum = if flags & 0x01 != 0 { Some(self.leb_u64()?) } else { None };
+        let maximum = if flags & 0x01 != 0 {
+            Some(self.leb_u64()?)
+        } else {
+            None
+        };
         if flags & 0x08 != 0 {
             self.leb_u32()?; // custom page size exponent: not modelled, skipped
         }
@@ -105,6 +113,50 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// The sections worth reading for memory types: imports (2), memories (5) and exports (7).
+pub fn is_memory_type_section(id: u8) -> bool {
+    matches!(id, 2 | 5 | 7)
+}
+
+/// Walks a module's section headers through `byte_at`, so a caller holding the bytes elsewhere
+/// (a JS `Uint8Array`) can copy just the sections [`is_memory_type_section`] names instead of the
+/// whole module. Returns `(id, body_start, body_end)` per section, or `None` if the headers are bad.
+pub fn section_spans(
+    len: usize,
+    mut byte_at: impl FnMut(usize) -> u8,
+) -> Option<Vec<(u8, usize, usize)>> {
+    if len < 8 {
+        return None;
+    }
+    let mut spans = Vec::new();
+    let mut pos = 8;
+    while pos < len {
+        let id = byte_at(pos);
+        pos += 1;
+        let mut size: u64 = 0;
+        let mut shift = 0;
+        loop {
+            if pos >= len || shift > 28 {
+                return None;
+            }
+            let b = byte_at(pos);
+            pos += 1;
+            size |= u64::from(b & 0x7f) << shift;
+            shift += 7;
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+        let end = pos.checked_add(usize::try_from(size).ok()?)?;
+        if end > len {
+            return None;
+        }
+        spans.push((id, pos, end));
+        pos = end;
+    }
+    Some(spans)
+}
+
 /// The memories `bytes` exports, with their declared types; `None` if the bytes can't be read.
 pub fn exported_memories(bytes: &[u8]) -> Option<Vec<ExportedMemory>> {
     let mut r = Reader { bytes, pos: 0 };
@@ -117,7 +169,10 @@ pub fn exported_memories(bytes: &[u8]) -> Option<Vec<ExportedMemory>> {
         let id = r.byte()?;
         let size = r.leb_u32()? as usize;
         let body = r.take(size)?;
-        let mut s = Reader { bytes: body, pos: 0 };
+        let mut s = Reader {
+            bytes: body,
+            pos: 0,
+        };
         match id {
             2 => {
                 for _ in 0..s.leb_u32()? {
@@ -155,7 +210,8 @@ pub fn exported_memories(bytes: &[u8]) -> Option<Vec<ExportedMemory>> {
     Some(exports)
 }
 
-#[cfg(test)]
+// Host only: the tests compile WAT with the `wat` crate.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 
@@ -165,12 +221,30 @@ mod tests {
 
     #[test]
     fn reads_exported_memories_with_their_limits() {
-        let bytes = wasm(r#"(module (memory (export "memory") 2 10) (memory (export "other") i64 1) (memory 0 1 shared))"#);
+        let bytes = wasm(
+            r#"(module (memory (export "memory") 2 10) (memory (export "other") i64 1) (memory 0 1 shared))"#,
+        );
         let found = exported_memories(&bytes).expect("parses");
         assert_eq!(found.len(), 2);
         assert_eq!(found[0].name, "memory");
-        assert_eq!(found[0].ty, MemoryType { address: AddressType::I32, minimum: 2, maximum: Some(10), shared: false });
-        assert_eq!(found[1].ty, MemoryType { address: AddressType::I64, minimum: 1, maximum: None, shared: false });
+        assert_eq!(
+            found[0].ty,
+            MemoryType {
+                address: AddressType::I32,
+                minimum: 2,
+                maximum: Some(10),
+                shared: false
+            }
+        );
+        assert_eq!(
+            found[1].ty,
+            MemoryType {
+                address: AddressType::I64,
+                minimum: 1,
+                maximum: None,
+                shared: false
+            }
+        );
     }
 
     #[test]
@@ -180,7 +254,15 @@ mod tests {
                 (memory 3) (export "first" (memory 0)) (export "second" (memory 1)))"#,
         );
         let found = exported_memories(&bytes).expect("parses");
-        assert_eq!(found[0].ty, MemoryType { address: AddressType::I32, minimum: 1, maximum: Some(4), shared: true });
+        assert_eq!(
+            found[0].ty,
+            MemoryType {
+                address: AddressType::I32,
+                minimum: 1,
+                maximum: Some(4),
+                shared: true
+            }
+        );
         assert_eq!(found[1].ty.minimum, 3);
     }
 
@@ -192,6 +274,34 @@ mod tests {
         assert_eq!(found[0].ty.maximum, Some(10));
         let mdn = std::fs::read("tests/fixtures/memory.wasm").expect("fixture");
         assert_eq!(exported_memories(&mdn), Some(vec![]));
+    }
+
+    #[test]
+    fn section_spans_cover_the_module() {
+        let bytes = wasm(r#"(module (memory (export "m") 1 2) (func (export "f")))"#);
+        let spans = section_spans(bytes.len(), |i| bytes[i]).expect("spans");
+        assert_eq!(spans.last().map(|s| s.2), Some(bytes.len()));
+        // Rebuilding a module from only the memory-type sections gives the same answer.
+        let mut small = bytes[..8].to_vec();
+        for (id, start, end) in spans.into_iter().filter(|s| is_memory_type_section(s.0)) {
+            small.push(id);
+            small.extend(leb(end - start));
+            small.extend_from_slice(&bytes[start..end]);
+        }
+        assert_eq!(exported_memories(&small), exported_memories(&bytes));
+    }
+
+    fn leb(mut n: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        loop {
+            let b = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                out.push(b);
+                return out;
+            }
+            out.push(b | 0x80);
+        }
     }
 
     #[test]

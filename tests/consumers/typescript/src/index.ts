@@ -1,0 +1,77 @@
+// Uses the whole public API with explicit types; `tsc --noEmit` must accept it, and each line
+// marked with an expect-error directive at the end must really be an error (the types are not `any`).
+import { Memory, install, ledger } from "wasm-memory-polyfill";
+import type {
+  Budget,
+  Ledger,
+  LedgerEvent,
+  LedgerRecord,
+  LedgerSnapshot,
+  MemoryDescriptor,
+  MemoryOptions,
+  MemoryType,
+} from "wasm-memory-polyfill";
+import * as auto from "wasm-memory-polyfill/auto";
+
+const descriptor: MemoryDescriptor = { initial: 10, maximum: 100 };
+const options: MemoryOptions = { label: "decoder" };
+const memory = new Memory(descriptor, options);
+
+// a Memory is a WebAssembly.Memory
+const engine: WebAssembly.Memory = memory;
+const buffer: ArrayBuffer = engine.buffer;
+const before: number = memory.grow(1);
+const type: MemoryType = memory.type();
+const minimum: number | bigint = type.minimum;
+const big: bigint = new Memory({ address: "i64", initial: 1n, maximum: 10n }).grow(1n);
+
+// and it can be passed as an import
+declare const bytes: BufferSource;
+const { instance } = await WebAssembly.instantiate(bytes, { js: { mem: memory } });
+const accumulate = instance.exports.accumulate as (offset: number, length: number) => number;
+const sum: number = accumulate(0, 10);
+const other = await WebAssembly.instantiate(new WebAssembly.Module(bytes), { js: { mem: engine } });
+
+// the ledger
+const l: Ledger = ledger;
+const snapshot: LedgerSnapshot = l.snapshot();
+const live: number = snapshot.live;
+const records: LedgerRecord[] = snapshot.memories;
+const origin: "constructed" | "exported" | undefined = records[0]?.origin;
+const budget: Required<Budget> | null = snapshot.budget;
+const rows: Float64Array = ledger.snapshotArray();
+ledger.setBudget({ totalPages: 4096, perMemoryPages: 1024, memories: 16, mode: "hard" });
+ledger.setBudget({ totalPages: 4096, mode: "soft" });
+ledger.setBudget(null);
+const off: () => boolean = ledger.on("grow", (e) => {
+  const grew: number = e.to - e.from;
+  void grew;
+});
+ledger.on("budget", (e) => {
+  const which: "totalPages" | "perMemoryPages" | "memories" = e.budget;
+  const refused: boolean = e.refused;
+  void which, refused;
+});
+ledger.on("create", (e: Extract<LedgerEvent, { type: "create" }>) => void e.pages);
+ledger.label(memory, "renamed");
+ledger.label(engine, null);
+ledger.options({ captureStacks: true });
+const id: number = ledger.idOf(memory);
+off();
+
+// install / uninstall, and the auto entry's re-exports
+const uninstall: () => void = install();
+uninstall();
+const same: typeof Memory = auto.Memory;
+const sameLedger: Ledger = auto.ledger;
+
+// @ts-expect-error "medium" is not a budget mode
+ledger.setBudget({ mode: "medium" });
+// @ts-expect-error a "grow" event has no `budget`
+ledger.on("grow", (e) => e.budget);
+// @ts-expect-error the descriptor needs `initial`
+new Memory({ maximum: 1 });
+// @ts-expect-error type() is ours, not an engine memory's
+engine.type();
+
+export { buffer, before, minimum, big, sum, other, live, origin, budget, rows, id, same, sameLedger };

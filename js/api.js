@@ -56,6 +56,16 @@ export function hasMemory64() {
   return WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 5, 3, 1, 4, 0]));
 }
 
+/**
+ * A ledger listener threw: the operation that caused the event still succeeds, and the error is
+ * reported the way the platform reports uncaught errors (reportError), or logged.
+ * @param {unknown} error
+ */
+export function reportListenerError(error) {
+  if (typeof globalThis.reportError === "function") globalThis.reportError(error);
+  else console.error("wasm-memory-polyfill: a ledger listener threw:", error);
+}
+
 /** Milliseconds since the epoch. */
 export function now() {
   return Date.now();
@@ -63,9 +73,14 @@ export function now() {
 
 /** The first stack frame outside this package, for `where it was made`. */
 export function callerLine() {
-  const lines = (new Error().stack ?? "").split("\n").slice(1);
-  const outside = lines.find((l) => !/wasm_memory_polyfill|wasm-memory-polyfill|snippets|wasm-function|<anonymous>|\/js\/api\.js/.test(l));
-  return (outside ?? lines[lines.length - 1] ?? "").trim();
+  // Enough frames to get past the wasm and glue frames between the user and here.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 64;
+  const stack = new Error().stack ?? "";
+  Error.stackTraceLimit = limit;
+  const lines = stack.split("\n").slice(1).map((l) => l.trim());
+  const ours = /wasm_memory_polyfill|wasm-memory-polyfill|\/snippets\/|wasm-function|wasm:\/\/|\/js\/api\.js|^at new Memory|^Memory@/;
+  return lines.find((l) => l && !ours.test(l)) ?? "";
 }
 
 // The spec freezes a shared memory's SharedArrayBuffer; Firefox 153 does not. Detected once;

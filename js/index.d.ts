@@ -69,7 +69,8 @@ export interface LedgerSnapshot {
   peakTotalPages: number;
   created: number;
   collected: number;
-  budget: Required<Budget> | null;
+  /** The budget in force; fields that were not set are null. */
+  budget: { totalPages: number | null; perMemoryPages: number | null; memories: number | null; mode: "hard" | "soft" } | null;
   memories: LedgerRecord[];
 }
 

@@ -1,8 +1,8 @@
 //! Listeners: `ledger.on(kind, fn)` and delivery of the core's queued events.
 //!
 //! Listeners run after the operation that caused the event has fully succeeded (or been fully
-//! refused), with no borrow held; one that throws is skipped, never breaking the operation, the
-//! ledger, or the other listeners.
+//! refused), with no borrow held; one that throws is reported (`reportError`, or the console) and
+//! never breaks the operation, the ledger, or the other listeners.
 
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::JsValue;
@@ -110,8 +110,10 @@ pub fn dispatch() {
         }
         let object = event_object(kind, &event);
         for f in targets {
-            // A listener that throws must not break anything: its exception is dropped.
-            let _ = f.call1(&JsValue::UNDEFINED, &object);
+            // A listener that throws must not break anything: its exception is reported, not rethrown.
+            if let Err(e) = f.call1(&JsValue::UNDEFINED, &object) {
+                super::js::report_listener_error(&e);
+            }
         }
     }
 }

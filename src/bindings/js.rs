@@ -55,6 +55,10 @@ extern "C" {
     #[wasm_bindgen(js_name = hasMemory64)]
     pub fn has_memory64() -> bool;
 
+    /// Reports an exception a ledger listener threw, without rethrowing it.
+    #[wasm_bindgen(js_name = reportListenerError)]
+    pub fn report_listener_error(error: &JsValue);
+
     /// `Date.now()`.
     pub fn now() -> f64;
 

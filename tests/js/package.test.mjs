@@ -22,3 +22,59 @@ test("errors are real TypeError/RangeError naming the field and the limit", () =
   // the module still works after every refusal (no trap)
   assert.equal(new Memory({ initial: 1 }).buffer.byteLength, 65536);
 });
+
+test("collected memories leave the ledger (FinalizationRegistry); the ledger keeps none alive", async () => {
+  assert.equal(typeof globalThis.gc, "function", "run with node --expose-gc");
+  const ours = new Set();
+  const collected = new Set();
+  const off = ledger.on("collect", (e) => collected.add(e.id));
+  const base = ledger.snapshot().live;
+  (() => {
+    for (let i = 0; i < 300; i++) ours.add(ledger.idOf(new Memory({ initial: 1 })));
+  })();
+  assert.equal(ours.size, 300);
+  assert.equal(ledger.snapshot().live, base + 300);
+  // snapshot() derefs each memory's WeakRef, which keeps it alive until the end of that job:
+  // collect in a fresh job, then look in the next one.
+  const tick = () => new Promise((r) => setTimeout(r, 10));
+  const remaining = () => [...ours].filter((id) => !collected.has(id)).length;
+  for (let i = 0; i < 100 && remaining() > 0; i++) {
+    await tick();
+    globalThis.gc();
+    await tick();
+  }
+  off();
+  assert.equal(remaining(), 0, "every dropped memory was collected and left the ledger");
+  const live = new Set(ledger.snapshot().memories.map((r) => r.id));
+  assert.ok([...ours].every((id) => !live.has(id)));
+  assert.ok(ledger.snapshot().live <= base);
+});
+
+test("captureStacks records where a memory was made", () => {
+  ledger.options({ captureStacks: true });
+  const m = new Memory({ initial: 0 });
+  ledger.options({ captureStacks: false });
+  const rec = ledger.snapshot().memories.find((r) => r.id === ledger.idOf(m));
+  assert.match(rec.stack, /package\.test\.mjs/);
+  const n = new Memory({ initial: 0 });
+  assert.equal(ledger.snapshot().memories.find((r) => r.id === ledger.idOf(n)).stack, null, "off by default");
+});
+
+test("install() in Node: WebAssembly.Memory is ours until uninstalled, exported memories are ledgered", async () => {
+  const Native = WebAssembly.Memory;
+  const off = install();
+  try {
+    assert.notEqual(WebAssembly.Memory, Native);
+    const m = new WebAssembly.Memory({ initial: 1, maximum: 2 });
+    assert.deepEqual(m.type(), { address: "i32", maximum: 2, minimum: 1, shared: false });
+    assert.ok(ledger.idOf(m) >= 0);
+    const { instance } = await WebAssembly.instantiate(wasm("exporter"));
+    const rec = ledger.snapshot().memories.find((r) => r.id === ledger.idOf(instance.exports.memory));
+    assert.equal(rec.origin, "exported");
+    assert.equal(rec.maximum, 10);
+  } finally {
+    off();
+  }
+  assert.equal(WebAssembly.Memory, Native);
+  assert.equal(WebAssembly.Memory.prototype.type, undefined);
+});

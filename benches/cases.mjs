@@ -28,6 +28,7 @@ export const DEFAULTS = {
   warmupTime: 40, // ms of warm-up per side per round
   minIterations: 16, // minimum samples per side per round
   population: 10000, // live memories for the ledger cases (capped by what the engine allows)
+  collectEvery: 400, // at most this many memories are made between two gc() calls
   headroom: 40, // memories left free for the batches when the engine caps live memories
   growLimit: 256, // pages after which the grow benchmark's memory is replaced
   snapshotTime: 800, // ms for the absolute ledger timings
@@ -64,10 +65,21 @@ export async function runBenchmarks(ctx) {
     await new Promise((r) => setTimeout(r, 0));
     await macrotask();
   }
-  /** Before a sample of a case that makes memories: end the job, then collect. Untimed. */
-  const collectBetweenSamples = async () => {
+  // Memories made since the last gc(), and how many may be made before the next one: a share of
+  // the live memories the engine allows beyond those the ledger cases keep alive.
+  let made = 0;
+  let collectEvery = 0;
+  /**
+   * Before a sample that makes `n` memories (untimed): end the job (so the polyfill's WeakRefs
+   * let go), and gc() when the memories made since the last one would pass `collectEvery`.
+   */
+  const beforeMaking = (n) => async () => {
     await macrotask();
-    gc?.();
+    if (made + n > collectEvery) {
+      gc?.();
+      made = 0;
+    }
+    made += n;
   };
 
   const memoryModule = new WebAssembly.Module(ctx.memoryWasm);
@@ -113,8 +125,12 @@ export async function runBenchmarks(ctx) {
     });
   }
 
+  const wanted = (id) => !o.only || o.only.includes(id);
+
   /** Native vs polyfill, interleaved over rounds; a ratio row. */
   async function pair(row) {
+    if (!wanted(row.id)) return null;
+    const t0 = performance.now();
     const pooled = { native: [], polyfill: [] };
     const roundRatios = [];
     for (let r = 0; r < o.rounds; r++) {
@@ -151,14 +167,16 @@ export async function runBenchmarks(ctx) {
       meets,
       batch: row.native.batch,
       note: row.note ?? null,
+      seconds: Math.round((performance.now() - t0) / 100) / 10,
     };
     rows.push(out);
-    log(`${pad(row.operation, 58)} native ${fmtTime(native.median)}  polyfill ${fmtTime(polyfill.median)}  ratio ${ratio.toFixed(3)}x  ${meets === null ? "" : meets ? "ok" : "MISS"}`);
+    log(`${pad(row.operation, 58)} native ${fmtTime(native.median)}  polyfill ${fmtTime(polyfill.median)}  ratio ${ratio.toFixed(3)}x  ${meets === null ? "" : meets ? "ok" : "MISS"}  (${out.seconds} s)`);
     return out;
   }
 
   /** Polyfill only, absolute median; an absolute row. */
   async function single(row) {
+    if (!wanted(row.id)) return null;
     const bench = newBench(o.snapshotTime, 0);
     addSide(bench, "polyfill", row.polyfill);
     await bench.run();
@@ -200,7 +218,7 @@ export async function runBenchmarks(ctx) {
       return [dt, m];`);
     return {
       batch,
-      beforeEach: collectBetweenSamples,
+      beforeEach: beforeMaking(batch),
       run() {
         const [dt, m] = loop(C, batch);
         sink = m;
@@ -222,12 +240,15 @@ export async function runBenchmarks(ctx) {
       return [dt, old];`);
     let m = null;
     let pages = 0;
+    // A grown memory commits growLimit pages: count it as growLimit/16 memories, so that gc()
+    // runs every few replacements and old grown memories do not pile up.
+    const growWeight = Math.max(1, Math.ceil(o.growLimit / 16));
     return {
       batch,
       async beforeEach() {
         if (m === null || pages + batch > o.growLimit) {
           m = null;
-          await collectBetweenSamples();
+          await beforeMaking(growWeight)();
           m = new C({ initial: 0, maximum: 65536 });
           pages = 0;
         }
@@ -273,7 +294,7 @@ export async function runBenchmarks(ctx) {
       const dt = performance.now() - t0;
       if (sum !== 45 * n) throw new Error("accumulate gave " + sum / n);
       return dt;`);
-    return { batch, beforeEach: collectBetweenSamples, run: () => loop(C, NativeInstance, memoryModule, batch) };
+    return { batch, beforeEach: beforeMaking(batch), run: () => loop(C, NativeInstance, memoryModule, batch) };
   }
 
   /**
@@ -307,7 +328,7 @@ export async function runBenchmarks(ctx) {
       beforeAll() {
         if (installed) uninstall = install();
       },
-      beforeEach: collectBetweenSamples,
+      beforeEach: beforeMaking(batch),
       run: how === "instantiate" ? async () => finish(await loop(exporterModule, batch)) : () => finish(loop(exporterModule, batch)),
       afterAll() {
         uninstall?.();
@@ -321,6 +342,7 @@ export async function runBenchmarks(ctx) {
   // ---- the cases ----
 
   log(`constructor checks`);
+  let sameGetter = false;
   {
     const m = new Memory({ initial: 1 });
     check("polyfill memory is a WebAssembly.Memory", m instanceof NativeMemory);
@@ -332,10 +354,26 @@ export async function runBenchmarks(ctx) {
       }
       return undefined;
     };
-    const same = getter(m) === getter(new NativeMemory({ initial: 1 }));
-    check("polyfill memory's buffer getter is the engine's own", same);
-    var sameGetter = same;
+    sameGetter = getter(m) === getter(new NativeMemory({ initial: 1 }));
+    check("polyfill memory's buffer getter is the engine's own", sameGetter);
   }
+
+  // Memories reserve address space; engines cap how many can be alive (V8 in Chromium: ~124, in
+  // a 1 TiB sandbox). Probe first, to size the ledger population and how often to collect.
+  const populationWanted = o.population;
+  const maxBatch = Math.max(o.batch.construct, o.batch.mdn, o.batch.instantiate);
+  const headroom = Math.max(o.headroom, 2 * maxBatch);
+  const probeLimit = populationWanted + Math.max(headroom, o.collectEvery * 2);
+  log(`probing how many live memories this engine allows (up to ${probeLimit})`);
+  const capacity = await liveCapacity(probeLimit);
+  const capacityText = capacity >= probeLimit ? `>= ${capacity}` : `${capacity}`;
+  const population = Math.max(0, Math.min(populationWanted, capacity - headroom));
+  const capped = population < populationWanted;
+  const setCollectEvery = (alive) => {
+    collectEvery = Math.max(maxBatch, Math.min(o.collectEvery, Math.floor((capacity - alive - maxBatch) / 2)));
+  };
+  setCollectEvery(0);
+  log(`engine allows ${capacityText} live memories: gc() every ${collectEvery} memories made; ledger population ${population}`);
 
   const c = o.batch.construct;
   await pair({
@@ -406,24 +444,20 @@ export async function runBenchmarks(ctx) {
 
   // ---- the ledger with many live memories ----
 
-  const wanted = o.population;
-  const headroom = Math.max(o.headroom, 2 * o.batch.construct);
-  log(`probing how many live memories this engine allows (up to ${wanted + headroom})`);
-  const capacity = await liveCapacity(wanted + headroom);
-  const population = Math.max(0, Math.min(wanted, capacity - headroom));
-  const capped = population < wanted;
-  log(`engine allows ${capacity >= wanted + headroom ? `>= ${capacity}` : capacity} live memories; populating the ledger with ${population}`);
+  const populating = ["snapshot", "snapshot-array", "construct-populated", "grow-populated"].some(wanted);
+  log(`populating the ledger with ${populating ? population : 0} live memories`);
   let keep = [];
-  for (let i = 0; i < population; i++) keep.push(new Memory({ initial: 1 }));
+  if (populating) for (let i = 0; i < population; i++) keep.push(new Memory({ initial: 1 }));
+  setCollectEvery(keep.length);
   await settle();
   {
     const snap = ledger.snapshot();
-    check(`ledger holds the ${population} live memories`, snap.live >= population && snap.memories.length === snap.live, `live ${snap.live}`);
+    check(`ledger holds the ${keep.length} live memories`, snap.live >= keep.length && snap.memories.length === snap.live, `live ${snap.live}`);
     const arr = ledger.snapshotArray();
     check("snapshotArray has one row per live memory", arr.length === snap.live * 6, `${arr.length / 6} rows`);
   }
   const at = capped ? `${population} live (engine limit)` : `${population} live`;
-  const naNote = capped ? `engine allows only ~${capacity} live memories; target is for ${wanted}` : null;
+  const naNote = capped ? `engine allows only ${capacityText} live memories; target is for ${populationWanted}` : null;
   await single({
     id: "snapshot",
     operation: `ledger.snapshot() with ${at}`,
@@ -481,8 +515,9 @@ export async function runBenchmarks(ctx) {
       gc: gc !== null,
       crossOriginIsolated: typeof crossOriginIsolated === "boolean" ? crossOriginIsolated : null,
       timerResolutionMs: timerResolution(),
-      liveMemoryCapacity: capacity,
+      liveMemoryCapacity: capacityText,
       population,
+      collectEvery,
       options: o,
       seconds: Math.round((performance.now() - started) / 100) / 10,
     },

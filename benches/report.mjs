@@ -1,0 +1,129 @@
+// Formats benchmark results (from benches/cases.mjs) as a text table and as markdown, and
+// combines the per-environment JSON files into artifacts/bench/results.{json,md}.
+//
+//   node benches/report.mjs     combine artifacts/bench/{node,chromium}.json, print a summary
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { fmtTime } from "./cases.mjs";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+export const OUT = join(ROOT, "artifacts", "bench");
+const ENVS = ["node", "chromium"];
+const HEAD = ["operation", "native (median)", "polyfill (median)", "ratio (polyfill/native)", "target", "meets"];
+
+function cells(row) {
+  const ratio =
+    row.ratio == null
+      ? "—"
+      : `${row.ratio.toFixed(2)}x (rounds ${row.roundRatioRange[0].toFixed(2)}–${row.roundRatioRange[1].toFixed(2)})`;
+  const meets = row.meets === null ? "n/a" : row.meets ? "yes" : "NO";
+  return [row.operation, row.native ? fmtTime(row.native.median) : "—", fmtTime(row.polyfill.median), ratio, row.target.text, meets];
+}
+
+function header(name, result) {
+  const e = result.env;
+  const o = e.options;
+  return (
+    `${name}: ${e.runtime} — ${o.rounds} rounds × ${o.time} ms per side (warm-up ${o.warmupTime} ms), ` +
+    `timer ${fmtTime(e.timerResolutionMs)}${e.crossOriginIsolated === true ? " (cross-origin isolated)" : ""}, ` +
+    `gc ${e.gc ? "exposed" : "NOT exposed"}, ledger population ${e.population} (live memories allowed: ${e.liveMemoryCapacity}), ` +
+    `${e.seconds} s; pkg: ${e.pkg ?? "?"}`
+  );
+}
+
+function notes(result) {
+  const out = [];
+  for (const r of result.rows) if (r.note) out.push(`${r.operation}: ${r.note}`);
+  for (const c of result.checks) if (!c.ok) out.push(`CHECK FAILED: ${c.name}${c.detail ? ` (${c.detail})` : ""}`);
+  const ok = result.checks.filter((c) => c.ok).length;
+  out.push(`checks: ${ok}/${result.checks.length} passed`);
+  return out;
+}
+
+/** A plain-text table for the terminal. */
+export function formatText(name, result) {
+  const body = result.rows.map(cells);
+  const widths = HEAD.map((h, i) => Math.max(h.length, ...body.map((r) => [...r[i]].length)));
+  const line = (r) => r.map((c, i) => c + " ".repeat(widths[i] - [...c].length)).join("  ").trimEnd();
+  const rule = widths.map((w) => "-".repeat(w)).join("  ");
+  return [header(name, result), "", line(HEAD), rule, ...body.map(line), "", ...notes(result).map((n) => `  * ${n}`)].join("\n");
+}
+
+/** A markdown section. */
+export function formatMarkdown(name, result) {
+  const esc = (s) => s.replace(/\|/g, "\\|");
+  const row = (r) => `| ${r.map(esc).join(" | ")} |`;
+  return [
+    `## ${name}`,
+    "",
+    header(name, result),
+    "",
+    row(HEAD),
+    row(HEAD.map(() => "---")),
+    ...result.rows.map((r) => row(cells(r))),
+    "",
+    ...notes(result).map((n) => `- ${n}`),
+    "",
+  ].join("\n");
+}
+
+/** Whether pkg/'s wasm is a stripped release build (scripts/build.sh strips names and producers). */
+export function pkgBuild() {
+  const bytes = readFileSync(join(ROOT, "pkg", "wasm_memory_polyfill_bg.wasm"));
+  const m = new WebAssembly.Module(bytes);
+  const unstripped = ["name", "producers"].filter((s) => WebAssembly.Module.customSections(m, s).length > 0);
+  return unstripped.length === 0
+    ? `release (${bytes.length} bytes)`
+    : `NOT a release build: has ${unstripped.join(" + ")} sections (${bytes.length} bytes); run scripts/build.sh`;
+}
+
+/** Writes artifacts/bench/<name>.json and prints the table. */
+export function saveEnv(name, result) {
+  result.env.pkg = pkgBuild();
+  mkdirSync(OUT, { recursive: true });
+  writeFileSync(join(OUT, `${name}.json`), JSON.stringify(result, null, 2) + "\n");
+  console.log(`\n${formatText(name, result)}\n`);
+}
+
+function combine() {
+  const all = {};
+  for (const name of ENVS) {
+    const f = join(OUT, `${name}.json`);
+    if (existsSync(f)) all[name] = JSON.parse(readFileSync(f, "utf8"));
+  }
+  if (Object.keys(all).length === 0) {
+    console.error("no results in artifacts/bench/");
+    process.exit(1);
+  }
+  writeFileSync(join(OUT, "results.json"), JSON.stringify(all, null, 2) + "\n");
+  const md = [
+    "# wasm-memory-polyfill benchmarks",
+    "",
+    "Medians of per-operation times (each sample is the mean of a batch); ratio = polyfill median / native median " +
+      "measured in the same run, native and polyfill alternating over rounds (the range is of the per-round ratios). " +
+      "Made by `bash scripts/bench.sh`.",
+    "",
+    ...Object.entries(all).map(([name, r]) => formatMarkdown(name, r)),
+  ].join("\n");
+  writeFileSync(join(OUT, "results.md"), md);
+  let misses = 0;
+  console.log("summary:");
+  for (const [name, r] of Object.entries(all)) {
+    const missed = r.rows.filter((row) => row.meets === false);
+    const failed = r.checks.filter((c) => !c.ok);
+    misses += missed.length + failed.length;
+    console.log(
+      `  ${name}: ${r.rows.filter((row) => row.meets === true).length} met, ${missed.length} missed` +
+        (missed.length ? ` (${missed.map((m) => m.id).join(", ")})` : "") +
+        `, ${r.rows.filter((row) => row.meets === null).length} n/a; checks ${r.checks.length - failed.length}/${r.checks.length}`,
+    );
+  }
+  console.log(`written: ${join(OUT, "results.json")}, ${join(OUT, "results.md")}`);
+  return misses;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const misses = combine();
+  if (process.argv.includes("--strict") && misses > 0) process.exit(2);
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Benchmarks (issue #6): the polyfill against the engine's own WebAssembly.Memory, in Node and in
+# headless Chromium, with tinybench. Prints one table per environment (operation, native and
+# polyfill medians, ratio, target, met?) and writes artifacts/bench/{node,chromium,results}.json
+# and artifacts/bench/results.md. Takes a few minutes on 2 cores; only ratios measured in the
+# same run are meaningful.
+#
+#   bash scripts/bench.sh [all|node|chromium] [--quick] [--strict]
+#     --quick   fewer rounds and shorter runs (rough numbers, ~1 min)
+#     --strict  exit 2 when a target is missed or a check fails
+# Needs: node, node_modules (tinybench, playwright-core), /usr/bin/chromium (or $CHROMIUM), pkg/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+which=all
+flags=()
+strict=()
+for arg in "$@"; do
+  case "$arg" in
+    all | node | chromium) which=$arg ;;
+    --quick) flags+=(--quick) ;;
+    --strict) strict+=(--strict) ;;
+    *) echo "usage: bash scripts/bench.sh [all|node|chromium] [--quick] [--strict]" >&2; exit 64 ;;
+  esac
+done
+
+if [ ! -f pkg/node.js ] || [ ! -f pkg/index.js ] || [ ! -f pkg/wasm_memory_polyfill_bg.wasm ]; then
+  echo "pkg/ is missing: building it (scripts/build.sh)"
+  bash scripts/build.sh
+fi
+mkdir -p artifacts/bench
+
+status=0
+if [ "$which" = all ] || [ "$which" = node ]; then
+  rm -f artifacts/bench/node.json
+  node --expose-gc benches/node.mjs "${flags[@]}" || status=1
+fi
+if [ "$which" = all ] || [ "$which" = chromium ]; then
+  rm -f artifacts/bench/chromium.json
+  node benches/chromium.mjs "${flags[@]}" || status=1
+fi
+node benches/report.mjs "${strict[@]}" || { rc=$?; [ "$status" = 0 ] && status=$rc; }
+exit "$status"

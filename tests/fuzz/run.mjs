@@ -1,0 +1,259 @@
+#!/usr/bin/env node
+// Reliability and security fuzz suite (issue #7): one entry point.
+//
+//   node tests/fuzz/run.mjs                 default: fixed seed, a few thousand cases per engine
+//   node tests/fuzz/run.mjs --long          >= 100 000 cases per engine
+//   node tests/fuzz/run.mjs --seed N        replay with another seed
+//   node tests/fuzz/run.mjs --only node,chromium,firefox
+//   node tests/fuzz/run.mjs --cases N       N descriptor cases (and N/2 grow cases) per engine
+//   node tests/fuzz/run.mjs --sections descriptors,grow,allocation,bypass,isolation,workers,leak,final
+//
+// Runs tests/fuzz/harness.mjs in Node (in-process, pkg/node.js), then in headless Chromium
+// (playwright-core) and headless Firefox (puppeteer-core over WebDriver BiDi), each page loading
+// the same harness and /pkg/index.js from a local, cross-origin-isolated server. Prints
+// "ok - ..." / "not ok - ...: detail" per check and ends with "fuzz: N passed, M failed".
+
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+
+const HERE = new URL(".", import.meta.url);
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+// Node needs gc() for batches and the leak test: re-spawn with --expose-gc if it is missing.
+if (typeof globalThis.gc !== "function") {
+  const r = spawnSync(process.execPath, ["--expose-gc", ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: "inherit" });
+  process.exit(r.status ?? 1);
+}
+
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(name);
+const option = (name, fallback) => {
+  const i = argv.indexOf(name);
+  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : fallback;
+};
+const LONG = flag("--long");
+const SEED = Number(option("--seed", "7")) >>> 0;
+const ONLY = option("--only", "node,chromium,firefox").split(",").map((s) => s.trim()).filter(Boolean);
+const SECTIONS = option("--sections", "descriptors,grow,allocation,bypass,isolation,workers,leak,final").split(",");
+const DESCRIPTOR_CASES = Number(option("--cases", LONG ? "70000" : "3000"));
+const GROW_CASES = Math.ceil(DESCRIPTOR_CASES / 2);
+const CHUNK = 2000;
+const t0 = Date.now();
+
+let passed = 0;
+let failed = 0;
+const failedNames = [];
+function report(engine, check) {
+  const name = `[${engine}] ${check.name}`;
+  if (check.ok) {
+    passed++;
+    console.log(`ok - ${name}`);
+  } else {
+    failed++;
+    failedNames.push(name);
+    console.log(`not ok - ${name}: ${check.detail || "(no detail)"}`);
+  }
+}
+const comment = (s) => console.log(String(s).split("\n").map((l) => `# ${l}`).join("\n"));
+
+if (!existsSync(new URL("../../pkg/node.js", import.meta.url))) {
+  comment("pkg/ is missing: building it with scripts/build.sh");
+  const r = spawnSync("bash", ["scripts/build.sh"], { cwd: ROOT, stdio: "inherit" });
+  if (r.status !== 0) {
+    console.log("not ok - build the package: scripts/build.sh failed");
+    console.log("fuzz: 0 passed, 1 failed");
+    process.exit(1);
+  }
+}
+
+comment(`seed ${SEED}${LONG ? " (long run)" : ""}: ${DESCRIPTOR_CASES} descriptor + ${GROW_CASES} grow cases per engine; replay with: node tests/fuzz/run.mjs --seed ${SEED}${LONG ? " --long" : ""}`);
+
+const summaries = [];
+
+/** Runs every section through `run(section, args)`; prints as results come in. */
+async function runSections(engine, info, run, { leak } = {}) {
+  const kinds = info.kinds;
+  comment(`${engine}: ${info.userAgent}; engine profile ${info.engine}, memory64 ${info.memory64}, i64 page limit ${info.i64Limit}, shared buffers frozen by the engine ${info.sharedFrozen}, crossOriginIsolated ${info.crossOriginIsolated}`);
+  const sum = { engine, cases: 0, descriptorCases: 0, growCases: 0, passed: 0, failed: 0, kinds: {}, ms: 0 };
+  const before = { passed, failed };
+  const merge = (stats) => {
+    for (const [k, v] of Object.entries(stats.kinds ?? {})) sum.kinds[k] = (sum.kinds[k] ?? 0) + v;
+  };
+  const addStats = (into, s) => {
+    for (const [k, v] of Object.entries(s)) {
+      if (typeof v === "number") into[k] = (into[k] ?? 0) + v;
+      else if (v && typeof v === "object" && !Array.isArray(v)) into[k] = addStats(into[k] ?? {}, v);
+    }
+    return into;
+  };
+  // Differential sections run in chunks (progress, and bounded evaluate() calls), then their
+  // checks are merged into one result per section.
+  for (const [section, total] of [["descriptors", DESCRIPTOR_CASES], ["grow", GROW_CASES]].filter(([s]) => SECTIONS.includes(s))) {
+    let stats = {};
+    const merged = new Map();
+    for (let start = 0; start < total; start += CHUNK) {
+      const count = Math.min(CHUNK, total - start);
+      const r = await run(section, { seed: SEED, start, count });
+      stats = addStats(stats, r.stats);
+      for (const c of r.checks) {
+        const key = c.name;
+        const m = merged.get(key) ?? { ok: true, details: [] };
+        m.ok &&= c.ok;
+        if (!c.ok) m.details.push(c.detail);
+        merged.set(key, m);
+      }
+      if (LONG) comment(`${engine}: ${section} ${start + count}/${total}`);
+    }
+    for (const [key, m] of merged) {
+      const name = key.replace("descriptor cases", `${stats.cases} descriptor cases`).replace("grow cases", `${stats.cases} grow cases (${stats.i32 ?? 0} i32, ${stats.i64 ?? 0} i64)`);
+      report(engine, { name, ok: m.ok, detail: m.details.join("\n  ") });
+    }
+    merge(stats);
+    const k = Object.entries(stats.kinds ?? {}).map(([x, n]) => `${x} ${n}`).join(", ") || "none";
+    comment(`${engine}: ${section}: ${stats.cases} cases (${stats.rejected} generated cases dropped as too large${stats.skippedNoMemory64 ? `, ${stats.skippedNoMemory64} i64 cases skipped: no memory64` : ""}); the engine follows the spec in ${stats.nativeConforms}, deviates (known) in ${stats.deviating}, unexplained ${stats.unexplained}; deviations by kind: ${k}; our outcomes: ${Object.entries(stats.outcomes ?? {}).map(([x, n]) => `${x} ${n}`).join(", ")}`);
+    sum.cases += stats.cases;
+    if (section === "descriptors") sum.descriptorCases = stats.cases;
+    else sum.growCases = stats.cases;
+  }
+  for (const section of ["allocation", "bypass", "isolation", "workers"].filter((s) => SECTIONS.includes(s))) {
+    const r = await run(section, {});
+    for (const c of r.checks) report(engine, c);
+    for (const n of r.notes ?? []) comment(`${engine}: note: ${n}`);
+  }
+  if (leak && SECTIONS.includes("leak")) {
+    const r = await leak();
+    for (const c of r.checks) report(engine, c);
+    const { samples, ...figures } = r.stats;
+    comment(`${engine}: leak test: ${JSON.stringify(figures)}`);
+    for (const s of samples) comment(`${engine}:   after batch ${s.batch}: live ${s.live}, linear memory ${s.linear} bytes, externref table ${s.table}, heap ${s.heapMB} MB`);
+    sum.leak = figures;
+  }
+  if (SECTIONS.includes("final")) {
+    const r = await run("final", {});
+    for (const c of r.checks) report(engine, c);
+  }
+  sum.passed = passed - before.passed;
+  sum.failed = failed - before.failed;
+  summaries.push({ ...sum, kindNames: kinds });
+}
+
+// ------------------------------------------------------------------------------------- Node
+
+async function runNode() {
+  const engineT0 = Date.now();
+  const { Memory, install, ledger } = await import("../../pkg/node.js");
+  const glueModule = await import("../../pkg/wasm_memory_polyfill.js");
+  // Once initialised, initSync() returns the instance's exports (it does not initialise again).
+  const glue = glueModule.initSync();
+  const { createHarness } = await import("./harness.mjs");
+  const { leakTest } = await import("./leak.mjs");
+  const fixture = (name) => new Uint8Array(readFileSync(new URL(`../fixtures/${name}.wasm`, import.meta.url)));
+  const makeWorker = () => {
+    const w = new Worker(new URL("./worker.mjs", HERE));
+    const o = { onmessage: null, postMessage: (m) => w.postMessage(m), terminate: () => w.terminate() };
+    w.on("message", (d) => o.onmessage?.(d));
+    w.on("error", (e) => o.onmessage?.({ type: "error", error: String(e?.stack ?? e) }));
+    return o;
+  };
+  const harness = createHarness({ Memory, install, ledger, glue, env: "node", gc: globalThis.gc, fixtures: { grower: fixture("grower"), exporter: fixture("exporter"), memory: fixture("memory") }, makeWorker });
+  await runSections("node", harness.info, (s, a) => harness.run(s, a), {
+    leak: () => leakTest({ Memory, ledger, glue, count: 100000, batch: 1000 }),
+  });
+  summaries[summaries.length - 1].ms = Date.now() - engineT0;
+}
+
+// ---------------------------------------------------------------------------------- browsers
+
+/** Set-up code evaluated in the page: loads the package, the glue and the harness. */
+async function pageSetup() {
+  const api = await import("/pkg/index.js");
+  const glueModule = await import("/pkg/wasm_memory_polyfill.js");
+  // Already initialised by /pkg/index.js: the default init() just returns the exports.
+  const glue = await glueModule.default();
+  const { createHarness } = await import("/tests/fuzz/harness.mjs");
+  const fixture = async (name) => new Uint8Array(await (await fetch(`/tests/fixtures/${name}.wasm`)).arrayBuffer());
+  const makeWorker = () => {
+    const w = new Worker("/tests/fuzz/worker.mjs", { type: "module" });
+    const o = { onmessage: null, postMessage: (m) => w.postMessage(m), terminate: () => w.terminate() };
+    w.onmessage = (e) => o.onmessage?.(e.data);
+    w.onerror = (e) => o.onmessage?.({ type: "error", error: String(e?.message ?? e) });
+    return o;
+  };
+  const harness = createHarness({
+    ...api,
+    glue,
+    env: navigator.userAgent.includes("Firefox") ? "firefox" : "chromium",
+    gc: typeof globalThis.gc === "function" ? globalThis.gc : null,
+    fixtures: { grower: await fixture("grower"), exporter: await fixture("exporter"), memory: await fixture("memory") },
+    makeWorker,
+  });
+  globalThis.__fuzz = harness;
+  return harness.info;
+}
+
+async function runBrowser(engine, server) {
+  const engineT0 = Date.now();
+  let browser;
+  let page;
+  let evaluate;
+  const pageErrors = [];
+  try {
+    if (engine === "chromium") {
+      const { chromium } = await import("playwright-core");
+      browser = await chromium.launch({
+        executablePath: "/usr/bin/chromium",
+        args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--js-flags=--expose-gc"],
+      });
+      page = await browser.newPage();
+      page.on("pageerror", (e) => pageErrors.push(String(e)));
+      evaluate = (fn, arg) => page.evaluate(fn, arg);
+    } else {
+      const { default: puppeteer } = await import("puppeteer-core");
+      browser = await puppeteer.launch({ browser: "firefox", executablePath: "/usr/bin/firefox-esr", protocol: "webDriverBiDi", headless: true, protocolTimeout: 30 * 60 * 1000 });
+      page = await browser.newPage();
+      page.on("pageerror", (e) => pageErrors.push(String(e)));
+      evaluate = (fn, arg) => page.evaluate(fn, arg);
+    }
+    await page.goto(`${server.url}/fuzz.html`);
+    const info = await evaluate(pageSetup);
+    await runSections(engine, info, (section, args) => evaluate(([s, a]) => globalThis.__fuzz.run(s, a), [section, args]));
+  } catch (e) {
+    report(engine, { name: "the browser run completes", ok: false, detail: `${e?.stack ?? e}${pageErrors.length ? `\n  page errors: ${pageErrors.join("\n  ")}` : ""}` });
+    summaries.push({ engine, cases: 0, passed: 0, failed: 1, kinds: {}, kindNames: {} });
+  } finally {
+    await browser?.close().catch(() => {});
+  }
+  summaries[summaries.length - 1].ms = Date.now() - engineT0;
+}
+
+// --------------------------------------------------------------------------------------- main
+
+try {
+  if (ONLY.includes("node")) await runNode();
+  const browsers = ONLY.filter((e) => e === "chromium" || e === "firefox");
+  if (browsers.length) {
+    const { startServer } = await import("./server.mjs");
+    const server = await startServer();
+    try {
+      for (const b of browsers) await runBrowser(b, server);
+    } finally {
+      await server.close();
+    }
+  }
+} catch (e) {
+  report("runner", { name: "the fuzz run completes", ok: false, detail: e?.stack ?? String(e) });
+}
+
+comment("summary per engine:");
+for (const s of summaries) {
+  const kinds = Object.entries(s.kinds ?? {}).map(([k, n]) => `${k} ${n}`).join(", ") || "none";
+  comment(`  ${s.engine}: ${s.cases} cases (${s.descriptorCases ?? 0} descriptor, ${s.growCases ?? 0} grow), checks ${s.passed} passed / ${s.failed} failed, known engine deviations: ${kinds}, ${((s.ms ?? 0) / 1000).toFixed(1)} s`);
+}
+const kindNames = Object.assign({}, ...summaries.map((s) => s.kindNames ?? {}));
+for (const [k, d] of Object.entries(kindNames)) comment(`  ${k}: ${d}`);
+comment(`total time ${((Date.now() - t0) / 1000).toFixed(1)} s; seed ${SEED}`);
+if (failed) comment(`failed: ${failedNames.join("; ")}\nreplay: node tests/fuzz/run.mjs --seed ${SEED}${LONG ? " --long" : ""}`);
+console.log(`fuzz: ${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);

@@ -29,9 +29,11 @@ export const DEFAULTS = {
   minIterations: 16, // minimum samples per side per round
   population: 10000, // live memories for the ledger cases (capped by what the engine allows)
   collectEvery: 400, // at most this many memories are made between two gc() calls
+  collectPages: 512, // and at most this many pages (32 MiB)
   headroom: 40, // memories left free for the batches when the engine caps live memories
   growLimit: 256, // pages after which the grow benchmark's memory is replaced
   snapshotTime: 800, // ms for the absolute ledger timings
+  rawSamples: false, // include every sample in the result (for analysis)
   batch: { construct: 50, grow: 64, buffer: 10000, mdn: 20, instantiate: 10 },
 };
 
@@ -65,21 +67,26 @@ export async function runBenchmarks(ctx) {
     await new Promise((r) => setTimeout(r, 0));
     await macrotask();
   }
-  // Memories made since the last gc(), and how many may be made before the next one: a share of
-  // the live memories the engine allows beyond those the ledger cases keep alive.
+  // Memories (and pages) made since the last gc(), and how many may be made before the next
+  // one: a share of the live memories the engine allows beyond those the ledger cases keep
+  // alive, and `collectPages` pages (V8 starts a full GC of its own once external memory grows
+  // by ~64 MiB; that GC would land inside a timed batch).
   let made = 0;
+  let madePages = 0;
   let collectEvery = 0;
   /**
-   * Before a sample that makes `n` memories (untimed): end the job (so the polyfill's WeakRefs
-   * let go), and gc() when the memories made since the last one would pass `collectEvery`.
+   * Before a sample that makes `n` memories of `pages` pages each (untimed): end the job (so
+   * the polyfill's WeakRefs let go), and gc() when the sample would pass either budget.
    */
-  const beforeMaking = (n) => async () => {
+  const beforeMaking = (n, pages) => async () => {
     await macrotask();
-    if (made + n > collectEvery) {
+    if (made + n > collectEvery || madePages + n * pages > o.collectPages) {
       gc?.();
       made = 0;
+      madePages = 0;
     }
     made += n;
+    madePages += n * pages;
   };
 
   const memoryModule = new WebAssembly.Module(ctx.memoryWasm);
@@ -169,6 +176,7 @@ export async function runBenchmarks(ctx) {
       note: row.note ?? null,
       seconds: Math.round((performance.now() - t0) / 100) / 10,
     };
+    if (o.rawSamples) out.raw = pooled;
     rows.push(out);
     log(`${pad(row.operation, 58)} native ${fmtTime(native.median)}  polyfill ${fmtTime(polyfill.median)}  ratio ${ratio.toFixed(3)}x  ${meets === null ? "" : meets ? "ok" : "MISS"}  (${out.seconds} s)`);
     return out;
@@ -209,7 +217,7 @@ export async function runBenchmarks(ctx) {
   let sink = null; // keeps the last result of a batch observable, so nothing is dead code
 
   /** `new C(descriptor)` × batch; descriptor as source text, a fresh literal per construction. */
-  function constructSide(C, descriptorSource, batch) {
+  function constructSide(C, descriptorSource, batch, pages = 1) {
     const loop = compile(["C", "n"], `
       let m;
       const t0 = performance.now();
@@ -218,7 +226,7 @@ export async function runBenchmarks(ctx) {
       return [dt, m];`);
     return {
       batch,
-      beforeEach: beforeMaking(batch),
+      beforeEach: beforeMaking(batch, pages),
       run() {
         const [dt, m] = loop(C, batch);
         sink = m;
@@ -240,15 +248,12 @@ export async function runBenchmarks(ctx) {
       return [dt, old];`);
     let m = null;
     let pages = 0;
-    // A grown memory commits growLimit pages: count it as growLimit/16 memories, so that gc()
-    // runs every few replacements and old grown memories do not pile up.
-    const growWeight = Math.max(1, Math.ceil(o.growLimit / 16));
     return {
       batch,
       async beforeEach() {
         if (m === null || pages + batch > o.growLimit) {
           m = null;
-          await beforeMaking(growWeight)();
+          await beforeMaking(1, o.growLimit)();
           m = new C({ initial: 0, maximum: 65536 });
           pages = 0;
         }
@@ -294,7 +299,7 @@ export async function runBenchmarks(ctx) {
       const dt = performance.now() - t0;
       if (sum !== 45 * n) throw new Error("accumulate gave " + sum / n);
       return dt;`);
-    return { batch, beforeEach: beforeMaking(batch), run: () => loop(C, NativeInstance, memoryModule, batch) };
+    return { batch, beforeEach: beforeMaking(batch, 10), run: () => loop(C, NativeInstance, memoryModule, batch) };
   }
 
   /**
@@ -328,7 +333,7 @@ export async function runBenchmarks(ctx) {
       beforeAll() {
         if (installed) uninstall = install();
       },
-      beforeEach: beforeMaking(batch),
+      beforeEach: beforeMaking(batch, 2),
       run: how === "instantiate" ? async () => finish(await loop(exporterModule, batch)) : () => finish(loop(exporterModule, batch)),
       afterAll() {
         uninstall?.();

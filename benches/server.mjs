@@ -27,6 +27,7 @@ const TYPES = {
  */
 export function serve(root, { port = 0, host = "127.0.0.1" } = {}) {
   const base = resolve(root);
+  const prefix = base.endsWith(sep) ? base : base + sep;
   const server = createServer(async (req, res) => {
     const headers = {
       "Cache-Control": "no-store",
@@ -42,7 +43,7 @@ export function serve(root, { port = 0, host = "127.0.0.1" } = {}) {
       }
       const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
       let file = resolve(base, `.${path}`);
-      if (file !== base && !file.startsWith(base + sep)) {
+      if (file !== base && !file.startsWith(prefix)) {
         res.writeHead(403, headers).end();
         return;
       }

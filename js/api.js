@@ -16,13 +16,13 @@ const bufferGetter = Object.getOwnPropertyDescriptor(nativeProto, "buffer").get;
  * prototype when installed). The descriptor is our own plain object: no user code runs here
  * except a Proxy `newTarget`'s `prototype` getter.
  * @param {number | bigint} initial @param {number | bigint | undefined} maximum
- * @param {boolean} shared @param {"i32" | "i64"} address @param {Function} newTarget
+ * @param {boolean} shared @param {boolean} is64 @param {Function} newTarget
  */
-export function nativeConstruct(initial, maximum, shared, address, newTarget) {
+export function nativeConstruct(initial, maximum, shared, is64, newTarget) {
   const d = { initial, shared };
   if (maximum !== undefined) d.maximum = maximum;
   // Engines without memory64 (Node 20) never read `address`; the bindings refuse i64 there.
-  if (address === "i64") d.address = address;
+  if (is64) d.address = "i64";
   return Reflect.construct(NativeMemory, [d], newTarget);
 }
 

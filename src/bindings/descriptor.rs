@@ -12,6 +12,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use super::errors::Failure;
 use super::js;
+use super::keys::with_keys;
 use crate::core::{enforce_range_u32, AddressType, Error, Field, RequestedType};
 
 /// `AddressValueToU64(v, addrtype)` from the JS API.
@@ -46,12 +47,12 @@ pub fn u64_to_address_value(v: u64, address: AddressType) -> JsValue {
     }
 }
 
-fn member(d: &JsValue, name: &str) -> Result<JsValue, Failure> {
+fn member(d: &JsValue, name: &JsValue) -> Result<JsValue, Failure> {
     if d.is_undefined() || d.is_null() {
         // WebIDL: undefined and null convert to an empty dictionary.
         return Ok(JsValue::UNDEFINED);
     }
-    Ok(Reflect::get(d, &JsValue::from_str(name))?)
+    Ok(Reflect::get(d, name)?)
 }
 
 /// Reads and converts a descriptor; the result still has to pass [`RequestedType::validate`].
@@ -59,19 +60,19 @@ pub fn read_descriptor(d: &JsValue) -> Result<RequestedType, Failure> {
     if !(d.is_undefined() || d.is_null() || d.is_object() || d.is_function()) {
         return Err(Error::DescriptorNotObject(js::describe(d)).into());
     }
-    let address_value = member(d, "address")?;
+    let address_value = with_keys(|k| member(d, &k.address))?;
     let address = if address_value.is_undefined() {
         AddressType::I32
     } else {
         let s = js::to_string_strict(&address_value)?;
         AddressType::parse(&s).ok_or(Error::UnknownAddress(s))?
     };
-    let initial = member(d, "initial")?;
+    let initial = with_keys(|k| member(d, &k.initial))?;
     if initial.is_undefined() {
         return Err(Error::MissingInitial.into());
     }
-    let maximum = member(d, "maximum")?;
-    let shared = member(d, "shared")?.is_truthy();
+    let maximum = with_keys(|k| member(d, &k.maximum))?;
+    let shared = with_keys(|k| member(d, &k.shared))?.is_truthy();
 
     let initial = address_value_to_u64(&initial, address, Field::Initial)?;
     let maximum = if maximum.is_undefined() {
@@ -99,7 +100,7 @@ pub fn read_label(options: &JsValue) -> Result<Option<String>, Failure> {
             js::describe(options)
         )));
     }
-    let label = Reflect::get(options, &JsValue::from_str("label"))?;
+    let label = with_keys(|k| Reflect::get(options, &k.label))?;
     label_value(&label)
 }
 

@@ -31,7 +31,7 @@ extern "C" {
         initial: &JsValue,
         maximum: &JsValue,
         shared: bool,
-        address: &str,
+        is64: bool,
         new_target: &JsValue,
     ) -> Result<JsValue, JsValue>;
 

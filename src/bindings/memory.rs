@@ -7,6 +7,7 @@ use super::descriptor::{address_value_to_u64, read_descriptor, read_label, u64_t
 use super::errors::Failure;
 use super::events::dispatch;
 use super::js;
+use super::keys::{address_name, with_keys};
 use super::state::{capture_stacks, memory64, on_collect, with_ledger};
 use crate::core::{check_grow, AddressType, Error, Field, MemoryType, Origin, RequestedType};
 
@@ -42,7 +43,7 @@ pub fn construct(
         &u64_to_address_value(plan.ty.minimum, ty.address),
         &maximum,
         plan.ty.shared,
-        ty.address.as_str(),
+        ty.address == AddressType::I64,
         new_target,
     )?;
     js::fix_buffer_of(&memory)?;
@@ -119,15 +120,17 @@ pub fn memory_type(memory: &JsValue) -> Result<JsValue, Failure> {
 /// The plain object `type()` returns.
 pub fn type_object(ty: &MemoryType) -> JsValue {
     let o = Object::new();
-    let set = |k: &str, v: JsValue| {
-        // Our own fresh plain object: defining a property cannot fail.
-        let _ = Reflect::set(&o, &JsValue::from_str(k), &v);
-    };
-    set("address", ty.address.as_str().into());
-    if let Some(m) = ty.maximum {
-        set("maximum", u64_to_address_value(m, ty.address));
-    }
-    set("minimum", u64_to_address_value(ty.minimum, ty.address));
-    set("shared", ty.shared.into());
+    with_keys(|k| {
+        let set = |key: &JsValue, v: JsValue| {
+            // Our own fresh plain object: defining a property cannot fail.
+            let _ = Reflect::set(&o, key, &v);
+        };
+        set(&k.address, address_name(k, ty.address).clone());
+        if let Some(m) = ty.maximum {
+            set(&k.maximum, u64_to_address_value(m, ty.address));
+        }
+        set(&k.minimum, u64_to_address_value(ty.minimum, ty.address));
+        set(&k.shared, ty.shared.into());
+    });
     o.into()
 }

@@ -5,6 +5,7 @@ pub mod descriptor;
 pub mod errors;
 pub mod events;
 pub mod js;
+pub mod keys;
 pub mod ledger;
 pub mod memory;
 pub mod modules;

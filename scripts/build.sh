@@ -20,6 +20,14 @@ rm -f pkg/.gitignore
 node scripts/package-json.mjs pkg.json.template Cargo.toml pkg/package.json
 cp README.md pkg/README.md
 
+# Minify the shipped JS (terser, from webpack's dependencies): names of functions and classes are
+# kept, because `WebAssembly.Memory.name` and method names are observable API.
+if [ "$profile" = --release ]; then
+  for f in pkg/*.js pkg/snippets/*/js/*.js; do
+    node_modules/.bin/terser "$f" --module --compress --mangle --keep-fnames --keep-classnames -o "$f.min" && mv "$f.min" "$f"
+  done
+fi
+
 gz() { gzip -9c "$1" | wc -c; }
 js_total=0
 for f in pkg/wasm_memory_polyfill.js pkg/index.js pkg/surface.js pkg/snippets/*/js/*.js; do

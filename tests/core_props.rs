@@ -4,6 +4,10 @@
 use proptest::prelude::*;
 use wasm_memory_polyfill::core::*;
 
+fn text(x: f64) -> String {
+    format!("{x}")
+}
+
 #[derive(Debug, Clone)]
 enum Op {
     Create {
@@ -195,7 +199,7 @@ proptest! {
 
     #[test]
     fn enforce_range_matches_webidl(x in prop_oneof![any::<f64>(), -1e10f64..1e10, Just(-0.0), Just(4294967295.0), Just(4294967296.0)]) {
-        let r = enforce_range_u32(Field::Initial, x);
+        let r = enforce_range_u32(Field::Initial, x, text);
         let t = x.trunc();
         if x.is_finite() && (0.0..=4294967295.0).contains(&t) {
             prop_assert_eq!(r, Ok(t as u32));
@@ -215,18 +219,18 @@ proptest! {
 
 #[test]
 fn budget_parsing_names_the_field_and_the_limit() {
-    let e = parse_budget(Some(-1.0), None, None, None).unwrap_err();
+    let e = parse_budget(Some(-1.0), None, None, None, &text).unwrap_err();
     assert!(
         e.to_string().contains("totalPages") && e.to_string().contains("2^53"),
         "{e}"
     );
     assert_eq!(e.kind(), ErrorKind::Range);
-    let e = parse_budget(None, None, None, Some("medium")).unwrap_err();
+    let e = parse_budget(None, None, None, Some("medium"), &text).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Type);
     assert!(e.to_string().contains("medium"));
-    assert!(parse_budget(Some(1.5), None, None, None).is_err());
+    assert!(parse_budget(Some(1.5), None, None, None, &text).is_err());
     assert_eq!(
-        parse_budget(None, Some(10.0), Some(3.0), Some("soft")).map(|b| b.mode),
+        parse_budget(None, Some(10.0), Some(3.0), Some("soft"), &text).map(|b| b.mode),
         Ok(BudgetMode::Soft)
     );
 }
@@ -234,7 +238,7 @@ fn budget_parsing_names_the_field_and_the_limit() {
 #[test]
 fn a_soft_budget_succeeds_and_queues_a_budget_event() {
     let mut l = Ledger::new();
-    l.set_budget(parse_budget(Some(2.0), None, None, Some("soft")).ok());
+    l.set_budget(parse_budget(Some(2.0), None, None, Some("soft"), &text).ok());
     let ty = RequestedType {
         address: AddressType::I32,
         initial: 3,
@@ -265,7 +269,7 @@ fn a_soft_budget_succeeds_and_queues_a_budget_event() {
 #[test]
 fn a_hard_budget_clamps_the_maximum_so_wasm_cannot_pass_it() {
     let mut l = Ledger::new();
-    l.set_budget(parse_budget(Some(10.0), Some(6.0), None, None).ok());
+    l.set_budget(parse_budget(Some(10.0), Some(6.0), None, None, &text).ok());
     let ty = RequestedType {
         address: AddressType::I32,
         initial: 1,

@@ -15,6 +15,11 @@ use super::js;
 use super::keys::with_keys;
 use crate::core::{enforce_range_u32, AddressType, Error, Field, RequestedType};
 
+/// How JavaScript prints a Number (`String(x)`), for error messages.
+pub fn number_text(x: f64) -> String {
+    js::describe(&JsValue::from_f64(x))
+}
+
 /// `AddressValueToU64(v, addrtype)` from the JS API.
 pub fn address_value_to_u64(
     v: &JsValue,
@@ -24,7 +29,7 @@ pub fn address_value_to_u64(
     match address {
         AddressType::I32 => {
             let x = js::to_number(v)?;
-            Ok(u64::from(enforce_range_u32(field, x)?))
+            Ok(u64::from(enforce_range_u32(field, x, number_text)?))
         }
         AddressType::I64 => {
             let n = js::to_bigint(v)?;

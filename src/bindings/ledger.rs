@@ -246,7 +246,14 @@ pub fn set_budget(budget: JsValue) -> Result<(), JsValue> {
             }
         }
     };
-    let parsed = parse_budget(total, per, memories, mode.as_deref()).map_err(Failure::Core)?;
+    let parsed = parse_budget(
+        total,
+        per,
+        memories,
+        mode.as_deref(),
+        &super::descriptor::number_text,
+    )
+    .map_err(Failure::Core)?;
     with_ledger(|l| l.set_budget(Some(parsed)));
     Ok(())
 }

@@ -88,14 +88,12 @@ pub enum Error {
         address: &'static str,
     },
     /// `grow` past the memory's maximum (or the address-type limit when it has none).
-    #[error("Memory: grow({delta}) would take the memory from {current} to {wanted} pages, past its maximum of {maximum}")]
+    #[error("Memory: grow({delta}) on a memory of {current} pages would pass its maximum of {maximum} pages")]
     GrowPastMaximum {
         /// The requested delta.
         delta: u64,
         /// Pages before the grow.
         current: u64,
-        /// Pages the grow asked for.
-        wanted: u128,
         /// The limit it would pass.
         maximum: u64,
     },

@@ -465,11 +465,13 @@ impl Ledger {
 }
 
 /// Builds a budget from its JS fields, refusing nonsense with an error that names the field.
+/// `text` prints a refused number (the bindings ask JavaScript; see `enforce_range_u32`).
 pub fn parse_budget(
     total_pages: Option<f64>,
     per_memory_pages: Option<f64>,
     memories: Option<f64>,
     mode: Option<&str>,
+    text: &dyn Fn(f64) -> String,
 ) -> Result<Budget, Error> {
     let bad = |message: String, kind| Error::BadLedgerArgument {
         call: "setBudget",
@@ -490,7 +492,7 @@ pub fn parse_budget(
             Some(x) => Err(bad(
                 format!(
                     "{name} must be a whole number from 0 to 2^53 - 1 (got {})",
-                    super::limits::js_number_text(x)
+                    text(x)
                 ),
                 ErrorKind::Range,
             )),

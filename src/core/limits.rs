@@ -52,34 +52,25 @@ impl AddressType {
 /// WebIDL `ConvertToInt(x, 32, "unsigned")` with `[EnforceRange]`, after `ToNumber` has run.
 ///
 /// NaN and ±Infinity are refused, the value is truncated towards zero (so `-0.5` is `0`), and
-/// anything outside `0 ..= 2^32 - 1` is refused. Every refusal is a `TypeError`.
-pub fn enforce_range_u32(field: Field, x: f64) -> Result<u32, Error> {
-    let not_u32 = || Error::NotU32 {
+/// anything outside `0 ..= 2^32 - 1` is refused. Every refusal is a `TypeError`. `text` says how
+/// the refused number prints: the bindings ask JavaScript, so the message shows exactly what a
+/// user would (and the wasm carries no float formatting code).
+pub fn enforce_range_u32(
+    field: Field,
+    x: f64,
+    text: impl FnOnce(f64) -> String,
+) -> Result<u32, Error> {
+    if x.is_finite() {
+        let t = x.trunc();
+        if (0.0..=4_294_967_295.0).contains(&t) {
+            // In range and integral, so the cast is exact.
+            return Ok(t as u32);
+        }
+    }
+    Err(Error::NotU32 {
         field,
-        value: js_number_text(x),
-    };
-    if !x.is_finite() {
-        return Err(not_u32());
-    }
-    let t = x.trunc();
-    if !(0.0..=4_294_967_295.0).contains(&t) {
-        return Err(not_u32());
-    }
-    // In range and integral, so the cast is exact.
-    Ok(t as u32)
-}
-
-/// How JavaScript prints a Number, close enough for messages (integers without ".0").
-pub fn js_number_text(x: f64) -> String {
-    if x.is_nan() {
-        "NaN".into()
-    } else if x.is_infinite() {
-        if x > 0.0 { "Infinity" } else { "-Infinity" }.into()
-    } else if x == x.trunc() && x.abs() < 1e21 {
-        format!("{}", x as i128)
-    } else {
-        format!("{x}")
-    }
+        value: text(x),
+    })
 }
 
 /// The descriptor after WebIDL conversion, before the limit rules.
@@ -152,17 +143,14 @@ impl RequestedType {
 /// here first lets the message name the numbers and keeps the ledger from seeing a failed grow.
 pub fn check_grow(ty: &MemoryType, current: u64, delta: u64) -> Result<u64, Error> {
     let limit = ty.maximum.unwrap_or(ty.address.page_limit());
-    let wanted = u128::from(current) + u128::from(delta);
-    if wanted > u128::from(limit) {
-        return Err(Error::GrowPastMaximum {
+    match current.checked_add(delta) {
+        Some(wanted) if wanted <= limit => Ok(wanted),
+        _ => Err(Error::GrowPastMaximum {
             delta,
             current,
-            wanted,
             maximum: limit,
-        });
+        }),
     }
-    // wanted <= limit <= u64::MAX, so this cannot truncate.
-    Ok(wanted as u64)
 }
 
 #[cfg(test)]
@@ -179,13 +167,17 @@ mod tests {
         }
     }
 
+    fn text(x: f64) -> String {
+        format!("{x}")
+    }
+
     #[test]
     fn enforce_range_truncates_and_refuses_like_webidl() {
-        assert_eq!(enforce_range_u32(Field::Initial, 1.9), Ok(1));
-        assert_eq!(enforce_range_u32(Field::Initial, -0.9), Ok(0));
-        assert_eq!(enforce_range_u32(Field::Initial, -0.0), Ok(0));
+        assert_eq!(enforce_range_u32(Field::Initial, 1.9, text), Ok(1));
+        assert_eq!(enforce_range_u32(Field::Initial, -0.9, text), Ok(0));
+        assert_eq!(enforce_range_u32(Field::Initial, -0.0, text), Ok(0));
         assert_eq!(
-            enforce_range_u32(Field::Initial, 4294967295.5),
+            enforce_range_u32(Field::Initial, 4294967295.5, text),
             Ok(u32::MAX)
         );
         for bad in [
@@ -195,7 +187,7 @@ mod tests {
             -1.0,
             4294967296.0,
         ] {
-            let e = enforce_range_u32(Field::Maximum, bad).unwrap_err();
+            let e = enforce_range_u32(Field::Maximum, bad, text).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::Type, "{bad}");
             assert!(e.to_string().contains("maximum"), "{e}");
         }

@@ -11,7 +11,6 @@ pub use ledger::{
     parse_budget, Budget, BudgetMode, CreatePlan, Event, Ledger, Origin, Record, Totals,
 };
 pub use limits::{
-    check_grow, enforce_range_u32, js_number_text, AddressType, MemoryType, RequestedType,
-    PAGE_BYTES,
+    check_grow, enforce_range_u32, AddressType, MemoryType, RequestedType, PAGE_BYTES,
 };
 pub use module_types::{exported_memories, is_memory_type_section, section_spans, ExportedMemory};

@@ -184,11 +184,16 @@ export function createHarness(ctx) {
     if (events.length > 10000) events.splice(0, events.length);
   };
 
+  // A WeakRef (the ledger keeps one per memory) keeps its target alive until the end of the job
+  // that made or deref'd it: end the job before gc(), then let FinalizationRegistry callbacks run.
+  async function rest() {
+    await macrotask();
+    gc?.();
+    await macrotask();
+  }
+
   async function settle(rounds = 3) {
-    for (let i = 0; i < rounds; i++) {
-      gc?.();
-      await macrotask();
-    }
+    for (let i = 0; i < rounds; i++) await rest();
   }
 
   /** Module still works: a construction, a snapshot, a snapshotArray. Returns a problem or null. */
@@ -407,8 +412,7 @@ export function createHarness(ctx) {
         const p = probe();
         if (p) trapProblems.push(`after descriptor case #${i} (seed ${seed}): ${p}`);
         trimEvents();
-        gc?.();
-        await macrotask();
+        await rest();
       }
     }
     const p = probe();
@@ -591,8 +595,7 @@ export function createHarness(ctx) {
         const p = probe();
         if (p) trapProblems.push(`after grow case #${i} (seed ${seed}): ${p}`);
         trimEvents();
-        gc?.();
-        await macrotask();
+        await rest();
       }
     }
     const p = probe();

@@ -18,6 +18,7 @@ export async function leakTest({ Memory, ledger, glue, count = 100000, batch = 1
   const settle = async (deadlineMs) => {
     const t0 = Date.now();
     for (;;) {
+      await macrotask();
       gc();
       await sleep(10);
       const s = ledger.snapshot();
@@ -49,6 +50,9 @@ export async function leakTest({ Memory, ledger, glue, count = 100000, batch = 1
         if (!firstFailure) firstFailure = { at: b * batch + i, error: `${e?.constructor?.name}: ${e?.message}`, live: ledger.snapshot().live };
       }
     }
+    // End the job first: a WeakRef (the ledger keeps one per memory) keeps its target alive
+    // until the end of the job that made or deref'd it, so gc() in the same job frees nothing.
+    await macrotask();
     gc();
     await macrotask();
     const mu = process.memoryUsage();
@@ -96,5 +100,29 @@ export async function leakTest({ Memory, ledger, glue, count = 100000, batch = 1
   if (table() !== null) {
     checks.push({ name: "no leaks: the polyfill's externref table stops growing after warm-up", ok: table() === warm.table, detail: `${warm.table} slots at warm-up, ${table()} at the end` });
   }
+
+  // One synchronous loop: the engine's own constructor makes and drops 20 000 memories in one job
+  // (V8 reclaims their address-space reservations under pressure); ours must too.
+  const loop = (C, n) => {
+    let i = 0;
+    try {
+      for (; i < n; i++) new C({ initial: 0 });
+      return { made: i };
+    } catch (e) {
+      return { made: i, error: `${e?.constructor?.name}: ${e?.message}` };
+    }
+  };
+  const LOOP = 20000;
+  const nativeLoop = loop(WebAssembly.Memory, LOOP);
+  await settle(5000);
+  const oursLoop = loop(Memory, LOOP);
+  const afterLoop = await settle(10000);
+  checks.push({
+    name: `no leaks: ${LOOP} memories made and dropped in one synchronous loop (the engine's own constructor ${nativeLoop.error ? "fails too" : "succeeds"})`,
+    ok: nativeLoop.error !== undefined || oursLoop.error === undefined,
+    detail: `ours made ${oursLoop.made} then threw ${oursLoop.error}; repro: for (let i = 0; i < ${LOOP}; i++) new Memory({ initial: 0 }); // WebAssembly.Memory makes all ${LOOP}`,
+  });
+  checks.push({ name: "no leaks: after the synchronous loop, the ledger's live count returns to 0", ok: afterLoop.live === 0, detail: `live ${afterLoop.live}` });
+  figures.syncLoop = { native: nativeLoop, ours: oursLoop };
   return { checks, stats: figures };
 }

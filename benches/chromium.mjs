@@ -1,11 +1,12 @@
 // The benchmarks in headless Chromium: serves the repository on 127.0.0.1 (benches/server.mjs),
 // opens benches/page.html (which imports /pkg/index.js and benches/cases.mjs) and collects the
-// results with page.evaluate. Prints the table and writes artifacts/bench/chromium.json.
+// results with page.evaluate; /pkg/ is served from $BENCH_PKG when set (see report.mjs).
+// Prints the table and writes artifacts/bench/chromium.json.
 //
 //   node benches/chromium.mjs [--quick]
 import { chromium } from "playwright-core";
 import { QUICK } from "./cases.mjs";
-import { ROOT, saveEnv } from "./report.mjs";
+import { PKG, ROOT, saveEnv } from "./report.mjs";
 import { serve } from "./server.mjs";
 
 const EXECUTABLE = process.env.CHROMIUM ?? "/usr/bin/chromium";
@@ -21,7 +22,7 @@ const ARGS = [
 ];
 const quick = process.argv.includes("--quick");
 
-const server = await serve(ROOT);
+const server = await serve(ROOT, { mounts: { "/pkg/": PKG } });
 let browser;
 try {
   browser = await chromium.launch({ executablePath: EXECUTABLE, args: ARGS, headless: true });

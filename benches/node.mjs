@@ -2,9 +2,12 @@
 // Prints the table and writes artifacts/bench/node.json.
 import { readFileSync } from "node:fs";
 import os from "node:os";
-import { Memory, install, ledger } from "../pkg/node.js";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { QUICK, runBenchmarks } from "./cases.mjs";
-import { saveEnv } from "./report.mjs";
+import { PKG, saveEnv } from "./report.mjs";
+
+const { Memory, install, ledger } = await import(pathToFileURL(join(PKG, "node.js")).href);
 
 if (typeof globalThis.gc !== "function") console.warn("warning: gc() is not exposed; run node with --expose-gc");
 const fixture = (name) => readFileSync(new URL(`../tests/fixtures/${name}`, import.meta.url));

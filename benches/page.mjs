@@ -11,8 +11,9 @@ const fixture = async (name) => {
 const [memoryWasm, exporterWasm] = await Promise.all([fixture("memory.wasm"), fixture("exporter.wasm")]);
 const logEl = document.getElementById("log");
 
-// Smaller batches than Node: V8 in Chromium allows only ~124 live memories per renderer.
-const BROWSER = { batch: { construct: 20, mdn: 10, instantiate: 10 } };
+// Smaller batches than Node: V8 in Chromium allows only ~124 live memories per renderer, so
+// more samples (each with a macrotask turn, and often a gc()) per timed ms: shorter rounds.
+const BROWSER = { time: 30, warmupTime: 15, batch: { construct: 20, mdn: 10, instantiate: 20 } };
 
 window.runBench = (options = {}) =>
   runBenchmarks({

@@ -2,13 +2,16 @@
 // combines the per-environment JSON files into artifacts/bench/results.{json,md}.
 //
 //   node benches/report.mjs     combine artifacts/bench/{node,chromium}.json, print a summary
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fmtTime } from "./cases.mjs";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const OUT = join(ROOT, "artifacts", "bench");
+/** The package under test: $BENCH_PKG (scripts/bench.sh points it at a snapshot of pkg/), or pkg/. */
+export const PKG = process.env.BENCH_PKG ? resolve(process.env.BENCH_PKG) : join(ROOT, "pkg");
 const ENVS = ["node", "chromium"];
 const HEAD = ["operation", "native (median)", "polyfill (median)", "ratio (polyfill/native)", "target", "meets"];
 
@@ -28,7 +31,7 @@ function header(name, result) {
     `${name}: ${e.runtime} — ${o.rounds} rounds × ${o.time} ms per side (warm-up ${o.warmupTime} ms), ` +
     `timer ${fmtTime(e.timerResolutionMs)}${e.crossOriginIsolated === true ? " (cross-origin isolated)" : ""}, ` +
     `gc ${e.gc ? "exposed" : "NOT exposed"}, ledger population ${e.population} (live memories allowed: ${e.liveMemoryCapacity}), ` +
-    `${e.seconds} s; pkg: ${e.pkg ?? "?"}`
+    `${e.seconds} s; pkg: ${e.pkg ?? "?"}${e.commit ? `, commit ${e.commit}` : ""}`
   );
 }
 
@@ -70,7 +73,7 @@ export function formatMarkdown(name, result) {
 
 /** Whether pkg/'s wasm is a stripped release build (scripts/build.sh strips names and producers). */
 export function pkgBuild() {
-  const bytes = readFileSync(join(ROOT, "pkg", "wasm_memory_polyfill_bg.wasm"));
+  const bytes = readFileSync(join(PKG, "wasm_memory_polyfill_bg.wasm"));
   const m = new WebAssembly.Module(bytes);
   const unstripped = ["name", "producers"].filter((s) => WebAssembly.Module.customSections(m, s).length > 0);
   return unstripped.length === 0
@@ -78,9 +81,21 @@ export function pkgBuild() {
     : `NOT a release build: has ${unstripped.join(" + ")} sections (${bytes.length} bytes); run scripts/build.sh`;
 }
 
+/** The commit under test (and whether the tree differs from it), for the record. */
+export function gitState() {
+  try {
+    const run = (args) => execFileSync("git", args, { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const dirty = run(["status", "--porcelain", "--", "src", "js", "Cargo.toml", "Cargo.lock"]) !== "";
+    return `${run(["rev-parse", "--short", "HEAD"])}${dirty ? " + uncommitted changes in src/ or js/" : ""}`;
+  } catch {
+    return null;
+  }
+}
+
 /** Writes artifacts/bench/<name>.json and prints the table. */
 export function saveEnv(name, result) {
   result.env.pkg = pkgBuild();
+  result.env.commit = gitState();
   mkdirSync(OUT, { recursive: true });
   writeFileSync(join(OUT, `${name}.json`), JSON.stringify(result, null, 2) + "\n");
   console.log(`\n${formatText(name, result)}\n`);

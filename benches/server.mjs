@@ -22,12 +22,17 @@ const TYPES = {
 };
 
 /**
- * Serves `root`; resolves to `{ url, close() }` once listening.
- * @param {string} root @param {{ port?: number, host?: string }} [options]
+ * Serves `root` (and each `mounts` URL prefix, e.g. "/pkg/", from its own directory); resolves
+ * to `{ url, close() }` once listening.
+ * @param {string} root @param {{ port?: number, host?: string, mounts?: Record<string, string> }} [options]
  */
-export function serve(root, { port = 0, host = "127.0.0.1" } = {}) {
-  const base = resolve(root);
-  const prefix = base.endsWith(sep) ? base : base + sep;
+export function serve(root, { port = 0, host = "127.0.0.1", mounts = {} } = {}) {
+  const within = (dir) => {
+    const base = resolve(dir);
+    return { base, prefix: base.endsWith(sep) ? base : base + sep };
+  };
+  const top = within(root);
+  const mounted = Object.entries(mounts).map(([url, dir]) => [url.endsWith("/") ? url : `${url}/`, within(dir)]);
   const server = createServer(async (req, res) => {
     const headers = {
       "Cache-Control": "no-store",
@@ -41,7 +46,15 @@ export function serve(root, { port = 0, host = "127.0.0.1" } = {}) {
         res.writeHead(405, headers).end();
         return;
       }
-      const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
+      let path = decodeURIComponent(new URL(req.url, "http://x").pathname);
+      let { base, prefix } = top;
+      for (const [url, dir] of mounted) {
+        if (path.startsWith(url)) {
+          ({ base, prefix } = dir);
+          path = path.slice(url.length - 1);
+          break;
+        }
+      }
       let file = resolve(base, `.${path}`);
       if (file !== base && !file.startsWith(prefix)) {
         res.writeHead(403, headers).end();

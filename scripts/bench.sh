@@ -30,14 +30,21 @@ if [ ! -f pkg/node.js ] || [ ! -f pkg/index.js ] || [ ! -f pkg/wasm_memory_polyf
 fi
 mkdir -p artifacts/bench
 
+# Both environments measure the same bytes: a snapshot of pkg/ taken now (a rebuild of pkg/
+# during the run, e.g. by scripts/test.sh, would otherwise change the package mid-way).
+snapshot=$(mktemp -d "${TMPDIR:-/tmp}/wmp-bench.XXXXXX")
+trap 'rm -rf "$snapshot"' EXIT
+cp -R pkg "$snapshot/pkg"
+export BENCH_PKG="$snapshot/pkg"
+
 status=0
 if [ "$which" = all ] || [ "$which" = node ]; then
   rm -f artifacts/bench/node.json
-  node --expose-gc benches/node.mjs "${flags[@]}" || status=1
+  node --expose-gc benches/node.mjs ${flags[@]+"${flags[@]}"} || status=1
 fi
 if [ "$which" = all ] || [ "$which" = chromium ]; then
   rm -f artifacts/bench/chromium.json
-  node benches/chromium.mjs "${flags[@]}" || status=1
+  node benches/chromium.mjs ${flags[@]+"${flags[@]}"} || status=1
 fi
-node benches/report.mjs "${strict[@]}" || { rc=$?; [ "$status" = 0 ] && status=$rc; }
+node benches/report.mjs ${strict[@]+"${strict[@]}"} || { rc=$?; [ "$status" = 0 ] && status=$rc; }
 exit "$status"

@@ -23,6 +23,7 @@ export const KINDS = {
   noAddress: "no-address (address never read; no memory64)",
   i64Limit: "i64-implementation-limit (the engine's memory64 page limit is below 2^48)",
   unfrozenShared: "unfrozen-shared-buffer (shared memory's SharedArrayBuffer not frozen)",
+  errorMessageTraps: "error-message-traps (building the TypeError of a failed conversion runs ownKeys/getOwnPropertyDescriptor traps on the value to print it)",
 };
 
 export const SPEC_I64_LIMIT = 2n ** 48n;

@@ -36,9 +36,10 @@ const option = (name, fallback) => {
 const LONG = flag("--long");
 const SEED = Number(option("--seed", "7")) >>> 0;
 const ONLY = option("--only", "node,chromium,firefox").split(",").map((s) => s.trim()).filter(Boolean);
-const SECTIONS = option("--sections", "descriptors,grow,allocation,bypass,isolation,workers,leak,final").split(",");
+const SECTIONS = option("--sections", "descriptors,grow,modules,allocation,bypass,isolation,workers,leak,final").split(",");
 const DESCRIPTOR_CASES = Number(option("--cases", LONG ? "70000" : "3000"));
 const GROW_CASES = Math.ceil(DESCRIPTOR_CASES / 2);
+const MODULE_CASES = Number(option("--modules", LONG ? "5000" : "400"));
 const CHUNK = 2000;
 const t0 = Date.now();
 
@@ -68,7 +69,7 @@ if (!existsSync(new URL("../../pkg/node.js", import.meta.url))) {
   }
 }
 
-comment(`seed ${SEED}${LONG ? " (long run)" : ""}: ${DESCRIPTOR_CASES} descriptor + ${GROW_CASES} grow cases per engine; replay with: node tests/fuzz/run.mjs --seed ${SEED}${LONG ? " --long" : ""}`);
+comment(`seed ${SEED}${LONG ? " (long run)" : ""}: ${DESCRIPTOR_CASES} descriptor + ${GROW_CASES} grow + ${MODULE_CASES} module cases per engine; replay with: node tests/fuzz/run.mjs --seed ${SEED}${LONG ? " --long" : ""}`);
 
 const summaries = [];
 
@@ -116,6 +117,25 @@ async function runSections(engine, info, run, { leak } = {}) {
     sum.cases += stats.cases;
     if (section === "descriptors") sum.descriptorCases = stats.cases;
     else sum.growCases = stats.cases;
+  }
+  if (SECTIONS.includes("modules")) {
+    const stats = {};
+    const merged = new Map();
+    for (let start = 0; start < MODULE_CASES; start += CHUNK) {
+      const r = await run("modules", { seed: SEED, start, count: Math.min(CHUNK, MODULE_CASES - start) });
+      addStats(stats, r.stats);
+      for (const c of r.checks) {
+        const m = merged.get(c.name) ?? { ok: true, details: [] };
+        m.ok &&= c.ok;
+        if (!c.ok) m.details.push(c.detail);
+        merged.set(c.name, m);
+      }
+      if (start === 0) for (const n of r.notes ?? []) comment(`${engine}: ${n}`);
+    }
+    for (const [name, m] of merged) report(engine, { name: name.replace("modules:", `modules: ${stats.cases} generated modules (${stats.mutated} mutated):`), ok: m.ok, detail: m.details.join("\n  ") });
+    comment(`${engine}: modules: ${stats.cases} cases, ${stats.compiled} compiled, ${stats.instantiated} instantiated, ${stats.exportedMemories} exported memories checked; paths ${Object.entries(stats.paths ?? {}).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+    sum.moduleCases = stats.cases;
+    sum.cases += stats.cases;
   }
   for (const section of ["allocation", "bypass", "isolation", "workers"].filter((s) => SECTIONS.includes(s))) {
     const r = await run(section, {});
@@ -249,7 +269,7 @@ try {
 comment("summary per engine:");
 for (const s of summaries) {
   const kinds = Object.entries(s.kinds ?? {}).map(([k, n]) => `${k} ${n}`).join(", ") || "none";
-  comment(`  ${s.engine}: ${s.cases} cases (${s.descriptorCases ?? 0} descriptor, ${s.growCases ?? 0} grow), checks ${s.passed} passed / ${s.failed} failed, known engine deviations: ${kinds}, ${((s.ms ?? 0) / 1000).toFixed(1)} s`);
+  comment(`  ${s.engine}: ${s.cases} cases (${s.descriptorCases ?? 0} descriptor, ${s.growCases ?? 0} grow, ${s.moduleCases ?? 0} module), checks ${s.passed} passed / ${s.failed} failed, known engine deviations: ${kinds}, ${((s.ms ?? 0) / 1000).toFixed(1)} s`);
 }
 const kindNames = Object.assign({}, ...summaries.map((s) => s.kindNames ?? {}));
 for (const [k, d] of Object.entries(kindNames)) comment(`  ${k}: ${d}`);

@@ -1,0 +1,143 @@
+// Seeded generation of small wasm modules that import, define and export memories, for the
+// `modules` section: install() reads the memory types of every module it sees compiled from the
+// module's bytes (src/core/module_types.rs), so those bytes are a parser's untrusted input.
+// Each generated module comes with its ground truth (the declared type of every memory) and a
+// text form for reports. Some are mutated afterwards (bytes flipped, inserted, cut).
+
+import { prng } from "./gen.mjs";
+
+function leb(n, pad = 0) {
+  // unsigned LEB128 of n; `pad` extra bytes make a valid, overlong encoding
+  let x = BigInt(n);
+  const out = [];
+  do {
+    let b = Number(x & 0x7fn);
+    x >>= 7n;
+    if (x !== 0n) b |= 0x80;
+    out.push(b);
+  } while (x !== 0n);
+  if (pad > 0) {
+    out[out.length - 1] |= 0x80;
+    for (let i = 1; i < pad; i++) out.push(0x80);
+    out.push(0);
+  }
+  return out;
+}
+
+const str = (s) => {
+  const b = [...new TextEncoder().encode(s)];
+  return [...leb(b.length), ...b];
+};
+const section = (id, body) => [id, ...leb(body.length), ...body];
+const vec = (items) => [...leb(items.length), ...items.flat()];
+
+const NAMES = ["memory", "mem", "", "m0", "m1", "__proto__", "constructor", "toString", "0", "length", "a b", "\u00e9t\u00e9", "\u{1F600}", "hasOwnProperty", "prototype", "then", "x".repeat(40)];
+
+/** What this engine can compile (multi-memory, memory64, threads). */
+export function moduleFeatures() {
+  const ok = (b) => {
+    try {
+      return WebAssembly.validate(new Uint8Array(b));
+    } catch {
+      return false;
+    }
+  };
+  const head = [0, 97, 115, 109, 1, 0, 0, 0];
+  return {
+    multiMemory: ok([...head, 5, 5, 2, 0, 0, 0, 0]),
+    memory64: ok([...head, 5, 3, 1, 4, 0]),
+    threads: ok([...head, 5, 4, 1, 3, 0, 1]),
+  };
+}
+
+export class ModuleGen {
+  constructor(seed, features) {
+    this.r = prng(seed);
+    this.f = features;
+  }
+  int(n) {
+    return Math.floor(this.r() * n);
+  }
+  chance(p) {
+    return this.r() < p;
+  }
+  pick(a) {
+    return a[this.int(a.length)];
+  }
+
+  memtype() {
+    const i64 = this.f.memory64 && this.chance(0.3);
+    const shared = this.f.threads && this.chance(0.2);
+    const min = this.int(4);
+    const max = shared || this.chance(0.6) ? min + this.int(6) : undefined;
+    return { address: i64 ? "i64" : "i32", min, max, shared };
+  }
+
+  limits(t) {
+    const flags = (t.max !== undefined ? 1 : 0) | (t.shared ? 2 : 0) | (t.address === "i64" ? 4 : 0);
+    const pad = () => (this.chance(0.15) ? 1 + this.int(t.address === "i64" ? 5 : 3) : 0);
+    return [flags, ...leb(t.min, pad()), ...(t.max !== undefined ? leb(t.max, pad()) : [])];
+  }
+
+  /** A valid module and its ground truth. */
+  module() {
+    const maxMemories = this.f.multiMemory ? 3 : 1;
+    const total = 1 + this.int(maxMemories);
+    const imported = [];
+    const defined = [];
+    for (let i = 0; i < total; i++) {
+      if (this.chance(0.35)) imported.push(this.memtype());
+      else defined.push(this.memtype());
+    }
+    const memories = [...imported.map((t, i) => ({ index: i, type: t, imported: true, name: `m${i}` })), ...defined.map((t, i) => ({ index: imported.length + i, type: t, imported: false }))];
+    const withFunc = this.chance(0.4);
+    const names = [...NAMES].sort(() => this.r() - 0.5);
+    const exports = [];
+    for (const m of memories) {
+      if (this.chance(0.85)) exports.push({ name: names.pop(), kind: "memory", index: m.index });
+    }
+    if (withFunc && this.chance(0.7)) exports.push({ name: names.pop(), kind: "func", index: 0 });
+    const custom = () => section(0, [...str(this.pick(["name", "x", "", "producers", "\u0000"])), ...Array.from({ length: this.int(12) }, () => this.int(256))]);
+    const bytes = [0, 97, 115, 109, 1, 0, 0, 0];
+    const maybeCustom = () => {
+      if (this.chance(0.2)) bytes.push(...custom());
+    };
+    maybeCustom();
+    if (withFunc) bytes.push(...section(1, vec([[0x60, 0, 1, 0x7f]])));
+    maybeCustom();
+    if (imported.length) bytes.push(...section(2, vec(imported.map((t, i) => [...str("js"), ...str(`m${i}`), 2, ...this.limits(t)]))));
+    if (withFunc) bytes.push(...section(3, vec([[0]])));
+    if (defined.length) bytes.push(...section(5, vec(defined.map((t) => this.limits(t)))));
+    maybeCustom();
+    if (exports.length) bytes.push(...section(7, vec(exports.map((e) => [...str(e.name), e.kind === "memory" ? 2 : 0, ...leb(e.index)]))));
+    if (withFunc) bytes.push(...section(10, vec([[4, 0, 0x41, 0, 0x0b]])));
+    maybeCustom();
+    return { bytes: new Uint8Array(bytes), memories, exports, text: wat(memories, exports, withFunc) };
+  }
+
+  /** Flips, inserts or cuts a few bytes (most results do not compile). */
+  mutate(bytes) {
+    const b = [...bytes];
+    const n = 1 + this.int(3);
+    for (let k = 0; k < n; k++) {
+      const at = 8 + this.int(Math.max(1, b.length - 8));
+      const what = this.int(4);
+      if (what === 0) b[at] = this.int(256);
+      else if (what === 1) b[at] ^= 1 << this.int(8);
+      else if (what === 2) b.splice(at, 0, this.int(256));
+      else b.length = Math.max(8, at);
+    }
+    return new Uint8Array(b);
+  }
+}
+
+function wat(memories, exports, withFunc) {
+  const lim = (t) => `${t.address === "i64" ? "i64 " : ""}${t.min}${t.max !== undefined ? ` ${t.max}` : ""}${t.shared ? " shared" : ""}`;
+  const parts = ["(module"];
+  for (const m of memories) parts.push(m.imported ? `(memory (import "js" "${m.name}") ${lim(m.type)})` : `(memory ${lim(m.type)})`);
+  if (withFunc) parts.push("(func (result i32) i32.const 0)");
+  for (const e of exports) parts.push(`(export ${JSON.stringify(e.name)} (${e.kind} ${e.index}))`);
+  return `${parts.join(" ")})`;
+}
+
+export const hex = (bytes) => `new Uint8Array([${Array.from(bytes).join(", ")}])`;

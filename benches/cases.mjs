@@ -11,10 +11,12 @@
 //   over the rounds, and the ratio is polyfill median / native median of the same run;
 // - each side gets its own freshly compiled loop (`new Function`), so no call site is shared
 //   (and made polymorphic) by the two sides;
-// - memories hold address space (Node: ~10 GiB each, Chromium: 8 GiB inside a 1 TiB sandbox),
-//   so cases that make memories yield a macrotask and call gc() before every sample, untimed.
-//   The yield matters for the polyfill: `new WeakRef(memory)` keeps a memory alive until the
-//   current job ends, so nothing it made in this job can be collected before that.
+// - memories hold address space (Node: ~10 GiB each, so ~13 000 live at most; Chromium: 8 GiB
+//   in a 1 TiB sandbox, so ~123), so cases that make memories yield a macrotask before every
+//   sample and call gc() every so many memories, untimed. The yield matters for the polyfill:
+//   its `new WeakRef(memory)` keeps a memory alive until the current job ends, so nothing it
+//   made in this job can be collected before that (a loop making ~123 memories in one task
+//   fails in Chromium with the polyfill, not without it).
 import { Bench } from "tinybench";
 
 const NativeMemory = WebAssembly.Memory;
@@ -34,6 +36,7 @@ export const DEFAULTS = {
   growLimit: 256, // pages after which the grow benchmark's memory is replaced
   snapshotTime: 800, // ms for the absolute ledger timings
   rawSamples: false, // include every sample in the result (for analysis)
+  only: null, // run only these case ids, e.g. ["construct", "grow"]
   batch: { construct: 50, grow: 64, buffer: 10000, mdn: 20, instantiate: 20 },
 };
 
@@ -171,6 +174,7 @@ export async function runBenchmarks(ctx) {
       roundRatios,
       roundRatioRange: [rr[0], rr[rr.length - 1]],
       roundRatioMedian: quantile(rr, 0.5),
+      roundRatioIQR: [quantile(rr, 0.25), quantile(rr, 0.75)],
       target: row.target,
       meets,
       batch: row.native.batch,
@@ -530,7 +534,7 @@ export async function runBenchmarks(ctx) {
       crossOriginIsolated: typeof crossOriginIsolated === "boolean" ? crossOriginIsolated : null,
       timerResolutionMs: timerResolution(),
       liveMemoryCapacity: capacityText,
-      population,
+      population: populating ? population : 0,
       collectEvery,
       options: o,
       seconds: Math.round((performance.now() - started) / 100) / 10,

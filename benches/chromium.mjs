@@ -21,6 +21,8 @@ const ARGS = [
   "--js-flags=--expose-gc",
 ];
 const quick = process.argv.includes("--quick");
+const only = process.argv.find((a) => a.startsWith("--only="))?.slice(7).split(",");
+const options = { ...(quick ? QUICK : {}), ...(only ? { only } : {}) };
 
 const server = await serve(ROOT, { mounts: { "/pkg/": PKG } });
 let browser;
@@ -40,7 +42,7 @@ try {
   await page.waitForFunction(() => window.benchReady === true, null, { timeout: 60_000 }).catch((e) => {
     throw errors[0] ?? e;
   });
-  const result = await page.evaluate((options) => window.runBench(options), quick ? QUICK : {});
+  const result = await page.evaluate((options) => window.runBench(options), options);
   result.env.runtime = `Chromium ${version}`;
   saveEnv("chromium", result);
 } finally {

@@ -12,6 +12,8 @@ const { Memory, install, ledger } = await import(pathToFileURL(join(PKG, "node.j
 if (typeof globalThis.gc !== "function") console.warn("warning: gc() is not exposed; run node with --expose-gc");
 const fixture = (name) => readFileSync(new URL(`../tests/fixtures/${name}`, import.meta.url));
 const quick = process.argv.includes("--quick");
+const only = process.argv.find((a) => a.startsWith("--only="))?.slice(7).split(",");
+const options = { ...(quick ? QUICK : {}), ...(only ? { only } : {}) };
 console.log(`node ${process.version}: running the benchmarks${quick ? " (quick)" : ""}`);
 const result = await runBenchmarks({
   Memory,
@@ -21,6 +23,6 @@ const result = await runBenchmarks({
   exporterWasm: fixture("exporter.wasm"),
   env: { name: "node", runtime: `Node ${process.version} (V8 ${process.versions.v8})`, cpus: os.cpus().length, platform: `${process.platform}-${process.arch}` },
   log: (line) => console.log(`  [node] ${line}`),
-  options: quick ? QUICK : {},
+  options,
 });
 saveEnv("node", result);

@@ -1,7 +1,9 @@
 // Formats benchmark results (from benches/cases.mjs) as a text table and as markdown, and
 // combines the per-environment JSON files into artifacts/bench/results.{json,md}.
 //
-//   node benches/report.mjs     combine artifacts/bench/{node,chromium}.json, print a summary
+//   node benches/report.mjs [node] [chromium] [--strict]
+//     combine artifacts/bench/{node,chromium}.json (those named, default both) into
+//     artifacts/bench/results.{json,md}, print a summary; --strict: exit 2 on a miss
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -16,11 +18,11 @@ const ENVS = ["node", "chromium"];
 const HEAD = ["operation", "native (median)", "polyfill (median)", "ratio (polyfill/native)", "target", "meets"];
 
 function cells(row) {
-  const ratio =
-    row.ratio == null
-      ? "—"
-      : `${row.ratio.toFixed(2)}x (rounds ${row.roundRatioRange[0].toFixed(2)}–${row.roundRatioRange[1].toFixed(2)})`;
-  const meets = row.meets === null ? "n/a" : row.meets ? "yes" : "NO";
+  const [lo, hi] = row.roundRatioIQR ?? row.roundRatioRange ?? [];
+  const ratio = row.ratio == null ? "—" : `${row.ratio.toFixed(2)}x (rounds ${lo.toFixed(2)}–${hi.toFixed(2)})`;
+  // "borderline": the target lies inside the middle half of the per-round ratios.
+  const borderline = row.ratio != null && row.target.op === "<=" && lo <= row.target.value && row.target.value <= hi;
+  const meets = (row.meets === null ? "n/a" : row.meets ? "yes" : "NO") + (row.meets !== null && borderline ? " (borderline)" : "");
   return [row.operation, row.native ? fmtTime(row.native.median) : "—", fmtTime(row.polyfill.median), ratio, row.target.text, meets];
 }
 
@@ -101,9 +103,9 @@ export function saveEnv(name, result) {
   console.log(`\n${formatText(name, result)}\n`);
 }
 
-function combine() {
+function combine(names) {
   const all = {};
-  for (const name of ENVS) {
+  for (const name of names) {
     const f = join(OUT, `${name}.json`);
     if (existsSync(f)) all[name] = JSON.parse(readFileSync(f, "utf8"));
   }
@@ -116,7 +118,8 @@ function combine() {
     "# wasm-memory-polyfill benchmarks",
     "",
     "Medians of per-operation times (each sample is the mean of a batch); ratio = polyfill median / native median " +
-      "measured in the same run, native and polyfill alternating over rounds (the range is of the per-round ratios). " +
+      "measured in the same run, native and polyfill alternating over rounds (in brackets: the middle half, 25th–75th " +
+      "percentile, of the per-round ratios; \"borderline\" when the target lies inside it). " +
       "Made by `bash scripts/bench.sh`.",
     "",
     ...Object.entries(all).map(([name, r]) => formatMarkdown(name, r)),
@@ -139,6 +142,7 @@ function combine() {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const misses = combine();
+  const named = ENVS.filter((e) => process.argv.includes(e));
+  const misses = combine(named.length ? named : ENVS);
   if (process.argv.includes("--strict") && misses > 0) process.exit(2);
 }

@@ -5,9 +5,11 @@
 # and artifacts/bench/results.md. Takes a few minutes on 2 cores; only ratios measured in the
 # same run are meaningful.
 #
-#   bash scripts/bench.sh [all|node|chromium] [--quick] [--strict]
-#     --quick   fewer rounds and shorter runs (rough numbers, ~1 min)
+#   bash scripts/bench.sh [all|node|chromium] [--quick] [--strict] [--only=ID,ID...]
+#     --quick   fewer rounds and shorter runs (rough numbers, under a minute)
 #     --strict  exit 2 when a target is missed or a check fails
+#     --only=   just these cases (ids: construct construct-max grow buffer mdn install-instantiate
+#               install-instance snapshot snapshot-array construct-populated grow-populated)
 # Needs: node, node_modules (tinybench, playwright-core), /usr/bin/chromium (or $CHROMIUM), pkg/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,9 +20,9 @@ strict=()
 for arg in "$@"; do
   case "$arg" in
     all | node | chromium) which=$arg ;;
-    --quick) flags+=(--quick) ;;
+    --quick | --only=*) flags+=("$arg") ;;
     --strict) strict+=(--strict) ;;
-    *) echo "usage: bash scripts/bench.sh [all|node|chromium] [--quick] [--strict]" >&2; exit 64 ;;
+    *) echo "usage: bash scripts/bench.sh [all|node|chromium] [--quick] [--strict] [--only=ID,...]" >&2; exit 64 ;;
   esac
 done
 
@@ -38,13 +40,16 @@ cp -R pkg "$snapshot/pkg"
 export BENCH_PKG="$snapshot/pkg"
 
 status=0
+envs=()
 if [ "$which" = all ] || [ "$which" = node ]; then
+  envs+=(node)
   rm -f artifacts/bench/node.json
   node --expose-gc benches/node.mjs ${flags[@]+"${flags[@]}"} || status=1
 fi
 if [ "$which" = all ] || [ "$which" = chromium ]; then
+  envs+=(chromium)
   rm -f artifacts/bench/chromium.json
   node benches/chromium.mjs ${flags[@]+"${flags[@]}"} || status=1
 fi
-node benches/report.mjs ${strict[@]+"${strict[@]}"} || { rc=$?; [ "$status" = 0 ] && status=$rc; }
+node benches/report.mjs "${envs[@]}" ${strict[@]+"${strict[@]}"} || { rc=$?; [ "$status" = 0 ] && status=$rc; }
 exit "$status"

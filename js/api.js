@@ -40,16 +40,6 @@ export function pagesOf(memory) {
   return bufferGetter.call(memory).byteLength / 65536;
 }
 
-/** Whether a memory's buffer is a SharedArrayBuffer. @param {unknown} memory */
-export function isShared(memory) {
-  return typeof SharedArrayBuffer === "function" && bufferGetter.call(memory) instanceof SharedArrayBuffer;
-}
-
-/** Refreshes (and, where the engine forgets, freezes) a memory's buffer after a grow. @param {unknown} memory */
-export function fixBufferOf(memory) {
-  fixBuffer(bufferGetter.call(memory));
-}
-
 /** Whether this engine has memory64 (validates a module declaring an i64 memory). */
 export function hasMemory64() {
   // (module (memory i64 0)): memory section, one memory, limits flag 0x04 (i64, no max), min 0.
@@ -103,31 +93,33 @@ export function fixBuffer(b) {
 
 // ---- weak bookkeeping: the ledger must never keep a memory alive ----
 
-/** @type {WeakMap<object, number>} memory -> ledger id */
+/** @type {WeakMap<object, number>} memory -> ledger id * 2 + (1 if i64) */
 const ids = new WeakMap();
 /** @type {Map<number, WeakRef<object>>} ledger id -> memory, for size reads */
 const refs = new Map();
-/** @type {FinalizationRegistry<number> | undefined} */
-let registry;
+/** @type {(id: number) => void} set by defineApi: tells the ledger a memory was collected */
+let onCollect = () => {};
+const registry = new FinalizationRegistry((id) => {
+  refs.delete(id);
+  onCollect(id);
+});
 
 /**
- * Starts tracking a memory under a ledger id. `onCollect(id)` runs after it is garbage-collected.
- * @param {object} memory @param {number} id @param {(id: number) => void} onCollect
+ * Starts tracking a memory under a ledger id. Note: `new WeakRef(m)` keeps `m` alive until the
+ * end of the current job (as `deref()` does), so memories made and dropped within one
+ * synchronous task are collected after it, not during it.
+ * @param {object} memory @param {number} id @param {boolean} is64
  */
-export function track(memory, id, onCollect) {
-  registry ??= new FinalizationRegistry((held) => {
-    refs.delete(held);
-    onCollect(held);
-  });
-  ids.set(memory, id);
+export function track(memory, id, is64) {
+  ids.set(memory, id * 2 + (is64 ? 1 : 0));
   refs.set(id, new WeakRef(memory));
   registry.register(memory, id);
 }
 
 /** The ledger id of a memory, or -1. @param {unknown} memory */
 export function idOf(memory) {
-  const id = typeof memory === "object" && memory !== null ? ids.get(memory) : undefined;
-  return id === undefined ? -1 : id;
+  const v = typeof memory === "object" && memory !== null ? ids.get(memory) : undefined;
+  return v === undefined ? -1 : v >>> 1;
 }
 
 /**
@@ -146,6 +138,48 @@ export function readSizes() {
   return out.subarray(0, n);
 }
 
+/**
+ * The plain objects of ledger.snapshot(), from the ledger's rows (10 numbers a record: id, pages,
+ * peak, grows, shared, is64, maximum, requestedMaximum, createdAt, exported; -1 = none) and the
+ * few strings ([row, label, stack] triples).
+ * @param {Float64Array} rows @param {unknown[]} strings @param {Float64Array} t @param {object | null} budget
+ */
+export function buildSnapshot(rows, strings, t, budget) {
+  const memories = new Array(rows.length / 10);
+  for (let i = 0, r = 0; r < rows.length; i++, r += 10) {
+    memories[i] = {
+      id: rows[r],
+      label: null,
+      address: rows[r + 5] ? "i64" : "i32",
+      shared: rows[r + 4] === 1,
+      pages: rows[r + 1],
+      bytes: rows[r + 1] * 65536,
+      peak: rows[r + 2],
+      grows: rows[r + 3],
+      maximum: rows[r + 6] < 0 ? null : rows[r + 6],
+      requestedMaximum: rows[r + 7] < 0 ? null : rows[r + 7],
+      createdAt: rows[r + 8],
+      origin: rows[r + 9] ? "exported" : "constructed",
+      stack: null,
+    };
+  }
+  for (let k = 0; k < strings.length; k += 3) {
+    const m = memories[strings[k]];
+    m.label = strings[k + 1];
+    m.stack = strings[k + 2];
+  }
+  return {
+    live: t[0],
+    livePages: t[1],
+    liveBytes: t[1] * 65536,
+    peakTotalPages: t[2],
+    created: t[3],
+    collected: t[4],
+    budget,
+    memories,
+  };
+}
+
 // ---- the public constructor and methods ----
 
 /**
@@ -158,10 +192,63 @@ export function readSizes() {
  * }} hooks
  */
 export function defineApi(hooks) {
+  onCollect = hooks.collected;
+
+  /**
+   * `new Memory(descriptor)` for every constructor we expose (the class, its subclasses, the
+   * installed global). The WebIDL dictionary is read here, in the spec's order, each member once:
+   * `address` (converted with ToString as read), `initial` (required), `maximum`, `shared`
+   * (ToBoolean); `initial` and `maximum` are AddressValue (`any`), so they are converted only
+   * after all four are read. Every rule and message is the Rust hooks'.
+   */
+  function construct(descriptor, options, newTarget) {
+    if (typeof descriptor !== "object" && typeof descriptor !== "function" && descriptor !== undefined) {
+      throw hooks.notObject(descriptor);
+    }
+    // undefined and null are an empty dictionary: nothing is read from them.
+    const d = descriptor ?? {};
+    const address = d.address;
+    const is64 = address !== undefined && hooks.addressIs64(`${address}`);
+    const initial = d.initial;
+    if (initial === undefined) throw hooks.missingInitial();
+    const maximum = d.maximum;
+    const shared = !!d.shared;
+    if (is64) return hooks.construct64(initial, maximum, shared, options, newTarget);
+
+    // AddressValueToU64 for i32: ToNumber here, [EnforceRange] in Rust.
+    const ini = hooks.u32(0, +initial);
+    const max = maximum === undefined ? -1 : hooks.u32(1, +maximum);
+    const label = options === undefined ? undefined : hooks.checkOptions(options);
+    const effective = hooks.planCreate(ini, max, shared); // rules + budget; clamped maximum or -1
+    const checked = effective < 0 ? { initial: ini, shared } : { initial: ini, maximum: effective, shared };
+    const memory = Reflect.construct(NativeMemory, [checked], newTarget);
+    if (shared && !sharedBuffersFrozen) fixBuffer(bufferGetter.call(memory));
+    track(memory, hooks.commitCreate(ini, effective, max, shared, Date.now(), label), false);
+    return memory;
+  }
+
   // Method definitions: not constructible, `name`/`length` as the engine's own.
   const methods = {
     grow(delta) {
-      return hooks.grow(this, delta);
+      const v = ids.get(this);
+      if (v === undefined) return nativeGrow.call(this, delta); // not ours: the engine does it all
+      const id = v >>> 1;
+      if (v & 1) return hooks.grow64(this, id, delta);
+      let d = hooks.growCheck(+delta); // ToNumber here, [EnforceRange] in Rust
+      if (d < 0) {
+        // A budget is in force: it needs the current size, read from the engine.
+        d = -1 - d;
+        hooks.planGrow(id, bufferGetter.call(this).byteLength / 65536, d);
+      }
+      let old;
+      try {
+        old = nativeGrow.call(this, d);
+      } catch (e) {
+        throw hooks.growError(id, bufferGetter.call(this).byteLength / 65536, d, e);
+      }
+      if (!sharedBuffersFrozen) fixBuffer(bufferGetter.call(this));
+      hooks.grown(id, old + d);
+      return old;
     },
     type() {
       return hooks.type(this);
@@ -174,22 +261,18 @@ export function defineApi(hooks) {
      * @param {{ label?: string }} [options] ours; a second argument is ignored by the native constructor
      */
     constructor(descriptor) {
-      // `options` is read from arguments[1] so that Memory.length stays 1, as the engine's.
-      const options = arguments[1];
-      // A derived constructor may return an object instead of calling super(): the bindings
-      // make the real engine memory with Reflect.construct(NativeMemory, [checked], new.target).
-      return hooks.construct(descriptor, options, new.target);
+      // A derived constructor may return an object instead of calling super(): the memory is
+      // made with Reflect.construct(NativeMemory, [checked], new.target), so its prototype is
+      // new.target's. `options` comes from arguments[1] so that Memory.length stays 1.
+      return construct(descriptor, arguments[1], new.target);
     }
   }
   for (const name of ["grow", "type"]) {
-    Object.defineProperty(Memory.prototype, name, {
-      value: methods[name],
-      writable: true,
-      enumerable: true,
-      configurable: true,
-    });
+    Object.defineProperty(Memory.prototype, name, { value: methods[name], writable: true, enumerable: true, configurable: true });
   }
   if (!sharedBuffersFrozen) {
+    // Only on engines that hand out unfrozen shared buffers (Firefox): everywhere else the
+    // `buffer` getter stays the engine's own, at native speed.
     Object.defineProperty(Memory.prototype, "buffer", {
       get() {
         return fixBuffer(bufferGetter.call(this));
@@ -220,7 +303,7 @@ export function defineApi(hooks) {
       if (new.target === undefined) {
         throw new TypeError("WebAssembly.Memory: constructor cannot be called without 'new'");
       }
-      return hooks.construct(descriptor, undefined, new.target);
+      return construct(descriptor, undefined, new.target);
     };
     Object.defineProperty(Installed, "prototype", { value: nativeProto, writable: false, enumerable: false, configurable: false });
     Object.defineProperty(nativeProto, "constructor", { ...saved.protoCtor, value: Installed });
@@ -286,8 +369,15 @@ function hookInstantiate(W, hooks) {
     const types = module ? moduleTypes.get(module) : undefined;
     for (const key of Object.keys(exports)) {
       const v = exports[key];
-      if (v instanceof NativeMemory && idOf(v) < 0) hooks.adopt(v, types?.[key]);
+      if (v instanceof NativeMemory && idOf(v) < 0) adopt(v, types?.[key]);
     }
+  };
+  // With the module's declared type we take `shared` and the size from it and leave the buffer
+  // alone (reading it would make the engine create it); the next size read corrects the size.
+  const adopt = (memory, type) => {
+    const pages = type ? type[1] : bufferGetter.call(memory).byteLength / 65536;
+    const shared = type ? type[3] : typeof SharedArrayBuffer === "function" && bufferGetter.call(memory) instanceof SharedArrayBuffer;
+    track(memory, hooks.adopt(pages, shared, type, Date.now()), type ? type[0] === 1 : false);
   };
   const replace = (name, value) => Object.defineProperty(W, name, { ...saved[name], value });
   // Method definitions: not constructible, with the engine's `name` and `length`.

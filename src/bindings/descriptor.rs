@@ -1,11 +1,8 @@
-//! Reading a JS `MemoryDescriptor` exactly as WebIDL does.
+//! WebIDL conversions of descriptor values: `AddressValueToU64`, `U64ToAddressValue`, labels.
 //!
-//! The dictionary's members are read in lexicographic order (`address`, `initial`, `maximum`,
-//! `shared`), each getter once, and nothing else. `address` is an enum, so it is converted with
-//! ToString as it is read; `initial` and `maximum` are `AddressValue` (`any`), so they are only
-//! converted after all four members are read, by `AddressValueToU64` in the constructor steps.
-//! A Proxy descriptor therefore sees: get address, get initial, get maximum, get shared, and only
-//! then `initial.valueOf()`, `maximum.valueOf()`.
+//! The members themselves are read by `js/api.js` in the spec's order (`address`, `initial`,
+//! `maximum`, `shared`, each getter once, nothing else; `initial` and `maximum` are
+//! `AddressValue` = `any`, so they are converted only after all four are read).
 
 use js_sys::{BigInt, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
@@ -13,7 +10,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use super::errors::Failure;
 use super::js;
 use super::keys::with_keys;
-use crate::core::{enforce_range_u32, AddressType, Error, Field, RequestedType};
+use crate::core::{enforce_range_u32, AddressType, Error, Field};
 
 /// How JavaScript prints a Number (`String(x)`), for error messages.
 pub fn number_text(x: f64) -> String {
@@ -50,47 +47,6 @@ pub fn u64_to_address_value(v: u64, address: AddressType) -> JsValue {
         AddressType::I32 => JsValue::from_f64(v as f64),
         AddressType::I64 => BigInt::from(v).into(),
     }
-}
-
-fn member(d: &JsValue, name: &JsValue) -> Result<JsValue, Failure> {
-    if d.is_undefined() || d.is_null() {
-        // WebIDL: undefined and null convert to an empty dictionary.
-        return Ok(JsValue::UNDEFINED);
-    }
-    Ok(Reflect::get(d, name)?)
-}
-
-/// Reads and converts a descriptor; the result still has to pass [`RequestedType::validate`].
-pub fn read_descriptor(d: &JsValue) -> Result<RequestedType, Failure> {
-    if !(d.is_undefined() || d.is_null() || d.is_object() || d.is_function()) {
-        return Err(Error::DescriptorNotObject(js::describe(d)).into());
-    }
-    let address_value = with_keys(|k| member(d, &k.address))?;
-    let address = if address_value.is_undefined() {
-        AddressType::I32
-    } else {
-        let s = js::to_string_strict(&address_value)?;
-        AddressType::parse(&s).ok_or(Error::UnknownAddress(s))?
-    };
-    let initial = with_keys(|k| member(d, &k.initial))?;
-    if initial.is_undefined() {
-        return Err(Error::MissingInitial.into());
-    }
-    let maximum = with_keys(|k| member(d, &k.maximum))?;
-    let shared = with_keys(|k| member(d, &k.shared))?.is_truthy();
-
-    let initial = address_value_to_u64(&initial, address, Field::Initial)?;
-    let maximum = if maximum.is_undefined() {
-        None
-    } else {
-        Some(address_value_to_u64(&maximum, address, Field::Maximum)?)
-    };
-    Ok(RequestedType {
-        address,
-        initial,
-        maximum,
-        shared,
-    })
 }
 
 /// Our own options (the constructor's second argument, which the native constructor ignores):

@@ -85,7 +85,8 @@ impl Listeners {
             .collect()
     }
 
-    fn is_empty(&self) -> bool {
+    /// Whether no listener is subscribed.
+    pub fn is_empty(&self) -> bool {
         self.list.is_empty()
     }
 }

@@ -2,7 +2,6 @@
 //! memory operations. Everything that can run user code or throw is imported with `catch`,
 //! so a JS exception comes back as `Err` instead of unwinding through Rust frames.
 
-use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/js/webidl.js")]
@@ -25,7 +24,7 @@ extern "C" {
 
 #[wasm_bindgen(module = "/js/api.js")]
 extern "C" {
-    /// `Reflect.construct(NativeMemory, [checked], newTarget)`.
+    /// `Reflect.construct(NativeMemory, [checked], newTarget)` (the i64 path).
     #[wasm_bindgen(catch, js_name = nativeConstruct)]
     pub fn native_construct(
         initial: &JsValue,
@@ -42,14 +41,6 @@ extern "C" {
     /// Current pages via the engine's `buffer` getter; a TypeError for a non-memory.
     #[wasm_bindgen(catch, js_name = pagesOf)]
     pub fn pages_of(memory: &JsValue) -> Result<f64, JsValue>;
-
-    /// Whether the memory's buffer is a SharedArrayBuffer.
-    #[wasm_bindgen(catch, js_name = isShared)]
-    pub fn is_shared(memory: &JsValue) -> Result<bool, JsValue>;
-
-    /// Freezes a shared buffer where the engine forgets to.
-    #[wasm_bindgen(catch, js_name = fixBufferOf)]
-    pub fn fix_buffer_of(memory: &JsValue) -> Result<(), JsValue>;
 
     /// Whether the engine validates memory64 modules.
     #[wasm_bindgen(js_name = hasMemory64)]
@@ -68,7 +59,16 @@ extern "C" {
 
     /// Tracks a memory weakly under a ledger id.
     #[wasm_bindgen(js_name = track)]
-    pub fn track(memory: &JsValue, id: u32, on_collect: &Function);
+    pub fn track(memory: &JsValue, id: u32, is64: bool);
+
+    /// Builds `snapshot()`'s plain objects from the rows and strings the ledger hands out.
+    #[wasm_bindgen(js_name = buildSnapshot)]
+    pub fn build_snapshot(
+        rows: &js_sys::Float64Array,
+        strings: &js_sys::Array,
+        totals: &js_sys::Float64Array,
+        budget: &JsValue,
+    ) -> JsValue;
 
     /// The ledger id of a memory, or -1.
     #[wasm_bindgen(js_name = idOf)]

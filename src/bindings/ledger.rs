@@ -10,7 +10,7 @@ use super::descriptor::label_value;
 use super::errors::Failure;
 use super::events::{dispatch, Kind};
 use super::js;
-use super::state::{on_collect, set_capture_stacks, with_ledger, with_listeners};
+use super::state::{set_capture_stacks, with_ledger, with_listeners};
 use crate::core::{
     parse_budget, AddressType, BudgetMode, CreatePlan, Error, ErrorKind, MemoryType, Origin, Record,
 };
@@ -33,22 +33,20 @@ fn bad(call: &'static str, message: String, kind: ErrorKind) -> Failure {
 }
 
 /// Enters a memory a module exported (seen by the instantiate hooks of `install()`), with its
-/// declared type when the module's bytes were seen (`tuple` from `export_types`).
-pub fn adopt_exported(memory: &JsValue, tuple: &JsValue) {
-    let (Ok(pages), Ok(shared)) = (js::pages_of(memory), js::is_shared(memory)) else {
-        return; // not a memory after all: nothing to ledger
-    };
+/// declared type when the module's bytes were seen (`tuple` from `export_types`). Returns its id.
+pub fn adopt_exported(pages: f64, shared: bool, tuple: &JsValue, created: f64) -> u32 {
     let pages = pages as u64;
     let declared = super::modules::type_from_tuple(tuple);
+    let fallback = MemoryType {
+        address: AddressType::I32,
+        minimum: pages,
+        maximum: None,
+        shared,
+    };
     let ty = MemoryType {
         minimum: pages,
         shared,
-        ..declared.unwrap_or(MemoryType {
-            address: AddressType::I32,
-            minimum: pages,
-            maximum: None,
-            shared,
-        })
+        ..declared.unwrap_or(fallback)
     };
     let id = with_ledger(|l| {
         let id = l.commit_create(
@@ -56,15 +54,15 @@ pub fn adopt_exported(memory: &JsValue, tuple: &JsValue) {
             pages,
             None,
             Origin::Exported,
-            js::now(),
+            created,
             None,
         );
         // An engine-made memory can't be refused, but a budget it passes is still reported.
         l.report_over_budget(id);
         id
     });
-    js::track(memory, id, &on_collect());
     dispatch();
+    id
 }
 
 /// Brings every record's size up to date from the engine.
@@ -78,89 +76,84 @@ fn refresh() {
     dispatch();
 }
 
-fn record_object(r: &Record) -> Object {
-    let o = Object::new();
-    set(&o, "id", r.id.into());
-    set(
-        &o,
-        "label",
-        r.label.as_deref().map_or(JsValue::NULL, JsValue::from_str),
-    );
-    set(&o, "address", r.ty.address.as_str().into());
-    set(&o, "shared", r.ty.shared.into());
-    set(&o, "pages", num(r.pages));
-    set(&o, "bytes", num(r.pages * 65_536));
-    set(&o, "peak", num(r.peak));
-    set(&o, "grows", r.grows.into());
-    set(
-        &o,
-        "maximum",
+/// Numbers per record in the rows handed to `buildSnapshot` (js/api.js).
+const ROW: usize = 10;
+
+fn row(r: &Record, out: &mut Vec<f64>) {
+    let opt = |v: Option<u64>| v.map_or(-1.0, |x| x as f64);
+    out.extend_from_slice(&[
+        f64::from(r.id),
+        r.pages as f64,
+        r.peak as f64,
+        f64::from(r.grows),
+        f64::from(u8::from(r.ty.shared)),
+        f64::from(u8::from(r.ty.address == AddressType::I64)),
         if r.maximum_known {
-            r.ty.maximum.map_or(JsValue::NULL, num)
+            opt(r.ty.maximum)
         } else {
-            JsValue::NULL
+            -1.0
         },
-    );
-    set(
-        &o,
-        "requestedMaximum",
-        r.requested_maximum.map_or(JsValue::NULL, num),
-    );
-    set(&o, "createdAt", r.created_ms.into());
-    set(&o, "origin", r.origin.as_str().into());
-    set(
-        &o,
-        "stack",
-        r.stack.as_deref().map_or(JsValue::NULL, JsValue::from_str),
-    );
-    o
+        opt(r.requested_maximum),
+        r.created_ms,
+        f64::from(u8::from(r.origin == Origin::Exported)),
+    ]);
 }
 
 /// `ledger.snapshot()`: a plain, JSON-serialisable object of totals, budget and every live memory.
+///
+/// The records go to JS as one `Float64Array` of numbers plus the few strings (labels, stacks),
+/// and JS builds the objects: one boundary crossing for the ledger instead of one per field.
 #[wasm_bindgen(js_name = ledgerSnapshot)]
 pub fn snapshot() -> JsValue {
     refresh();
-    let o = Object::new();
-    let memories = Array::new();
-    let (totals, budget) = with_ledger(|l| {
-        for r in l.records() {
-            memories.push(&record_object(r));
+    let strings = Array::new();
+    let (rows, totals, budget) = with_ledger(|l| {
+        let mut rows = Vec::with_capacity(l.records().len() * ROW);
+        for (i, r) in l.records().iter().enumerate() {
+            row(r, &mut rows);
+            if r.label.is_some() || r.stack.is_some() {
+                strings.push(&JsValue::from(i as u32));
+                strings.push(&r.label.as_deref().map_or(JsValue::NULL, JsValue::from_str));
+                strings.push(&r.stack.as_deref().map_or(JsValue::NULL, JsValue::from_str));
+            }
         }
-        (l.totals(), l.budget())
+        (rows, l.totals(), l.budget())
     });
-    set(&o, "live", num(totals.live));
-    set(&o, "livePages", num(totals.live_pages));
-    set(&o, "liveBytes", num(totals.live_pages * 65_536));
-    set(&o, "peakTotalPages", num(totals.peak_total_pages));
-    set(&o, "created", num(totals.created));
-    set(&o, "collected", num(totals.collected));
-    set(
-        &o,
-        "budget",
-        budget.map_or(JsValue::NULL, |b| {
-            let bo = Object::new();
-            set(&bo, "totalPages", b.total_pages.map_or(JsValue::NULL, num));
-            set(
-                &bo,
-                "perMemoryPages",
-                b.per_memory_pages.map_or(JsValue::NULL, num),
-            );
-            set(&bo, "memories", b.memories.map_or(JsValue::NULL, num));
-            set(
-                &bo,
-                "mode",
-                if b.mode == BudgetMode::Hard {
-                    "hard"
-                } else {
-                    "soft"
-                }
-                .into(),
-            );
-            bo.into()
-        }),
-    );
-    set(&o, "memories", memories.into());
-    o.into()
+    let t = [
+        totals.live as f64,
+        totals.live_pages as f64,
+        totals.peak_total_pages as f64,
+        totals.created as f64,
+        totals.collected as f64,
+    ];
+    let budget = budget.map_or(JsValue::NULL, |b| {
+        let bo = Object::new();
+        set(&bo, "totalPages", b.total_pages.map_or(JsValue::NULL, num));
+        set(
+            &bo,
+            "perMemoryPages",
+            b.per_memory_pages.map_or(JsValue::NULL, num),
+        );
+        set(&bo, "memories", b.memories.map_or(JsValue::NULL, num));
+        set(
+            &bo,
+            "mode",
+            if b.mode == BudgetMode::Hard {
+                "hard"
+            } else {
+                "soft"
+            }
+            .into(),
+        );
+        bo.into()
+    });
+    // `from` copies out of linear memory: JS never holds a view of the polyfill's heap.
+    js::build_snapshot(
+        &Float64Array::from(rows.as_slice()),
+        &strings,
+        &Float64Array::from(&t[..]),
+        &budget,
+    )
 }
 
 /// `ledger.snapshotArray()`: the cheap form for tools, one fresh `Float64Array` of
@@ -285,7 +278,12 @@ pub fn on(kind: JsValue, listener: JsValue) -> Result<Function, JsValue> {
         .into());
     };
     let token = with_listeners(|l| l.add(kind, f.clone()));
-    let off = Closure::<dyn Fn() -> bool>::new(move || with_listeners(|l| l.remove(token)));
+    with_ledger(|l| l.set_listening(true));
+    let off = Closure::<dyn Fn() -> bool>::new(move || {
+        let (removed, any_left) = with_listeners(|l| (l.remove(token), !l.is_empty()));
+        with_ledger(|l| l.set_listening(any_left));
+        removed
+    });
     Ok(off.into_js_value().unchecked_into())
 }
 

@@ -1,27 +1,148 @@
-//! The constructor, `grow` and `type()`, as the JS entry's hooks call them.
+//! The constructor, `grow` and `type()`: the Rust half of what `js/api.js` runs.
+//!
+//! The JS half reads the descriptor's members in the spec's order and runs the ECMAScript
+//! conversions (Get, ToString, ToNumber), because each of those is a JS operation anyway; every
+//! rule (the `AddressType` enum, `required`, `[EnforceRange]`, the limits, the budget) and every
+//! error message is decided here. The common i32 path passes only numbers across the boundary
+//! (a few nanoseconds a call); the rare i64 path passes the raw values and converts them here.
 
 use js_sys::{Object, Reflect};
 use wasm_bindgen::JsValue;
 
-use super::descriptor::{address_value_to_u64, read_descriptor, read_label, u64_to_address_value};
+use super::descriptor::{address_value_to_u64, label_value, read_label, u64_to_address_value};
 use super::errors::Failure;
 use super::events::dispatch;
 use super::js;
 use super::keys::{address_name, with_keys};
-use super::state::{capture_stacks, memory64, on_collect, with_ledger};
-use crate::core::{check_grow, AddressType, Error, Field, MemoryType, Origin, RequestedType};
+use super::state::{capture_stacks, memory64, with_ledger};
+use crate::core::{
+    check_grow, enforce_range_u32, AddressType, CreatePlan, Error, Field, MemoryType, Origin,
+    RequestedType,
+};
 
-/// `new Memory(descriptor, options)`: read, validate, budget, then make the engine memory with
-/// `new_target`'s prototype and enter it in the ledger.
-pub fn construct(
-    descriptor: &JsValue,
+fn field(code: u32) -> Field {
+    match code {
+        0 => Field::Initial,
+        1 => Field::Maximum,
+        _ => Field::Delta,
+    }
+}
+
+fn maybe(x: f64) -> Option<u64> {
+    // -1 (any negative) stands for "absent" on the numeric hooks.
+    (x >= 0.0).then_some(x as u64)
+}
+
+/// WebIDL enum conversion of `descriptor.address` (after ToString): `true` for "i64".
+pub fn address_is64(s: &str) -> Result<bool, Failure> {
+    match AddressType::parse(s) {
+        Some(a) => Ok(a == AddressType::I64),
+        None => Err(Error::UnknownAddress(s.to_string()).into()),
+    }
+}
+
+/// The error for a descriptor that is not an object (nor undefined/null).
+pub fn not_object(v: &JsValue) -> JsValue {
+    Error::DescriptorNotObject(js::describe(v)).into()
+}
+
+/// The error for a missing `initial`.
+pub fn missing_initial() -> JsValue {
+    Error::MissingInitial.into()
+}
+
+/// `[EnforceRange] unsigned long` on a Number that ToNumber already produced.
+pub fn enforce_u32(field_code: u32, x: f64) -> Result<f64, Failure> {
+    Ok(f64::from(enforce_range_u32(
+        field(field_code),
+        x,
+        super::descriptor::number_text,
+    )?))
+}
+
+/// The rules and the budget for an i32 memory; returns the `maximum` to give the engine
+/// (clamped under a hard budget), or -1 for none.
+pub fn plan_create(initial: f64, maximum: f64, shared: bool) -> Result<f64, Failure> {
+    let ty = RequestedType {
+        address: AddressType::I32,
+        initial: initial as u64,
+        maximum: maybe(maximum),
+        shared,
+    }
+    .validate()?;
+    let plan = with_ledger(|l| l.plan_create(ty));
+    match plan {
+        Ok(plan) => Ok(plan.ty.maximum.map_or(-1.0, |m| m as f64)),
+        Err(e) => {
+            dispatch(); // the refused-budget event
+            Err(e.into())
+        }
+    }
+}
+
+/// Validates our `options` (second constructor argument) before anything is made; returns the
+/// label (a JS string) or undefined.
+pub fn check_options(options: &JsValue) -> Result<JsValue, Failure> {
+    Ok(read_label(options)?.map_or(JsValue::UNDEFINED, |s| JsValue::from_str(&s)))
+}
+
+/// Enters an i32 memory the engine has just made; returns its ledger id.
+pub fn commit_create(
+    initial: f64,
+    maximum: f64,
+    requested: f64,
+    shared: bool,
+    created: f64,
+    label: &JsValue,
+) -> u32 {
+    let label = label_value(label).ok().flatten();
+    let stack = capture_stacks().then(js::caller_line);
+    let ty = MemoryType {
+        address: AddressType::I32,
+        minimum: initial as u64,
+        maximum: maybe(maximum),
+        shared,
+    };
+    let plan = CreatePlan {
+        ty,
+        requested_maximum: maybe(requested),
+        maximum_known: true,
+    };
+    let id = with_ledger(|l| {
+        l.commit_create(plan, ty.minimum, label, Origin::Constructed, created, stack)
+    });
+    dispatch();
+    id
+}
+
+/// The whole construction for an i64 (memory64) memory, from the members JS read: the values are
+/// converted here (ToBigInt), then the same rules, budget and ledger as i32.
+pub fn construct64(
+    initial: &JsValue,
+    maximum: &JsValue,
+    shared: bool,
     options: &JsValue,
     new_target: &JsValue,
 ) -> Result<JsValue, Failure> {
-    let requested: RequestedType = read_descriptor(descriptor)?;
+    let initial = address_value_to_u64(initial, AddressType::I64, Field::Initial)?;
+    let maximum = if maximum.is_undefined() {
+        None
+    } else {
+        Some(address_value_to_u64(
+            maximum,
+            AddressType::I64,
+            Field::Maximum,
+        )?)
+    };
     let label = read_label(options)?;
-    let ty = requested.validate()?;
-    if ty.address == AddressType::I64 && !memory64() {
+    let ty = RequestedType {
+        address: AddressType::I64,
+        initial,
+        maximum,
+        shared,
+    }
+    .validate()?;
+    if !memory64() {
         return Err(Error::Engine(
             "this engine has no memory64, so it cannot make an address: \"i64\" memory".into(),
         )
@@ -31,63 +152,97 @@ pub fn construct(
     let plan = match plan {
         Ok(plan) => plan,
         Err(e) => {
-            dispatch(); // the budget event
+            dispatch();
             return Err(e.into());
         }
     };
-    let maximum = plan
-        .ty
-        .maximum
-        .map_or(JsValue::UNDEFINED, |m| u64_to_address_value(m, ty.address));
+    let max = plan.ty.maximum.map_or(JsValue::UNDEFINED, |m| {
+        u64_to_address_value(m, AddressType::I64)
+    });
     let memory = js::native_construct(
-        &u64_to_address_value(plan.ty.minimum, ty.address),
-        &maximum,
+        &u64_to_address_value(plan.ty.minimum, AddressType::I64),
+        &max,
         plan.ty.shared,
-        ty.address == AddressType::I64,
+        true,
         new_target,
     )?;
-    js::fix_buffer_of(&memory)?;
     let stack = capture_stacks().then(js::caller_line);
-    let created = js::now();
     let id = with_ledger(|l| {
         l.commit_create(
             plan,
             plan.ty.minimum,
             label,
             Origin::Constructed,
-            created,
+            js::now(),
             stack,
         )
     });
-    js::track(&memory, id, &on_collect());
+    js::track(&memory, id, true);
     dispatch();
     Ok(memory)
 }
 
-/// `memory.grow(delta)`: the spec's conversion for the memory's address type, the limit and the
-/// budget checked with messages that name the numbers, then the engine's own grow.
-pub fn grow(memory: &JsValue, delta: &JsValue) -> Result<JsValue, Failure> {
-    let id = js::id_of(memory);
-    let ty = u32::try_from(id)
-        .ok()
-        .and_then(|id| with_ledger(|l| l.get(id).map(|r| (id, r.ty))));
-    let Some((id, ty)) = ty else {
-        // Not a memory we ledger (or not a memory at all): the engine does the brand check,
-        // the conversion and the grow exactly as it would without us.
-        return Ok(js::native_grow(memory, delta)?);
+/// `grow(delta)` on a ledgered i32 memory, step 1: `[EnforceRange]` on ToNumber(delta). Returns
+/// the delta, or `-1 - delta` when a budget is in force and the current size must be read first.
+pub fn grow_check(x: f64) -> Result<f64, Failure> {
+    let delta = f64::from(enforce_range_u32(
+        Field::Delta,
+        x,
+        super::descriptor::number_text,
+    )?);
+    let budgeted = with_ledger(|l| l.budget().is_some());
+    Ok(if budgeted { -1.0 - delta } else { delta })
+}
+
+/// Step 2, only under a budget: checks the grow against it, knowing the current size.
+pub fn plan_grow(id: u32, pages: f64, delta: f64) -> Result<(), Failure> {
+    let r = with_ledger(|l| l.plan_grow(id, pages as u64, delta as u64));
+    if r.is_err() {
+        dispatch();
+    }
+    Ok(r?)
+}
+
+/// When the engine's grow threw: our message for a grow past the maximum, else the engine's error.
+pub fn grow_error(id: u32, pages: f64, delta: f64, engine: JsValue) -> JsValue {
+    let ty = with_ledger(|l| l.get(id).map(|r| r.ty));
+    match ty.map(|ty| check_grow(&ty, pages as u64, delta as u64)) {
+        Some(Err(e)) => e.into(),
+        _ => engine,
+    }
+}
+
+/// Step 3: the engine grew the memory to `pages`.
+pub fn grown(id: u32, pages: f64) {
+    with_ledger(|l| l.commit_grow(id, pages as u64));
+    dispatch();
+}
+
+/// `grow(delta)` on a ledgered i64 memory: BigInt conversion, limits, budget, then the engine.
+pub fn grow64(memory: &JsValue, id: u32, delta: &JsValue) -> Result<JsValue, Failure> {
+    let delta = address_value_to_u64(delta, AddressType::I64, Field::Delta)?;
+    let Some(ty) = with_ledger(|l| l.get(id).map(|r| r.ty)) else {
+        return Ok(js::native_grow(
+            memory,
+            &u64_to_address_value(delta, AddressType::I64),
+        )?);
     };
-    let delta = address_value_to_u64(delta, ty.address, Field::Delta)?;
     let current = js::pages_of(memory)? as u64;
     check_grow(&ty, current, delta)?;
     if let Err(e) = with_ledger(|l| l.plan_grow(id, current, delta)) {
         dispatch();
         return Err(e.into());
     }
-    let old = js::native_grow(memory, &u64_to_address_value(delta, ty.address))?;
-    js::fix_buffer_of(memory)?;
+    let old = js::native_grow(memory, &u64_to_address_value(delta, AddressType::I64))?;
     with_ledger(|l| l.commit_grow(id, current + delta));
     dispatch();
     Ok(old)
+}
+
+/// A memory was garbage-collected.
+pub fn collected(id: u32) {
+    with_ledger(|l| l.collect(id));
+    dispatch();
 }
 
 /// `memory.type()`: `{ address, maximum?, minimum, shared }` (a WebIDL dictionary, so its members
@@ -99,14 +254,14 @@ pub fn memory_type(memory: &JsValue) -> Result<JsValue, Failure> {
     let ty = id.and_then(|id| {
         with_ledger(|l| {
             l.observe(id, pages);
-            l.get(id).map(|r| r.ty)
+            l.get(id).filter(|r| r.maximum_known).map(|r| r.ty)
         })
     });
     dispatch();
     let Some(ty) = ty else {
         return Err(Error::Engine(
-            "type(): this memory was made by the engine before install() (or by a module compiled \
-             before it), so its maximum is unknown to the polyfill"
+            "type(): this memory was made by the engine before install() (or by a module whose \
+             bytes the polyfill never saw), so its maximum is unknown to the polyfill"
                 .into(),
         )
         .into());

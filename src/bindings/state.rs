@@ -6,9 +6,6 @@
 
 use std::cell::{Cell, RefCell};
 
-use js_sys::Function;
-use wasm_bindgen::prelude::*;
-
 use super::events::Listeners;
 use super::js;
 use crate::core::Ledger;
@@ -18,12 +15,6 @@ thread_local! {
     static LISTENERS: RefCell<Listeners> = RefCell::new(Listeners::default());
     static MEMORY64: bool = js::has_memory64();
     static CAPTURE_STACKS: Cell<bool> = const { Cell::new(false) };
-    static ON_COLLECT: Function = Closure::<dyn Fn(u32)>::new(|id: u32| {
-        with_ledger(|l| l.collect(id));
-        super::events::dispatch();
-    })
-    .into_js_value()
-    .unchecked_into();
 }
 
 /// Runs `f` on the ledger. `f` must not call into JS (see the module docs), which is what makes
@@ -50,9 +41,4 @@ pub fn capture_stacks() -> bool {
 /// Turns stack capture on or off.
 pub fn set_capture_stacks(on: bool) {
     CAPTURE_STACKS.with(|c| c.set(on));
-}
-
-/// The callback the FinalizationRegistry calls with a collected memory's id.
-pub fn on_collect() -> Function {
-    ON_COLLECT.with(Clone::clone)
 }

@@ -171,6 +171,7 @@ pub struct Ledger {
     totals: Totals,
     budget: Option<Budget>,
     events: Vec<Event>,
+    listening: bool,
 }
 
 impl Ledger {
@@ -202,6 +203,21 @@ impl Ledger {
     /// Replaces the budget (`None` removes it). Existing memories keep their clamped maximum.
     pub fn set_budget(&mut self, budget: Option<Budget>) {
         self.budget = budget;
+    }
+
+    /// Whether anyone listens: without listeners no event is queued (nothing to allocate on the
+    /// constructor's and grow's paths).
+    pub fn set_listening(&mut self, on: bool) {
+        self.listening = on;
+        if !on {
+            self.events.clear();
+        }
+    }
+
+    fn emit(&mut self, e: Event) {
+        if self.listening {
+            self.events.push(e);
+        }
     }
 
     /// Takes the events queued since the last call.
@@ -309,7 +325,7 @@ impl Ledger {
         self.totals.live += 1;
         self.totals.created += 1;
         self.add_pages(pages);
-        self.events.push(Event::Create { id, pages });
+        self.emit(Event::Create { id, pages });
         id
     }
 
@@ -357,7 +373,7 @@ impl Ledger {
         ];
         for (name, limit, value) in checks {
             if let Some(limit) = limit.filter(|&l| value > l) {
-                self.events.push(Event::Budget {
+                self.emit(Event::Budget {
                     id: Some(id),
                     budget: name,
                     limit,
@@ -401,7 +417,7 @@ impl Ledger {
         self.totals.live -= 1;
         self.totals.live_pages -= record.pages;
         self.totals.collected += 1;
-        self.events.push(Event::Collect {
+        self.emit(Event::Collect {
             id,
             pages: record.pages,
         });
@@ -422,7 +438,7 @@ impl Ledger {
         // Memories never shrink, so pages >= from.
         let added = pages.saturating_sub(from);
         self.add_pages(added);
-        self.events.push(Event::Grow {
+        self.emit(Event::Grow {
             id,
             from,
             to: pages,
@@ -449,7 +465,7 @@ impl Ledger {
             detail: format!("it would make it {}", b.value),
         });
         for b in breaches {
-            self.events.push(Event::Budget {
+            self.emit(Event::Budget {
                 id,
                 budget: b.budget,
                 limit: b.limit,

@@ -6,7 +6,9 @@
 //   node tests/fuzz/run.mjs --seed N        replay with another seed
 //   node tests/fuzz/run.mjs --only node,chromium,firefox
 //   node tests/fuzz/run.mjs --cases N       N descriptor cases (and N/2 grow cases) per engine
-//   node tests/fuzz/run.mjs --sections descriptors,grow,allocation,bypass,isolation,workers,leak,final
+//   node tests/fuzz/run.mjs --sections descriptors,grow,modules,allocation,bypass,isolation,workers,leak,final
+//   node tests/fuzz/run.mjs --case K        replay only case #K of each differential section
+//   node tests/fuzz/run.mjs --modules N     N generated modules per engine (default 400)
 //
 // Runs tests/fuzz/harness.mjs in Node (in-process, pkg/node.js), then in headless Chromium
 // (playwright-core) and headless Firefox (puppeteer-core over WebDriver BiDi), each page loading
@@ -40,6 +42,15 @@ const SECTIONS = option("--sections", "descriptors,grow,modules,allocation,bypas
 const DESCRIPTOR_CASES = Number(option("--cases", LONG ? "70000" : "3000"));
 const GROW_CASES = Math.ceil(DESCRIPTOR_CASES / 2);
 const MODULE_CASES = Number(option("--modules", LONG ? "5000" : "400"));
+// --case K: only case #K of each differential section (descriptors, grow, modules), to replay one.
+const ONE_CASE = option("--case", null) === null ? null : Number(option("--case", "0"));
+/** [start, count] chunks covering `total` cases (or just the replayed case). */
+const chunks = (total) => {
+  if (ONE_CASE !== null) return [[ONE_CASE, 1]];
+  const out = [];
+  for (let start = 0; start < total; start += CHUNK) out.push([start, Math.min(CHUNK, total - start)]);
+  return out;
+};
 const CHUNK = 2000;
 const t0 = Date.now();
 
@@ -94,8 +105,7 @@ async function runSections(engine, info, run, { leak } = {}) {
   for (const [section, total] of [["descriptors", DESCRIPTOR_CASES], ["grow", GROW_CASES]].filter(([s]) => SECTIONS.includes(s))) {
     let stats = {};
     const merged = new Map();
-    for (let start = 0; start < total; start += CHUNK) {
-      const count = Math.min(CHUNK, total - start);
+    for (const [start, count] of chunks(total)) {
       const r = await run(section, { seed: SEED, start, count });
       stats = addStats(stats, r.stats);
       for (const c of r.checks) {
@@ -121,8 +131,8 @@ async function runSections(engine, info, run, { leak } = {}) {
   if (SECTIONS.includes("modules")) {
     const stats = {};
     const merged = new Map();
-    for (let start = 0; start < MODULE_CASES; start += CHUNK) {
-      const r = await run("modules", { seed: SEED, start, count: Math.min(CHUNK, MODULE_CASES - start) });
+    for (const [start, count] of chunks(MODULE_CASES)) {
+      const r = await run("modules", { seed: SEED, start, count });
       addStats(stats, r.stats);
       for (const c of r.checks) {
         const m = merged.get(c.name) ?? { ok: true, details: [] };
@@ -130,7 +140,7 @@ async function runSections(engine, info, run, { leak } = {}) {
         if (!c.ok) m.details.push(c.detail);
         merged.set(c.name, m);
       }
-      if (start === 0) for (const n of r.notes ?? []) comment(`${engine}: ${n}`);
+      if (start === chunks(MODULE_CASES)[0][0]) for (const n of r.notes ?? []) comment(`${engine}: ${n}`);
     }
     for (const [name, m] of merged) report(engine, { name: name.replace("modules:", `modules: ${stats.cases} generated modules (${stats.mutated} mutated):`), ok: m.ok, detail: m.details.join("\n  ") });
     comment(`${engine}: modules: ${stats.cases} cases, ${stats.compiled} compiled, ${stats.instantiated} instantiated, ${stats.exportedMemories} exported memories checked; paths ${Object.entries(stats.paths ?? {}).map(([k, v]) => `${k} ${v}`).join(", ")}`);
@@ -163,6 +173,11 @@ async function runSections(engine, info, run, { leak } = {}) {
 
 async function runNode() {
   const engineT0 = Date.now();
+  // Node loads undici (fetch, Response) lazily, and undici instantiates its llhttp wasm module
+  // a moment later: were that to happen while a section has install()ed, its memory would be
+  // ledgered (rightly) and stay alive for good. Load it now, before anything is installed.
+  void globalThis.Response;
+  await new Promise((resolve) => setTimeout(resolve, 100));
   const { Memory, install, ledger } = await import("../../pkg/node.js");
   const glueModule = await import("../../pkg/wasm_memory_polyfill.js");
   // Once initialised, initSync() returns the instance's exports (it does not initialise again).
@@ -274,6 +289,10 @@ for (const s of summaries) {
 const kindNames = Object.assign({}, ...summaries.map((s) => s.kindNames ?? {}));
 for (const [k, d] of Object.entries(kindNames)) comment(`  ${k}: ${d}`);
 comment(`total time ${((Date.now() - t0) / 1000).toFixed(1)} s; seed ${SEED}`);
-if (failed) comment(`failed: ${failedNames.join("; ")}\nreplay: node tests/fuzz/run.mjs --seed ${SEED}${LONG ? " --long" : ""}`);
+if (failed) {
+  comment(`failed: ${failedNames.join("; ")}`);
+  comment(`replay: node tests/fuzz/run.mjs --seed ${SEED}${LONG ? " --long" : ""} [--only <engine>] [--sections <section>] [--case <K>]`);
+  comment("cases print as JS over the helpers h.* of makeHelpers(log) in tests/fuzz/gen.mjs (h.v: valueOf that logs, h.t: toString, h.tp: Symbol.toPrimitive, h.px: a Proxy logging every trap, h.g/h.gthr: getter bodies, h.np/h.inh/h.fn/h.frz: null-prototype / inheriting / function / frozen descriptors)");
+}
 console.log(`fuzz: ${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);

@@ -93,6 +93,19 @@ export function fixBuffer(b) {
 
 // ---- weak bookkeeping: the ledger must never keep a memory alive ----
 
+// Kept in step by the ledger (setBudgeted, setListening), so the hot paths skip calls into wasm
+// that would find nothing to do.
+let budgeted = false;
+let listening = false;
+/** @param {boolean} on */
+export function setBudgeted(on) {
+  budgeted = on;
+}
+/** @param {boolean} on */
+export function setListening(on) {
+  listening = on;
+}
+
 /** @type {WeakMap<object, number>} memory -> ledger id * 2 + (1 if i64) */
 const ids = new WeakMap();
 /** @type {Map<number, WeakRef<object>>} ledger id -> memory, for size reads */
@@ -215,15 +228,31 @@ export function defineApi(hooks) {
     const shared = !!d.shared;
     if (is64) return hooks.construct64(initial, maximum, shared, options, newTarget);
 
-    // AddressValueToU64 for i32: ToNumber here, [EnforceRange] in Rust.
-    const ini = hooks.u32(0, +initial);
-    const max = maximum === undefined ? -1 : hooks.u32(1, +maximum);
+    // AddressValueToU64 for i32: ToNumber here; [EnforceRange] unsigned long is the identity on
+    // integers in [0, 2^32), so only other values need Rust's rule (and its TypeError).
+    const x = +initial;
+    const ini = x >>> 0 === x ? x : hooks.u32(0, x);
+    let max = -1;
+    if (maximum !== undefined) {
+      const y = +maximum;
+      max = y >>> 0 === y ? y : hooks.u32(1, y);
+    }
     const label = options === undefined ? undefined : hooks.checkOptions(options);
-    const effective = hooks.planCreate(ini, max, shared); // rules + budget; clamped maximum or -1
+    // Rules, budget and the ledger entry, in one call: id * 131072 + (maximum to give the engine + 1).
+    const r = hooks.create(ini, max, shared, Date.now(), label);
+    const id = Math.floor(r / 131072);
+    const effective = (r % 131072) - 1;
     const checked = effective < 0 ? { initial: ini, shared } : { initial: ini, maximum: effective, shared };
-    const memory = Reflect.construct(NativeMemory, [checked], newTarget);
+    let memory;
+    try {
+      memory = Reflect.construct(NativeMemory, [checked], newTarget);
+    } catch (e) {
+      hooks.abandon(id); // allocation failed: the ledger forgets the entry
+      throw e;
+    }
     if (shared && !sharedBuffersFrozen) fixBuffer(bufferGetter.call(memory));
-    track(memory, hooks.commitCreate(ini, effective, max, shared, Date.now(), label), false);
+    track(memory, id, false);
+    if (listening) hooks.deliver();
     return memory;
   }
 
@@ -234,12 +263,10 @@ export function defineApi(hooks) {
       if (v === undefined) return nativeGrow.call(this, delta); // not ours: the engine does it all
       const id = v >>> 1;
       if (v & 1) return hooks.grow64(this, id, delta);
-      let d = hooks.growCheck(+delta); // ToNumber here, [EnforceRange] in Rust
-      if (d < 0) {
-        // A budget is in force: it needs the current size, read from the engine.
-        d = -1 - d;
-        hooks.planGrow(id, bufferGetter.call(this).byteLength / 65536, d);
-      }
+      const x = +delta; // ToNumber here; [EnforceRange] in Rust unless it is the identity
+      const d = x >>> 0 === x ? x : hooks.u32(2, x);
+      // Under a budget, the check needs the current size, read from the engine.
+      if (budgeted) hooks.planGrow(id, bufferGetter.call(this).byteLength / 65536, d);
       let old;
       try {
         old = nativeGrow.call(this, d);

@@ -238,6 +238,7 @@ fn budget_parsing_names_the_field_and_the_limit() {
 #[test]
 fn a_soft_budget_succeeds_and_queues_a_budget_event() {
     let mut l = Ledger::new();
+    l.set_listening(true);
     l.set_budget(parse_budget(Some(2.0), None, None, Some("soft"), &text).ok());
     let ty = RequestedType {
         address: AddressType::I32,
@@ -305,4 +306,48 @@ fn a_hard_budget_clamps_the_maximum_so_wasm_cannot_pass_it() {
     .unwrap();
     let e = l.plan_create(ty).unwrap_err();
     assert!(e.to_string().contains("perMemoryPages = 6"), "{e}");
+}
+
+#[test]
+fn without_listeners_nothing_is_queued() {
+    let mut l = Ledger::new();
+    let ty = RequestedType {
+        address: AddressType::I32,
+        initial: 1,
+        maximum: None,
+        shared: false,
+    }
+    .validate()
+    .unwrap();
+    let plan = l.plan_create(ty).unwrap();
+    let id = l.commit_create(plan, 1, None, Origin::Constructed, 0.0, None);
+    l.commit_grow(id, 2);
+    assert!(!l.has_events());
+    l.set_listening(true);
+    l.commit_grow(id, 3);
+    assert_eq!(l.drain_events(), vec![Event::Grow { id, from: 2, to: 3 }]);
+}
+
+#[test]
+fn forget_restores_the_ledger_exactly() {
+    let mut l = Ledger::new();
+    l.set_listening(true);
+    let ty = RequestedType {
+        address: AddressType::I32,
+        initial: 4,
+        maximum: None,
+        shared: false,
+    }
+    .validate()
+    .unwrap();
+    let before = l.totals();
+    let plan = l.plan_create(ty).unwrap();
+    let id = l.commit_create(plan, 4, None, Origin::Constructed, 0.0, None);
+    l.forget(id, before);
+    assert_eq!(l.totals(), before);
+    assert!(l.records().is_empty());
+    assert!(
+        !l.has_events(),
+        "the create event of a memory that never existed is dropped"
+    );
 }

@@ -31,6 +31,12 @@ macro_rules! hook {
     ($hooks:ident, $name:literal, |$($arg:ident : $ty:ty),*| $body:expr) => {
         hook!(@set $hooks, $name, Closure::<dyn Fn($($ty),*)>::new(move |$($arg: $ty),*| $body));
     };
+    ($hooks:ident, $name:literal, || -> $ret:ty, $body:expr) => {
+        hook!(@set $hooks, $name, Closure::<dyn Fn() -> $ret>::new(move || $body));
+    };
+    ($hooks:ident, $name:literal, || $body:expr) => {
+        hook!(@set $hooks, $name, Closure::<dyn Fn()>::new(move || $body));
+    };
     (@set $hooks:ident, $name:literal, $closure:expr) => {
         // Our own fresh plain object: defining a property cannot fail.
         let _ = Reflect::set(&$hooks, &JsValue::from_str($name), &$closure.into_js_value());
@@ -45,13 +51,13 @@ fn build() -> JsValue {
     hook!(hooks, "missingInitial", | | -> JsValue, m::missing_initial());
     hook!(hooks, "u32", |field: u32, x: f64| -> Result<f64> m::enforce_u32(field, x));
     hook!(hooks, "checkOptions", |o: JsValue| -> Result<JsValue> m::check_options(&o));
-    hook!(hooks, "planCreate", |initial: f64, maximum: f64, shared: bool| -> Result<f64> m::plan_create(initial, maximum, shared));
-    hook!(hooks, "commitCreate", |initial: f64, maximum: f64, requested: f64, shared: bool, created: f64, label: JsValue| -> u32,
-        m::commit_create(initial, maximum, requested, shared, created, &label));
+    hook!(hooks, "create", |initial: f64, maximum: f64, shared: bool, created: f64, label: JsValue| -> Result<f64>
+        m::create(initial, maximum, shared, created, &label));
+    hook!(hooks, "abandon", |id: u32| m::abandon(id));
+    hook!(hooks, "deliver", || m::deliver());
     hook!(hooks, "construct64", |i: JsValue, x: JsValue, shared: bool, o: JsValue, t: JsValue| -> Result<JsValue>
         m::construct64(&i, &x, shared, &o, &t));
     // grow
-    hook!(hooks, "growCheck", |x: f64| -> Result<f64> m::grow_check(x));
     hook!(hooks, "planGrow", |id: u32, pages: f64, delta: f64| -> Result<()> m::plan_grow(id, pages, delta));
     hook!(hooks, "growError", |id: u32, pages: f64, delta: f64, e: JsValue| -> JsValue, m::grow_error(id, pages, delta, e));
     hook!(hooks, "grown", |id: u32, pages: f64| m::grown(id, pages));

@@ -57,6 +57,14 @@ extern "C" {
     #[wasm_bindgen(js_name = callerLine)]
     pub fn caller_line() -> String;
 
+    /// Tells the JS hot paths whether a budget is in force.
+    #[wasm_bindgen(js_name = setBudgeted)]
+    pub fn set_budgeted(on: bool);
+
+    /// Tells the JS hot paths whether anyone listens to ledger events.
+    #[wasm_bindgen(js_name = setListening)]
+    pub fn set_listening(on: bool);
+
     /// Tracks a memory weakly under a ledger id.
     #[wasm_bindgen(js_name = track)]
     pub fn track(memory: &JsValue, id: u32, is64: bool);

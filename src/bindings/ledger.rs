@@ -204,6 +204,7 @@ fn optional_number(o: &JsValue, key: &str) -> Result<Option<f64>, Failure> {
 pub fn set_budget(budget: JsValue) -> Result<(), JsValue> {
     if budget.is_undefined() || budget.is_null() {
         with_ledger(|l| l.set_budget(None));
+        js::set_budgeted(false);
         return Ok(());
     }
     if !budget.is_object() {
@@ -248,6 +249,7 @@ pub fn set_budget(budget: JsValue) -> Result<(), JsValue> {
     )
     .map_err(Failure::Core)?;
     with_ledger(|l| l.set_budget(Some(parsed)));
+    js::set_budgeted(true);
     Ok(())
 }
 
@@ -279,9 +281,11 @@ pub fn on(kind: JsValue, listener: JsValue) -> Result<Function, JsValue> {
     };
     let token = with_listeners(|l| l.add(kind, f.clone()));
     with_ledger(|l| l.set_listening(true));
+    js::set_listening(true);
     let off = Closure::<dyn Fn() -> bool>::new(move || {
         let (removed, any_left) = with_listeners(|l| (l.remove(token), !l.is_empty()));
         with_ledger(|l| l.set_listening(any_left));
+        js::set_listening(any_left);
         removed
     });
     Ok(off.into_js_value().unchecked_into())

@@ -16,8 +16,7 @@ use super::js;
 use super::keys::{address_name, with_keys};
 use super::state::{capture_stacks, memory64, with_ledger};
 use crate::core::{
-    check_grow, enforce_range_u32, AddressType, CreatePlan, Error, Field, MemoryType, Origin,
-    RequestedType,
+    check_grow, enforce_range_u32, AddressType, Error, Field, MemoryType, Origin, RequestedType,
 };
 
 fn field(code: u32) -> Field {
@@ -60,9 +59,32 @@ pub fn enforce_u32(field_code: u32, x: f64) -> Result<f64, Failure> {
     )?))
 }
 
-/// The rules and the budget for an i32 memory; returns the `maximum` to give the engine
-/// (clamped under a hard budget), or -1 for none.
-pub fn plan_create(initial: f64, maximum: f64, shared: bool) -> Result<f64, Failure> {
+/// Validates our `options` (second constructor argument) before anything is made; returns the
+/// label (a JS string) or undefined.
+pub fn check_options(options: &JsValue) -> Result<JsValue, Failure> {
+    Ok(read_label(options)?.map_or(JsValue::UNDEFINED, |s| JsValue::from_str(&s)))
+}
+
+thread_local! {
+    // Totals before the last i32 `create`, to restore them if the engine then fails.
+    static BEFORE_CREATE: std::cell::Cell<Option<(u32, crate::core::Totals)>> = const { std::cell::Cell::new(None) };
+}
+
+/// Multiplier of the id in [`create`]'s result: the effective maximum (at most 65536 for i32,
+/// plus one) fits below it.
+const ID_SCALE: f64 = 131_072.0;
+
+/// The rules, the budget and the ledger entry for an i32 memory, in one call, before the engine
+/// makes it. Returns `id * 131072 + (maximum + 1)`, where `maximum` is the one to give the engine
+/// (clamped under a hard budget), or -1 for none: two numbers in one f64, so the constructor
+/// crosses into wasm once on its success path. If the engine then fails, JS calls [`abandon`].
+pub fn create(
+    initial: f64,
+    maximum: f64,
+    shared: bool,
+    created: f64,
+    label: &JsValue,
+) -> Result<f64, Failure> {
     let ty = RequestedType {
         address: AddressType::I32,
         initial: initial as u64,
@@ -70,9 +92,20 @@ pub fn plan_create(initial: f64, maximum: f64, shared: bool) -> Result<f64, Fail
         shared,
     }
     .validate()?;
-    let plan = with_ledger(|l| l.plan_create(ty));
-    match plan {
-        Ok(plan) => Ok(plan.ty.maximum.map_or(-1.0, |m| m as f64)),
+    let label = label_value(label)?;
+    let stack = capture_stacks().then(js::caller_line);
+    let planned = with_ledger(|l| {
+        let before = l.totals();
+        l.plan_create(ty).map(|plan| {
+            let id = l.commit_create(plan, ty.minimum, label, Origin::Constructed, created, stack);
+            (id, before, plan.ty.maximum)
+        })
+    });
+    match planned {
+        Ok((id, before, effective)) => {
+            BEFORE_CREATE.with(|c| c.set(Some((id, before))));
+            Ok(f64::from(id) * ID_SCALE + effective.map_or(0.0, |m| m as f64 + 1.0))
+        }
         Err(e) => {
             dispatch(); // the refused-budget event
             Err(e.into())
@@ -80,39 +113,18 @@ pub fn plan_create(initial: f64, maximum: f64, shared: bool) -> Result<f64, Fail
     }
 }
 
-/// Validates our `options` (second constructor argument) before anything is made; returns the
-/// label (a JS string) or undefined.
-pub fn check_options(options: &JsValue) -> Result<JsValue, Failure> {
-    Ok(read_label(options)?.map_or(JsValue::UNDEFINED, |s| JsValue::from_str(&s)))
+/// The engine refused to make the memory [`create`] entered: take it out again.
+pub fn abandon(id: u32) {
+    if let Some((last, before)) = BEFORE_CREATE.with(|c| c.take()) {
+        if last == id {
+            with_ledger(|l| l.forget(id, before));
+        }
+    }
 }
 
-/// Enters an i32 memory the engine has just made; returns its ledger id.
-pub fn commit_create(
-    initial: f64,
-    maximum: f64,
-    requested: f64,
-    shared: bool,
-    created: f64,
-    label: &JsValue,
-) -> u32 {
-    let label = label_value(label).ok().flatten();
-    let stack = capture_stacks().then(js::caller_line);
-    let ty = MemoryType {
-        address: AddressType::I32,
-        minimum: initial as u64,
-        maximum: maybe(maximum),
-        shared,
-    };
-    let plan = CreatePlan {
-        ty,
-        requested_maximum: maybe(requested),
-        maximum_known: true,
-    };
-    let id = with_ledger(|l| {
-        l.commit_create(plan, ty.minimum, label, Origin::Constructed, created, stack)
-    });
+/// Delivers queued events (JS calls this only while someone listens).
+pub fn deliver() {
     dispatch();
-    id
 }
 
 /// The whole construction for an i64 (memory64) memory, from the members JS read: the values are
@@ -182,19 +194,7 @@ pub fn construct64(
     Ok(memory)
 }
 
-/// `grow(delta)` on a ledgered i32 memory, step 1: `[EnforceRange]` on ToNumber(delta). Returns
-/// the delta, or `-1 - delta` when a budget is in force and the current size must be read first.
-pub fn grow_check(x: f64) -> Result<f64, Failure> {
-    let delta = f64::from(enforce_range_u32(
-        Field::Delta,
-        x,
-        super::descriptor::number_text,
-    )?);
-    let budgeted = with_ledger(|l| l.budget().is_some());
-    Ok(if budgeted { -1.0 - delta } else { delta })
-}
-
-/// Step 2, only under a budget: checks the grow against it, knowing the current size.
+/// `grow(delta)` under a budget: checks the grow against it, knowing the current size.
 pub fn plan_grow(id: u32, pages: f64, delta: f64) -> Result<(), Failure> {
     let r = with_ledger(|l| l.plan_grow(id, pages as u64, delta as u64));
     if r.is_err() {
@@ -212,7 +212,7 @@ pub fn grow_error(id: u32, pages: f64, delta: f64, engine: JsValue) -> JsValue {
     }
 }
 
-/// Step 3: the engine grew the memory to `pages`.
+/// After `grow(delta)`: the engine grew the memory to `pages`.
 pub fn grown(id: u32, pages: f64) {
     with_ledger(|l| l.commit_grow(id, pages as u64));
     dispatch();

@@ -405,6 +405,20 @@ impl Ledger {
         }
     }
 
+    /// Undoes the last [`Ledger::commit_create`] when the engine then failed to make the memory
+    /// (allocation failure): the record, its queued events and the totals go back to `before`.
+    pub fn forget(&mut self, id: u32, before: Totals) {
+        let Some(i) = self.index.remove(&id) else {
+            return;
+        };
+        self.records.swap_remove(i);
+        if let Some(moved) = self.records.get(i) {
+            self.index.insert(moved.id, i);
+        }
+        self.totals = before;
+        self.events.clear();
+    }
+
     /// Removes a memory that was garbage-collected. Unknown ids are ignored.
     pub fn collect(&mut self, id: u32) {
         let Some(i) = self.index.remove(&id) else {

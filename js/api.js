@@ -142,12 +142,12 @@ export function idOf(memory) {
 export function readSizes() {
   const out = new Float64Array(refs.size * 2);
   let n = 0;
-  for (const [id, ref] of refs) {
+  refs.forEach((ref, id) => {
     const m = ref.deref();
-    if (m === undefined) continue;
+    if (m === undefined) return;
     out[n++] = id;
     out[n++] = bufferGetter.call(m).byteLength / 65536;
-  }
+  });
   return out.subarray(0, n);
 }
 
@@ -394,7 +394,8 @@ function hookInstantiate(W, hooks) {
     const exports = instance?.exports;
     if (!exports) return;
     const types = module ? moduleTypes.get(module) : undefined;
-    for (const key of Object.keys(exports)) {
+    // With the module's types we know which exports are memories; else look at every export.
+    for (const key of types ? Object.keys(types) : Object.keys(exports)) {
       const v = exports[key];
       if (v instanceof NativeMemory && idOf(v) < 0) adopt(v, types?.[key]);
     }

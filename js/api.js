@@ -11,6 +11,17 @@ const nativeGrow = nativeProto.grow;
 const bufferGetter = Object.getOwnPropertyDescriptor(nativeProto, "buffer").get;
 
 /**
+ * ECMAScript ToBigInt: TypeError for Number, undefined, null and Symbol; SyntaxError for a string
+ * that is not an integer. BigInt.asIntN runs exactly ToBigInt on its second argument, and with
+ * 2^53-1 bits it returns every BigInt an engine can hold unchanged (V8 caps BigInts at 2^30 bits).
+ * Run here, in JS, so that an exception from user code never has to cross into wasm.
+ * @param {unknown} v @returns {bigint}
+ */
+function toBigInt(v) {
+  return BigInt.asIntN(Number.MAX_SAFE_INTEGER, v);
+}
+
+/**
  * Makes the engine memory: `Reflect.construct(NativeMemory, [checked], newTarget)`, so the object
  * is a real memory whose prototype comes from `newTarget` (our class, a subclass, or the native
  * prototype when installed). The descriptor is our own plain object: no user code runs here
@@ -226,7 +237,19 @@ export function defineApi(hooks) {
     if (initial === undefined) throw hooks.missingInitial();
     const maximum = d.maximum;
     const shared = !!d.shared;
-    if (is64) return hooks.construct64(initial, maximum, shared, options, newTarget);
+    const labelOf = () =>
+      options === undefined ? undefined : hooks.checkOptions(options, typeof options === "object" && options !== null ? options.label : undefined);
+    if (is64) {
+      // AddressValueToU64 for i64: ToBigInt here, the u64 range in Rust, initial before maximum.
+      const ini = toBigInt(initial);
+      hooks.u64(0, ini);
+      let max;
+      if (maximum !== undefined) {
+        max = toBigInt(maximum);
+        hooks.u64(1, max);
+      }
+      return hooks.construct64(ini, max, shared, labelOf(), newTarget);
+    }
 
     // AddressValueToU64 for i32: ToNumber here; [EnforceRange] unsigned long is the identity on
     // integers in [0, 2^32), so only other values need Rust's rule (and its TypeError).
@@ -237,7 +260,7 @@ export function defineApi(hooks) {
       const y = +maximum;
       max = y >>> 0 === y ? y : hooks.u32(1, y);
     }
-    const label = options === undefined ? undefined : hooks.checkOptions(options);
+    const label = labelOf();
     // Rules, budget and the ledger entry, in one call: id * 131072 + (maximum to give the engine + 1).
     const r = hooks.create(ini, max, shared, Date.now(), label);
     const id = Math.floor(r / 131072);
@@ -262,7 +285,11 @@ export function defineApi(hooks) {
       const v = ids.get(this);
       if (v === undefined) return nativeGrow.call(this, delta); // not ours: the engine does it all
       const id = v >>> 1;
-      if (v & 1) return hooks.grow64(this, id, delta);
+      if (v & 1) {
+        const d = toBigInt(delta);
+        hooks.u64(2, d);
+        return hooks.grow64(this, id, d);
+      }
       const x = +delta; // ToNumber here; [EnforceRange] in Rust unless it is the identity
       const d = x >>> 0 === x ? x : hooks.u32(2, x);
       // Under a budget, the check needs the current size, read from the engine.

@@ -9,10 +9,14 @@ export function surface(glue) {
   const ledger = Object.freeze({
     snapshot: () => glue.ledgerSnapshot(),
     snapshotArray: () => glue.ledgerSnapshotArray(),
-    setBudget: (budget) => glue.ledgerSetBudget(budget),
+    // Members are read here, in JS, so a throwing getter never throws through wasm.
+    setBudget: (budget) => {
+      const b = typeof budget === "object" && budget !== null ? budget : {};
+      return glue.ledgerSetBudget(budget, b.totalPages, b.perMemoryPages, b.memories, b.mode);
+    },
     on: (kind, listener) => glue.ledgerOn(kind, listener),
     label: (memory, label) => glue.ledgerLabel(memory, label),
-    options: (options) => glue.ledgerOptions(options),
+    options: (options) => glue.ledgerOptions(options?.captureStacks),
     idOf: (memory) => glue.ledgerIdOf(memory),
   });
   return { Memory, install, ledger };

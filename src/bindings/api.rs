@@ -50,11 +50,12 @@ fn build() -> JsValue {
     hook!(hooks, "notObject", |v: JsValue| -> JsValue, m::not_object(&v));
     hook!(hooks, "missingInitial", | | -> JsValue, m::missing_initial());
     hook!(hooks, "u32", |field: u32, x: f64| -> Result<f64> m::enforce_u32(field, x));
-    hook!(hooks, "checkOptions", |o: JsValue| -> Result<JsValue> m::check_options(&o));
+    hook!(hooks, "checkOptions", |o: JsValue, label: JsValue| -> Result<JsValue> m::check_options(&o, &label));
     hook!(hooks, "create", |initial: f64, maximum: f64, shared: bool, created: f64, label: JsValue| -> Result<f64>
         m::create(initial, maximum, shared, created, &label));
     hook!(hooks, "abandon", |id: u32| m::abandon(id));
     hook!(hooks, "deliver", || m::deliver());
+    hook!(hooks, "u64", |field: u32, v: JsValue| -> Result<()> m::check_u64(field, &v));
     hook!(hooks, "construct64", |i: JsValue, x: JsValue, shared: bool, o: JsValue, t: JsValue| -> Result<JsValue>
         m::construct64(&i, &x, shared, &o, &t));
     // grow

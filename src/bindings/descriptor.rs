@@ -4,40 +4,28 @@
 //! `maximum`, `shared`, each getter once, nothing else; `initial` and `maximum` are
 //! `AddressValue` = `any`, so they are converted only after all four are read).
 
-use js_sys::{BigInt, Reflect};
+use js_sys::BigInt;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::errors::Failure;
 use super::js;
-use super::keys::with_keys;
-use crate::core::{enforce_range_u32, AddressType, Error, Field};
+use crate::core::{AddressType, Error, Field};
 
 /// How JavaScript prints a Number (`String(x)`), for error messages.
 pub fn number_text(x: f64) -> String {
     js::describe(&JsValue::from_f64(x))
 }
 
-/// `AddressValueToU64(v, addrtype)` from the JS API.
-pub fn address_value_to_u64(
-    v: &JsValue,
-    address: AddressType,
-    field: Field,
-) -> Result<u64, Failure> {
-    match address {
-        AddressType::I32 => {
-            let x = js::to_number(v)?;
-            Ok(u64::from(enforce_range_u32(field, x, number_text)?))
-        }
-        AddressType::I64 => {
-            let n = js::to_bigint(v)?;
-            u64::try_from(n.clone()).map_err(|_| {
-                Failure::Core(Error::NotU64 {
-                    field,
-                    value: js::describe(&n),
-                })
-            })
-        }
-    }
+/// The second half of `AddressValueToU64(v, "i64")`: the u64 range, on a BigInt that ToBigInt
+/// (run in JS, js/api.js, so user code never throws through wasm) produced. Anything else that
+/// reaches here is refused the same way.
+pub fn bigint_to_u64(v: &JsValue, field: Field) -> Result<u64, Failure> {
+    u64::try_from(v.clone()).map_err(|_| {
+        Failure::Core(Error::NotU64 {
+            field,
+            value: js::describe(v),
+        })
+    })
 }
 
 /// The JS value an `AddressValue` takes for an address type: a Number for i32, a BigInt for i64.
@@ -51,7 +39,9 @@ pub fn u64_to_address_value(v: u64, address: AddressType) -> JsValue {
 
 /// Our own options (the constructor's second argument, which the native constructor ignores):
 /// `{ label?: string }`. Read only when given, so a plain descriptor call reads nothing extra.
-pub fn read_label(options: &JsValue) -> Result<Option<String>, Failure> {
+/// `label` is `options.label`, already read by the JS entry (so a throwing getter never crosses
+/// into wasm).
+pub fn read_label(options: &JsValue, label: &JsValue) -> Result<Option<String>, Failure> {
     if options.is_undefined() || options.is_null() {
         return Ok(None);
     }
@@ -61,8 +51,7 @@ pub fn read_label(options: &JsValue) -> Result<Option<String>, Failure> {
             js::describe(options)
         )));
     }
-    let label = with_keys(|k| Reflect::get(options, &k.label))?;
-    label_value(&label)
+    label_value(label)
 }
 
 /// A label: a string of at most 256 UTF-16 code units, or undefined/null for none.

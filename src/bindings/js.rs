@@ -6,18 +6,6 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/js/webidl.js")]
 extern "C" {
-    /// ECMAScript ToNumber.
-    #[wasm_bindgen(catch, js_name = toNumber)]
-    pub fn to_number(v: &JsValue) -> Result<f64, JsValue>;
-
-    /// ECMAScript ToBigInt.
-    #[wasm_bindgen(catch, js_name = toBigInt)]
-    pub fn to_bigint(v: &JsValue) -> Result<js_sys::BigInt, JsValue>;
-
-    /// ECMAScript ToString (TypeError for a Symbol).
-    #[wasm_bindgen(catch, js_name = toStringStrict)]
-    pub fn to_string_strict(v: &JsValue) -> Result<String, JsValue>;
-
     /// A short description of a value for messages; runs no user code.
     pub fn describe(v: &JsValue) -> String;
 }

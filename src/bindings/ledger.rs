@@ -184,8 +184,7 @@ pub fn snapshot_array() -> Float64Array {
     Float64Array::from(rows.as_slice())
 }
 
-fn optional_number(o: &JsValue, key: &str) -> Result<Option<f64>, Failure> {
-    let v = Reflect::get(o, &JsValue::from_str(key))?;
+fn optional_number(v: &JsValue, key: &str) -> Result<Option<f64>, Failure> {
     if v.is_undefined() || v.is_null() {
         return Ok(None);
     }
@@ -193,15 +192,24 @@ fn optional_number(o: &JsValue, key: &str) -> Result<Option<f64>, Failure> {
         Some(x) => Ok(Some(x)),
         None => Err(bad(
             "setBudget",
-            format!("{key} must be a number (got {})", js::describe(&v)),
+            format!("{key} must be a number (got {})", js::describe(v)),
             ErrorKind::Type,
         )),
     }
 }
 
 /// `ledger.setBudget({ totalPages?, perMemoryPages?, memories?, mode? })`, or `null` to remove it.
+///
+/// The members are read by the JS entry (`js/surface.js`) and passed here already read, so a
+/// getter that throws throws in JS and never crosses into wasm.
 #[wasm_bindgen(js_name = ledgerSetBudget)]
-pub fn set_budget(budget: JsValue) -> Result<(), JsValue> {
+pub fn set_budget(
+    budget: JsValue,
+    total: JsValue,
+    per: JsValue,
+    memories: JsValue,
+    mode_value: JsValue,
+) -> Result<(), JsValue> {
     if budget.is_undefined() || budget.is_null() {
         with_ledger(|l| l.set_budget(None));
         js::set_budgeted(false);
@@ -218,10 +226,9 @@ pub fn set_budget(budget: JsValue) -> Result<(), JsValue> {
         )
         .into());
     }
-    let total = optional_number(&budget, "totalPages")?;
-    let per = optional_number(&budget, "perMemoryPages")?;
-    let memories = optional_number(&budget, "memories")?;
-    let mode_value = Reflect::get(&budget, &JsValue::from_str("mode"))?;
+    let total = optional_number(&total, "totalPages")?;
+    let per = optional_number(&per, "perMemoryPages")?;
+    let memories = optional_number(&memories, "memories")?;
     let mode = if mode_value.is_undefined() {
         None
     } else {
@@ -309,14 +316,13 @@ pub fn label(memory: JsValue, label: JsValue) -> Result<(), JsValue> {
     }
 }
 
-/// `ledger.options({ captureStacks })`.
+/// `ledger.options({ captureStacks })`: JS passes `captureStacks`.
 #[wasm_bindgen(js_name = ledgerOptions)]
-pub fn options(options: JsValue) -> Result<(), JsValue> {
-    let v = Reflect::get(&options, &JsValue::from_str("captureStacks"))?;
-    if !v.is_undefined() {
-        set_capture_stacks(v.is_truthy());
+pub fn options(capture_stacks: JsValue) {
+    // `options.captureStacks`, read by the JS entry.
+    if !capture_stacks.is_undefined() {
+        set_capture_stacks(capture_stacks.is_truthy());
     }
-    Ok(())
 }
 
 /// The ledger id of a memory, or -1 (for tools and tests).

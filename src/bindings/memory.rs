@@ -9,7 +9,7 @@
 use js_sys::{Object, Reflect};
 use wasm_bindgen::JsValue;
 
-use super::descriptor::{address_value_to_u64, label_value, read_label, u64_to_address_value};
+use super::descriptor::{bigint_to_u64, label_value, read_label, u64_to_address_value};
 use super::errors::Failure;
 use super::events::dispatch;
 use super::js;
@@ -61,8 +61,8 @@ pub fn enforce_u32(field_code: u32, x: f64) -> Result<f64, Failure> {
 
 /// Validates our `options` (second constructor argument) before anything is made; returns the
 /// label (a JS string) or undefined.
-pub fn check_options(options: &JsValue) -> Result<JsValue, Failure> {
-    Ok(read_label(options)?.map_or(JsValue::UNDEFINED, |s| JsValue::from_str(&s)))
+pub fn check_options(options: &JsValue, label: &JsValue) -> Result<JsValue, Failure> {
+    Ok(read_label(options, label)?.map_or(JsValue::UNDEFINED, |s| JsValue::from_str(&s)))
 }
 
 thread_local! {
@@ -127,26 +127,27 @@ pub fn deliver() {
     dispatch();
 }
 
-/// The whole construction for an i64 (memory64) memory, from the members JS read: the values are
-/// converted here (ToBigInt), then the same rules, budget and ledger as i32.
+/// The u64 range check of `AddressValueToU64` for i64, on a BigInt JS made with ToBigInt.
+pub fn check_u64(field_code: u32, v: &JsValue) -> Result<(), Failure> {
+    bigint_to_u64(v, field(field_code)).map(drop)
+}
+
+/// The whole construction for an i64 (memory64) memory, from the BigInts JS converted (and
+/// [`check_u64`] checked): the same rules, budget and ledger as i32.
 pub fn construct64(
     initial: &JsValue,
     maximum: &JsValue,
     shared: bool,
-    options: &JsValue,
+    label: &JsValue,
     new_target: &JsValue,
 ) -> Result<JsValue, Failure> {
-    let initial = address_value_to_u64(initial, AddressType::I64, Field::Initial)?;
+    let initial = bigint_to_u64(initial, Field::Initial)?;
     let maximum = if maximum.is_undefined() {
         None
     } else {
-        Some(address_value_to_u64(
-            maximum,
-            AddressType::I64,
-            Field::Maximum,
-        )?)
+        Some(bigint_to_u64(maximum, Field::Maximum)?)
     };
-    let label = read_label(options)?;
+    let label = label_value(label)?;
     let ty = RequestedType {
         address: AddressType::I64,
         initial,
@@ -220,7 +221,7 @@ pub fn grown(id: u32, pages: f64) {
 
 /// `grow(delta)` on a ledgered i64 memory: BigInt conversion, limits, budget, then the engine.
 pub fn grow64(memory: &JsValue, id: u32, delta: &JsValue) -> Result<JsValue, Failure> {
-    let delta = address_value_to_u64(delta, AddressType::I64, Field::Delta)?;
+    let delta = bigint_to_u64(delta, Field::Delta)?;
     let Some(ty) = with_ledger(|l| l.get(id).map(|r| r.ty)) else {
         return Ok(js::native_grow(
             memory,

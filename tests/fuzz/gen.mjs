@@ -121,6 +121,44 @@ export function compile(src) {
   return new Function("h", `"use strict"; return (${src});`);
 }
 
+/**
+ * Compiles many cases' sources as one script (a browser under automation keeps every compiled
+ * script, and full GCs get slower with each); falls back to one at a time on a syntax error.
+ */
+export function compileMany(srcs) {
+  try {
+    // eslint-disable-next-line no-new-func
+    return new Function(`"use strict"; return [${srcs.map((s) => `function (h) { return (${s}); }`).join(",\n")}];`)();
+  } catch {
+    return srcs.map(compile);
+  }
+}
+
+/**
+ * The accepted cases of a generator, in order, compiled 32 at a time. `accept(case, fn)` drops
+ * cases (counted in `rejected`); the order of accepted cases is that of one-by-one generation.
+ */
+export class CaseStream {
+  constructor(next, srcOf, accept) {
+    this.next = next;
+    this.srcOf = srcOf;
+    this.accept = accept;
+    this.buf = [];
+    this.rejected = 0;
+  }
+  take() {
+    while (this.buf.length === 0) {
+      const cands = Array.from({ length: 32 }, () => this.next());
+      const fns = compileMany(cands.map(this.srcOf));
+      cands.forEach((c, k) => {
+        if (this.accept(c, fns[k])) this.buf.push({ c, fn: fns[k] });
+        else this.rejected++;
+      });
+    }
+    return this.buf.shift();
+  }
+}
+
 /** Exact JS source of a Number. */
 export function numSrc(x) {
   if (Object.is(x, -0)) return "-0";

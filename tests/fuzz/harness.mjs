@@ -7,7 +7,7 @@
 // Sections: descriptors, grow (differential fuzzing against the engine and the spec model),
 // bypass (hard budgets), isolation (no path to the polyfill's own memory), workers, final.
 
-import { Gen, HookError, compile, makeHelpers, memSrc } from "./gen.mjs";
+import { CaseStream, Gen, HookError, makeHelpers, memSrc } from "./gen.mjs";
 import { ModuleGen, hex, moduleFeatures } from "./modules.mjs";
 import { KINDS, SPEC_I64_LIMIT, modelConstruct, modelGrow, specOptions, subsets } from "./model.mjs";
 
@@ -79,6 +79,24 @@ function keepExample(failures, seen, problems) {
   const fresh = kinds.some((k) => !seen.has(k));
   for (const k of kinds) seen.add(k);
   return failures.length < 3 || (fresh && failures.length < 10);
+}
+
+/**
+ * The detail of a failing differential check, from its data ({ failed, tally, examples }).
+ * Exported so that the runner can merge the data of several chunks and format it once.
+ */
+export function formatFailures(data) {
+  if (!data || !data.failed) return "";
+  return `${data.failed} failing case(s); problems by kind:\n    ${tallyText(data.tally)}\n  examples:\n  ${data.examples.join("\n  ")}`;
+}
+
+/** Merges the data of two chunks of the same check. */
+export function mergeFailures(a, b) {
+  if (!a) return b;
+  if (!b) return a;
+  const tally = { ...a.tally };
+  for (const [k, n] of Object.entries(b.tally)) tally[k] = (tally[k] ?? 0) + n;
+  return { failed: a.failed + b.failed, tally, examples: [...a.examples, ...b.examples].slice(0, 10) };
 }
 
 const tallyText = (tally) =>
@@ -248,6 +266,15 @@ export function createHarness(ctx) {
     await macrotask();
   }
 
+  // Between batches of cases: always end the job (see above); collect only every 10th batch,
+  // because a full gc() gets slower with every script compiled (a browser under automation keeps
+  // them), and each case compiles one. The engines collect on their own under pressure anyway.
+  let batches = 0;
+  async function betweenBatches() {
+    if (++batches % 10 === 0) await rest();
+    else await macrotask();
+  }
+
   async function settle(rounds = 3) {
     for (let i = 0; i < rounds; i++) await rest();
   }
@@ -277,6 +304,15 @@ export function createHarness(ctx) {
   }
 
   // ---------------------------------------------------------------- differential: descriptors
+
+  // Where each section's generator stopped: a run in chunks continues it instead of generating
+  // (and skipping) every earlier case again. Any other start replays from case 0.
+  const positions = new Map();
+  function generator(section, seed, start, make) {
+    const p = positions.get(section);
+    if (p && p.seed === seed && p.next === start) return { gen: p.gen, from: start };
+    return { gen: make(), from: 0 };
+  }
 
   /**
    * Trailing ownKeys/getOwnPropertyDescriptor traps after a failed conversion are not in the
@@ -337,7 +373,9 @@ export function createHarness(ctx) {
       return { ...out, result: errName(err), error: err, message: String(err?.message ?? err), ownHookError: h.thrown.includes(err) };
     }
     const b = bufferOf(m);
-    const o = { ...out, result: "ok", memory: m, pages: b.byteLength / P, shared: isSAB(b), frozen: Object.isFrozen(b) };
+    // Frozen as users see it: through the memory's own `buffer` accessor (ours freezes lazily there
+    // on engines that don't, e.g. i64 shared memories in Firefox).
+    const o = { ...out, result: "ok", memory: m, pages: b.byteLength / P, shared: isSAB(b), frozen: Object.isFrozen(m.buffer) };
     o.address = addressOf(m);
     return o;
   }
@@ -456,6 +494,7 @@ export function createHarness(ctx) {
     return {
       name: `no Proxy traps beyond the spec's when a conversion fails (${what}; e.g. traps the engine runs to print the value in its error message)`,
       ok: stats.extraTraps === 0,
+      data: { failed: stats.extraTraps, tally: stats.extraTraps ? { [`extra traps after a failed conversion (seed ${seed})`]: stats.extraTraps } : {}, examples: stats.extraTrapCases },
       detail: stats.extraTraps ? `${stats.extraTraps} case(s) (seed ${seed}); e.g.\n    ${stats.extraTrapCases.join("\n    ")}` : "",
     };
   }
@@ -474,7 +513,11 @@ export function createHarness(ctx) {
   // the job that made it (the ledger's WeakRef), and a browser runs out of address space after
   // ~120 of them in one job (see the "synchronous loop" check in the allocation section).
   async function descriptorsRun({ seed, count, start = 0, batch = 20 }) {
-    const gen = new Gen((seed ^ 0x5eed0001) >>> 0);
+    const { gen, from } = generator("descriptors", seed, start, () => {
+      const g = new Gen((seed ^ 0x5eed0001) >>> 0);
+      return new CaseStream(() => g.descriptor(), (src) => src, (src, fn) => !tooBig(fn));
+    });
+    const rejected0 = gen.rejected;
     const stats = { cases: 0, rejected: 0, nativeConforms: 0, deviating: 0, unexplained: 0, extraTraps: 0, kinds: {}, outcomes: {}, unexplainedCases: [], extraTrapCases: [] };
     const tally = {};
     const seenKinds = new Set();
@@ -482,15 +525,8 @@ export function createHarness(ctx) {
     let failed = 0;
     const trapProblems = [];
     // Cases [0, start) are generated and skipped, so that a replay reaches the same case.
-    for (let i = 0; i < start + count; i++) {
-      let src;
-      let fn;
-      for (;;) {
-        src = gen.descriptor();
-        fn = compile(src);
-        if (!tooBig(fn)) break;
-        stats.rejected++;
-      }
+    for (let i = from; i < start + count; i++) {
+      const { c: src, fn } = gen.take();
       if (i < start) continue;
       stats.cases++;
       let r;
@@ -512,14 +548,17 @@ export function createHarness(ctx) {
         const p = probe();
         if (p) trapProblems.push(`after descriptor case #${i} (seed ${seed}): ${p}`);
         trimEvents();
-        await rest();
+        await betweenBatches();
       }
     }
+    positions.set("descriptors", { seed, gen, next: start + count });
+    stats.rejected = gen.rejected - rejected0;
+    stats.ledgerLive = ledger.snapshot().live;
     const p = probe();
     if (p) trapProblems.push(`after the descriptor cases: ${p}`);
     const name = "differential: descriptor cases, ours against the engine and the spec";
     const checks = [
-      { name, ok: failed === 0, detail: failed ? `${failed} failing case(s); problems by kind:\n    ${tallyText(tally)}\n  examples:\n  ${failures.join("\n  ")}` : "" },
+      { name, ok: failed === 0, data: { failed, tally, examples: failures }, detail: formatFailures({ failed, tally, examples: failures }) },
       {
         name: "the engine's differences from the spec are all known deviations (descriptors)",
         ok: stats.unexplained === 0,
@@ -587,7 +626,7 @@ export function createHarness(ctx) {
       oldLength: before.byteLength,
       oldDetached: isDetached(before),
       fresh: after !== before,
-      frozen: Object.isFrozen(after),
+      frozen: Object.isFrozen(m.buffer), // as users see it (see runReal)
     };
     if (threw) return { ...out, result: errName(err), error: err, message: String(err?.message ?? err), ownHookError: h.thrown.includes(err) };
     return { ...out, result: "ok", ret: typeof r === "bigint" ? `${r}n` : typeof r === "number" ? `${r}` : `${typeof r} ${String(r)}` };
@@ -669,22 +708,19 @@ export function createHarness(ctx) {
   }
 
   async function growRun({ seed, count, start = 0, batch = 20 }) {
-    const gen = new Gen((seed ^ 0x5eed0002) >>> 0);
+    const { gen, from } = generator("grow", seed, start, () => {
+      const g = new Gen((seed ^ 0x5eed0002) >>> 0);
+      return new CaseStream(() => g.grow(), (c) => c.delta, (c, fn) => !growTooBig(c.mem, fn));
+    });
+    const rejected0 = gen.rejected;
     const stats = { cases: 0, i32: 0, i64: 0, skippedNoMemory64: 0, rejected: 0, nativeConforms: 0, deviating: 0, unexplained: 0, extraTraps: 0, kinds: {}, outcomes: {}, unexplainedCases: [], extraTrapCases: [] };
     const tally = {};
     const seenKinds = new Set();
     const failures = [];
     let failed = 0;
     const trapProblems = [];
-    for (let i = 0; i < start + count; i++) {
-      let c;
-      let fn;
-      for (;;) {
-        c = gen.grow();
-        fn = compile(c.delta);
-        if (!growTooBig(c.mem, fn)) break;
-        stats.rejected++;
-      }
+    for (let i = from; i < start + count; i++) {
+      const { c, fn } = gen.take();
       if (i < start) continue;
       if (c.mem.address === "i64" && !info.memory64) {
         stats.skippedNoMemory64++;
@@ -711,13 +747,15 @@ export function createHarness(ctx) {
         const p = probe();
         if (p) trapProblems.push(`after grow case #${i} (seed ${seed}): ${p}`);
         trimEvents();
-        await rest();
+        await betweenBatches();
       }
     }
+    positions.set("grow", { seed, gen, next: start + count });
+    stats.rejected = gen.rejected - rejected0;
     const p = probe();
     if (p) trapProblems.push(`after the grow cases: ${p}`);
     const checks = [
-      { name: "differential: grow cases, ours against the engine and the spec", ok: failed === 0, detail: failed ? `${failed} failing case(s); problems by kind:\n    ${tallyText(tally)}\n  examples:\n  ${failures.join("\n  ")}` : "" },
+      { name: "differential: grow cases, ours against the engine and the spec", ok: failed === 0, data: { failed, tally, examples: failures }, detail: formatFailures({ failed, tally, examples: failures }) },
       {
         name: "the engine's differences from the spec are all known deviations (grow)",
         ok: stats.unexplained === 0,
@@ -1289,7 +1327,7 @@ export function createHarness(ctx) {
    */
   async function modules({ seed, count, start = 0, batch = 20 }) {
     const features = moduleFeatures();
-    const mg = new ModuleGen((seed ^ 0x5eed0003) >>> 0, features);
+    const { gen: mg, from } = generator("modules", seed, start, () => new ModuleGen((seed ^ 0x5eed0003) >>> 0, features));
     // The same five paths everywhere, so that every engine runs the same case stream.
     const paths = ["new Module + new Instance", "compile + new Instance", "instantiate(bytes)", "instantiate(module)", "instantiateStreaming"];
     const streaming = typeof WebAssembly.instantiateStreaming === "function" && typeof Response === "function";
@@ -1299,7 +1337,7 @@ export function createHarness(ctx) {
     const failures = [];
     let failed = 0;
     const trapProblems = [];
-    for (let i = 0; i < start + count; i++) {
+    for (let i = from; i < start + count; i++) {
       const m = mg.module();
       const mutated = mg.chance(0.3);
       const bytes = mutated ? mg.mutate(m.bytes) : m.bytes;
@@ -1327,14 +1365,15 @@ export function createHarness(ctx) {
       if ((i + 1) % batch === 0) {
         const p = probe();
         if (p) trapProblems.push(`after module case #${i} (seed ${seed}): ${p}`);
-        await rest();
+        await betweenBatches();
       }
     }
+    positions.set("modules", { seed, gen: mg, next: start + count });
     const p = probe();
     if (p) trapProblems.push(`after the module cases: ${p}`);
     return {
       checks: [
-        { name: "modules: install()'s hooks compile and instantiate like the engine and ledger every exported memory with its real type", ok: failed === 0, detail: failed ? `${failed} failing case(s); problems by kind:\n    ${tallyText(tally)}\n  examples:\n  ${failures.join("\n  ")}` : "" },
+        { name: "modules: install()'s hooks compile and instantiate like the engine and ledger every exported memory with its real type", ok: failed === 0, data: { failed, tally, examples: failures }, detail: formatFailures({ failed, tally, examples: failures }) },
         { name: "zero traps: the module still works after every batch (modules)", ok: trapProblems.length === 0, detail: trapProblems.slice(0, 5).join("\n  ") },
       ],
       stats,
@@ -1476,6 +1515,94 @@ export function createHarness(ctx) {
     }
   }
 
+  // ---------------------------------------------------------------- error paths don't leak
+
+  /**
+   * Every way a call can fail, repeated: the polyfill's externref table (each slot keeps a JS
+   * value alive) and linear memory must not grow once warmed up. A leaked slot per failure keeps
+   * the thrown error (and its stack) alive for good.
+   */
+  async function errorPaths({ rounds = 3000 } = {}) {
+    const table = glue?.__wbindgen_externrefs;
+    if (!(table instanceof WebAssembly.Table) || !glueMemory) return { checks: [], notes: ["the glue exposes no externref table: error-path leak check skipped"] };
+    const thrower = () => {
+      throw new HookError("leak check");
+    };
+    const m32 = new Memory({ initial: 1, maximum: 2 });
+    const m64 = info.memory64 ? new Memory({ address: "i64", initial: 1n, maximum: 2n }) : null;
+    const ops = {
+      "new Memory({ initial: -1 })": () => new Memory({ initial: -1 }),
+      "new Memory({ initial: NaN })": () => new Memory({ initial: NaN }),
+      "new Memory({ initial: 70000 })": () => new Memory({ initial: 70000 }),
+      "new Memory({ initial: 2, maximum: 1 })": () => new Memory({ initial: 2, maximum: 1 }),
+      "new Memory({ initial: 1, shared: true })": () => new Memory({ initial: 1, shared: true }),
+      "new Memory({ initial: 1n })": () => new Memory({ initial: 1n }),
+      "new Memory({ initial: Symbol() })": () => new Memory({ initial: Symbol("s") }),
+      "new Memory({ get initial() { throw } })": () => new Memory({ get initial() { return thrower(); } }),
+      "new Memory({ initial: { valueOf() { throw } } })": () => new Memory({ initial: { valueOf: thrower } }),
+      "new Memory({ initial: 1, maximum: { valueOf() { throw } } })": () => new Memory({ initial: 1, maximum: { valueOf: thrower } }),
+      "new Memory(5)": () => new Memory(5),
+      "new Memory({})": () => new Memory({}),
+      'new Memory({ address: "i65", initial: 1 })': () => new Memory({ address: "i65", initial: 1 }),
+      "new Memory({ address: Symbol(), initial: 1 })": () => new Memory({ address: Symbol("a"), initial: 1 }),
+      'new Memory({ address: "i64", initial: 1 })': () => new Memory({ address: "i64", initial: 1 }),
+      'new Memory({ address: "i64", initial: "x" })': () => new Memory({ address: "i64", initial: "x" }),
+      'new Memory({ address: "i64", initial: -1n })': () => new Memory({ address: "i64", initial: -1n }),
+      'new Memory({ address: "i64", initial: { valueOf() { throw } } })': () => new Memory({ address: "i64", initial: { valueOf: thrower } }),
+      'new Memory({ address: "i64", initial: 2n, maximum: 1n })': () => new Memory({ address: "i64", initial: 2n, maximum: 1n }),
+      "new Memory({ initial: 0 }, { label: 5 })": () => new Memory({ initial: 0 }, { label: 5 }),
+      "memory.grow(-1)": () => m32.grow(-1),
+      "memory.grow(100)": () => m32.grow(100),
+      "memory.grow(1n)": () => m32.grow(1n),
+      "memory.grow({ valueOf() { throw } })": () => m32.grow({ valueOf: thrower }),
+      "Memory.prototype.grow.call({}, 1)": () => Memory.prototype.grow.call({}, 1),
+      "Memory.prototype.type.call({})": () => Memory.prototype.type.call({}),
+      'ledger.setBudget("x")': () => ledger.setBudget("x"),
+      'ledger.on("nope", f)': () => ledger.on("nope", () => {}),
+      'ledger.label({}, "x")': () => ledger.label({}, "x"),
+    };
+    if (m64) {
+      Object.assign(ops, {
+        "i64 memory.grow(1)": () => m64.grow(1),
+        'i64 memory.grow("x")': () => m64.grow("x"),
+        "i64 memory.grow(-1n)": () => m64.grow(-1n),
+        "i64 memory.grow(100n)": () => m64.grow(100n),
+        "i64 memory.grow({ valueOf() { throw } })": () => m64.grow({ valueOf: thrower }),
+      });
+    }
+    const leaks = [];
+    for (const [name, f] of Object.entries(ops)) {
+      const run = (n) => {
+        for (let i = 0; i < n; i++) {
+          try {
+            f();
+          } catch {
+            // every one of these fails
+          }
+        }
+      };
+      run(200); // warm-up: the table and the heap reach their working size
+      await rest();
+      const before = { table: table.length, linear: bufferOf(glueMemory).byteLength };
+      for (let k = 0; k < rounds; k += 500) {
+        run(500);
+        await macrotask();
+      }
+      await rest();
+      const after = { table: table.length, linear: bufferOf(glueMemory).byteLength };
+      if (after.table > before.table || after.linear > before.linear) leaks.push(`${name}: externref table ${before.table} -> ${after.table} slots, linear memory ${before.linear} -> ${after.linear} bytes after ${rounds} calls`);
+    }
+    return {
+      checks: [
+        {
+          name: `no leaks on error paths: ${Object.keys(ops).length} failing calls, ${rounds} times each; the polyfill's externref table and linear memory don't grow`,
+          ok: leaks.length === 0,
+          detail: leaks.length ? `${leaks.join("\n    ")}\n    repro: for (let i = 0; i < 100000; i++) try { new Memory({ address: "i64", initial: 1 }) } catch {} // the table grows by ~1 slot per call, each keeping the thrown error alive` : "",
+        },
+      ],
+    };
+  }
+
   // ---------------------------------------------------------------- final
 
   async function final() {
@@ -1507,7 +1634,7 @@ export function createHarness(ctx) {
     return { checks };
   }
 
-  const sections = { descriptors, grow, modules, allocation, bypass, isolation, workers, final };
+  const sections = { descriptors, grow, modules, errorPaths, allocation, bypass, isolation, workers, final };
   return {
     info: { ...info, i64Limit: `${info.i64Limit}`, growLimit: `${info.growLimit}`, kinds: KINDS },
     async run(section, args = {}) {

@@ -6,7 +6,7 @@
 //   node tests/fuzz/run.mjs --seed N        replay with another seed
 //   node tests/fuzz/run.mjs --only node,chromium,firefox
 //   node tests/fuzz/run.mjs --cases N       N descriptor cases (and N/2 grow cases) per engine
-//   node tests/fuzz/run.mjs --sections descriptors,grow,modules,allocation,bypass,isolation,workers,leak,final
+//   node tests/fuzz/run.mjs --sections descriptors,grow,modules,errorPaths,allocation,bypass,isolation,workers,leak,final
 //   node tests/fuzz/run.mjs --case K        replay only case #K of each differential section
 //   node tests/fuzz/run.mjs --modules N     N generated modules per engine (default 400)
 //
@@ -21,6 +21,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 
 const HERE = new URL(".", import.meta.url);
+const { formatFailures, mergeFailures } = await import("./harness.mjs");
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 // Node needs gc() for batches and the leak test: re-spawn with --expose-gc if it is missing.
@@ -38,8 +39,8 @@ const option = (name, fallback) => {
 const LONG = flag("--long");
 const SEED = Number(option("--seed", "7")) >>> 0;
 const ONLY = option("--only", "node,chromium,firefox").split(",").map((s) => s.trim()).filter(Boolean);
-const SECTIONS = option("--sections", "descriptors,grow,modules,allocation,bypass,isolation,workers,leak,final").split(",");
-const DESCRIPTOR_CASES = Number(option("--cases", LONG ? "70000" : "3000"));
+const SECTIONS = option("--sections", "descriptors,grow,modules,errorPaths,allocation,bypass,isolation,workers,leak,final").split(",");
+const DESCRIPTOR_CASES = Number(option("--cases", LONG ? "75000" : "3000"));
 const GROW_CASES = Math.ceil(DESCRIPTOR_CASES / 2);
 const MODULE_CASES = Number(option("--modules", LONG ? "5000" : "400"));
 // --case K: only case #K of each differential section (descriptors, grow, modules), to replay one.
@@ -84,6 +85,15 @@ comment(`seed ${SEED}${LONG ? " (long run)" : ""}: ${DESCRIPTOR_CASES} descripto
 
 const summaries = [];
 
+/** Merges one chunk's check into `merged` (by name): failure data is summed, details kept. */
+function mergeCheck(merged, c) {
+  const m = merged.get(c.name) ?? { ok: true, details: [], data: null };
+  m.ok &&= c.ok;
+  if (c.data?.failed) m.data = mergeFailures(m.data, c.data);
+  else if (!c.ok) m.details.push(c.detail);
+  merged.set(c.name, m);
+}
+
 /** Runs every section through `run(section, args)`; prints as results come in. */
 async function runSections(engine, info, run, { leak } = {}) {
   const kinds = info.kinds;
@@ -109,17 +119,13 @@ async function runSections(engine, info, run, { leak } = {}) {
       const r = await run(section, { seed: SEED, start, count });
       stats = addStats(stats, r.stats);
       for (const c of r.checks) {
-        const key = c.name;
-        const m = merged.get(key) ?? { ok: true, details: [] };
-        m.ok &&= c.ok;
-        if (!c.ok) m.details.push(c.detail);
-        merged.set(key, m);
+        mergeCheck(merged, c);
       }
-      if (LONG) comment(`${engine}: ${section} ${start + count}/${total}`);
+      if (LONG) comment(`${engine}: ${section} ${start + count}/${total} (${r.ms} ms${r.stats.ledgerLive !== undefined ? `, ${r.stats.ledgerLive} memories live in the ledger` : ""})`);
     }
     for (const [key, m] of merged) {
       const name = key.replace("descriptor cases", `${stats.cases} descriptor cases`).replace("grow cases", `${stats.cases} grow cases (${stats.i32 ?? 0} i32, ${stats.i64 ?? 0} i64)`);
-      report(engine, { name, ok: m.ok, detail: m.details.join("\n  ") });
+      report(engine, { name, ok: m.ok, detail: m.data ? formatFailures(m.data) : m.details.join("\n  ") });
     }
     merge(stats);
     const k = Object.entries(stats.kinds ?? {}).map(([x, n]) => `${x} ${n}`).join(", ") || "none";
@@ -134,20 +140,15 @@ async function runSections(engine, info, run, { leak } = {}) {
     for (const [start, count] of chunks(MODULE_CASES)) {
       const r = await run("modules", { seed: SEED, start, count });
       addStats(stats, r.stats);
-      for (const c of r.checks) {
-        const m = merged.get(c.name) ?? { ok: true, details: [] };
-        m.ok &&= c.ok;
-        if (!c.ok) m.details.push(c.detail);
-        merged.set(c.name, m);
-      }
+      for (const c of r.checks) mergeCheck(merged, c);
       if (start === chunks(MODULE_CASES)[0][0]) for (const n of r.notes ?? []) comment(`${engine}: ${n}`);
     }
-    for (const [name, m] of merged) report(engine, { name: name.replace("modules:", `modules: ${stats.cases} generated modules (${stats.mutated} mutated):`), ok: m.ok, detail: m.details.join("\n  ") });
+    for (const [name, m] of merged) report(engine, { name: name.replace("modules:", `modules: ${stats.cases} generated modules (${stats.mutated} mutated):`), ok: m.ok, detail: m.data ? formatFailures(m.data) : m.details.join("\n  ") });
     comment(`${engine}: modules: ${stats.cases} cases, ${stats.compiled} compiled, ${stats.instantiated} instantiated, ${stats.exportedMemories} exported memories checked; paths ${Object.entries(stats.paths ?? {}).map(([k, v]) => `${k} ${v}`).join(", ")}`);
     sum.moduleCases = stats.cases;
     sum.cases += stats.cases;
   }
-  for (const section of ["allocation", "bypass", "isolation", "workers"].filter((s) => SECTIONS.includes(s))) {
+  for (const section of ["errorPaths", "allocation", "bypass", "isolation", "workers"].filter((s) => SECTIONS.includes(s))) {
     const r = await run(section, {});
     for (const c of r.checks) report(engine, c);
     for (const n of r.notes ?? []) comment(`${engine}: note: ${n}`);

@@ -35,39 +35,57 @@ extern "C" {
 const GROWER_WASM: &[u8] = include_bytes!("../fixtures/grower.wasm");
 const EXPORTER_WASM: &[u8] = include_bytes!("../fixtures/exporter.wasm");
 
-/// The same `ledger` object the package entries build (js/surface.js), from the exported functions.
+#[wasm_bindgen(module = "/js/surface.js")]
+extern "C" {
+    /// The package's own public-API builder, run on a stand-in for the wasm-bindgen glue.
+    fn surface(glue: &JsValue) -> JsValue;
+}
+
+/// The `ledger` object exactly as the package entries build it (js/surface.js), over the same
+/// exported functions the glue would hand it.
 fn ledger() -> JsValue {
-    use wasm_memory_polyfill::bindings::ledger as l;
-    let o = js_sys::Object::new();
+    use wasm_memory_polyfill::bindings::{api, ledger as l};
+    let glue = js_sys::Object::new();
     let set = |k: &str, f: JsValue| {
-        js_sys::Reflect::set(&o, &JsValue::from_str(k), &f).expect("set");
+        js_sys::Reflect::set(&glue, &JsValue::from_str(k), &f).expect("set");
     };
     set(
-        "snapshot",
+        "api",
+        Closure::<dyn Fn() -> JsValue>::new(api::api).into_js_value(),
+    );
+    set(
+        "ledgerSnapshot",
         Closure::<dyn Fn() -> JsValue>::new(l::snapshot).into_js_value(),
     );
     set(
-        "snapshotArray",
+        "ledgerSnapshotArray",
         Closure::<dyn Fn() -> js_sys::Float64Array>::new(l::snapshot_array).into_js_value(),
     );
     set(
-        "setBudget",
-        Closure::<dyn Fn(JsValue) -> Result<(), JsValue>>::new(l::set_budget).into_js_value(),
+        "ledgerSetBudget",
+        Closure::<dyn Fn(JsValue, JsValue, JsValue, JsValue, JsValue) -> Result<(), JsValue>>::new(
+            l::set_budget,
+        )
+        .into_js_value(),
     );
     set(
-        "on",
+        "ledgerOn",
         Closure::<dyn Fn(JsValue, JsValue) -> Result<js_sys::Function, JsValue>>::new(l::on)
             .into_js_value(),
     );
     set(
-        "label",
+        "ledgerLabel",
         Closure::<dyn Fn(JsValue, JsValue) -> Result<(), JsValue>>::new(l::label).into_js_value(),
     );
     set(
-        "idOf",
+        "ledgerOptions",
+        Closure::<dyn Fn(JsValue)>::new(l::options).into_js_value(),
+    );
+    set(
+        "ledgerIdOf",
         Closure::<dyn Fn(JsValue) -> i32>::new(l::id_of).into_js_value(),
     );
-    o.into()
+    get(&surface(&glue.into()), "ledger")
 }
 
 #[wasm_bindgen_test]

@@ -410,11 +410,16 @@ function hookInstantiate(W, hooks) {
   const saved = Object.fromEntries(names.map((n) => [n, Object.getOwnPropertyDescriptor(W, n)]));
   const NativeModule = saved.Module.value;
   const NativeInstance = saved.Instance.value;
-  /** @type {WeakMap<object, any>} module -> { exportName: type tuple } */
+  /** @type {WeakMap<object, Map<string, any>>} module -> export name -> type tuple (null: a re-exported import) */
   const moduleTypes = new WeakMap();
   const remember = (module, source) => {
     const bytes = bytesOf(source);
-    if (bytes && module instanceof NativeModule) moduleTypes.set(module, hooks.exportTypes(bytes));
+    const pairs = bytes && module instanceof NativeModule ? hooks.exportTypes(bytes) : undefined;
+    if (pairs) {
+      const types = new Map();
+      for (let i = 0; i < pairs.length; i += 2) types.set(pairs[i], pairs[i + 1]);
+      moduleTypes.set(module, types);
+    }
     return module;
   };
   const adoptExports = (instance, module) => {
@@ -422,9 +427,9 @@ function hookInstantiate(W, hooks) {
     if (!exports) return;
     const types = module ? moduleTypes.get(module) : undefined;
     // With the module's types we know which exports are memories; else look at every export.
-    for (const key of types ? Object.keys(types) : Object.keys(exports)) {
+    for (const key of types ? types.keys() : Object.keys(exports)) {
       const v = exports[key];
-      if (v instanceof NativeMemory && idOf(v) < 0) adopt(v, types?.[key]);
+      if (v instanceof NativeMemory && idOf(v) < 0) adopt(v, types?.get(key));
     }
   };
   // With the module's declared type we take `shared` and the size from it and leave the buffer

@@ -66,7 +66,7 @@ pub fn adopt_exported(pages: f64, shared: bool, tuple: &JsValue, created: f64) -
 }
 
 /// Brings every record's size up to date from the engine.
-fn refresh() {
+pub fn refresh() {
     let sizes = js::read_sizes();
     with_ledger(|l| {
         for pair in sizes.chunks_exact(2) {

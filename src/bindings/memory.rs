@@ -19,6 +19,14 @@ use crate::core::{
     check_grow, enforce_range_u32, AddressType, Error, Field, MemoryType, Origin, RequestedType,
 };
 
+/// Under a budget, every memory's size is read from the engine before a request is checked:
+/// code inside wasm may have grown any of them since the ledger last looked.
+fn refresh_if_budgeted() {
+    if with_ledger(|l| l.budget().is_some()) {
+        super::ledger::refresh();
+    }
+}
+
 fn field(code: u32) -> Field {
     match code {
         0 => Field::Initial,
@@ -93,6 +101,7 @@ pub fn create(
     }
     .validate()?;
     let label = label_value(label)?;
+    refresh_if_budgeted();
     let stack = capture_stacks().then(js::caller_line);
     let planned = with_ledger(|l| {
         let before = l.totals();
@@ -161,6 +170,7 @@ pub fn construct64(
         )
         .into());
     }
+    refresh_if_budgeted();
     let plan = with_ledger(|l| l.plan_create(ty));
     let plan = match plan {
         Ok(plan) => plan,
@@ -197,6 +207,7 @@ pub fn construct64(
 
 /// `grow(delta)` under a budget: checks the grow against it, knowing the current size.
 pub fn plan_grow(id: u32, pages: f64, delta: f64) -> Result<(), Failure> {
+    refresh_if_budgeted();
     let r = with_ledger(|l| l.plan_grow(id, pages as u64, delta as u64));
     if r.is_err() {
         dispatch();
@@ -230,6 +241,7 @@ pub fn grow64(memory: &JsValue, id: u32, delta: &JsValue) -> Result<JsValue, Fai
     };
     let current = js::pages_of(memory)? as u64;
     check_grow(&ty, current, delta)?;
+    refresh_if_budgeted();
     if let Err(e) = with_ledger(|l| l.plan_grow(id, current, delta)) {
         dispatch();
         return Err(e.into());

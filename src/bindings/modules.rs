@@ -1,13 +1,13 @@
 //! Memory types of modules `install()` sees compiled, so exported memories are ledgered exactly.
 
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::{
     exported_memories, is_memory_type_section, section_spans, AddressType, MemoryType,
 };
 
-/// `{ [exportName]: [is64, minimum, maximum or -1, shared] }` for the memories `bytes` exports,
+/// `[exportName, [is64, minimum, maximum or -1, shared] | null, ...]` for the memories `bytes` exports,
 /// or `undefined` if the bytes can't be read (the engine will say why when it compiles them).
 ///
 /// Only the import, memory and export sections are copied into linear memory: the code section
@@ -41,18 +41,21 @@ pub fn export_types(bytes: &JsValue) -> JsValue {
     let Some(found) = exported_memories(&small) else {
         return JsValue::UNDEFINED;
     };
-    let out = Object::new();
+    // [name, tuple or null, name, tuple or null, ...]: an array, not an object, because export
+    // names are arbitrary strings ("__proto__" included). null: a re-exported import.
+    let out = Array::new();
     for m in found {
-        let t = Array::of4(
-            &JsValue::from(u8::from(m.ty.address == AddressType::I64)),
-            &JsValue::from_f64(m.ty.minimum as f64),
-            &m.ty
-                .maximum
-                .map_or(JsValue::from(-1), |x| JsValue::from_f64(x as f64)),
-            &JsValue::from(m.ty.shared),
-        );
-        // Our own fresh plain object: defining a property cannot fail.
-        let _ = Reflect::set(&out, &JsValue::from_str(&m.name), &t);
+        out.push(&JsValue::from_str(&m.name));
+        out.push(&m.ty.map_or(JsValue::NULL, |ty| {
+            Array::of4(
+                &JsValue::from(u8::from(ty.address == AddressType::I64)),
+                &JsValue::from_f64(ty.minimum as f64),
+                &ty.maximum
+                    .map_or(JsValue::from(-1), |x| JsValue::from_f64(x as f64)),
+                &JsValue::from(ty.shared),
+            )
+            .into()
+        }));
     }
     out.into()
 }

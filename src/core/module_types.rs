@@ -12,8 +12,9 @@ use super::limits::{AddressType, MemoryType};
 pub struct ExportedMemory {
     /// The export name.
     pub name: String,
-    /// Its declared type (minimum as declared, not as grown).
-    pub ty: MemoryType,
+    /// Its declared type (minimum as declared, not as grown), or `None` when the module only
+    /// re-exports a memory it imports: the import's type is a lower bound, not the memory's type.
+    pub ty: Option<MemoryType>,
 }
 
 struct Reader<'a> {
@@ -163,7 +164,8 @@ pub fn exported_memories(bytes: &[u8]) -> Option<Vec<ExportedMemory>> {
     if r.take(8)? != b"\0asm\x01\0\0\0" {
         return None;
     }
-    let mut memories: Vec<MemoryType> = Vec::new();
+    // Each memory in index order: its type if the module defines it, None if it imports it.
+    let mut memories: Vec<Option<MemoryType>> = Vec::new();
     let mut exports = Vec::new();
     while r.pos < bytes.len() {
         let id = r.byte()?;
@@ -180,7 +182,8 @@ pub fn exported_memories(bytes: &[u8]) -> Option<Vec<ExportedMemory>> {
                     s.name()?;
                     let kind = s.byte()?;
                     if kind == 0x02 {
-                        memories.push(s.memtype()?);
+                        s.memtype()?;
+                        memories.push(None);
                     } else {
                         s.skip_import_desc(kind)?;
                     }
@@ -188,7 +191,7 @@ pub fn exported_memories(bytes: &[u8]) -> Option<Vec<ExportedMemory>> {
             }
             5 => {
                 for _ in 0..s.leb_u32()? {
-                    memories.push(s.memtype()?);
+                    memories.push(Some(s.memtype()?));
                 }
             }
             7 => {
@@ -227,43 +230,32 @@ mod tests {
         let found = exported_memories(&bytes).expect("parses");
         assert_eq!(found.len(), 2);
         assert_eq!(found[0].name, "memory");
-        assert_eq!(
-            found[0].ty,
-            MemoryType {
-                address: AddressType::I32,
-                minimum: 2,
-                maximum: Some(10),
-                shared: false
-            }
-        );
-        assert_eq!(
-            found[1].ty,
-            MemoryType {
-                address: AddressType::I64,
-                minimum: 1,
-                maximum: None,
-                shared: false
-            }
-        );
+        let i32_2_10 = MemoryType {
+            address: AddressType::I32,
+            minimum: 2,
+            maximum: Some(10),
+            shared: false,
+        };
+        assert_eq!(found[0].ty, Some(i32_2_10));
+        let i64_1 = MemoryType {
+            address: AddressType::I64,
+            minimum: 1,
+            maximum: None,
+            shared: false,
+        };
+        assert_eq!(found[1].ty, Some(i64_1));
     }
 
     #[test]
-    fn counts_imported_memories_in_the_index_space() {
+    fn a_reexported_import_has_no_declared_type() {
+        // The import's limits only bound the memory passed in; its real type is that memory's.
         let bytes = wasm(
             r#"(module (import "js" "f" (func)) (import "js" "mem" (memory 1 4 shared))
                 (memory 3) (export "first" (memory 0)) (export "second" (memory 1)))"#,
         );
         let found = exported_memories(&bytes).expect("parses");
-        assert_eq!(
-            found[0].ty,
-            MemoryType {
-                address: AddressType::I32,
-                minimum: 1,
-                maximum: Some(4),
-                shared: true
-            }
-        );
-        assert_eq!(found[1].ty.minimum, 3);
+        assert_eq!(found[0].ty, None);
+        assert_eq!(found[1].ty.map(|t| t.minimum), Some(3));
     }
 
     #[test]
@@ -271,7 +263,7 @@ mod tests {
         let exporter = std::fs::read("tests/fixtures/exporter.wasm").expect("fixture");
         let found = exported_memories(&exporter).expect("parses");
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].ty.maximum, Some(10));
+        assert_eq!(found[0].ty.and_then(|t| t.maximum), Some(10));
         let mdn = std::fs::read("tests/fixtures/memory.wasm").expect("fixture");
         assert_eq!(exported_memories(&mdn), Some(vec![]));
     }

@@ -18,6 +18,12 @@ extern "C" {
         ledger: &JsValue,
         bytes: &js_sys::Uint8Array,
     ) -> JsValue;
+    #[wasm_bindgen(js_name = wasmGrowThenConstruct)]
+    fn wasm_grow_then_construct(
+        memory: &JsValue,
+        ledger: &JsValue,
+        bytes: &js_sys::Uint8Array,
+    ) -> JsValue;
     #[wasm_bindgen(js_name = softBudgetAndEvents)]
     fn soft_budget_and_events(memory: &JsValue, ledger: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = badInput)]
@@ -162,6 +168,18 @@ fn wasm_cannot_grow_past_a_clamped_maximum() {
         text(&r, "type"),
         r#"{"address":"i32","maximum":3,"minimum":3,"shared":false}"#
     );
+}
+
+#[wasm_bindgen_test]
+fn a_budget_sees_grows_made_inside_wasm_before_it_decides() {
+    let r = wasm_grow_then_construct(&api_member("Memory"), &ledger(), &module_bytes(GROWER_WASM));
+    assert_eq!(num(&r, "grew"), 1.0);
+    let next = text(&r, "next");
+    assert!(
+        next.starts_with("RangeError") && next.contains("totalPages"),
+        "{next}"
+    );
+    assert_eq!(num(&r, "pages"), 4.0);
 }
 
 #[wasm_bindgen_test]

@@ -10,16 +10,50 @@ const nativeProto = NativeMemory.prototype;
 const nativeGrow = nativeProto.grow;
 const bufferGetter = Object.getOwnPropertyDescriptor(nativeProto, "buffer").get;
 
+// ---- ECMAScript conversions, run here so that user code's exceptions never cross into wasm ----
+
+const apply = Reflect.apply;
+const isPrimitive = (v) => (typeof v !== "object" && typeof v !== "function") || v === null;
+
+/**
+ * ECMAScript ToPrimitive(v, hint), step by step as the spec writes it (GetMethod @@toPrimitive,
+ * else OrdinaryToPrimitive). The engines' own ToPrimitive would do the same user-visible steps,
+ * but SpiderMonkey then builds its TypeError message by inspecting the object (running a Proxy's
+ * ownKeys/getOwnPropertyDescriptor traps), which the spec's conversion never does.
+ * @param {unknown} v @param {"number" | "string"} hint
+ */
+function toPrimitive(v, hint) {
+  if (isPrimitive(v)) return v;
+  const exotic = v[Symbol.toPrimitive];
+  if (exotic !== undefined && exotic !== null) {
+    if (typeof exotic !== "function") throw new TypeError("Memory: [Symbol.toPrimitive] is not a function");
+    const r = apply(exotic, v, [hint]);
+    if (!isPrimitive(r)) throw new TypeError("Memory: [Symbol.toPrimitive] returned an object");
+    return r;
+  }
+  for (const name of hint === "string" ? ["toString", "valueOf"] : ["valueOf", "toString"]) {
+    const method = v[name];
+    if (typeof method === "function") {
+      const r = apply(method, v, []);
+      if (isPrimitive(r)) return r;
+    }
+  }
+  throw new TypeError("Memory: cannot convert an object to a primitive value");
+}
+
+/** ECMAScript ToNumber: TypeError for BigInt and Symbol. @param {unknown} v @returns {number} */
+const toNumber = (v) => +toPrimitive(v, "number");
+
+/** ECMAScript ToString (as enum conversion runs it): TypeError for Symbol. @param {unknown} v */
+const toStr = (v) => `${toPrimitive(v, "string")}`;
+
 /**
  * ECMAScript ToBigInt: TypeError for Number, undefined, null and Symbol; SyntaxError for a string
- * that is not an integer. BigInt.asIntN runs exactly ToBigInt on its second argument, and with
- * 2^53-1 bits it returns every BigInt an engine can hold unchanged (V8 caps BigInts at 2^30 bits).
- * Run here, in JS, so that an exception from user code never has to cross into wasm.
+ * that is not an integer. BigInt.asIntN runs exactly ToBigInt on its (here primitive) second
+ * argument, and with 2^53-1 bits returns every BigInt an engine can hold unchanged.
  * @param {unknown} v @returns {bigint}
  */
-function toBigInt(v) {
-  return BigInt.asIntN(Number.MAX_SAFE_INTEGER, v);
-}
+const toBigInt = (v) => BigInt.asIntN(Number.MAX_SAFE_INTEGER, toPrimitive(v, "number"));
 
 /**
  * Makes the engine memory: `Reflect.construct(NativeMemory, [checked], newTarget)`, so the object
@@ -34,7 +68,25 @@ export function nativeConstruct(initial, maximum, shared, is64, newTarget) {
   if (maximum !== undefined) d.maximum = maximum;
   // Engines without memory64 (Node 20) never read `address`; the bindings refuse i64 there.
   if (is64) d.address = "i64";
-  return Reflect.construct(NativeMemory, [d], newTarget);
+  return makeNative(d, newTarget);
+}
+
+/** @type {(what: string) => Error} set by defineApi: the RangeError for a failed allocation */
+let allocationFailed = (what) => new RangeError(what);
+
+/**
+ * Reflect.construct(NativeMemory, [checked], newTarget). The descriptor is valid by then, so an
+ * engine error is an allocation failure, which the spec makes a RangeError: Firefox throws a
+ * WebAssembly.RuntimeError (or, out of address space, the string "out of memory") instead, and
+ * those become the RangeError. Anything else (a Proxy newTarget's trap) passes unchanged.
+ */
+function makeNative(checked, newTarget) {
+  try {
+    return Reflect.construct(NativeMemory, [checked], newTarget);
+  } catch (e) {
+    if (e instanceof WebAssembly.RuntimeError || e === "out of memory") throw allocationFailed(String(e?.message ?? e));
+    throw e;
+  }
 }
 
 /** The engine's own grow. @param {unknown} memory @param {unknown} delta */
@@ -217,6 +269,7 @@ export function buildSnapshot(rows, strings, t, budget) {
  */
 export function defineApi(hooks) {
   onCollect = hooks.collected;
+  allocationFailed = hooks.allocationFailed;
 
   /**
    * `new Memory(descriptor)` for every constructor we expose (the class, its subclasses, the
@@ -232,7 +285,7 @@ export function defineApi(hooks) {
     // undefined and null are an empty dictionary: nothing is read from them.
     const d = descriptor ?? {};
     const address = d.address;
-    const is64 = address !== undefined && hooks.addressIs64(`${address}`);
+    const is64 = address !== undefined && hooks.addressIs64(toStr(address));
     const initial = d.initial;
     if (initial === undefined) throw hooks.missingInitial();
     const maximum = d.maximum;
@@ -253,11 +306,11 @@ export function defineApi(hooks) {
 
     // AddressValueToU64 for i32: ToNumber here; [EnforceRange] unsigned long is the identity on
     // integers in [0, 2^32), so only other values need Rust's rule (and its TypeError).
-    const x = +initial;
+    const x = toNumber(initial);
     const ini = x >>> 0 === x ? x : hooks.u32(0, x);
     let max = -1;
     if (maximum !== undefined) {
-      const y = +maximum;
+      const y = toNumber(maximum);
       max = y >>> 0 === y ? y : hooks.u32(1, y);
     }
     const label = labelOf();
@@ -268,7 +321,7 @@ export function defineApi(hooks) {
     const checked = effective < 0 ? { initial: ini, shared } : { initial: ini, maximum: effective, shared };
     let memory;
     try {
-      memory = Reflect.construct(NativeMemory, [checked], newTarget);
+      memory = makeNative(checked, newTarget);
     } catch (e) {
       hooks.abandon(id); // allocation failed: the ledger forgets the entry
       throw e;
@@ -290,7 +343,7 @@ export function defineApi(hooks) {
         hooks.u64(2, d);
         return hooks.grow64(this, id, d);
       }
-      const x = +delta; // ToNumber here; [EnforceRange] in Rust unless it is the identity
+      const x = toNumber(delta); // [EnforceRange] in Rust unless it is the identity
       const d = x >>> 0 === x ? x : hooks.u32(2, x);
       // Under a budget, the check needs the current size, read from the engine.
       if (budgeted) hooks.planGrow(id, bufferGetter.call(this).byteLength / 65536, d);
@@ -406,7 +459,7 @@ function bytesOf(source) {
  * @param {{ adopt(memory: unknown, type: unknown): void, exportTypes(bytes: Uint8Array): unknown }} hooks
  */
 function hookInstantiate(W, hooks) {
-  const names = ["compile", "Module", "instantiate", "instantiateStreaming", "Instance"];
+  const names = ["compile", "compileStreaming", "Module", "instantiate", "instantiateStreaming", "Instance"];
   const saved = Object.fromEntries(names.map((n) => [n, Object.getOwnPropertyDescriptor(W, n)]));
   const NativeModule = saved.Module.value;
   const NativeInstance = saved.Instance.value;
@@ -434,8 +487,9 @@ function hookInstantiate(W, hooks) {
   };
   // With the module's declared type we take `shared` and the size from it and leave the buffer
   // alone (reading it would make the engine create it); the next size read corrects the size.
+  // For a re-exported import (type[4] false) the declared minimum is only a bound: read the size.
   const adopt = (memory, type) => {
-    const pages = type ? type[1] : bufferGetter.call(memory).byteLength / 65536;
+    const pages = type?.[4] ? type[1] : bufferGetter.call(memory).byteLength / 65536;
     const shared = type ? type[3] : typeof SharedArrayBuffer === "function" && bufferGetter.call(memory) instanceof SharedArrayBuffer;
     track(memory, hooks.adopt(pages, shared, type, Date.now()), type ? type[0] === 1 : false);
   };
@@ -457,17 +511,33 @@ function hookInstantiate(W, hooks) {
       });
     },
     instantiateStreaming(source, importObject) {
-      // The bytes are the engine's alone here, so exported memories are ledgered without a
-      // declared maximum.
-      return saved.instantiateStreaming.value.apply(this, arguments).then((result) => {
+      const bytes = streamedBytes(source);
+      return saved.instantiateStreaming.value.apply(this, arguments).then(async (result) => {
+        remember(result.module, await bytes);
         adoptExports(result.instance, result.module);
         return result;
       });
     },
+    compileStreaming(source) {
+      const bytes = streamedBytes(source);
+      return saved.compileStreaming.value.apply(this, arguments).then(async (module) => remember(module, await bytes));
+    },
+  };
+  // The streaming APIs read the bytes themselves; a clone of the Response, taken before they
+  // start reading it, gives us the same bytes to read the memory types from (undefined if the
+  // source is not a readable Response: the engine then rejects, and we add nothing).
+  const streamedBytes = (source) => {
+    const copy = (r) => (typeof Response === "function" && r instanceof Response && !r.bodyUsed ? r.clone().arrayBuffer() : undefined);
+    try {
+      return typeof source?.then === "function" ? Promise.resolve(source).then(copy).catch(() => undefined) : Promise.resolve(copy(source)).catch(() => undefined);
+    } catch {
+      return Promise.resolve(undefined);
+    }
   };
   replace("compile", wrapped.compile);
   replace("instantiate", wrapped.instantiate);
   if (saved.instantiateStreaming) replace("instantiateStreaming", wrapped.instantiateStreaming);
+  if (saved.compileStreaming) replace("compileStreaming", wrapped.compileStreaming);
 
   // Like the installed Memory: functions whose `prototype` is the engine's own, so objects keep
   // their native prototype and `instanceof` holds both ways.

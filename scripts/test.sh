@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: host `cargo test`, the wasm-bindgen tests in Node, headless Chromium and
 # headless Firefox, the built package in Node, the bundler/TypeScript consumers, and the demo in
-# a real headless browser. Installs what it needs first (scripts/setup.sh). Ends with one line:
+# a real headless browser, and the differential fuzz/reliability suite in Node, Chromium and
+# Firefox (fixed seed; `node tests/fuzz/run.mjs --long` for the long run). Installs what it needs
+# first (scripts/setup.sh). Ends with one line:
 # "total: N passed, N failed". Exit status 0 only if nothing failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -75,6 +77,7 @@ step build bash scripts/build.sh
 step node node --expose-gc --test tests/js/
 step consumers node tests/consumers/run.mjs
 step demo node tests/demo/run.mjs
+step fuzz node tests/fuzz/run.mjs
 
 echo
 printf '%s\n' "${summary[@]}"

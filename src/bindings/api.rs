@@ -55,6 +55,7 @@ fn build() -> JsValue {
         m::create(initial, maximum, shared, created, &label));
     hook!(hooks, "abandon", |id: u32| m::abandon(id));
     hook!(hooks, "deliver", || m::deliver());
+    hook!(hooks, "allocationFailed", |what: String| -> JsValue, m::allocation_failed(&what));
     hook!(hooks, "u64", |field: u32, v: JsValue| -> Result<()> m::check_u64(field, &v));
     hook!(hooks, "construct64", |i: JsValue, x: JsValue, shared: bool, o: JsValue, t: JsValue| -> Result<JsValue>
         m::construct64(&i, &x, shared, &o, &t));

@@ -43,14 +43,15 @@ pub fn adopt_exported(pages: f64, shared: bool, tuple: &JsValue, created: f64) -
         maximum: None,
         shared,
     };
+    let (declared_ty, maximum_known) = declared.unwrap_or((fallback, false));
     let ty = MemoryType {
         minimum: pages,
         shared,
-        ..declared.unwrap_or(fallback)
+        ..declared_ty
     };
     let id = with_ledger(|l| {
         let id = l.commit_create(
-            CreatePlan::adopted(ty, declared.is_some()),
+            CreatePlan::adopted(ty, maximum_known),
             pages,
             None,
             Origin::Exported,

@@ -53,6 +53,14 @@ pub fn not_object(v: &JsValue) -> JsValue {
     Error::DescriptorNotObject(js::describe(v)).into()
 }
 
+/// The spec's RangeError for an allocation the engine refused in its own way.
+pub fn allocation_failed(what: &str) -> JsValue {
+    Error::Engine(format!(
+        "the engine could not allocate the memory (it said: {what})"
+    ))
+    .into()
+}
+
 /// The error for a missing `initial`.
 pub fn missing_initial() -> JsValue {
     Error::MissingInitial.into()

@@ -7,7 +7,7 @@ use crate::core::{
     exported_memories, is_memory_type_section, section_spans, AddressType, MemoryType,
 };
 
-/// `[exportName, [is64, minimum, maximum or -1, shared] | null, ...]` for the memories `bytes` exports,
+/// `[exportName, [is64, minimum, maximum (-1 none, -2 unknown), shared, maximumKnown], ...]` for the memories `bytes` exports,
 /// or `undefined` if the bytes can't be read (the engine will say why when it compiles them).
 ///
 /// Only the import, memory and export sections are copied into linear memory: the code section
@@ -41,30 +41,35 @@ pub fn export_types(bytes: &JsValue) -> JsValue {
     let Some(found) = exported_memories(&small) else {
         return JsValue::UNDEFINED;
     };
-    // [name, tuple or null, name, tuple or null, ...]: an array, not an object, because export
-    // names are arbitrary strings ("__proto__" included). null: a re-exported import.
+    // [name, tuple, name, tuple, ...]: an array, not an object, because export names are
+    // arbitrary strings ("__proto__" included).
     let out = Array::new();
     for m in found {
+        let ty = m.ty;
+        // maximum: -1 for none, -2 for unknown (a re-exported import).
+        let maximum = match (m.maximum_known, ty.maximum) {
+            (false, _) => JsValue::from(-2),
+            (true, None) => JsValue::from(-1),
+            (true, Some(x)) => JsValue::from_f64(x as f64),
+        };
         out.push(&JsValue::from_str(&m.name));
-        out.push(&m.ty.map_or(JsValue::NULL, |ty| {
-            Array::of4(
-                &JsValue::from(u8::from(ty.address == AddressType::I64)),
-                &JsValue::from_f64(ty.minimum as f64),
-                &ty.maximum
-                    .map_or(JsValue::from(-1), |x| JsValue::from_f64(x as f64)),
-                &JsValue::from(ty.shared),
-            )
-            .into()
-        }));
+        out.push(&Array::of5(
+            &JsValue::from(u8::from(ty.address == AddressType::I64)),
+            &JsValue::from_f64(ty.minimum as f64),
+            &maximum,
+            &JsValue::from(ty.shared),
+            &JsValue::from(m.maximum_known),
+        ));
     }
     out.into()
 }
 
-/// Reads back a tuple made by [`export_types`]; `None` if it isn't one.
-pub fn type_from_tuple(t: &JsValue) -> Option<MemoryType> {
+/// Reads back a tuple made by [`export_types`]: the type and whether its maximum is known;
+/// `None` if it isn't one.
+pub fn type_from_tuple(t: &JsValue) -> Option<(MemoryType, bool)> {
     let a = t.dyn_ref::<Array>()?;
     let maximum = a.get(2).as_f64()?;
-    Some(MemoryType {
+    let ty = MemoryType {
         address: if a.get(0).as_f64()? == 1.0 {
             AddressType::I64
         } else {
@@ -73,5 +78,6 @@ pub fn type_from_tuple(t: &JsValue) -> Option<MemoryType> {
         minimum: a.get(1).as_f64()? as u64,
         maximum: (maximum >= 0.0).then_some(maximum as u64),
         shared: a.get(3).as_bool()?,
-    })
+    };
+    Some((ty, a.get(4).as_bool()?))
 }

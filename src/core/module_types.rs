@@ -12,9 +12,12 @@ use super::limits::{AddressType, MemoryType};
 pub struct ExportedMemory {
     /// The export name.
     pub name: String,
-    /// Its declared type (minimum as declared, not as grown), or `None` when the module only
-    /// re-exports a memory it imports: the import's type is a lower bound, not the memory's type.
-    pub ty: Option<MemoryType>,
+    /// Its declared type (minimum as declared, not as grown).
+    pub ty: MemoryType,
+    /// Whether `ty.maximum` is the memory's: false when the module re-exports a memory it
+    /// imports, whose import type gives the address type and sharing exactly (imports must match
+    /// them) but only bounds the limits.
+    pub maximum_known: bool,
 }
 
 struct Reader<'a> {
@@ -164,8 +167,8 @@ pub fn exported_memories(bytes: &[u8]) -> Option<Vec<ExportedMemory>> {
     if r.take(8)? != b"\0asm\x01\0\0\0" {
         return None;
     }
-    // Each memory in index order: its type if the module defines it, None if it imports it.
-    let mut memories: Vec<Option<MemoryType>> = Vec::new();
+    // Each memory in index order, with whether the module defines it (else it imports it).
+    let mut memories: Vec<(MemoryType, bool)> = Vec::new();
     let mut exports = Vec::new();
     while r.pos < bytes.len() {
         let id = r.byte()?;
@@ -182,8 +185,7 @@ pub fn exported_memories(bytes: &[u8]) -> Option<Vec<ExportedMemory>> {
                     s.name()?;
                     let kind = s.byte()?;
                     if kind == 0x02 {
-                        s.memtype()?;
-                        memories.push(None);
+                        memories.push((s.memtype()?, false));
                     } else {
                         s.skip_import_desc(kind)?;
                     }
@@ -191,7 +193,7 @@ pub fn exported_memories(bytes: &[u8]) -> Option<Vec<ExportedMemory>> {
             }
             5 => {
                 for _ in 0..s.leb_u32()? {
-                    memories.push(Some(s.memtype()?));
+                    memories.push((s.memtype()?, true));
                 }
             }
             7 => {
@@ -200,9 +202,11 @@ pub fn exported_memories(bytes: &[u8]) -> Option<Vec<ExportedMemory>> {
                     let kind = s.byte()?;
                     let index = s.leb_u32()? as usize;
                     if kind == 0x02 {
+                        let (ty, defined) = *memories.get(index)?;
                         exports.push(ExportedMemory {
                             name,
-                            ty: *memories.get(index)?,
+                            ty,
+                            maximum_known: defined,
                         });
                     }
                 }
@@ -236,14 +240,15 @@ mod tests {
             maximum: Some(10),
             shared: false,
         };
-        assert_eq!(found[0].ty, Some(i32_2_10));
+        assert_eq!(found[0].ty, i32_2_10);
+        assert!(found[0].maximum_known);
         let i64_1 = MemoryType {
             address: AddressType::I64,
             minimum: 1,
             maximum: None,
             shared: false,
         };
-        assert_eq!(found[1].ty, Some(i64_1));
+        assert_eq!(found[1].ty, i64_1);
     }
 
     #[test]
@@ -254,8 +259,13 @@ mod tests {
                 (memory 3) (export "first" (memory 0)) (export "second" (memory 1)))"#,
         );
         let found = exported_memories(&bytes).expect("parses");
-        assert_eq!(found[0].ty, None);
-        assert_eq!(found[1].ty.map(|t| t.minimum), Some(3));
+        assert!(!found[0].maximum_known);
+        assert!(
+            found[0].ty.shared,
+            "sharing and address type are exact: imports must match them"
+        );
+        assert!(found[1].maximum_known);
+        assert_eq!(found[1].ty.minimum, 3);
     }
 
     #[test]
@@ -263,7 +273,7 @@ mod tests {
         let exporter = std::fs::read("tests/fixtures/exporter.wasm").expect("fixture");
         let found = exported_memories(&exporter).expect("parses");
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].ty.and_then(|t| t.maximum), Some(10));
+        assert_eq!(found[0].ty.maximum, Some(10));
         let mdn = std::fs::read("tests/fixtures/memory.wasm").expect("fixture");
         assert_eq!(exported_memories(&mdn), Some(vec![]));
     }

@@ -271,6 +271,12 @@ export function defineApi(hooks) {
   onCollect = hooks.collected;
   allocationFailed = hooks.allocationFailed;
 
+  /** Our options' label, checked by Rust; no call at all in the common case of no options. */
+  function labelOf(options) {
+    if (options === undefined) return undefined;
+    return hooks.checkOptions(options, typeof options === "object" && options !== null ? options.label : undefined);
+  }
+
   /**
    * `new Memory(descriptor)` for every constructor we expose (the class, its subclasses, the
    * installed global). The WebIDL dictionary is read here, in the spec's order, each member once:
@@ -290,8 +296,6 @@ export function defineApi(hooks) {
     if (initial === undefined) throw hooks.missingInitial();
     const maximum = d.maximum;
     const shared = !!d.shared;
-    const labelOf = () =>
-      options === undefined ? undefined : hooks.checkOptions(options, typeof options === "object" && options !== null ? options.label : undefined);
     if (is64) {
       // AddressValueToU64 for i64: ToBigInt here, the u64 range in Rust, initial before maximum.
       const ini = toBigInt(initial);
@@ -301,7 +305,7 @@ export function defineApi(hooks) {
         max = toBigInt(maximum);
         hooks.u64(1, max);
       }
-      return hooks.construct64(ini, max, shared, labelOf(), newTarget);
+      return hooks.construct64(ini, max, shared, labelOf(options), newTarget);
     }
 
     // AddressValueToU64 for i32: ToNumber here; [EnforceRange] unsigned long is the identity on
@@ -313,7 +317,7 @@ export function defineApi(hooks) {
       const y = toNumber(maximum);
       max = y >>> 0 === y ? y : hooks.u32(1, y);
     }
-    const label = labelOf();
+    const label = labelOf(options);
     // Rules, budget and the ledger entry, in one call: id * 131072 + (maximum to give the engine + 1).
     const r = hooks.create(ini, max, shared, Date.now(), label);
     const id = Math.floor(r / 131072);

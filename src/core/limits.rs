@@ -153,6 +153,7 @@ pub fn check_grow(ty: &MemoryType, current: u64, delta: u64) -> Result<u64, Erro
     }
 }
 
+// Tests only: the `unwrap`s below are assertions on fixed inputs; no caller input reaches them.
 #[cfg(test)]
 mod tests {
     use super::*;

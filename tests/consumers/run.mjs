@@ -78,7 +78,7 @@ let tmp = null;
 
 function run(cmd, args, { cwd, timeout = STEP_TIMEOUT, env } = {}) {
   return new Promise((resolve) => {
-    const started = Date.now();
+    const started = Date.now(); // printed in the "# timings" line only; never asserted
     const child = spawn(cmd, args, {
       cwd,
       env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", npm_config_update_notifier: "false", ...env },

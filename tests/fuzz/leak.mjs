@@ -15,6 +15,7 @@ export async function leakTest({ Memory, ledger, glue, count = 100000, batch = 1
   const gc = globalThis.gc;
   const linear = () => glue.memory.buffer.byteLength;
   const table = () => glue.__wbindgen_externrefs?.length ?? null;
+  // A deadline for waiting on GC, not a speed check: nothing is asserted about how long it takes.
   const settle = async (deadlineMs) => {
     const t0 = Date.now();
     for (;;) {

@@ -4,7 +4,7 @@
 // Each generated module comes with its ground truth (the declared type of every memory) and a
 // text form for reports. Some are mutated afterwards (bytes flipped, inserted, cut).
 
-import { prng } from "./gen.mjs";
+import { Gen } from "./gen.mjs";
 
 function leb(n, pad = 0) {
   // unsigned LEB128 of n; `pad` extra bytes make a valid, overlong encoding
@@ -50,19 +50,11 @@ export function moduleFeatures() {
   };
 }
 
-export class ModuleGen {
+// The seeded choices (int, chance, pick) are Gen's, from gen.mjs.
+export class ModuleGen extends Gen {
   constructor(seed, features) {
-    this.r = prng(seed);
+    super(seed);
     this.f = features;
-  }
-  int(n) {
-    return Math.floor(this.r() * n);
-  }
-  chance(p) {
-    return this.r() < p;
-  }
-  pick(a) {
-    return a[this.int(a.length)];
   }
 
   memtype() {

@@ -18,7 +18,7 @@ fi
 cp js/index.js js/node.js js/auto.js js/surface.js js/index.d.ts pkg/
 rm -f pkg/.gitignore
 node scripts/package-json.mjs pkg.json.template Cargo.toml pkg/package.json
-cp README.md pkg/README.md
+cp README.md LICENSE-MIT LICENSE-APACHE pkg/
 
 # Minify the shipped JS (terser, from webpack's dependencies): names of functions and classes are
 # kept, because `WebAssembly.Memory.name` and method names are observable API.

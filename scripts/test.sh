@@ -5,6 +5,8 @@
 # Firefox (fixed seed; `node tests/fuzz/run.mjs --long` for the long run). Installs what it needs
 # first (scripts/setup.sh). Ends with one line:
 # "total: N passed, N failed". Exit status 0 only if nothing failed.
+# `bash scripts/test.sh STEP...` runs only the named steps (e.g. `host`, `fuzz`); `build` is the
+# package the JS steps test, so run it first when the Rust changed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -27,8 +29,10 @@ count() {
     END { printf "%d %d\n", p, f }' "$log"
 }
 
+only=("$@")
 step() {
   local name=$1; shift
+  if [ ${#only[@]} -gt 0 ] && [[ " ${only[*]} " != *" $name "* ]]; then return 0; fi
   local log="$logs/$name.log"
   printf '\033[1m==> %s\033[0m: %s\n' "$name" "$*"
   local start=$SECONDS
@@ -67,9 +71,9 @@ wasm_pack_browser() { # exactly one driver variable may be set per run, or the r
 }
 
 step fmt cargo fmt --all -- --check
-step clippy-host cargo clippy --all-targets -- -D warnings
+step clippy-host cargo clippy --workspace --all-targets -- -D warnings
 step clippy-wasm cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
-step host cargo test
+step host cargo test --workspace
 step wasm-node wasm-pack test --node
 step wasm-chrome wasm_pack_browser chrome
 [ "${WMP_SKIP_FIREFOX:-}" = 1 ] || step wasm-firefox wasm_pack_browser firefox

@@ -8,7 +8,7 @@
 //! 3. `js/`: the `Memory` class, `install()` and weak bookkeeping, loaded as wasm-bindgen snippets.
 #![deny(missing_docs)]
 
-pub mod core;
+pub use wasm_memory_polyfill_core as core;
 
 #[cfg(target_arch = "wasm32")]
 pub mod bindings;

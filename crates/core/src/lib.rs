@@ -1,5 +1,7 @@
-//! The core: memory types, their rules, and the ledger. Plain Rust with no JS types, tested on
-//! the host with `cargo test`.
+//! The core of wasm-memory-polyfill: memory types, their rules, the ledger and budgets, and the
+//! memory types of wasm modules. Plain Rust with no JS types (this crate has no wasm-bindgen
+//! dependency, so the compiler keeps the layers apart), tested on the host with `cargo test`.
+#![deny(missing_docs)]
 
 mod error;
 mod ledger;

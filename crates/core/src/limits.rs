@@ -157,7 +157,7 @@ pub fn check_grow(ty: &MemoryType, current: u64, delta: u64) -> Result<u64, Erro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::error::ErrorKind;
+    use crate::error::ErrorKind;
 
     fn req(initial: u64, maximum: Option<u64>, shared: bool) -> RequestedType {
         RequestedType {

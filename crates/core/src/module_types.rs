@@ -271,11 +271,19 @@ mod tests {
 
     #[test]
     fn the_fixtures_parse() {
-        let exporter = std::fs::read("tests/fixtures/exporter.wasm").expect("fixture");
+        let exporter = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/exporter.wasm"
+        ))
+        .expect("fixture");
         let found = exported_memories(&exporter).expect("parses");
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].ty.maximum, Some(10));
-        let mdn = std::fs::read("tests/fixtures/memory.wasm").expect("fixture");
+        let mdn = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/memory.wasm"
+        ))
+        .expect("fixture");
         assert_eq!(exported_memories(&mdn), Some(vec![]));
     }
 

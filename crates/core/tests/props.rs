@@ -2,7 +2,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use proptest::prelude::*;
-use wasm_memory_polyfill::core::*;
+use wasm_memory_polyfill_core::*;
 
 fn text(x: f64) -> String {
     format!("{x}")

@@ -50,4 +50,15 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   say "installing npm dev dependencies"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# 6. The other engines the tests run on (Node 20-26, Deno, Bun, WebKitGTK): scripts/engines.sh.
+if [ -f scripts/engines.sh ] && [ "${WMP_SKIP_ENGINES:-}" != 1 ]; then
+  bash scripts/engines.sh
+fi
+
+# 7. The real third-party programs (pinned npm packages that ship wasm), offline from here on.
+if [ -f tests/programs/package-lock.json ] && { [ ! -d tests/programs/node_modules ] ||
+  [ tests/programs/package-lock.json -nt tests/programs/node_modules/.package-lock.json ]; }; then
+  say "installing the real programs' packages (tests/programs)"
+  npm ci --prefix tests/programs --no-audit --no-fund --loglevel=error
+fi
 say "ready: $(wasm-bindgen --version), $(wasm-pack --version), $(/usr/bin/chromium --version 2>/dev/null | head -1), node $(node --version)"

@@ -82,6 +82,8 @@ step node node --expose-gc --test tests/js/
 step consumers node tests/consumers/run.mjs
 step demo node tests/demo/run.mjs
 step fuzz node tests/fuzz/run.mjs
+[ -f tests/programs/run.mjs ] && step programs node tests/programs/run.mjs
+[ -f tests/engines/run.mjs ] && step engines node tests/engines/run.mjs
 
 echo
 printf '%s\n' "${summary[@]}"

@@ -97,9 +97,16 @@ pub enum Error {
         /// The limit it would pass.
         maximum: u64,
     },
-    /// The engine cannot make what was asked (a feature it lacks, or allocation failed).
-    #[error("Memory: {0}")]
-    Engine(String),
+    /// `address: "i64"` on an engine without memory64.
+    #[error("Memory: this engine has no memory64, so it cannot make an address: \"i64\" memory")]
+    NoMemory64,
+    /// The engine could not allocate the memory (the spec makes that a `RangeError`; some
+    /// engines throw something else, which is passed on in the message).
+    #[error("Memory: the engine could not allocate the memory (it said: {0})")]
+    AllocationFailed(String),
+    /// `type()` on a memory whose maximum the polyfill never learned.
+    #[error("Memory: type(): this memory was made by the engine before install() (or by a module whose bytes the polyfill never saw), so its maximum is unknown to the polyfill")]
+    UnknownMaximum,
     /// A hard budget refuses the request.
     #[error("Memory: {what} would exceed the hard budget {budget} = {limit} ({detail})")]
     OverBudget {
@@ -112,16 +119,60 @@ pub enum Error {
         /// What the request would have made of it.
         detail: String,
     },
-    /// A bad argument to a ledger call (`setBudget`, `label`, `on`).
-    #[error("ledger.{call}: {message}")]
-    BadLedgerArgument {
-        /// The call, e.g. `setBudget`.
-        call: &'static str,
-        /// What is wrong, naming the field and the limit.
-        message: String,
-        /// Which constructor the error takes.
-        kind: ErrorKind,
-    },
+    /// The constructor's second argument (ours) is neither an object nor undefined/null.
+    #[error("Memory: options must be an object (got {0})")]
+    OptionsNotObject(String),
+    /// A label that is not a string (nor undefined/null).
+    #[error("{0}: label must be a string (got {1})")]
+    LabelNotString(LabelSite, String),
+    /// A label longer than [`MAX_LABEL`] UTF-16 code units.
+    #[error("{0}: label must be at most 256 characters (got {1})")]
+    LabelTooLong(LabelSite, u32),
+    /// `ledger.label()` on something that is not a memory in the ledger.
+    #[error("ledger.label: the first argument is not a memory in the ledger")]
+    NotInLedger,
+    /// `ledger.setBudget()` with neither an object nor null.
+    #[error("ledger.setBudget: the budget must be an object or null (got {0})")]
+    BudgetNotObject(String),
+    /// A budget field that is not a number.
+    #[error("ledger.setBudget: {0} must be a number (got {1})")]
+    BudgetNotNumber(&'static str, String),
+    /// A budget field that is not a whole number in range.
+    #[error("ledger.setBudget: {0} must be a whole number from 0 to 2^53 - 1 (got {1})")]
+    BudgetOutOfRange(&'static str, String),
+    /// A budget mode other than "hard" or "soft".
+    #[error("ledger.setBudget: mode must be \"hard\" or \"soft\" (got {0})")]
+    BudgetMode(String),
+    /// `ledger.on()` with an unknown event kind.
+    #[error("ledger.on: event must be \"create\", \"grow\", \"collect\" or \"budget\" (got {0})")]
+    UnknownEvent(String),
+    /// `ledger.on()` with a listener that is not a function.
+    #[error("ledger.on: the listener must be a function (got {0})")]
+    ListenerNotFunction(String),
+    /// `ledger.watch()` with a bad interval.
+    #[error("ledger.watch: interval must be a number of milliseconds from 10 to 2^31 - 1 (got {0})")]
+    WatchInterval(String),
+}
+
+/// The longest label, in UTF-16 code units.
+pub const MAX_LABEL: u32 = 256;
+
+/// Where a label was given, so its error names the right call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabelSite {
+    /// `new Memory(descriptor, { label })`.
+    Options,
+    /// `ledger.label(memory, label)`.
+    Ledger,
+}
+
+impl fmt::Display for LabelSite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LabelSite::Options => "Memory: options",
+            LabelSite::Ledger => "ledger.label",
+        })
+    }
 }
 
 impl Error {
@@ -133,13 +184,25 @@ impl Error {
             | Error::UnknownAddress(_)
             | Error::NotU32 { .. }
             | Error::NotU64 { .. }
-            | Error::SharedWithoutMaximum => ErrorKind::Type,
+            | Error::SharedWithoutMaximum
+            | Error::OptionsNotObject(_)
+            | Error::LabelNotString(..)
+            | Error::LabelTooLong(..)
+            | Error::NotInLedger
+            | Error::BudgetNotObject(_)
+            | Error::BudgetNotNumber(..)
+            | Error::BudgetMode(_)
+            | Error::UnknownEvent(_)
+            | Error::ListenerNotFunction(_) => ErrorKind::Type,
             Error::MaximumBelowInitial { .. }
             | Error::PageLimit { .. }
             | Error::GrowPastMaximum { .. }
-            | Error::Engine(_)
-            | Error::OverBudget { .. } => ErrorKind::Range,
-            Error::BadLedgerArgument { kind, .. } => *kind,
+            | Error::NoMemory64
+            | Error::AllocationFailed(_)
+            | Error::UnknownMaximum
+            | Error::OverBudget { .. }
+            | Error::BudgetOutOfRange(..)
+            | Error::WatchInterval(_) => ErrorKind::Range,
         }
     }
 }

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use super::error::{Error, ErrorKind};
+use super::error::Error;
 use super::limits::MemoryType;
 
 /// How a memory came to be in the ledger.
@@ -52,6 +52,12 @@ pub struct Record {
     pub created_ms: f64,
     /// How it came to be ledgered.
     pub origin: Origin,
+    /// Whether grows made inside wasm are held to the budget: its maximum was clamped by the hard
+    /// budget in force when it was made (or its module compiled). False for memories made without
+    /// a hard budget, and for exported memories whose module was compiled before `install()`.
+    pub bounded: bool,
+    /// Whether this memory alone is above `perMemoryPages` (so a crossing is reported once).
+    pub over_per_memory: bool,
     /// A short stack line of where it was made, when that was asked for.
     pub stack: Option<String>,
 }
@@ -93,6 +99,37 @@ pub struct Totals {
     pub collected: u64,
 }
 
+/// What made a memory grow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrowSource {
+    /// `grow()` called from JavaScript.
+    Js,
+    /// Growth found by a size read: `memory.grow` inside wasm, or a resizable buffer's `resize`.
+    Wasm,
+}
+
+/// The budget field an event or refusal is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BudgetField {
+    /// `totalPages`: pages of all live memories together.
+    TotalPages,
+    /// `perMemoryPages`: pages of any one memory.
+    PerMemoryPages,
+    /// `memories`: the number of live memories.
+    Memories,
+}
+
+impl BudgetField {
+    /// The field's name in `setBudget`'s argument.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BudgetField::TotalPages => "totalPages",
+            BudgetField::PerMemoryPages => "perMemoryPages",
+            BudgetField::Memories => "memories",
+        }
+    }
+}
+
 /// Something listeners hear about.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -111,6 +148,8 @@ pub enum Event {
         from: u64,
         /// Pages after.
         to: u64,
+        /// A `grow()` call, or growth found by a size read.
+        source: GrowSource,
     },
     /// A memory was garbage-collected.
     Collect {
@@ -123,8 +162,8 @@ pub enum Event {
     Budget {
         /// The memory, if the request was about an existing one.
         id: Option<u32>,
-        /// `totalPages`, `perMemoryPages` or `memories`.
-        budget: &'static str,
+        /// The field passed or refusing.
+        budget: BudgetField,
         /// The budget's value.
         limit: u64,
         /// What the request made (or would have made) of it.
@@ -143,6 +182,8 @@ pub struct CreatePlan {
     pub requested_maximum: Option<u64>,
     /// Whether the maximum is known (see [`Record::maximum_known`]).
     pub maximum_known: bool,
+    /// Whether the maximum was clamped by a hard budget (see [`Record::bounded`]).
+    pub bounded: bool,
 }
 
 impl CreatePlan {
@@ -152,12 +193,13 @@ impl CreatePlan {
             ty,
             requested_maximum: ty.maximum,
             maximum_known,
+            bounded: false,
         }
     }
 }
 
 struct Breach {
-    budget: &'static str,
+    budget: BudgetField,
     limit: u64,
     value: u64,
 }
@@ -172,6 +214,13 @@ pub struct Ledger {
     budget: Option<Budget>,
     events: Vec<Event>,
     listening: bool,
+    /// Whether `totalPages` / `memories` were passed at the last look, so each crossing of a
+    /// budget is reported once, not on every size read while above it.
+    over_total: bool,
+    over_count: bool,
+    /// A soft request just reported passing `perMemoryPages`: recording its result must not
+    /// report it again.
+    per_memory_reported: bool,
 }
 
 impl Ledger {
@@ -201,8 +250,20 @@ impl Ledger {
     }
 
     /// Replaces the budget (`None` removes it). Existing memories keep their clamped maximum.
+    /// A budget the live memories already pass is accepted and reported (`budget` events), never
+    /// refused.
     pub fn set_budget(&mut self, budget: Option<Budget>) {
         self.budget = budget;
+        self.over_total = false;
+        self.over_count = false;
+        for r in &mut self.records {
+            r.over_per_memory = false;
+        }
+        let ids: Vec<u32> = self.records.iter().map(|r| r.id).collect();
+        for id in ids {
+            self.report_crossings(Some(id));
+        }
+        self.report_crossings(None);
     }
 
     /// Whether anyone listens: without listeners no event is queued (nothing to allocate on the
@@ -243,7 +304,7 @@ impl Ledger {
         if let Some(limit) = budget.memories {
             if self.totals.live + 1 > limit {
                 breaches.push(Breach {
-                    budget: "memories",
+                    budget: BudgetField::Memories,
                     limit,
                     value: self.totals.live + 1,
                 });
@@ -252,7 +313,7 @@ impl Ledger {
         if let Some(limit) = budget.per_memory_pages {
             if ty.minimum > limit {
                 breaches.push(Breach {
-                    budget: "perMemoryPages",
+                    budget: BudgetField::PerMemoryPages,
                     limit,
                     value: ty.minimum,
                 });
@@ -262,7 +323,7 @@ impl Ledger {
             let value = self.totals.live_pages.saturating_add(ty.minimum);
             if value > limit {
                 breaches.push(Breach {
-                    budget: "totalPages",
+                    budget: BudgetField::TotalPages,
                     limit,
                     value,
                 });
@@ -292,7 +353,45 @@ impl Ledger {
             },
             requested_maximum: ty.maximum,
             maximum_known: true,
+            bounded: true,
         })
+    }
+
+    /// The maximum a hard budget gives a memory of type `ty` made now (a module's defined memory,
+    /// whose declared maximum the compile hooks lower to it), with the refusal a construction
+    /// would get when the budget leaves less than its minimum. `None` without a hard budget.
+    /// Changes nothing but the event queue (a refusal is reported).
+    pub fn clamp_for(&mut self, ty: MemoryType, what: &str) -> Result<Option<u64>, Error> {
+        let Some(budget) = self.budget.filter(|b| b.mode == BudgetMode::Hard) else {
+            return Ok(None);
+        };
+        let mut breaches = Vec::new();
+        if let Some(limit) = budget.per_memory_pages.filter(|&l| ty.minimum > l) {
+            breaches.push(Breach {
+                budget: BudgetField::PerMemoryPages,
+                limit,
+                value: ty.minimum,
+            });
+        }
+        if let Some(limit) = budget.total_pages {
+            let value = self.totals.live_pages.saturating_add(ty.minimum);
+            if value > limit {
+                breaches.push(Breach {
+                    budget: BudgetField::TotalPages,
+                    limit,
+                    value,
+                });
+            }
+        }
+        self.settle(budget, None, what, breaches)?;
+        let mut cap = ty.maximum.unwrap_or(ty.address.page_limit());
+        if let Some(limit) = budget.per_memory_pages {
+            cap = cap.min(limit);
+        }
+        if let Some(limit) = budget.total_pages {
+            cap = cap.min(limit.saturating_sub(self.totals.live_pages));
+        }
+        Ok(Some(cap.max(ty.minimum)))
     }
 
     /// Enters a memory the engine has made. Returns its id.
@@ -321,11 +420,14 @@ impl Ledger {
             created_ms,
             origin,
             stack,
+            bounded: plan.bounded,
+            over_per_memory: false,
         });
         self.totals.live += 1;
         self.totals.created += 1;
         self.add_pages(pages);
         self.emit(Event::Create { id, pages });
+        self.report_crossings(Some(id));
         id
     }
 
@@ -341,7 +443,7 @@ impl Ledger {
         if let Some(limit) = budget.per_memory_pages {
             if wanted > limit {
                 breaches.push(Breach {
-                    budget: "perMemoryPages",
+                    budget: BudgetField::PerMemoryPages,
                     limit,
                     value: wanted,
                 });
@@ -351,7 +453,7 @@ impl Ledger {
             let value = self.totals.live_pages.saturating_add(delta);
             if value > limit && delta > 0 {
                 breaches.push(Breach {
-                    budget: "totalPages",
+                    budget: BudgetField::TotalPages,
                     limit,
                     value,
                 });
@@ -360,38 +462,14 @@ impl Ledger {
         self.settle(budget, Some(id), &format!("grow({delta})"), breaches)
     }
 
-    /// Queues (never refuses) `budget` events for a memory that exists already and passes the
-    /// budget: one a module exported, which the engine made before we saw it.
-    pub fn report_over_budget(&mut self, id: u32) {
-        let (Some(budget), Some(pages)) = (self.budget, self.get(id).map(|r| r.pages)) else {
-            return;
-        };
-        let checks = [
-            ("memories", budget.memories, self.totals.live),
-            ("perMemoryPages", budget.per_memory_pages, pages),
-            ("totalPages", budget.total_pages, self.totals.live_pages),
-        ];
-        for (name, limit, value) in checks {
-            if let Some(limit) = limit.filter(|&l| value > l) {
-                self.emit(Event::Budget {
-                    id: Some(id),
-                    budget: name,
-                    limit,
-                    value,
-                    refused: false,
-                });
-            }
-        }
-    }
-
     /// Records a size read from the engine; a larger size than last seen counts as a grow.
     pub fn observe(&mut self, id: u32, pages: u64) {
-        self.resize(id, pages, false);
+        self.resize(id, pages, GrowSource::Wasm);
     }
 
     /// Records a successful `grow()` through JS, which counts even when `delta` was 0.
     pub fn commit_grow(&mut self, id: u32, pages: u64) {
-        self.resize(id, pages, true);
+        self.resize(id, pages, GrowSource::Js);
     }
 
     /// Sets a memory's label.
@@ -403,20 +481,6 @@ impl Ledger {
             }
             None => false,
         }
-    }
-
-    /// Undoes the last [`Ledger::commit_create`] when the engine then failed to make the memory
-    /// (allocation failure): the record, its queued events and the totals go back to `before`.
-    pub fn forget(&mut self, id: u32, before: Totals) {
-        let Some(i) = self.index.remove(&id) else {
-            return;
-        };
-        self.records.swap_remove(i);
-        if let Some(moved) = self.records.get(i) {
-            self.index.insert(moved.id, i);
-        }
-        self.totals = before;
-        self.events.clear();
     }
 
     /// Removes a memory that was garbage-collected. Unknown ids are ignored.
@@ -435,15 +499,17 @@ impl Ledger {
             id,
             pages: record.pages,
         });
+        // Back under a budget: a later crossing is reported again.
+        self.report_crossings(None);
     }
 
-    fn resize(&mut self, id: u32, pages: u64, explicit: bool) {
+    fn resize(&mut self, id: u32, pages: u64, source: GrowSource) {
         let Some(&i) = self.index.get(&id) else {
             return;
         };
         let record = &mut self.records[i];
         let from = record.pages;
-        if pages == from && !explicit {
+        if pages == from && source == GrowSource::Wasm {
             return;
         }
         record.pages = pages;
@@ -456,7 +522,46 @@ impl Ledger {
             id,
             from,
             to: pages,
+            source,
         });
+        self.report_crossings(Some(id));
+    }
+
+    /// Reports (never refuses) each budget field that the ledger passes now and did not at the
+    /// last look: once per crossing. `id` is the memory whose change is being recorded; its own
+    /// `perMemoryPages` state is checked too. Falling back under a field re-arms it.
+    fn report_crossings(&mut self, id: Option<u32>) {
+        let Some(budget) = self.budget else {
+            return;
+        };
+        let mut crossed = Vec::new();
+        if let Some(&i) = id.and_then(|id| self.index.get(&id)) {
+            let r = &mut self.records[i];
+            let over = budget.per_memory_pages.is_some_and(|l| r.pages > l);
+            if over && !r.over_per_memory && !std::mem::take(&mut self.per_memory_reported) {
+                crossed.push((BudgetField::PerMemoryPages, budget.per_memory_pages, r.pages));
+            }
+            r.over_per_memory = over;
+        }
+        let over = budget.total_pages.is_some_and(|l| self.totals.live_pages > l);
+        if over && !self.over_total {
+            crossed.push((BudgetField::TotalPages, budget.total_pages, self.totals.live_pages));
+        }
+        self.over_total = over;
+        let over = budget.memories.is_some_and(|l| self.totals.live > l);
+        if over && !self.over_count {
+            crossed.push((BudgetField::Memories, budget.memories, self.totals.live));
+        }
+        self.over_count = over;
+        for (field, limit, value) in crossed {
+            self.emit(Event::Budget {
+                id,
+                budget: field,
+                limit: limit.unwrap_or(0),
+                value,
+                refused: false,
+            });
+        }
     }
 
     fn add_pages(&mut self, pages: u64) {
@@ -474,11 +579,20 @@ impl Ledger {
         let refused = budget.mode == BudgetMode::Hard;
         let first = breaches.first().map(|b| Error::OverBudget {
             what: what.to_string(),
-            budget: b.budget,
+            budget: b.budget.as_str(),
             limit: b.limit,
             detail: format!("it would make it {}", b.value),
         });
         for b in breaches {
+            // A request that passes a soft budget is reported here; mark the field as passed so
+            // recording the result does not report the same crossing again.
+            if !refused {
+                match b.budget {
+                    BudgetField::TotalPages => self.over_total = true,
+                    BudgetField::Memories => self.over_count = true,
+                    BudgetField::PerMemoryPages => self.per_memory_reported = true,
+                }
+            }
             self.emit(Event::Budget {
                 id,
                 budget: b.budget,
@@ -503,12 +617,7 @@ pub fn parse_budget(
     mode: Option<&str>,
     text: &dyn Fn(f64) -> String,
 ) -> Result<Budget, Error> {
-    let bad = |message: String, kind| Error::BadLedgerArgument {
-        call: "setBudget",
-        message,
-        kind,
-    };
-    let count = |name: &str, v: Option<f64>| -> Result<Option<u64>, Error> {
+    let count = |field: BudgetField, v: Option<f64>| -> Result<Option<u64>, Error> {
         match v {
             None => Ok(None),
             Some(x)
@@ -519,29 +628,18 @@ pub fn parse_budget(
             {
                 Ok(Some(x as u64))
             }
-            Some(x) => Err(bad(
-                format!(
-                    "{name} must be a whole number from 0 to 2^53 - 1 (got {})",
-                    text(x)
-                ),
-                ErrorKind::Range,
-            )),
+            Some(x) => Err(Error::BudgetOutOfRange(field.as_str(), text(x))),
         }
     };
     let mode = match mode {
         None | Some("hard") => BudgetMode::Hard,
         Some("soft") => BudgetMode::Soft,
-        Some(other) => {
-            return Err(bad(
-                format!("mode must be \"hard\" or \"soft\" (got \"{other}\")"),
-                ErrorKind::Type,
-            ))
-        }
+        Some(other) => return Err(Error::BudgetMode(format!("\"{other}\""))),
     };
     Ok(Budget {
-        total_pages: count("totalPages", total_pages)?,
-        per_memory_pages: count("perMemoryPages", per_memory_pages)?,
-        memories: count("memories", memories)?,
+        total_pages: count(BudgetField::TotalPages, total_pages)?,
+        per_memory_pages: count(BudgetField::PerMemoryPages, per_memory_pages)?,
+        memories: count(BudgetField::Memories, memories)?,
         mode,
     })
 }

@@ -8,11 +8,14 @@ mod ledger;
 mod limits;
 mod module_types;
 
-pub use error::{Error, ErrorKind, Field};
+pub use error::{Error, ErrorKind, Field, LabelSite, MAX_LABEL};
 pub use ledger::{
-    parse_budget, Budget, BudgetMode, CreatePlan, Event, Ledger, Origin, Record, Totals,
+    parse_budget, Budget, BudgetField, BudgetMode, CreatePlan, Event, GrowSource, Ledger, Origin,
+    Record, Totals,
 };
 pub use limits::{
     check_grow, enforce_range_u32, AddressType, MemoryType, RequestedType, PAGE_BYTES,
 };
 pub use module_types::{exported_memories, is_memory_type_section, section_spans, ExportedMemory};
+mod module_rewrite;
+pub use module_rewrite::{defined_memories, rewrite_memory_maxima, DefinedMemory, RewriteError};

@@ -256,7 +256,7 @@ fn a_soft_budget_succeeds_and_queues_a_budget_event() {
         events.iter().any(|e| matches!(
             e,
             Event::Budget {
-                budget: "totalPages",
+                budget: BudgetField::TotalPages,
                 refused: false,
                 value: 3,
                 limit: 2,
@@ -265,6 +265,11 @@ fn a_soft_budget_succeeds_and_queues_a_budget_event() {
         )),
         "{events:?}"
     );
+    let budget_events = events
+        .iter()
+        .filter(|e| matches!(e, Event::Budget { .. }))
+        .count();
+    assert_eq!(budget_events, 1, "one crossing, one event: {events:?}");
 }
 
 #[test]
@@ -325,29 +330,132 @@ fn without_listeners_nothing_is_queued() {
     assert!(!l.has_events());
     l.set_listening(true);
     l.commit_grow(id, 3);
-    assert_eq!(l.drain_events(), vec![Event::Grow { id, from: 2, to: 3 }]);
+    assert_eq!(l.drain_events(), vec![Event::Grow {
+            id,
+            from: 2,
+            to: 3,
+            source: GrowSource::Js
+        }]);
 }
 
-#[test]
-fn forget_restores_the_ledger_exactly() {
-    let mut l = Ledger::new();
-    l.set_listening(true);
+fn one_memory(l: &mut Ledger, initial: u64) -> u32 {
     let ty = RequestedType {
         address: AddressType::I32,
-        initial: 4,
+        initial,
         maximum: None,
         shared: false,
     }
     .validate()
     .unwrap();
-    let before = l.totals();
     let plan = l.plan_create(ty).unwrap();
-    let id = l.commit_create(plan, 4, None, Origin::Constructed, 0.0, None);
-    l.forget(id, before);
-    assert_eq!(l.totals(), before);
-    assert!(l.records().is_empty());
+    l.commit_create(plan, initial, None, Origin::Exported, 0.0, None)
+}
+
+fn budget_events(l: &mut Ledger) -> Vec<Event> {
+    l.drain_events()
+        .into_iter()
+        .filter(|e| matches!(e, Event::Budget { .. }))
+        .collect()
+}
+
+#[test]
+fn a_size_read_that_crosses_a_budget_reports_it_once_per_crossing() {
+    // Growth inside wasm is found by a size read (observe): it must be held to the budget's
+    // reporting like a grow() call, once per crossing, not on every read while above.
+    let mut l = Ledger::new();
+    l.set_listening(true);
+    let id = one_memory(&mut l, 1);
+    l.set_budget(parse_budget(Some(4.0), None, None, Some("soft"), &text).ok());
+    assert!(budget_events(&mut l).is_empty());
+    l.observe(id, 10);
+    let events = l.drain_events();
+    assert!(events.contains(&Event::Grow {
+        id,
+        from: 1,
+        to: 10,
+        source: GrowSource::Wasm
+    }));
     assert!(
-        !l.has_events(),
-        "the create event of a memory that never existed is dropped"
+        events.contains(&Event::Budget {
+            id: Some(id),
+            budget: BudgetField::TotalPages,
+            limit: 4,
+            value: 10,
+            refused: false
+        }),
+        "{events:?}"
     );
+    l.observe(id, 11);
+    l.observe(id, 12);
+    assert!(budget_events(&mut l).is_empty(), "still above: no new event");
+    // Below again (the memory is collected), then above again: a new crossing.
+    l.collect(id);
+    let id = one_memory(&mut l, 2);
+    assert!(budget_events(&mut l).is_empty());
+    l.observe(id, 5);
+    assert_eq!(budget_events(&mut l).len(), 1);
+}
+
+#[test]
+fn a_hard_budget_reports_growth_it_could_not_bound() {
+    let mut l = Ledger::new();
+    l.set_listening(true);
+    let id = one_memory(&mut l, 1);
+    l.set_budget(parse_budget(Some(4.0), Some(3.0), None, Some("hard"), &text).ok());
+    l.observe(id, 9); // an exported memory of a module compiled before the budget
+    let fields: Vec<BudgetField> = budget_events(&mut l)
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Budget {
+                budget,
+                refused: false,
+                ..
+            } => Some(budget),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        vec![BudgetField::PerMemoryPages, BudgetField::TotalPages]
+    );
+}
+
+#[test]
+fn a_budget_already_passed_is_accepted_and_reported() {
+    let mut l = Ledger::new();
+    l.set_listening(true);
+    one_memory(&mut l, 3);
+    one_memory(&mut l, 3);
+    l.set_budget(parse_budget(Some(5.0), None, Some(1.0), Some("hard"), &text).ok());
+    assert_eq!(l.budget().map(|b| b.total_pages), Some(Some(5)));
+    let events = budget_events(&mut l);
+    assert_eq!(events.len(), 2, "totalPages and memories: {events:?}");
+}
+
+#[test]
+fn clamp_for_gives_a_module_memory_the_constructors_clamp() {
+    let mut l = Ledger::new();
+    one_memory(&mut l, 3);
+    let declared = RequestedType {
+        address: AddressType::I32,
+        initial: 1,
+        maximum: None,
+        shared: false,
+    }
+    .validate()
+    .unwrap();
+    assert_eq!(l.clamp_for(declared, "compile"), Ok(None), "no budget");
+    l.set_budget(parse_budget(Some(10.0), Some(6.0), None, Some("hard"), &text).ok());
+    assert_eq!(l.clamp_for(declared, "compile"), Ok(Some(6)));
+    l.set_budget(parse_budget(Some(5.0), None, None, Some("hard"), &text).ok());
+    assert_eq!(l.clamp_for(declared, "compile"), Ok(Some(2)), "totalPages - live");
+    let big = MemoryType {
+        minimum: 4,
+        ..declared
+    };
+    let e = l.clamp_for(big, "compiling a module").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Range);
+    assert!(e.to_string().contains("totalPages = 5"), "{e}");
+    l.set_budget(parse_budget(Some(5.0), None, None, Some("soft"), &text).ok());
+    assert_eq!(l.clamp_for(big, "compile"), Ok(None), "soft budgets never clamp");
 }

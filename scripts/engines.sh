@@ -71,7 +71,9 @@ fi
 
 # One line per engine.
 ver() { "$@" 2>/dev/null | head -n 1 || echo "missing"; }
-printf '%-10s %s\n' "node20" "$(ver node --version) (machine node)"
+node20=$(ver node --version)
+printf '%-10s %s\n' "node20" "$node20 (machine node)"
+[[ "$node20" == v20.* ]] || say "note: the machine's node is $node20, not Node 20"
 for v in "${NODE_VERSIONS[@]}"; do
   printf '%-10s %s\n' "node${v%%.*}" "$(ver "$dir/node${v%%.*}/bin/node" --version)"
 done

@@ -15,7 +15,7 @@ if [ "$profile" = --release ]; then
     --enable-mutable-globals --enable-reference-types --strip-debug --strip-producers "$wasm" -o "$wasm.opt"
   mv "$wasm.opt" "$wasm"
 fi
-cp js/index.js js/node.js js/auto.js js/surface.js js/index.d.ts pkg/
+cp js/index.js js/node.js js/auto.js js/index.d.ts src/js/*.js pkg/
 rm -f pkg/.gitignore
 node scripts/package-json.mjs pkg.json.template Cargo.toml pkg/package.json
 cp README.md LICENSE-MIT LICENSE-APACHE pkg/
@@ -23,15 +23,16 @@ cp README.md LICENSE-MIT LICENSE-APACHE pkg/
 # Minify the shipped JS (terser, from webpack's dependencies): names of functions and classes are
 # kept, because `WebAssembly.Memory.name` and method names are observable API.
 if [ "$profile" = --release ]; then
-  for f in pkg/*.js pkg/snippets/*/js/*.js; do
+  for f in pkg/*.js; do
     node_modules/.bin/terser "$f" --module --compress --mangle --keep-fnames --keep-classnames -o "$f.min" && mv "$f.min" "$f"
   done
 fi
 
 gz() { gzip -9c "$1" | wc -c; }
 js_total=0
-for f in pkg/wasm_memory_polyfill.js pkg/index.js pkg/surface.js pkg/snippets/*/js/*.js; do
+for f in pkg/*.js; do
+  case $f in pkg/node.js | pkg/auto.js) continue ;; esac # the browser path: glue + entry + src/js
   js_total=$((js_total + $(gz "$f")))
 done
-printf 'package built in pkg/: wasm %d bytes (%d gzip), JS %d bytes gzip (glue + entry + snippets)\n' \
+printf 'package built in pkg/: wasm %d bytes (%d gzip), JS %d bytes gzip (glue + entry + src/js)\n' \
   "$(wc -c < "$wasm")" "$(gz "$wasm")" "$js_total"

@@ -27,20 +27,19 @@ impl From<JsValue> for Failure {
     }
 }
 
-impl From<Error> for JsValue {
-    fn from(e: Error) -> JsValue {
-        let message = e.to_string();
-        match e.kind() {
-            ErrorKind::Type => TypeError::new(&message).into(),
-            ErrorKind::Range => RangeError::new(&message).into(),
-        }
+/// The real JavaScript error for a refusal: a `TypeError` or `RangeError`, as the core says.
+pub fn js_error(e: Error) -> JsValue {
+    let message = e.to_string();
+    match e.kind() {
+        ErrorKind::Type => TypeError::new(&message).into(),
+        ErrorKind::Range => RangeError::new(&message).into(),
     }
 }
 
 impl From<Failure> for JsValue {
     fn from(f: Failure) -> JsValue {
         match f {
-            Failure::Core(e) => e.into(),
+            Failure::Core(e) => js_error(e),
             Failure::Thrown(v) => v,
         }
     }

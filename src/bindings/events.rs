@@ -1,141 +1,59 @@
-//! Listeners: `ledger.on(kind, fn)` and delivery of the core's queued events.
-//!
-//! Listeners run after the operation that caused the event has fully succeeded (or been fully
-//! refused), with no borrow held; one that throws is reported (`reportError`, or the console) and
-//! never breaks the operation, the ledger, or the other listeners.
+//! The core's queued events as plain objects for the JS entry, which holds the listeners and
+//! calls them: Rust never calls a listener.
 
-use js_sys::{Function, Object, Reflect};
+use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::JsValue;
 
-use super::state::{with_ledger, with_listeners};
-use crate::core::Event;
+use super::state::with_ledger;
+use crate::core::{Event, GrowSource};
 
-/// The event kinds a listener can subscribe to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// A memory entered the ledger.
-    Create,
-    /// A memory grew.
-    Grow,
-    /// A memory was collected.
-    Collect,
-    /// A budget was passed or refused a request.
-    Budget,
+/// The event kinds a listener can subscribe to, as `ledger.on` spells them.
+pub const KINDS: [&str; 4] = ["create", "grow", "collect", "budget"];
+
+/// Whether `s` is one of [`KINDS`].
+pub fn is_kind(s: &str) -> bool {
+    KINDS.contains(&s)
 }
 
-impl Kind {
-    /// Parses `"create" | "grow" | "collect" | "budget"`.
-    pub fn parse(s: &str) -> Option<Kind> {
-        match s {
-            "create" => Some(Kind::Create),
-            "grow" => Some(Kind::Grow),
-            "collect" => Some(Kind::Collect),
-            "budget" => Some(Kind::Budget),
-            _ => None,
-        }
-    }
-
-    fn of(e: &Event) -> Kind {
-        match e {
-            Event::Create { .. } => Kind::Create,
-            Event::Grow { .. } => Kind::Grow,
-            Event::Collect { .. } => Kind::Collect,
-            Event::Budget { .. } => Kind::Budget,
-        }
-    }
-
-    fn as_str(self) -> &'static str {
-        match self {
-            Kind::Create => "create",
-            Kind::Grow => "grow",
-            Kind::Collect => "collect",
-            Kind::Budget => "budget",
-        }
-    }
+/// Takes the queued events, as `{ type, id, ... }` objects in the order they happened.
+pub fn drain() -> Array {
+    let events = with_ledger(|l| l.drain_events());
+    events.iter().map(event_object).collect()
 }
 
-/// Subscribed listeners, each with a token for unsubscribing.
-#[derive(Default)]
-pub struct Listeners {
-    next: u32,
-    list: Vec<(u32, Kind, Function)>,
-}
-
-impl Listeners {
-    /// Adds a listener; returns its token.
-    pub fn add(&mut self, kind: Kind, f: Function) -> u32 {
-        let token = self.next;
-        self.next = self.next.wrapping_add(1);
-        self.list.push((token, kind, f));
-        token
-    }
-
-    /// Removes a listener; `false` if it was already gone.
-    pub fn remove(&mut self, token: u32) -> bool {
-        let before = self.list.len();
-        self.list.retain(|(t, _, _)| *t != token);
-        self.list.len() != before
-    }
-
-    fn for_kind(&self, kind: Kind) -> Vec<Function> {
-        self.list
-            .iter()
-            .filter(|(_, k, _)| *k == kind)
-            .map(|(_, _, f)| f.clone())
-            .collect()
-    }
-
-    /// Whether no listener is subscribed.
-    pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
-    }
-}
-
-/// Delivers every queued event to its listeners.
-pub fn dispatch() {
-    let events = with_ledger(|l| {
-        if l.has_events() {
-            l.drain_events()
-        } else {
-            Vec::new()
-        }
-    });
-    if events.is_empty() || with_listeners(|l| l.is_empty()) {
-        return;
-    }
-    for event in events {
-        let kind = Kind::of(&event);
-        let targets = with_listeners(|l| l.for_kind(kind));
-        if targets.is_empty() {
-            continue;
-        }
-        let object = event_object(kind, &event);
-        for f in targets {
-            // A listener that throws must not break anything: its exception is reported, not rethrown.
-            if let Err(e) = f.call1(&JsValue::UNDEFINED, &object) {
-                super::js::report_listener_error(&e);
-            }
-        }
-    }
-}
-
-fn event_object(kind: Kind, e: &Event) -> JsValue {
+fn event_object(e: &Event) -> JsValue {
     let o = Object::new();
     let set = |k: &str, v: JsValue| {
         // Defining data properties on our own fresh plain object cannot fail.
         let _ = Reflect::set(&o, &JsValue::from_str(k), &v);
     };
-    set("type", kind.as_str().into());
     let num = |n: u64| JsValue::from_f64(n as f64);
     match *e {
-        Event::Create { id, pages } | Event::Collect { id, pages } => {
+        Event::Create { id, pages } => {
+            set("type", KINDS[0].into());
             set("id", id.into());
             set("pages", num(pages));
         }
-        Event::Grow { id, from, to } => {
+        Event::Grow {
+            id,
+            from,
+            to,
+            source,
+        } => {
+            set("type", KINDS[1].into());
             set("id", id.into());
             set("from", num(from));
             set("to", num(to));
+            let source = match source {
+                GrowSource::Js => "js",
+                GrowSource::Wasm => "wasm",
+            };
+            set("source", source.into());
+        }
+        Event::Collect { id, pages } => {
+            set("type", KINDS[2].into());
+            set("id", id.into());
+            set("pages", num(pages));
         }
         Event::Budget {
             id,
@@ -144,8 +62,9 @@ fn event_object(kind: Kind, e: &Event) -> JsValue {
             value,
             refused,
         } => {
+            set("type", KINDS[3].into());
             set("id", id.map_or(JsValue::NULL, JsValue::from));
-            set("budget", budget.into());
+            set("budget", budget.as_str().into());
             set("limit", num(limit));
             set("value", num(value));
             set("refused", refused.into());

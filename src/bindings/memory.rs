@@ -1,312 +1,216 @@
-//! The constructor, `grow` and `type()`: the Rust half of what `js/api.js` runs.
-//!
-//! The JS half reads the descriptor's members in the spec's order and runs the ECMAScript
-//! conversions (Get, ToString, ToNumber), because each of those is a JS operation anyway; every
-//! rule (the `AddressType` enum, `required`, `[EnforceRange]`, the limits, the budget) and every
-//! error message is decided here. The common i32 path passes only numbers across the boundary
-//! (a few nanoseconds a call); the rare i64 path passes the raw values and converts them here.
+//! Construction, `grow` and `type()`: the rules and the ledger's part of each, for i32 and i64
+//! alike. The JS entry reads and converts the descriptor (it runs user code), calls [`plan_create`],
+//! asks the engine, then calls [`commit_create`]: the ledger records a memory only once the engine
+//! has made it, so a failed allocation leaves nothing to undo.
 
 use js_sys::{Object, Reflect};
 use wasm_bindgen::JsValue;
 
-use super::descriptor::{bigint_to_u64, label_value, read_label, u64_to_address_value};
 use super::errors::Failure;
-use super::events::dispatch;
-use super::js;
-use super::keys::{address_name, with_keys};
-use super::state::{capture_stacks, memory64, with_ledger};
+use super::state::{memory64, with_ledger};
+use super::values::{address_value, describe, label, to_u64, to_u64_opt};
 use crate::core::{
-    check_grow, enforce_range_u32, AddressType, Error, Field, MemoryType, Origin, RequestedType,
+    check_grow, AddressType, CreatePlan, Error, Field, LabelSite, MemoryType, Origin, RequestedType,
 };
 
-/// Under a budget, every memory's size is read from the engine before a request is checked:
-/// code inside wasm may have grown any of them since the ledger last looked.
-fn refresh_if_budgeted() {
-    if with_ledger(|l| l.budget().is_some()) {
-        super::ledger::refresh();
+/// The address type of a memory: i64 when `is64`.
+pub fn address(is64: bool) -> AddressType {
+    if is64 {
+        AddressType::I64
+    } else {
+        AddressType::I32
     }
 }
 
-fn field(code: u32) -> Field {
-    match code {
-        0 => Field::Initial,
-        1 => Field::Maximum,
-        _ => Field::Delta,
-    }
-}
-
-fn maybe(x: f64) -> Option<u64> {
-    // -1 (any negative) stands for "absent" on the numeric hooks.
-    (x >= 0.0).then_some(x as u64)
-}
-
-/// WebIDL enum conversion of `descriptor.address` (after ToString): `true` for "i64".
-pub fn address_is64(s: &str) -> Result<bool, Failure> {
-    match AddressType::parse(s) {
-        Some(a) => Ok(a == AddressType::I64),
-        None => Err(Error::UnknownAddress(s.to_string()).into()),
-    }
-}
-
-/// The error for a descriptor that is not an object (nor undefined/null).
-pub fn not_object(v: &JsValue) -> JsValue {
-    Error::DescriptorNotObject(js::describe(v)).into()
-}
-
-/// The spec's RangeError for an allocation the engine refused in its own way.
-pub fn allocation_failed(what: &str) -> JsValue {
-    Error::Engine(format!(
-        "the engine could not allocate the memory (it said: {what})"
-    ))
-    .into()
-}
-
-/// The error for a missing `initial`.
-pub fn missing_initial() -> JsValue {
-    Error::MissingInitial.into()
-}
-
-/// `[EnforceRange] unsigned long` on a Number that ToNumber already produced.
-pub fn enforce_u32(field_code: u32, x: f64) -> Result<f64, Failure> {
-    Ok(f64::from(enforce_range_u32(
-        field(field_code),
-        x,
-        super::descriptor::number_text,
-    )?))
-}
-
-/// Validates our `options` (second constructor argument) before anything is made; returns the
-/// label (a JS string) or undefined.
-pub fn check_options(options: &JsValue, label: &JsValue) -> Result<JsValue, Failure> {
-    Ok(read_label(options, label)?.map_or(JsValue::UNDEFINED, |s| JsValue::from_str(&s)))
-}
-
-thread_local! {
-    // Totals before the last i32 `create`, to restore them if the engine then fails.
-    static BEFORE_CREATE: std::cell::Cell<Option<(u32, crate::core::Totals)>> = const { std::cell::Cell::new(None) };
-}
-
-/// Multiplier of the id in [`create`]'s result: the effective maximum (at most 65536 for i32,
-/// plus one) fits below it.
-const ID_SCALE: f64 = 131_072.0;
-
-/// The rules, the budget and the ledger entry for an i32 memory, in one call, before the engine
-/// makes it. Returns `id * 131072 + (maximum + 1)`, where `maximum` is the one to give the engine
-/// (clamped under a hard budget), or -1 for none: two numbers in one f64, so the constructor
-/// crosses into wasm once on its success path. If the engine then fails, JS calls [`abandon`].
-pub fn create(
-    initial: f64,
-    maximum: f64,
-    shared: bool,
-    created: f64,
-    label: &JsValue,
-) -> Result<f64, Failure> {
-    let ty = RequestedType {
-        address: AddressType::I32,
-        initial: initial as u64,
-        maximum: maybe(maximum),
-        shared,
-    }
-    .validate()?;
-    let label = label_value(label)?;
-    refresh_if_budgeted();
-    let stack = capture_stacks().then(js::caller_line);
-    let planned = with_ledger(|l| {
-        let before = l.totals();
-        l.plan_create(ty).map(|plan| {
-            let id = l.commit_create(plan, ty.minimum, label, Origin::Constructed, created, stack);
-            (id, before, plan.ty.maximum)
-        })
+/// Brings the ledger up to date with sizes read from the engine (`[id, pages, ...]`): under a
+/// budget every request is checked against the true sizes, since code inside wasm grows
+/// memories without telling anyone.
+pub fn observe_sizes(sizes: &[f64]) {
+    with_ledger(|l| {
+        for pair in sizes.chunks_exact(2) {
+            l.observe(pair[0] as u32, pair[1] as u64);
+        }
     });
-    match planned {
-        Ok((id, before, effective)) => {
-            BEFORE_CREATE.with(|c| c.set(Some((id, before))));
-            Ok(f64::from(id) * ID_SCALE + effective.map_or(0.0, |m| m as f64 + 1.0))
-        }
-        Err(e) => {
-            dispatch(); // the refused-budget event
-            Err(e.into())
-        }
-    }
 }
 
-/// The engine refused to make the memory [`create`] entered: take it out again.
-pub fn abandon(id: u32) {
-    if let Some((last, before)) = BEFORE_CREATE.with(|c| c.take()) {
-        if last == id {
-            with_ledger(|l| l.forget(id, before));
-        }
-    }
-}
-
-/// Delivers queued events (JS calls this only while someone listens).
-pub fn deliver() {
-    dispatch();
-}
-
-/// The u64 range check of `AddressValueToU64` for i64, on a BigInt JS made with ToBigInt.
-pub fn check_u64(field_code: u32, v: &JsValue) -> Result<(), Failure> {
-    bigint_to_u64(v, field(field_code)).map(drop)
-}
-
-/// The whole construction for an i64 (memory64) memory, from the BigInts JS converted (and
-/// [`check_u64`] checked): the same rules, budget and ledger as i32.
-pub fn construct64(
+/// Everything a construction is checked against before the engine is asked: our options' label,
+/// the JS API's rules in the spec's order, memory64 support, then the budget (with the current
+/// sizes when one is in force). Returns the `maximum` to give the engine (`undefined` for none;
+/// clamped under a hard budget).
+#[allow(clippy::too_many_arguments)]
+pub fn plan_create(
+    is64: bool,
     initial: &JsValue,
     maximum: &JsValue,
     shared: bool,
-    label: &JsValue,
-    new_target: &JsValue,
+    options: &JsValue,
+    label_value: &JsValue,
+    sizes: Option<Vec<f64>>,
 ) -> Result<JsValue, Failure> {
-    let initial = bigint_to_u64(initial, Field::Initial)?;
-    let maximum = if maximum.is_undefined() {
-        None
-    } else {
-        Some(bigint_to_u64(maximum, Field::Maximum)?)
-    };
-    let label = label_value(label)?;
+    check_options(options, label_value)?;
+    let address = address(is64);
     let ty = RequestedType {
-        address: AddressType::I64,
-        initial,
-        maximum,
+        address,
+        initial: to_u64(initial, Field::Initial)?,
+        maximum: to_u64_opt(maximum, Field::Maximum)?,
         shared,
     }
     .validate()?;
-    if !memory64() {
-        return Err(Error::Engine(
-            "this engine has no memory64, so it cannot make an address: \"i64\" memory".into(),
-        )
-        .into());
+    if is64 && !memory64() {
+        return Err(Error::NoMemory64.into());
     }
-    refresh_if_budgeted();
-    let plan = with_ledger(|l| l.plan_create(ty));
-    let plan = match plan {
-        Ok(plan) => plan,
-        Err(e) => {
-            dispatch();
-            return Err(e.into());
-        }
+    if let Some(sizes) = sizes {
+        observe_sizes(&sizes);
+    }
+    let plan = with_ledger(|l| l.plan_create(ty))?;
+    Ok(plan
+        .ty
+        .maximum
+        .map_or(JsValue::UNDEFINED, |m| address_value(m, address)))
+}
+
+/// Our options (the constructor's second argument, which the native constructor ignores):
+/// `undefined`/`null`, or an object whose `label` (read by JS) is a label.
+fn check_options(options: &JsValue, label_value: &JsValue) -> Result<(), Error> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(());
+    }
+    if !options.is_object() && !options.is_function() {
+        return Err(Error::OptionsNotObject(describe(options)));
+    }
+    label(label_value, LabelSite::Options).map(drop)
+}
+
+/// Enters a memory the engine has made; returns its ledger id. `effective` is what
+/// [`plan_create`] returned; `stack` the caller's line when stacks are captured.
+#[allow(clippy::too_many_arguments)]
+pub fn commit_create(
+    is64: bool,
+    initial: &JsValue,
+    maximum: &JsValue,
+    effective: &JsValue,
+    shared: bool,
+    label_value: &JsValue,
+    created: f64,
+    stack: Option<String>,
+) -> Result<u32, Failure> {
+    let address = address(is64);
+    let ty = MemoryType {
+        address,
+        minimum: to_u64(initial, Field::Initial)?,
+        maximum: to_u64_opt(effective, Field::Maximum)?,
+        shared,
     };
-    let max = plan.ty.maximum.map_or(JsValue::UNDEFINED, |m| {
-        u64_to_address_value(m, AddressType::I64)
-    });
-    let memory = js::native_construct(
-        &u64_to_address_value(plan.ty.minimum, AddressType::I64),
-        &max,
-        plan.ty.shared,
-        true,
-        new_target,
-    )?;
-    let stack = capture_stacks().then(js::caller_line);
-    let id = with_ledger(|l| {
-        l.commit_create(
-            plan,
-            plan.ty.minimum,
-            label,
-            Origin::Constructed,
-            js::now(),
-            stack,
-        )
-    });
-    js::track(&memory, id, true);
-    dispatch();
-    Ok(memory)
+    let plan = CreatePlan {
+        ty,
+        requested_maximum: to_u64_opt(maximum, Field::Maximum)?,
+        maximum_known: true,
+        bounded: with_ledger(|l| {
+            l.budget()
+                .is_some_and(|b| b.mode == crate::core::BudgetMode::Hard)
+        }),
+    };
+    let label = label(label_value, LabelSite::Options)?;
+    Ok(with_ledger(|l| {
+        l.commit_create(plan, ty.minimum, label, Origin::Constructed, created, stack)
+    }))
 }
 
-/// `grow(delta)` under a budget: checks the grow against it, knowing the current size.
-pub fn plan_grow(id: u32, pages: f64, delta: f64) -> Result<(), Failure> {
-    refresh_if_budgeted();
-    let r = with_ledger(|l| l.plan_grow(id, pages as u64, delta as u64));
-    if r.is_err() {
-        dispatch();
+/// `grow(delta)` of ledgered memory `id`, now `pages` pages: its limits, then the budget (with
+/// the current sizes of every memory when one is in force). The engine is asked only if this
+/// passes.
+pub fn plan_grow(
+    id: u32,
+    pages: f64,
+    delta: &JsValue,
+    sizes: Option<Vec<f64>>,
+) -> Result<(), Failure> {
+    let delta = to_u64(delta, Field::Delta)?;
+    let current = pages as u64;
+    if let Some(ty) = with_ledger(|l| l.get(id).map(|r| r.ty)) {
+        check_grow(&ty, current, delta)?;
     }
-    Ok(r?)
+    if let Some(sizes) = sizes {
+        observe_sizes(&sizes);
+    }
+    Ok(with_ledger(|l| l.plan_grow(id, current, delta))?)
 }
 
-/// When the engine's grow threw: our message for a grow past the maximum, else the engine's error.
-pub fn grow_error(id: u32, pages: f64, delta: f64, engine: JsValue) -> JsValue {
+/// The engine's grow threw: our message for a grow past the maximum, else the engine's error
+/// (allocation failure and the like) unchanged.
+pub fn grow_error(id: u32, pages: f64, delta: &JsValue, engine: JsValue) -> JsValue {
+    let Ok(delta) = to_u64(delta, Field::Delta) else {
+        return engine;
+    };
     let ty = with_ledger(|l| l.get(id).map(|r| r.ty));
-    match ty.map(|ty| check_grow(&ty, pages as u64, delta as u64)) {
-        Some(Err(e)) => e.into(),
+    match ty.map(|ty| check_grow(&ty, pages as u64, delta)) {
+        Some(Err(e)) => super::errors::js_error(e),
         _ => engine,
     }
 }
 
-/// After `grow(delta)`: the engine grew the memory to `pages`.
-pub fn grown(id: u32, pages: f64) {
-    with_ledger(|l| l.commit_grow(id, pages as u64));
-    dispatch();
-}
-
-/// `grow(delta)` on a ledgered i64 memory: BigInt conversion, limits, budget, then the engine.
-pub fn grow64(memory: &JsValue, id: u32, delta: &JsValue) -> Result<JsValue, Failure> {
-    let delta = bigint_to_u64(delta, Field::Delta)?;
-    let Some(ty) = with_ledger(|l| l.get(id).map(|r| r.ty)) else {
-        return Ok(js::native_grow(
-            memory,
-            &u64_to_address_value(delta, AddressType::I64),
-        )?);
-    };
-    let current = js::pages_of(memory)? as u64;
-    check_grow(&ty, current, delta)?;
-    refresh_if_budgeted();
-    if let Err(e) = with_ledger(|l| l.plan_grow(id, current, delta)) {
-        dispatch();
-        return Err(e.into());
-    }
-    let old = js::native_grow(memory, &u64_to_address_value(delta, AddressType::I64))?;
-    with_ledger(|l| l.commit_grow(id, current + delta));
-    dispatch();
-    Ok(old)
-}
-
-/// A memory was garbage-collected.
-pub fn collected(id: u32) {
-    with_ledger(|l| l.collect(id));
-    dispatch();
-}
-
 /// `memory.type()`: `{ address, maximum?, minimum, shared }` (a WebIDL dictionary, so its members
-/// come out in lexicographic order), with `minimum` the current size read from the engine.
-pub fn memory_type(memory: &JsValue) -> Result<JsValue, Failure> {
-    // The engine's buffer getter is the brand check: a TypeError for anything but a memory.
-    let pages = js::pages_of(memory)? as u64;
-    let id = u32::try_from(js::id_of(memory)).ok();
-    let ty = id.and_then(|id| {
+/// come out in lexicographic order), `minimum` being the current size. `id` is the ledger id
+/// (-1 for a memory the polyfill never saw).
+pub fn type_of(id: i32, pages: f64) -> Result<JsValue, Failure> {
+    let pages = pages as u64;
+    let ty = u32::try_from(id).ok().and_then(|id| {
         with_ledger(|l| {
             l.observe(id, pages);
             l.get(id).filter(|r| r.maximum_known).map(|r| r.ty)
         })
     });
-    dispatch();
-    let Some(ty) = ty else {
-        return Err(Error::Engine(
-            "type(): this memory was made by the engine before install() (or by a module whose \
-             bytes the polyfill never saw), so its maximum is unknown to the polyfill"
-                .into(),
-        )
-        .into());
+    let ty = ty.ok_or(Error::UnknownMaximum)?;
+    let o = Object::new();
+    let set = |key: &str, v: JsValue| {
+        // Our own fresh plain object: defining a property cannot fail.
+        let _ = Reflect::set(&o, &JsValue::from_str(key), &v);
     };
-    Ok(type_object(&MemoryType {
-        minimum: pages,
-        ..ty
-    }))
+    set("address", ty.address.as_str().into());
+    if let Some(m) = ty.maximum {
+        set("maximum", address_value(m, ty.address));
+    }
+    set("minimum", address_value(pages, ty.address));
+    set("shared", ty.shared.into());
+    Ok(o.into())
 }
 
-/// The plain object `type()` returns.
-pub fn type_object(ty: &MemoryType) -> JsValue {
-    let o = Object::new();
-    with_keys(|k| {
-        let set = |key: &JsValue, v: JsValue| {
-            // Our own fresh plain object: defining a property cannot fail.
-            let _ = Reflect::set(&o, key, &v);
-        };
-        set(&k.address, address_name(k, ty.address).clone());
-        if let Some(m) = ty.maximum {
-            set(&k.maximum, u64_to_address_value(m, ty.address));
-        }
-        set(&k.minimum, u64_to_address_value(ty.minimum, ty.address));
-        set(&k.shared, ty.shared.into());
-    });
-    o.into()
+/// Enters a memory a module exported (seen by `install()`'s instantiate hooks). `declared` is
+/// its declared maximum (`undefined` for none) when `maximum_known`; `bounded` whether the
+/// compile hooks lowered it to a hard budget. Returns its id. An engine-made memory can't be
+/// refused, but a budget it passes is reported.
+#[allow(clippy::too_many_arguments)]
+pub fn adopt(
+    pages: f64,
+    shared: bool,
+    is64: bool,
+    declared: &JsValue,
+    requested: &JsValue,
+    maximum_known: bool,
+    bounded: bool,
+    created: f64,
+) -> Result<u32, Failure> {
+    let pages = pages as u64;
+    let ty = MemoryType {
+        address: address(is64),
+        minimum: pages,
+        maximum: if maximum_known {
+            to_u64_opt(declared, Field::Maximum)?
+        } else {
+            None
+        },
+        shared,
+    };
+    let plan = CreatePlan {
+        requested_maximum: if maximum_known {
+            to_u64_opt(requested, Field::Maximum)?
+        } else {
+            None
+        },
+        bounded,
+        ..CreatePlan::adopted(ty, maximum_known)
+    };
+    Ok(with_ledger(|l| {
+        l.commit_create(plan, pages, None, Origin::Exported, created, None)
+    }))
 }

@@ -1,12 +1,15 @@
-//! Bindings: JS values in, core calls, real JS errors out. Only this layer knows wasm-bindgen.
+//! Bindings: the core as a library JavaScript calls. Only this layer knows wasm-bindgen.
+//!
+//! One direction: the JS entry (`src/js/`) owns every engine object and calls the methods of
+//! [`handle::Core`]; they take and return plain values (numbers, BigInts, strings, fresh plain
+//! objects) and turn the core's typed errors into `TypeError`/`RangeError`. Rust never calls back
+//! into user code or through a table of JS closures; it imports nothing but js-sys.
 
-pub mod api;
-pub mod descriptor;
 pub mod errors;
 pub mod events;
-pub mod js;
-pub mod keys;
+pub mod handle;
 pub mod ledger;
 pub mod memory;
 pub mod modules;
 pub mod state;
+pub mod values;

@@ -1,83 +1,91 @@
-//! Memory types of modules `install()` sees compiled, so exported memories are ledgered exactly.
+//! Modules `install()` sees compiled: the memories they export (so those enter the ledger with
+//! their declared type) and, under a hard budget, the maxima of the memories they define,
+//! lowered to the clamp a constructed memory would get.
+//!
+//! The JS entry hands over only the module's import, memory and export sections behind the
+//! magic number (a few hundred bytes), so the code section of a large module is never copied
+//! into the polyfill's heap.
 
-use js_sys::{Array, Uint8Array};
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::JsValue;
 
+use super::errors::Failure;
+use super::state::with_ledger;
+use super::values::address_value;
 use crate::core::{
-    exported_memories, is_memory_type_section, section_spans, AddressType, MemoryType,
+    defined_memories, exported_memories, rewrite_memory_maxima, section_spans, AddressType, Error,
 };
 
-/// `[exportName, [is64, minimum, maximum (-1 none, -2 unknown), shared, maximumKnown], ...]` for the memories `bytes` exports,
-/// or `undefined` if the bytes can't be read (the engine will say why when it compiles them).
-///
-/// Only the import, memory and export sections are copied into linear memory: the code section
-/// of a large module never is, so the polyfill's heap doesn't grow with the modules it sees.
-pub fn export_types(bytes: &JsValue) -> JsValue {
-    let Some(view) = bytes.dyn_ref::<Uint8Array>() else {
-        return JsValue::UNDEFINED;
+/// `{ memories, section }` for a module's memory-type sections (`small`: the magic number and
+/// the import, memory and export sections, as the JS entry cut them out). `memories` has one
+/// `{ name, is64, maximum, requestedMaximum, shared, maximumKnown, bounded }` per exported
+/// memory (`maximum` as the engine will make it; `undefined` for none). With `clamp` (a hard
+/// budget under `install()`), `section` is the memory section to compile instead of the
+/// module's own (id, size and body), or `undefined` when nothing changes. `undefined` for bytes
+/// that can't be read: the engine will say why when it compiles them.
+pub fn module_memories(small: &[u8], clamp: bool) -> Result<JsValue, Failure> {
+    let Some(exported) = exported_memories(small) else {
+        return Ok(JsValue::UNDEFINED);
     };
-    let len = view.length() as usize;
-    let Some(spans) = section_spans(len, |i| view.get_index(i as u32)) else {
-        return JsValue::UNDEFINED;
-    };
-    let mut small = vec![0u8; 8.min(len)];
-    view.subarray(0, 8).copy_to(&mut small);
-    for (id, start, end) in spans.into_iter().filter(|s| is_memory_type_section(s.0)) {
-        small.push(id);
-        let mut n = end - start;
-        loop {
-            let b = (n & 0x7f) as u8;
-            n >>= 7;
-            small.push(if n == 0 { b } else { b | 0x80 });
-            if n == 0 {
-                break;
-            }
+    let mut section = JsValue::UNDEFINED;
+    let mut caps: Vec<Option<u64>> = Vec::new();
+    if clamp {
+        let defined = defined_memories(small).unwrap_or_default();
+        for d in &defined {
+            // Only 64 KiB pages are budgeted (custom page sizes are left as declared).
+            let what = format!("compiling a module (its memory {})", d.index);
+            let cap = if d.page_size_log2 == 16 {
+                with_ledger(|l| l.clamp_for(d.ty, &what))?
+            } else {
+                None
+            };
+            caps.push(cap.filter(|&c| Some(c) != d.ty.maximum));
         }
-        let at = small.len();
-        small.resize(at + (end - start), 0);
-        view.subarray(start as u32, end as u32)
-            .copy_to(&mut small[at..]);
+        if caps.iter().any(Option::is_some) {
+            let rewritten = rewrite_memory_maxima(small, &caps)
+                .map_err(|e| Error::AllocationFailed(e.to_string()))?;
+            section = memory_section(&rewritten)
+                .map_or(JsValue::UNDEFINED, |s| Uint8Array::from(s).into());
+        }
     }
-    let Some(found) = exported_memories(&small) else {
-        return JsValue::UNDEFINED;
-    };
-    // [name, tuple, name, tuple, ...]: an array, not an object, because export names are
-    // arbitrary strings ("__proto__" included).
-    let out = Array::new();
-    for m in found {
-        let ty = m.ty;
-        // maximum: -1 for none, -2 for unknown (a re-exported import).
-        let maximum = match (m.maximum_known, ty.maximum) {
-            (false, _) => JsValue::from(-2),
-            (true, None) => JsValue::from(-1),
-            (true, Some(x)) => JsValue::from_f64(x as f64),
+    let list = Array::new();
+    for m in exported {
+        let o = Object::new();
+        let set = |k: &str, v: JsValue| {
+            // Our own fresh plain object: defining a property cannot fail.
+            let _ = Reflect::set(&o, &JsValue::from_str(k), &v);
         };
-        out.push(&JsValue::from_str(&m.name));
-        out.push(&Array::of5(
-            &JsValue::from(u8::from(ty.address == AddressType::I64)),
-            &JsValue::from_f64(ty.minimum as f64),
-            &maximum,
-            &JsValue::from(ty.shared),
-            &JsValue::from(m.maximum_known),
-        ));
+        let declared = m.ty.maximum;
+        // A defined memory that was capped is made with the cap; a re-exported import never is.
+        let cap = m
+            .defined_index
+            .and_then(|i| caps.get(i as usize).copied().flatten());
+        let value =
+            |v: Option<u64>| v.map_or(JsValue::UNDEFINED, |x| address_value(x, m.ty.address));
+        set("name", m.name.as_str().into());
+        set("is64", (m.ty.address == AddressType::I64).into());
+        set("maximum", value(cap.or(declared)));
+        set("requestedMaximum", value(declared));
+        set("shared", m.ty.shared.into());
+        set("maximumKnown", m.maximum_known.into());
+        set("bounded", cap.is_some().into());
+        list.push(&o);
     }
-    out.into()
+    let out = Object::new();
+    let _ = Reflect::set(&out, &"memories".into(), &list);
+    let _ = Reflect::set(&out, &"section".into(), &section);
+    Ok(out.into())
 }
 
-/// Reads back a tuple made by [`export_types`]: the type and whether its maximum is known;
-/// `None` if it isn't one.
-pub fn type_from_tuple(t: &JsValue) -> Option<(MemoryType, bool)> {
-    let a = t.dyn_ref::<Array>()?;
-    let maximum = a.get(2).as_f64()?;
-    let ty = MemoryType {
-        address: if a.get(0).as_f64()? == 1.0 {
-            AddressType::I64
-        } else {
-            AddressType::I32
-        },
-        minimum: a.get(1).as_f64()? as u64,
-        maximum: (maximum >= 0.0).then_some(maximum as u64),
-        shared: a.get(3).as_bool()?,
-    };
-    Some((ty, a.get(4).as_bool()?))
+/// The memory section of a module (id, size and body), as it stands in `bytes`.
+fn memory_section(bytes: &[u8]) -> Option<&[u8]> {
+    let spans = section_spans(bytes.len(), |i| bytes[i])?;
+    let mut start = 8;
+    for (id, _, end) in spans {
+        if id == 5 {
+            return bytes.get(start..end);
+        }
+        start = end;
+    }
+    None
 }

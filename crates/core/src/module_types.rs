@@ -18,6 +18,9 @@ pub struct ExportedMemory {
     /// imports, whose import type gives the address type and sharing exactly (imports must match
     /// them) but only bounds the limits.
     pub maximum_known: bool,
+    /// Its index among the memories the module defines (as `defined_memories` counts them), or
+    /// `None` for a re-exported import.
+    pub defined_index: Option<u32>,
 }
 
 struct Reader<'a> {
@@ -169,6 +172,7 @@ pub fn exported_memories(bytes: &[u8]) -> Option<Vec<ExportedMemory>> {
     }
     // Each memory in index order, with whether the module defines it (else it imports it).
     let mut memories: Vec<(MemoryType, bool)> = Vec::new();
+    let mut imported: u32 = 0;
     let mut exports = Vec::new();
     while r.pos < bytes.len() {
         let id = r.byte()?;
@@ -186,6 +190,7 @@ pub fn exported_memories(bytes: &[u8]) -> Option<Vec<ExportedMemory>> {
                     let kind = s.byte()?;
                     if kind == 0x02 {
                         memories.push((s.memtype()?, false));
+                        imported += 1;
                     } else {
                         s.skip_import_desc(kind)?;
                     }
@@ -207,6 +212,7 @@ pub fn exported_memories(bytes: &[u8]) -> Option<Vec<ExportedMemory>> {
                             name,
                             ty,
                             maximum_known: defined,
+                            defined_index: (index as u32).checked_sub(imported).filter(|_| defined),
                         });
                     }
                 }

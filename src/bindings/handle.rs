@@ -1,0 +1,277 @@
+//! [`Core`]: the library object the JS entry calls. One instance per module instance; every
+//! method is a thin door into [`super::memory`], [`super::ledger`], [`super::modules`] or
+//! [`super::events`], taking and returning plain values.
+
+use js_sys::{Array, Float64Array};
+use wasm_bindgen::prelude::*;
+
+use super::errors::{js_error, Failure};
+use super::values::describe;
+use super::{events, ledger, memory, modules, state};
+use crate::core::{enforce_range_u32, AddressType, Error, Field};
+
+type JsResult<T> = Result<T, JsValue>;
+
+fn field(code: u8) -> Field {
+    ledger::FIELDS
+        .get(usize::from(code))
+        .copied()
+        .unwrap_or(Field::Delta)
+}
+
+fn js<T>(r: Result<T, Failure>) -> JsResult<T> {
+    r.map_err(JsValue::from)
+}
+
+/// The core of the polyfill as JS sees it: rules, budgets and the ledger.
+#[wasm_bindgen]
+pub struct Core {
+    _private: (),
+}
+
+#[wasm_bindgen]
+impl Core {
+    /// Starts the core; `memory64`: whether the engine validates memory64 modules.
+    #[wasm_bindgen(constructor)]
+    pub fn new(memory64: bool) -> Core {
+        state::set_memory64(memory64);
+        Core { _private: () }
+    }
+
+    /// The layouts JS reads by name: `{ pageBytes, columns, rowLength, origins }`.
+    pub fn layout(&self) -> JsValue {
+        ledger::layout()
+    }
+
+    // ---- reading a descriptor (JS runs the conversions; the rules and messages are here) ----
+
+    /// WebIDL enum conversion of `descriptor.address` (after ToString): `true` for "i64".
+    #[wasm_bindgen(js_name = addressIs64)]
+    pub fn address_is64(&self, s: String) -> JsResult<bool> {
+        match AddressType::parse(&s) {
+            Some(a) => Ok(a == AddressType::I64),
+            None => Err(js_error(Error::UnknownAddress(s))),
+        }
+    }
+
+    /// `[EnforceRange] unsigned long` on a Number ToNumber produced that is not already an
+    /// integer in range (JS skips the call for those): the truncated value, or the TypeError.
+    #[wasm_bindgen(js_name = enforceU32)]
+    pub fn enforce_u32(&self, field_code: u8, x: f64) -> JsResult<f64> {
+        let v = enforce_range_u32(field(field_code), x, super::values::number_text).map_err(js_error)?;
+        Ok(f64::from(v))
+    }
+
+    /// The u64 range of `AddressValueToU64` for i64, on the BigInt ToBigInt produced.
+    #[wasm_bindgen(js_name = checkU64)]
+    pub fn check_u64(&self, field_code: u8, v: JsValue) -> JsResult<()> {
+        js(super::values::to_u64(&v, field(field_code)).map(drop))
+    }
+
+    /// The TypeError for a descriptor that is neither an object nor undefined/null.
+    #[wasm_bindgen(js_name = notObject)]
+    pub fn not_object(&self, v: JsValue) -> JsValue {
+        js_error(Error::DescriptorNotObject(describe(&v)))
+    }
+
+    /// The TypeError for a missing `initial`.
+    #[wasm_bindgen(js_name = missingInitial)]
+    pub fn missing_initial(&self) -> JsValue {
+        js_error(Error::MissingInitial)
+    }
+
+    /// The RangeError for an allocation the engine refused in its own way.
+    #[wasm_bindgen(js_name = allocationFailed)]
+    pub fn allocation_failed(&self, what: String) -> JsValue {
+        js_error(Error::AllocationFailed(what))
+    }
+
+    // ---- construction, grow, type() ----
+
+    /// Checks a construction (options, rules, memory64, budget) before the engine is asked;
+    /// returns the maximum to give it. `sizes` (`[id, pages, ...]`) only under a budget.
+    #[wasm_bindgen(js_name = planCreate)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn plan_create(
+        &self,
+        is64: bool,
+        initial: JsValue,
+        maximum: JsValue,
+        shared: bool,
+        options: JsValue,
+        label: JsValue,
+        sizes: Option<Vec<f64>>,
+    ) -> JsResult<JsValue> {
+        js(memory::plan_create(
+            is64, &initial, &maximum, shared, &options, &label, sizes,
+        ))
+    }
+
+    /// Enters a memory the engine made; returns its ledger id.
+    #[wasm_bindgen(js_name = commitCreate)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn commit_create(
+        &self,
+        is64: bool,
+        initial: JsValue,
+        maximum: JsValue,
+        effective: JsValue,
+        shared: bool,
+        label: JsValue,
+        created: f64,
+        stack: Option<String>,
+    ) -> JsResult<u32> {
+        js(memory::commit_create(
+            is64, &initial, &maximum, &effective, shared, &label, created, stack,
+        ))
+    }
+
+    /// Checks `grow(delta)` of memory `id` (now `pages`) against its limits and the budget.
+    #[wasm_bindgen(js_name = planGrow)]
+    pub fn plan_grow(
+        &self,
+        id: u32,
+        pages: f64,
+        delta: JsValue,
+        sizes: Option<Vec<f64>>,
+    ) -> JsResult<()> {
+        js(memory::plan_grow(id, pages, &delta, sizes))
+    }
+
+    /// Records a `grow()` the engine did: memory `id` now has `pages`.
+    #[wasm_bindgen(js_name = commitGrow)]
+    pub fn commit_grow(&self, id: u32, pages: f64) {
+        state::with_ledger(|l| l.commit_grow(id, pages as u64));
+    }
+
+    /// The error for a grow the engine refused.
+    #[wasm_bindgen(js_name = growError)]
+    pub fn grow_error(&self, id: u32, pages: f64, delta: JsValue, engine: JsValue) -> JsValue {
+        memory::grow_error(id, pages, &delta, engine)
+    }
+
+    /// `type()` of the memory with ledger id `id` (-1: unknown), now `pages` pages.
+    #[wasm_bindgen(js_name = typeOf)]
+    pub fn type_of(&self, id: i32, pages: f64) -> JsResult<JsValue> {
+        js(memory::type_of(id, pages))
+    }
+
+    /// Enters a memory a module exported; returns its ledger id.
+    #[allow(clippy::too_many_arguments)]
+    pub fn adopt(
+        &self,
+        pages: f64,
+        shared: bool,
+        is64: bool,
+        maximum: JsValue,
+        requested: JsValue,
+        maximum_known: bool,
+        bounded: bool,
+        created: f64,
+    ) -> JsResult<u32> {
+        js(memory::adopt(
+            pages,
+            shared,
+            is64,
+            &maximum,
+            &requested,
+            maximum_known,
+            bounded,
+            created,
+        ))
+    }
+
+    /// A ledgered memory was garbage-collected.
+    pub fn collected(&self, id: u32) {
+        state::with_ledger(|l| l.collect(id));
+    }
+
+    /// Sizes read from the engine, `[id, pages, ...]`.
+    pub fn observe(&self, sizes: Vec<f64>) {
+        memory::observe_sizes(&sizes);
+    }
+
+    // ---- modules ----
+
+    /// The memories a module exports, and under a hard budget its rewritten memory section.
+    #[wasm_bindgen(js_name = moduleMemories)]
+    pub fn module_memories(&self, small: Vec<u8>, clamp: bool) -> JsResult<JsValue> {
+        js(modules::module_memories(&small, clamp))
+    }
+
+    // ---- the ledger ----
+
+    /// `[rows, strings, totals, budget]` (see the `ledger` module).
+    pub fn snapshot(&self) -> Array {
+        ledger::snapshot()
+    }
+
+    /// `ledger.snapshotArray()`.
+    #[wasm_bindgen(js_name = snapshotArray)]
+    pub fn snapshot_array(&self) -> Float64Array {
+        ledger::snapshot_array()
+    }
+
+    /// `ledger.setBudget()`; returns whether a budget is in force.
+    #[wasm_bindgen(js_name = setBudget)]
+    pub fn set_budget(
+        &self,
+        budget: JsValue,
+        total: JsValue,
+        per: JsValue,
+        memories: JsValue,
+        mode: JsValue,
+    ) -> JsResult<bool> {
+        js(ledger::set_budget(&budget, &total, &per, &memories, &mode))
+    }
+
+    /// Whether a hard budget is in force (the compile hooks rewrite modules only then).
+    #[wasm_bindgen(js_name = hardBudget)]
+    pub fn hard_budget(&self) -> bool {
+        state::with_ledger(|l| {
+            l.budget()
+                .is_some_and(|b| b.mode == crate::core::BudgetMode::Hard)
+        })
+    }
+
+    /// `ledger.label(memory, label)` for ledger id `id` (-1: not ledgered).
+    pub fn label(&self, id: i32, label: JsValue) -> JsResult<()> {
+        js(ledger::set_label(id, &label))
+    }
+
+    /// Checks `ledger.on(kind, listener)`'s arguments.
+    #[wasm_bindgen(js_name = checkListener)]
+    pub fn check_listener(&self, kind: JsValue, listener: JsValue) -> JsResult<()> {
+        if !kind.as_string().as_deref().is_some_and(events::is_kind) {
+            return Err(js_error(Error::UnknownEvent(describe(&kind))));
+        }
+        if !listener.is_function() {
+            return Err(js_error(Error::ListenerNotFunction(describe(&listener))));
+        }
+        Ok(())
+    }
+
+    /// Checks `ledger.watch({ interval })`; returns the interval in milliseconds.
+    #[wasm_bindgen(js_name = checkInterval)]
+    pub fn check_interval(&self, interval: JsValue) -> JsResult<f64> {
+        if interval.is_undefined() {
+            return Ok(250.0);
+        }
+        match interval.as_f64() {
+            Some(x) if (10.0..=2_147_483_647.0).contains(&x) => Ok(x),
+            _ => Err(js_error(Error::WatchInterval(describe(&interval)))),
+        }
+    }
+
+    /// Whether anyone listens (without listeners the ledger queues nothing).
+    #[wasm_bindgen(js_name = setListening)]
+    pub fn set_listening(&self, on: bool) {
+        state::with_ledger(|l| l.set_listening(on));
+    }
+
+    /// Takes the queued events, oldest first.
+    #[wasm_bindgen(js_name = drainEvents)]
+    pub fn drain_events(&self) -> Array {
+        events::drain()
+    }
+}

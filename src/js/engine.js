@@ -1,0 +1,66 @@
+// The engine's own objects, captured at load before any install() can replace them, and the
+// few places where an engine differs from the spec in a way only JS can fix.
+
+import { rust, layout } from "./rust.js";
+
+export const NativeMemory = WebAssembly.Memory;
+export const nativeProto = NativeMemory.prototype;
+export const nativeGrow = nativeProto.grow;
+export const bufferGetter = Object.getOwnPropertyDescriptor(nativeProto, "buffer").get;
+
+/** Current pages, read through the engine's `buffer` getter (also the brand check). @param {unknown} m */
+export const pagesOf = (m) => bufferGetter.call(m).byteLength / layout.pageBytes;
+
+/** Whether this engine has memory64: it validates `(module (memory i64 0))`. */
+export const hasMemory64 = () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 5, 3, 1, 4, 0]));
+
+/** Whether the engine's own `type()` (if any) is the spec's: JavaScriptCore's has no `address`. */
+export const nativeTypeIsSpec = (() => {
+  try {
+    return "address" in nativeProto.type.call(new NativeMemory({ initial: 0 }));
+  } catch {
+    return false;
+  }
+})();
+
+// The spec freezes a shared memory's SharedArrayBuffer; Firefox does not. Only where the engine
+// is wrong do we freeze (and wrap the `buffer` getter).
+export const sharedBuffersFrozen = (() => {
+  try {
+    return Object.isFrozen(bufferGetter.call(new NativeMemory({ initial: 0, maximum: 0, shared: true })));
+  } catch {
+    return true; // no shared memories here: nothing to fix
+  }
+})();
+
+/** @param {ArrayBuffer | SharedArrayBuffer} b */
+export function freezeShared(b) {
+  if (!sharedBuffersFrozen && typeof SharedArrayBuffer === "function" && b instanceof SharedArrayBuffer && !Object.isFrozen(b)) Object.freeze(b);
+  return b;
+}
+
+/** The `buffer` getter for engines that leave shared buffers unfrozen; its name is "get buffer". */
+export const fixedBufferGetter = Object.getOwnPropertyDescriptor({
+  get buffer() {
+    return freezeShared(bufferGetter.call(this));
+  },
+}, "buffer").get;
+
+/**
+ * Reflect.construct(NativeMemory, [checked], newTarget). The descriptor is valid by then, so an
+ * engine error is an allocation failure, which the spec makes a RangeError: Firefox throws a
+ * WebAssembly.RuntimeError (or the string "out of memory") instead. Anything else (a Proxy
+ * newTarget's trap) passes unchanged.
+ * @param {object} checked @param {Function} newTarget
+ */
+export function makeNative(checked, newTarget) {
+  try {
+    return Reflect.construct(NativeMemory, [checked], newTarget);
+  } catch (e) {
+    if (e instanceof WebAssembly.RuntimeError || e === "out of memory") throw rust.allocationFailed(String(e?.message ?? e));
+    throw e;
+  }
+}
+
+/** Whether `e` is how this engine says an allocation failed. @param {unknown} e */
+export const isAllocationFailure = (e) => e instanceof RangeError || e instanceof WebAssembly.RuntimeError || e === "out of memory";

@@ -1,0 +1,46 @@
+// Listeners live here, in JS: the core queues events (only while someone listens) and hands
+// them over as plain objects; this calls the listeners. A listener that throws is reported the
+// way the platform reports uncaught errors and breaks nothing.
+
+import { rust } from "./rust.js";
+
+/** @type {Map<string, Set<Function>>} */
+const listeners = new Map();
+/** Whether anyone listens: the hot paths skip the core's queue when nobody does. */
+export let listening = false;
+
+/** `ledger.on(kind, listener)`; returns the function that unsubscribes. */
+export function on(kind, listener) {
+  rust.checkListener(kind, listener);
+  if (!listeners.has(kind)) listeners.set(kind, new Set());
+  const set = listeners.get(kind);
+  // A wrapper per subscription, so the same function subscribed twice is two subscriptions.
+  const entry = (e) => listener(e);
+  set.add(entry);
+  setListening();
+  return () => {
+    const removed = set.delete(entry);
+    setListening();
+    return removed;
+  };
+}
+
+function setListening() {
+  const now = [...listeners.values()].some((s) => s.size > 0);
+  if (now !== listening) rust.setListening((listening = now));
+}
+
+/** Delivers what the core queued. */
+export function deliver() {
+  if (!listening) return;
+  for (const event of rust.drainEvents()) {
+    for (const f of [...(listeners.get(event.type) ?? [])]) {
+      try {
+        f(event);
+      } catch (error) {
+        if (typeof globalThis.reportError === "function") globalThis.reportError(error);
+        else console.error("wasm-memory-polyfill: a ledger listener threw:", error);
+      }
+    }
+  }
+}

@@ -1,0 +1,172 @@
+// install()'s compile and instantiate hooks: memories that modules export enter the ledger with
+// the type their bytes declare, and under a hard budget each memory a module defines is compiled
+// with its maximum lowered to the budget's clamp, so a grow inside wasm past it returns -1.
+
+import { rust } from "./rust.js";
+import { NativeMemory, bufferGetter, pagesOf } from "./engine.js";
+import { idOf, track } from "./tracking.js";
+import { deliver } from "./events.js";
+import { state } from "./memory.js";
+
+/** @type {WeakMap<object, { memories: object[] }>} module -> what the core read from its bytes */
+const moduleInfo = new WeakMap();
+
+/** A BufferSource as a Uint8Array view (no copy), or undefined. @param {unknown} source */
+function bytesOf(source) {
+  if (source instanceof ArrayBuffer) return new Uint8Array(source);
+  if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+  return undefined;
+}
+
+/**
+ * The magic number plus the import (2), memory (5) and export (7) sections, and where the memory
+ * section is: only these few bytes are copied into the core, never the code of a large module.
+ * @param {Uint8Array} bytes
+ */
+function memorySections(bytes) {
+  const parts = [bytes.subarray(0, 8)];
+  let at = 8, length = 8, memory;
+  while (at < bytes.length) {
+    const start = at, id = bytes[at++];
+    let size = 0, shift = 0, b;
+    do {
+      if (at >= bytes.length || shift > 28) return undefined;
+      b = bytes[at++];
+      size += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (b & 0x80);
+    const end = at + size;
+    if (end > bytes.length) return undefined;
+    if (id === 2 || id === 5 || id === 7) (parts.push(bytes.subarray(start, end)), (length += end - start));
+    if (id === 5) memory = [start, end];
+    at = end;
+  }
+  const small = new Uint8Array(length);
+  parts.reduce((offset, p) => (small.set(p, offset), offset + p.length), 0);
+  return { small, memory };
+}
+
+/** What to compile (the bytes, or a copy with the memory section rewritten) and the core's reading of them. */
+function prepare(source) {
+  const bytes = bytesOf(source);
+  const cut = bytes && bytes.length >= 8 ? memorySections(bytes) : undefined;
+  if (cut === undefined) return { source, info: undefined };
+  let info;
+  try {
+    info = rust.moduleMemories(cut.small, state.hard); // a budget's RangeError when it leaves too little
+  } finally {
+    deliver();
+  }
+  if (info?.section === undefined || cut.memory === undefined) return { source, info };
+  const [start, end] = cut.memory, s = info.section;
+  const out = new Uint8Array(bytes.length - (end - start) + s.length);
+  out.set(bytes.subarray(0, start));
+  out.set(s, start);
+  out.set(bytes.subarray(end), start + s.length);
+  return { source: out, info };
+}
+
+const remember = (module, info) => (info && moduleInfo.set(module, info), module);
+
+function adoptExports(instance, module) {
+  const exports = instance?.exports;
+  if (!exports) return;
+  const info = moduleInfo.get(module);
+  // With the module's reading we know which exports are memories; else look at every export.
+  for (const m of info ? info.memories : Object.keys(exports).map((name) => ({ name }))) {
+    const v = exports[m.name];
+    if (v instanceof NativeMemory && idOf(v) < 0) adopt(v, m.maximumKnown === undefined ? undefined : m);
+  }
+  deliver();
+}
+
+function adopt(memory, m) {
+  const shared = m ? m.shared : typeof SharedArrayBuffer === "function" && bufferGetter.call(memory) instanceof SharedArrayBuffer;
+  const is64 = m?.is64 ?? false;
+  const id = rust.adopt(pagesOf(memory), shared, is64, m?.maximum, m?.requestedMaximum, m?.maximumKnown ?? false, m?.bounded ?? false, Date.now());
+  track(memory, id, is64);
+}
+
+/** With a hard budget, the streaming APIs read the Response themselves to compile rewritten bytes. */
+async function readResponse(source) {
+  const r = await source;
+  const wasm = typeof Response === "function" && r instanceof Response && r.ok && !r.bodyUsed && r.headers.get("content-type")?.split(";")[0].trim().toLowerCase() === "application/wasm";
+  return wasm ? r.arrayBuffer() : undefined; // anything else: the engine rejects it as it would
+}
+
+/** Without one, they stream; a clone of the Response, taken first, gives the bytes to read types from. */
+function cloneBytes(source) {
+  const copy = (r) => (typeof Response === "function" && r instanceof Response && !r.bodyUsed ? r.clone().arrayBuffer() : undefined);
+  try {
+    return Promise.resolve(typeof source?.then === "function" ? Promise.resolve(source).then(copy) : copy(source)).catch(() => undefined);
+  } catch {
+    return Promise.resolve(undefined);
+  }
+}
+
+/**
+ * Wraps compile, compileStreaming, Module, instantiate, instantiateStreaming and Instance.
+ * @param {typeof WebAssembly} W @param {(target: object, key: string, desc: PropertyDescriptor) => void} patch
+ * @param {{ on: boolean }} installed
+ */
+export function hookInstantiate(W, patch, installed) {
+  const native = { compile: W.compile, instantiate: W.instantiate, compileStreaming: W.compileStreaming, instantiateStreaming: W.instantiateStreaming };
+  const NativeModule = W.Module, NativeInstance = W.Instance;
+  const fail = (f) => { try { return f(); } catch (e) { return { error: e }; } };
+  // Method definitions: not constructible, with the engine's `name` and `length`.
+  const hooks = {
+    compile(bytes) {
+      if (!installed.on) return native.compile.apply(this, arguments);
+      const p = fail(() => prepare(bytes));
+      if (p.error) return Promise.reject(p.error);
+      return native.compile.call(this, p.source).then((module) => remember(module, p.info));
+    },
+    instantiate(source, importObject) {
+      if (!installed.on) return native.instantiate.apply(this, arguments);
+      if (source instanceof NativeModule) return native.instantiate.apply(this, arguments).then((i) => (adoptExports(i, source), i));
+      const p = fail(() => prepare(source));
+      if (p.error) return Promise.reject(p.error);
+      const args = [...arguments];
+      args[0] = p.source;
+      return native.instantiate.apply(this, args).then((r) => (adoptExports(r.instance, remember(r.module, p.info)), r));
+    },
+    compileStreaming(source) {
+      if (!installed.on) return native.compileStreaming.apply(this, arguments);
+      if (state.hard) return readResponse(source).then((b) => (b ? hooks.compile(b) : native.compileStreaming.call(this, source)));
+      const bytes = cloneBytes(source);
+      return native.compileStreaming.apply(this, arguments).then(async (module) => remember(module, prepare(await bytes).info));
+    },
+    instantiateStreaming(source, importObject) {
+      if (!installed.on) return native.instantiateStreaming.apply(this, arguments);
+      if (state.hard) return readResponse(source).then((b) => (b ? hooks.instantiate(b, importObject) : native.instantiateStreaming.call(this, source, importObject)));
+      const bytes = cloneBytes(source);
+      return native.instantiateStreaming.apply(this, arguments).then(async (r) => (adoptExports(r.instance, remember(r.module, prepare(await bytes).info)), r));
+    },
+  };
+  for (const name of Object.keys(native)) if (native[name]) patch(W, name, { value: hooks[name] });
+
+  // Like the installed Memory: functions whose `prototype` is the engine's own, so objects keep
+  // their native prototype and `instanceof` holds both ways.
+  const Module = function Module(bytes) {
+    if (new.target === undefined) throw new TypeError("WebAssembly.Module: constructor cannot be called without 'new'");
+    if (!installed.on) return Reflect.construct(NativeModule, arguments, new.target);
+    const p = prepare(bytes);
+    const args = [...arguments];
+    args[0] = p.source;
+    return remember(Reflect.construct(NativeModule, args, new.target), p.info);
+  };
+  const Instance = function Instance(module, importObject) {
+    if (new.target === undefined) throw new TypeError("WebAssembly.Instance: constructor cannot be called without 'new'");
+    const instance = Reflect.construct(NativeInstance, arguments, new.target);
+    if (installed.on) adoptExports(instance, module);
+    return instance;
+  };
+  for (const [F, N] of [[Module, NativeModule], [Instance, NativeInstance]]) {
+    Object.defineProperty(F, "prototype", { value: N.prototype, writable: false, enumerable: false, configurable: false });
+    for (const k of Object.getOwnPropertyNames(N)) {
+      if (!(k in F) || k === "length") Object.defineProperty(F, k, Object.getOwnPropertyDescriptor(N, k)); // Module.exports/imports/customSections
+    }
+    patch(N.prototype, "constructor", { value: F });
+    patch(W, N.name, { value: F });
+  }
+}

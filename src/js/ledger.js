@@ -1,0 +1,75 @@
+// The public `ledger`: snapshots, budgets, events, labels and the watcher. Sizes are always
+// read from the engine first (code inside wasm grows memories without telling anyone).
+
+import { rust, layout } from "./rust.js";
+import { idOf, readSizes } from "./tracking.js";
+import { deliver, on } from "./events.js";
+import { state } from "./memory.js";
+
+/** Reads every memory's size from the engine into the core; growth found is reported. */
+function refresh() {
+  rust.observe(readSizes());
+  deliver();
+}
+
+/** `ledger.snapshot()`: plain, JSON-serialisable data, built from the core's rows. */
+function snapshot() {
+  refresh();
+  const [rows, strings, t, budget] = rust.snapshot();
+  const c = layout.columns, n = layout.rowLength, page = layout.pageBytes;
+  const none = (x) => (x < 0 ? null : x);
+  const memories = new Array(rows.length / n);
+  for (let i = 0, r = 0; r < rows.length; i++, r += n) {
+    memories[i] = {
+      id: rows[r + c.id],
+      label: null,
+      address: rows[r + c.is64] ? "i64" : "i32",
+      shared: rows[r + c.shared] === 1,
+      pages: rows[r + c.pages],
+      bytes: rows[r + c.pages] * page,
+      peak: rows[r + c.peak],
+      grows: rows[r + c.grows],
+      maximum: none(rows[r + c.maximum]),
+      requestedMaximum: none(rows[r + c.requestedMaximum]),
+      bounded: rows[r + c.bounded] === 1,
+      createdAt: rows[r + c.createdAt],
+      origin: layout.origins[rows[r + c.exported]],
+      stack: null,
+    };
+  }
+  for (let k = 0; k < strings.length; k += 3) Object.assign(memories[strings[k]], { label: strings[k + 1], stack: strings[k + 2] });
+  return { live: t[0], livePages: t[1], liveBytes: t[1] * page, peakTotalPages: t[2], created: t[3], collected: t[4], budget, memories };
+}
+
+/**
+ * `ledger.watch({ interval })`: reads sizes on a timer, so growth inside wasm is reported
+ * (`grow` events with `source: "wasm"`, and budget crossings) without anyone asking. The timer
+ * never keeps a Node process alive. Returns `stop()`.
+ */
+function watch(options) {
+  const ms = rust.checkInterval(typeof options === "object" && options !== null ? options.interval : undefined);
+  const timer = setInterval(refresh, ms);
+  timer?.unref?.();
+  return () => clearInterval(timer);
+}
+
+export const ledger = Object.freeze({
+  snapshot,
+  snapshotArray: () => (refresh(), rust.snapshotArray()),
+  /** Members are read here, in JS, so a throwing getter never throws through wasm. */
+  setBudget(budget) {
+    const b = typeof budget === "object" && budget !== null ? budget : {};
+    refresh();
+    state.budgeted = rust.setBudget(budget, b.totalPages, b.perMemoryPages, b.memories, b.mode);
+    state.hard = rust.hardBudget();
+    deliver(); // a budget already passed is reported, never refused
+  },
+  on,
+  label: (memory, label) => rust.label(idOf(memory), label),
+  options(options) {
+    const capture = options?.captureStacks;
+    if (capture !== undefined) state.captureStacks = !!capture;
+  },
+  idOf,
+  watch,
+});

@@ -1,0 +1,135 @@
+// `new Memory(descriptor)`, `grow` and `type()` for every constructor we expose: the ponyfill
+// `Memory`, its subclasses and the installed global.
+
+import { rust, layout } from "./rust.js";
+import { toBigInt, toNumber, toStr } from "./conversions.js";
+import { bufferGetter, fixedBufferGetter, freezeShared, isAllocationFailure, makeNative, nativeGrow, nativeProto, pagesOf, sharedBuffersFrozen } from "./engine.js";
+import { entryOf, idOf, readSizes, releaseNursery, track } from "./tracking.js";
+import { deliver } from "./events.js";
+
+/** Set by the ledger: whether a budget is in force (requests are then checked with fresh sizes). */
+export const state = { budgeted: false, hard: false, captureStacks: false };
+
+/** `AddressValueToU64` of `v` for a field: ToNumber + [EnforceRange] for i32, ToBigInt + u64 for i64. */
+function addressValue(v, is64, field) {
+  if (is64) {
+    const b = toBigInt(v);
+    rust.checkU64(field, b);
+    return b;
+  }
+  const x = toNumber(v);
+  // [EnforceRange] unsigned long is the identity on integers in [0, 2^32); only other values need the core.
+  return x >>> 0 === x ? x : rust.enforceU32(field, x);
+}
+
+/**
+ * The WebIDL dictionary is read in the spec's order, each member once and converted as it is
+ * read (as every engine and the spec's own tests do): `address` (ToString), `initial`
+ * (required), `maximum`, `shared` (ToBoolean). Then the core checks everything, the engine makes
+ * the memory, and the core records it.
+ * @param {unknown} descriptor @param {unknown} options @param {Function} newTarget
+ */
+export function construct(descriptor, options, newTarget) {
+  if (typeof descriptor !== "object" && typeof descriptor !== "function" && descriptor !== undefined) throw rust.notObject(descriptor);
+  const d = descriptor ?? {}; // undefined and null are an empty dictionary
+  const address = d.address;
+  const is64 = address !== undefined && rust.addressIs64(toStr(address));
+  const rawInitial = d.initial;
+  if (rawInitial === undefined) throw rust.missingInitial();
+  const initial = addressValue(rawInitial, is64, layout.fields.initial);
+  const rawMaximum = d.maximum;
+  const maximum = rawMaximum === undefined ? undefined : addressValue(rawMaximum, is64, layout.fields.maximum);
+  const shared = !!d.shared;
+  const label = typeof options === "object" && options !== null ? options.label : undefined;
+  let effective;
+  try {
+    effective = rust.planCreate(is64, initial, maximum, shared, options, label, state.budgeted ? readSizes() : undefined);
+  } finally {
+    deliver(); // a budget the request passed, or that refused it
+  }
+  const checked = { initial, shared };
+  if (effective !== undefined) checked.maximum = effective;
+  if (is64) checked.address = "i64"; // engines without memory64 never get here: the core refused
+  let memory;
+  try {
+    memory = makeNative(checked, newTarget);
+  } catch (e) {
+    // Out of address space with this task's new memories held: let go of them and try once more.
+    if (!isAllocationFailure(e) || !releaseNursery()) throw e;
+    memory = makeNative(checked, newTarget);
+  }
+  if (shared) freezeShared(bufferGetter.call(memory));
+  const stack = state.captureStacks ? callerLine() : undefined;
+  track(memory, rust.commitCreate(is64, initial, maximum, effective, shared, label, Date.now(), stack), is64);
+  deliver();
+  return memory;
+}
+
+/** The first stack frame outside this package, for "where it was made". */
+function callerLine() {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 64; // enough to get past the glue frames between the user and here
+  const stack = new Error().stack ?? "";
+  Error.stackTraceLimit = limit;
+  const ours = /wasm_memory_polyfill|wasm-memory-polyfill|\/snippets\/|wasm-function|wasm:\/\/|\/src\/js\/|^at new Memory|^Memory@|^construct@/;
+  return stack.split("\n").slice(1).map((l) => l.trim()).find((l) => l && !ours.test(l)) ?? "";
+}
+
+// Method definitions: not constructible, with the engine's `name` and `length`.
+export const methods = {
+  grow(delta) {
+    const entry = entryOf(this);
+    if (entry === undefined) return nativeGrow.call(this, delta); // not ours: the engine does it all
+    const { id, is64 } = entry;
+    const d = addressValue(delta, is64, layout.fields.delta);
+    if (state.budgeted) {
+      try {
+        rust.planGrow(id, pagesOf(this), d, readSizes());
+      } finally {
+        deliver();
+      }
+    }
+    let old;
+    try {
+      old = nativeGrow.call(this, d);
+    } catch (e) {
+      throw rust.growError(id, pagesOf(this), d, e);
+    }
+    if (!sharedBuffersFrozen) freezeShared(bufferGetter.call(this));
+    rust.commitGrow(id, pagesOf(this));
+    deliver();
+    return old;
+  },
+  type() {
+    const pages = pagesOf(this); // the brand check: a TypeError for anything but a memory
+    try {
+      return rust.typeOf(idOf(this), pages);
+    } finally {
+      deliver();
+    }
+  },
+};
+
+/** Our prototype members: `grow`, `type` (unless the engine's is the spec's) and, where the
+ * engine leaves shared buffers unfrozen, `buffer`. @param {boolean} withType */
+export function members(withType) {
+  /** @type {[string, PropertyDescriptor][]} */
+  const list = [["grow", { value: methods.grow, writable: true }]];
+  if (withType) list.push(["type", { value: methods.type, writable: true }]);
+  if (!sharedBuffersFrozen) list.push(["buffer", { get: fixedBufferGetter }]);
+  return list;
+}
+
+/**
+ * The ponyfill: a plain function whose own prototype is Function.prototype (it hands nobody the
+ * engine's unledgered constructor) and whose `prototype` inherits from the engine's.
+ * `options` comes from arguments[1], so that Memory.length stays 1.
+ */
+export function Memory(descriptor) {
+  if (new.target === undefined) throw new TypeError("WebAssembly.Memory: constructor cannot be called without 'new'");
+  return construct(descriptor, arguments[1], new.target);
+}
+const proto = Object.create(nativeProto);
+for (const [key, desc] of members(true)) Object.defineProperty(proto, key, { enumerable: true, configurable: true, ...desc });
+Object.defineProperty(proto, "constructor", { value: Memory, writable: true, enumerable: false, configurable: true });
+Object.defineProperty(Memory, "prototype", { value: proto, writable: false, enumerable: false, configurable: false });

@@ -1,4 +1,4 @@
-//! Issue #2: the constructor, grow, buffer, type(), install(), side by side with the engine.
+//! The constructor, grow, buffer, type() and install(), side by side with the engine.
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;

@@ -8,13 +8,60 @@ pub mod ledger;
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-/// `api().Memory`, `api().install`.
+// The package's JS entry layer (src/js), loaded as snippets. wasm-bindgen copies a snippet file
+// but not the files it imports, so each file of the layer is named here once (the `use_*` calls
+// below only make sure each import is kept); they land side by side and import each other.
+#[wasm_bindgen(module = "/src/js/api.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = createApi)]
+    fn create_api(core: Core) -> JsValue;
+    #[wasm_bindgen(js_name = hasMemory64)]
+    fn has_memory64() -> bool;
+}
+macro_rules! layer_files {
+    ($($path:literal => $name:ident),*) => {$(
+        #[wasm_bindgen(module = $path)]
+        extern "C" {
+            #[wasm_bindgen(thread_local_v2, js_name = $name)]
+            static $name: JsValue;
+        }
+    )*
+        fn keep_layer_files() -> usize {
+            [$($name.with(|v| v.is_undefined())),*].len()
+        }
+    };
+}
+#[allow(non_upper_case_globals)]
+mod layer {
+    use wasm_bindgen::prelude::*;
+    layer_files! {
+        "/src/js/rust.js" => bind,
+        "/src/js/conversions.js" => toNumber,
+        "/src/js/engine.js" => makeNative,
+        "/src/js/tracking.js" => track,
+        "/src/js/events.js" => deliver,
+        "/src/js/memory.js" => construct,
+        "/src/js/install.js" => install,
+        "/src/js/instantiate.js" => hookInstantiate,
+        "/src/js/ledger.js" => ledger
+    }
+    pub fn keep() -> usize {
+        keep_layer_files()
+    }
+}
+
+use wasm_memory_polyfill::bindings::handle::Core;
+
+thread_local! {
+    static API: JsValue = {
+        layer::keep();
+        create_api(Core::new(has_memory64()))
+    };
+}
+
+/// `createApi(core).Memory`, `.install`, `.ledger`: the package's API, over this test's core.
 pub fn api_member(name: &str) -> JsValue {
-    Reflect::get(
-        &wasm_memory_polyfill::bindings::api::api(),
-        &JsValue::from_str(name),
-    )
-    .expect("api member")
+    API.with(|api| Reflect::get(api, &JsValue::from_str(name)).expect("api member"))
 }
 
 /// A JS value's property.
@@ -52,5 +99,5 @@ pub fn module_bytes(bytes: &[u8]) -> Uint8Array {
 
 /// Whether the engine has memory64.
 pub fn memory64() -> bool {
-    wasm_memory_polyfill::bindings::js::has_memory64()
+    has_memory64()
 }

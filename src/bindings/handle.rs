@@ -58,7 +58,8 @@ impl Core {
     /// integer in range (JS skips the call for those): the truncated value, or the TypeError.
     #[wasm_bindgen(js_name = enforceU32)]
     pub fn enforce_u32(&self, field_code: u8, x: f64) -> JsResult<f64> {
-        let v = enforce_range_u32(field(field_code), x, super::values::number_text).map_err(js_error)?;
+        let v = enforce_range_u32(field(field_code), x, super::values::number_text)
+            .map_err(js_error)?;
         Ok(f64::from(v))
     }
 

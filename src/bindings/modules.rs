@@ -39,10 +39,17 @@ pub fn module_memories(small: &[u8], clamp: bool) -> Result<JsValue, Failure> {
             } else {
                 None
             };
-            caps.push(cap.filter(|&c| Some(c) != d.ty.maximum));
+            caps.push(cap);
         }
-        if caps.iter().any(Option::is_some) {
-            let rewritten = rewrite_memory_maxima(small, &caps)
+        // Only maxima that change are rewritten; a memory already declared within the clamp is
+        // bounded as it stands.
+        let changes: Vec<Option<u64>> = caps
+            .iter()
+            .zip(&defined)
+            .map(|(cap, d)| cap.filter(|&c| Some(c) != d.ty.maximum))
+            .collect();
+        if changes.iter().any(Option::is_some) {
+            let rewritten = rewrite_memory_maxima(small, &changes)
                 .map_err(|e| Error::AllocationFailed(e.to_string()))?;
             section = memory_section(&rewritten)
                 .map_or(JsValue::UNDEFINED, |s| Uint8Array::from(s).into());

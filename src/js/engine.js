@@ -11,8 +11,17 @@ export const bufferGetter = Object.getOwnPropertyDescriptor(nativeProto, "buffer
 /** Current pages, read through the engine's `buffer` getter (also the brand check). @param {unknown} m */
 export const pagesOf = (m) => bufferGetter.call(m).byteLength / layout.pageBytes;
 
-/** Whether this engine has memory64: it validates `(module (memory i64 0))`. */
-export const hasMemory64 = () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 5, 3, 1, 4, 0]));
+/**
+ * Whether this engine has memory64 in its JS API: Node 22 validates `(module (memory i64 0))`
+ * but its constructor ignores `address`, so both are asked.
+ */
+export function hasMemory64() {
+  try {
+    return WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 5, 3, 1, 4, 0])) && typeof nativeGrow.call(new NativeMemory({ address: "i64", initial: 0n }), 0n) === "bigint";
+  } catch {
+    return false;
+  }
+}
 
 /** Whether the engine's own `type()` (if any) is the spec's: JavaScriptCore's has no `address`. */
 export const nativeTypeIsSpec = (() => {

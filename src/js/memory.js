@@ -65,14 +65,17 @@ export function construct(descriptor, options, newTarget) {
   return memory;
 }
 
+/** Frames from this directory are the package's own. */
+const packageDir = new URL(".", import.meta.url).href;
+
 /** The first stack frame outside this package, for "where it was made". */
 function callerLine() {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 64; // enough to get past the glue frames between the user and here
   const stack = new Error().stack ?? "";
   Error.stackTraceLimit = limit;
-  const ours = /wasm_memory_polyfill|wasm-memory-polyfill|\/snippets\/|wasm-function|wasm:\/\/|\/src\/js\/|^at new Memory|^Memory@|^construct@/;
-  return stack.split("\n").slice(1).map((l) => l.trim()).find((l) => l && !ours.test(l)) ?? "";
+  const ours = (l) => l.includes(packageDir) || /wasm-function|wasm:\/\/|^at new Memory|^Memory@/.test(l);
+  return stack.split("\n").slice(1).map((l) => l.trim()).find((l) => l && !ours(l)) ?? "";
 }
 
 // Method definitions: not constructible, with the engine's `name` and `length`.

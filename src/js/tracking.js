@@ -8,6 +8,7 @@
 
 import { rust } from "./rust.js";
 import { pagesOf } from "./engine.js";
+import { deliver } from "./events.js";
 
 /** @type {WeakMap<object, { id: number, is64: boolean }>} */
 const ids = new WeakMap();
@@ -18,6 +19,7 @@ let nursery = [];
 const registry = new FinalizationRegistry((id) => {
   refs.delete(id);
   rust.collected(id);
+  deliver();
 });
 
 function ripen() {

@@ -200,9 +200,9 @@ function detectEngine(env) {
   // No engine can allocate 2^31 pages (128 TiB) here: grows past that fail whatever the limit.
   const growLimit = i64Limit < 2n ** 31n ? i64Limit : 2n ** 31n;
   const flags = {
-    node20: ["convertAtRead", "limitsFirst", "rangeBeforeTruncation", "noAddress"],
-    v8: ["convertAtRead", "limitsFirst", "rangeBeforeTruncation", "i64Limit"],
-    firefox: ["convertAtRead", "i64Limit", "errorMessageTraps"],
+    node20: ["limitsFirst", "rangeBeforeTruncation", "noAddress"],
+    v8: ["limitsFirst", "rangeBeforeTruncation", "i64Limit"],
+    firefox: ["i64Limit", "errorMessageTraps"],
   }[engine];
   const growFlags = flags.filter((f) => f === "rangeBeforeTruncation" || f === "i64Limit" || f === "errorMessageTraps");
   return { env, engine, readsAddress, memory64, i64Limit, growLimit, sharedFrozen, flags, growFlags, crossOriginIsolated: globalThis.crossOriginIsolated ?? null, userAgent: typeof navigator !== "undefined" ? navigator.userAgent : `node ${globalThis.process?.version}` };
@@ -212,8 +212,7 @@ function detectEngine(env) {
 function flagOptions(info, flags, forGrow = false) {
   const o = specOptions();
   for (const f of flags) {
-    if (f === "convertAtRead") o.convertAtRead = true;
-    else if (f === "limitsFirst") o.limitsFirst = true;
+    if (f === "limitsFirst") o.limitsFirst = true;
     else if (f === "rangeBeforeTruncation") o.rangeBeforeTruncation = true;
     else if (f === "noAddress") o.readAddress = false;
     else if (f === "i64Limit") o.i64Limit = forGrow ? info.growLimit : info.i64Limit;

@@ -100,7 +100,9 @@ export function toU64(v, address, o = {}) {
  *   memory64 (false: an i64 memory is refused with a RangeError after validation, as ours does)
  */
 export function specOptions(extra = {}) {
-  return { readAddress: true, convertAtRead: false, limitsFirst: false, rangeBeforeTruncation: false, i64Limit: SPEC_I64_LIMIT, allocI64Limit: null, memory64: true, ...extra };
+  // convertAtRead: the spec's own tests and every engine convert each member as it is read (the
+  // prose's `typedef any AddressValue` alone reads all first); the package follows the tests.
+  return { readAddress: true, convertAtRead: true, limitsFirst: false, rangeBeforeTruncation: false, i64Limit: SPEC_I64_LIMIT, allocI64Limit: null, memory64: true, ...extra };
 }
 
 /**

@@ -36,8 +36,12 @@ export const toStr = (v) => `${toPrimitive(v, "string")}`;
 
 /**
  * ToBigInt: TypeError for Number, undefined, null and Symbol; SyntaxError for a string that is
- * not an integer. BigInt.asIntN runs exactly ToBigInt on its (here primitive) argument, and with
- * 2^53-1 bits returns every BigInt unchanged.
+ * not an integer (StringToBigInt, which `BigInt(string)` runs). Booleans are 0n/1n.
  * @param {unknown} v @returns {bigint}
  */
-export const toBigInt = (v) => BigInt.asIntN(Number.MAX_SAFE_INTEGER, toPrimitive(v, "number"));
+export function toBigInt(v) {
+  const p = toPrimitive(v, "number");
+  if (typeof p === "bigint") return p;
+  if (typeof p === "string" || typeof p === "boolean") return BigInt(p);
+  throw new TypeError(`Memory: cannot convert ${typeof p === "symbol" ? "a Symbol" : String(p)} to a BigInt`);
+}

@@ -46,8 +46,11 @@ export interface LedgerRecord {
   grows: number;
   /** The effective maximum (after a hard budget's clamp); null if none or unknown. */
   maximum: number | null;
-  /** The maximum the caller asked for. */
+  /** The maximum the caller (or the module) asked for. */
   requestedMaximum: number | null;
+  /** Whether grows inside wasm are held to the budget: its maximum was clamped by the hard budget
+   * in force when it was made (or its module compiled). */
+  bounded: boolean;
   createdAt: number;
   origin: "constructed" | "exported";
   /** Where it was made (only with `ledger.options({ captureStacks: true })`). */
@@ -76,7 +79,7 @@ export interface LedgerSnapshot {
 
 export type LedgerEvent =
   | { type: "create"; id: number; pages: number }
-  | { type: "grow"; id: number; from: number; to: number }
+  | { type: "grow"; id: number; from: number; to: number; source: "js" | "wasm" }
   | { type: "collect"; id: number; pages: number }
   | { type: "budget"; id: number | null; budget: "totalPages" | "perMemoryPages" | "memories"; limit: number; value: number; refused: boolean };
 
@@ -95,6 +98,9 @@ export interface Ledger {
   options(options: { captureStacks?: boolean }): void;
   /** The ledger id of a memory, or -1. */
   idOf(memory: WebAssembly.Memory): number;
+  /** Reads sizes every `interval` ms (default 250; unref'd in Node) so growth inside wasm is
+   * reported without asking; returns `stop()`. */
+  watch(options?: { interval?: number }): () => void;
 }
 
 export declare const ledger: Ledger;

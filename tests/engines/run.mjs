@@ -481,8 +481,16 @@ try {
       console.log("  the package fails:");
       for (const r of packageFails) console.log(`    x [${r.kind}] ${r.name}: ${r.message}`);
     }
+    // A failure counts when the package fails a case the engine passes natively (a drop-in never
+    // fails where the engine succeeds). Where the engine fails the same case natively and the
+    // package passes its behaviour on, it is listed ("not corrected": README, artifacts/engines.md)
+    // but is the engine's deviation, not a regression.
+    const nativeFailed = new Set(nativeOnlyFails.map((r) => r.name));
+    const regressions = packageFails.filter((r) => !nativeFailed.has(r.name)).length;
+    const uncorrected = packageFails.length - regressions;
+    if (uncorrected) console.log(`  ${uncorrected} failing case(s) are the engine's own (it fails them natively): not counted`);
     const enginePassed = ponyfill.passed + installed.passed;
-    const engineFailed = ponyfill.failed + installed.failed + (error ? 1 : 0);
+    const engineFailed = regressions + (error ? 1 : 0);
     totalPassed += enginePassed;
     totalFailed += engineFailed;
     report.push({ id: engine.id, label: engine.label, version: versionText, seconds: Number(secs), error,

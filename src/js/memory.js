@@ -99,7 +99,8 @@ export const methods = {
       throw rust.growError(id, pagesOf(this), d, e);
     }
     if (!sharedBuffersFrozen) freezeShared(bufferGetter.call(this));
-    rust.commitGrow(id, pagesOf(this));
+    // The new size without reading `buffer` (that would make the engine create the new buffer now).
+    rust.commitGrow(id, Number(old) + Number(d));
     deliver();
     return old;
   },

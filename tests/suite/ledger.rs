@@ -34,6 +34,8 @@ extern "C" {
         ledger: &JsValue,
         bytes: &js_sys::Uint8Array,
     ) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = moduleDefinedMemoryBudgets)]
+    fn module_defined_memory_budgets(install: &JsValue, ledger: &JsValue) -> js_sys::Promise;
     #[wasm_bindgen(js_name = snapshotArrayIsACopy)]
     fn snapshot_array_is_a_copy(memory: &JsValue, ledger: &JsValue) -> JsValue;
 }
@@ -205,4 +207,36 @@ fn snapshot_arrays_are_copies() {
     for k in ["rowsMatch", "ownBuffer", "untouched", "hasOurs"] {
         assert!(flag(&r, k), "{k}");
     }
+}
+
+#[wasm_bindgen_test]
+async fn budgets_hold_for_memories_modules_define_and_grow_inside_wasm() {
+    let r = JsFuture::from(module_defined_memory_budgets(
+        &api_member("install"),
+        &ledger(),
+    ))
+    .await
+    .expect("runs");
+    // Soft: the grow inside wasm succeeds, a snapshot finds it and reports the crossing once.
+    assert_eq!(num(&r, "softOld"), 1.0);
+    assert_eq!(num(&r, "softPages"), 10.0);
+    assert_eq!(num(&r, "softEvents"), 1.0, "one budget event per crossing");
+    // Hard: the module is compiled with its memory's maximum lowered to the budget's clamp.
+    assert_eq!(num(&r, "hardMaximum"), 4.0);
+    assert!(
+        get(&r, "hardRequested").is_null(),
+        "declared without maximum"
+    );
+    assert!(flag(&r, "hardBounded"));
+    assert_eq!(
+        num(&r, "hardGrowPast"),
+        -1.0,
+        "the engine refuses the grow inside wasm"
+    );
+    assert_eq!(num(&r, "hardGrowWithin"), 1.0);
+    let refused = text(&r, "refused");
+    assert!(
+        refused.starts_with("RangeError") && refused.contains("totalPages"),
+        "{refused}"
+    );
 }

@@ -150,7 +150,9 @@ pub enum Error {
     #[error("ledger.on: the listener must be a function (got {0})")]
     ListenerNotFunction(String),
     /// `ledger.watch()` with a bad interval.
-    #[error("ledger.watch: interval must be a number of milliseconds from 10 to 2^31 - 1 (got {0})")]
+    #[error(
+        "ledger.watch: interval must be a number of milliseconds from 10 to 2^31 - 1 (got {0})"
+    )]
     WatchInterval(String),
 }
 

@@ -539,13 +539,23 @@ impl Ledger {
             let r = &mut self.records[i];
             let over = budget.per_memory_pages.is_some_and(|l| r.pages > l);
             if over && !r.over_per_memory && !std::mem::take(&mut self.per_memory_reported) {
-                crossed.push((BudgetField::PerMemoryPages, budget.per_memory_pages, r.pages));
+                crossed.push((
+                    BudgetField::PerMemoryPages,
+                    budget.per_memory_pages,
+                    r.pages,
+                ));
             }
             r.over_per_memory = over;
         }
-        let over = budget.total_pages.is_some_and(|l| self.totals.live_pages > l);
+        let over = budget
+            .total_pages
+            .is_some_and(|l| self.totals.live_pages > l);
         if over && !self.over_total {
-            crossed.push((BudgetField::TotalPages, budget.total_pages, self.totals.live_pages));
+            crossed.push((
+                BudgetField::TotalPages,
+                budget.total_pages,
+                self.totals.live_pages,
+            ));
         }
         self.over_total = over;
         let over = budget.memories.is_some_and(|l| self.totals.live > l);

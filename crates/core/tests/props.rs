@@ -330,12 +330,15 @@ fn without_listeners_nothing_is_queued() {
     assert!(!l.has_events());
     l.set_listening(true);
     l.commit_grow(id, 3);
-    assert_eq!(l.drain_events(), vec![Event::Grow {
+    assert_eq!(
+        l.drain_events(),
+        vec![Event::Grow {
             id,
             from: 2,
             to: 3,
             source: GrowSource::Js
-        }]);
+        }]
+    );
 }
 
 fn one_memory(l: &mut Ledger, initial: u64) -> u32 {
@@ -387,7 +390,10 @@ fn a_size_read_that_crosses_a_budget_reports_it_once_per_crossing() {
     );
     l.observe(id, 11);
     l.observe(id, 12);
-    assert!(budget_events(&mut l).is_empty(), "still above: no new event");
+    assert!(
+        budget_events(&mut l).is_empty(),
+        "still above: no new event"
+    );
     // Below again (the memory is collected), then above again: a new crossing.
     l.collect(id);
     let id = one_memory(&mut l, 2);
@@ -448,7 +454,11 @@ fn clamp_for_gives_a_module_memory_the_constructors_clamp() {
     l.set_budget(parse_budget(Some(10.0), Some(6.0), None, Some("hard"), &text).ok());
     assert_eq!(l.clamp_for(declared, "compile"), Ok(Some(6)));
     l.set_budget(parse_budget(Some(5.0), None, None, Some("hard"), &text).ok());
-    assert_eq!(l.clamp_for(declared, "compile"), Ok(Some(2)), "totalPages - live");
+    assert_eq!(
+        l.clamp_for(declared, "compile"),
+        Ok(Some(2)),
+        "totalPages - live"
+    );
     let big = MemoryType {
         minimum: 4,
         ..declared
@@ -457,5 +467,9 @@ fn clamp_for_gives_a_module_memory_the_constructors_clamp() {
     assert_eq!(e.kind(), ErrorKind::Range);
     assert!(e.to_string().contains("totalPages = 5"), "{e}");
     l.set_budget(parse_budget(Some(5.0), None, None, Some("soft"), &text).ok());
-    assert_eq!(l.clamp_for(big, "compile"), Ok(None), "soft budgets never clamp");
+    assert_eq!(
+        l.clamp_for(big, "compile"),
+        Ok(None),
+        "soft budgets never clamp"
+    );
 }

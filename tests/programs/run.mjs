@@ -155,6 +155,7 @@ async function testProgram(name) {
   }
 
   const budget = Math.floor(peak / 2);
+  // A deadline for a stopped program to settle, never a speed check: nothing asserts on time.
   const settleMs = Math.max(10_000, 3 * native.result.ms);
 
   // ---- (b) hard budget at half the peak, set before the module is compiled ----

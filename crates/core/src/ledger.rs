@@ -310,37 +310,13 @@ impl Ledger {
                 });
             }
         }
-        if let Some(limit) = budget.per_memory_pages {
-            if ty.minimum > limit {
-                breaches.push(Breach {
-                    budget: BudgetField::PerMemoryPages,
-                    limit,
-                    value: ty.minimum,
-                });
-            }
-        }
-        if let Some(limit) = budget.total_pages {
-            let value = self.totals.live_pages.saturating_add(ty.minimum);
-            if value > limit {
-                breaches.push(Breach {
-                    budget: BudgetField::TotalPages,
-                    limit,
-                    value,
-                });
-            }
-        }
+        breaches.extend(self.page_breaches(budget, ty));
         self.settle(budget, None, "construction", breaches)?;
         if budget.mode == BudgetMode::Soft {
             return Ok(plan);
         }
-        let mut cap = ty.maximum.unwrap_or(ty.address.page_limit());
-        if let Some(limit) = budget.per_memory_pages {
-            cap = cap.min(limit);
-        }
-        if let Some(limit) = budget.total_pages {
-            cap = cap.min(limit.saturating_sub(self.totals.live_pages));
-        }
         // The breach checks above guarantee cap >= minimum.
+        let cap = self.hard_cap(budget, ty);
         let clamped = if ty.maximum.is_some() || cap < ty.address.page_limit() {
             Some(cap)
         } else {
@@ -357,14 +333,9 @@ impl Ledger {
         })
     }
 
-    /// The maximum a hard budget gives a memory of type `ty` made now (a module's defined memory,
-    /// whose declared maximum the compile hooks lower to it), with the refusal a construction
-    /// would get when the budget leaves less than its minimum. `None` without a hard budget.
-    /// Changes nothing but the event queue (a refusal is reported).
-    pub fn clamp_for(&mut self, ty: MemoryType, what: &str) -> Result<Option<u64>, Error> {
-        let Some(budget) = self.budget.filter(|b| b.mode == BudgetMode::Hard) else {
-            return Ok(None);
-        };
+    /// What a new memory of type `ty` would pass: `perMemoryPages` with its minimum, and
+    /// `totalPages` with the live pages plus its minimum.
+    fn page_breaches(&self, budget: Budget, ty: MemoryType) -> Vec<Breach> {
         let mut breaches = Vec::new();
         if let Some(limit) = budget.per_memory_pages.filter(|&l| ty.minimum > l) {
             breaches.push(Breach {
@@ -383,7 +354,12 @@ impl Ledger {
                 });
             }
         }
-        self.settle(budget, None, what, breaches)?;
+        breaches
+    }
+
+    /// The maximum a hard budget leaves a new memory: `min(its maximum or the address type's
+    /// limit, perMemoryPages, totalPages - live pages)`.
+    fn hard_cap(&self, budget: Budget, ty: MemoryType) -> u64 {
         let mut cap = ty.maximum.unwrap_or(ty.address.page_limit());
         if let Some(limit) = budget.per_memory_pages {
             cap = cap.min(limit);
@@ -391,6 +367,20 @@ impl Ledger {
         if let Some(limit) = budget.total_pages {
             cap = cap.min(limit.saturating_sub(self.totals.live_pages));
         }
+        cap
+    }
+
+    /// The maximum a hard budget gives a memory of type `ty` made now (a module's defined memory,
+    /// whose declared maximum the compile hooks lower to it), with the refusal a construction
+    /// would get when the budget leaves less than its minimum. `None` without a hard budget.
+    /// Changes nothing but the event queue (a refusal is reported).
+    pub fn clamp_for(&mut self, ty: MemoryType, what: &str) -> Result<Option<u64>, Error> {
+        let Some(budget) = self.budget.filter(|b| b.mode == BudgetMode::Hard) else {
+            return Ok(None);
+        };
+        let breaches = self.page_breaches(budget, ty);
+        self.settle(budget, None, what, breaches)?;
+        let cap = self.hard_cap(budget, ty);
         Ok(Some(cap.max(ty.minimum)))
     }
 

@@ -17,8 +17,9 @@ if [ "$profile" = --release ]; then
 fi
 cp js/index.js js/node.js js/auto.js js/index.d.ts src/js/*.js pkg/
 rm -f pkg/.gitignore
-node scripts/package-json.mjs pkg.json.template Cargo.toml pkg/package.json
+# The license texts and README first: package.json's "files" lists what pkg/ holds at this point.
 cp README.md LICENSE-MIT LICENSE-APACHE pkg/
+node scripts/package-json.mjs pkg.json.template Cargo.toml pkg/package.json
 
 # Minify the shipped JS (terser, from webpack's dependencies): names of functions and classes are
 # kept, because `WebAssembly.Memory.name` and method names are observable API.

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 profile=${1:---release}
+rm -rf pkg # start empty, as on a fresh clone: package.json's "files" lists what is here
 wasm-pack build "$profile" --target web --out-dir pkg --out-name wasm_memory_polyfill --no-pack >/dev/null 2>&1 \
   || wasm-pack build "$profile" --target web --out-dir pkg --out-name wasm_memory_polyfill --no-pack
 wasm=pkg/wasm_memory_polyfill_bg.wasm

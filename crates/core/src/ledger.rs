@@ -17,14 +17,30 @@ pub enum Origin {
     Constructed,
     /// Exported by a module instantiated while `install()` was active.
     Exported,
+    /// Met but not made here: a memory passed as an import (or re-exported) that the ledger did
+    /// not hold, such as a shared memory another realm made and posted to this one.
+    Received,
 }
 
 impl Origin {
+    /// Every origin, in the order of their codes (the snapshot's `origin` column).
+    pub const ALL: [Origin; 3] = [Origin::Constructed, Origin::Exported, Origin::Received];
+
     /// The name the snapshot uses.
     pub fn as_str(self) -> &'static str {
         match self {
             Origin::Constructed => "constructed",
             Origin::Exported => "exported",
+            Origin::Received => "received",
+        }
+    }
+
+    /// Its code: its index in [`Origin::ALL`].
+    pub fn code(self) -> u8 {
+        match self {
+            Origin::Constructed => 0,
+            Origin::Exported => 1,
+            Origin::Received => 2,
         }
     }
 }
@@ -117,6 +133,9 @@ pub enum BudgetField {
     PerMemoryPages,
     /// `memories`: the number of live memories.
     Memories,
+    /// `appPages`: pages of every memory the sharing realms made (see [`crate::Realms`]); only
+    /// ever reported, never refusing.
+    AppPages,
 }
 
 impl BudgetField {
@@ -126,6 +145,7 @@ impl BudgetField {
             BudgetField::TotalPages => "totalPages",
             BudgetField::PerMemoryPages => "perMemoryPages",
             BudgetField::Memories => "memories",
+            BudgetField::AppPages => "appPages",
         }
     }
 }
@@ -221,6 +241,8 @@ pub struct Ledger {
     /// A soft request just reported passing `perMemoryPages`: recording its result must not
     /// report it again.
     per_memory_reported: bool,
+    /// Bumped by every change a snapshot would show (lets a publisher skip unchanged states).
+    version: u64,
 }
 
 impl Ledger {
@@ -247,6 +269,24 @@ impl Ledger {
     /// The budget in force.
     pub fn budget(&self) -> Option<Budget> {
         self.budget
+    }
+
+    /// A number that changes whenever a record is added, resized, relabelled or removed.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// `(memories, pages)` of the live records with [`Origin::Received`]: held here, made elsewhere.
+    pub fn received(&self) -> (u64, u64) {
+        self.records
+            .iter()
+            .filter(|r| r.origin == Origin::Received)
+            .fold((0, 0), |(n, p), r| (n + 1, p + r.pages))
+    }
+
+    /// Queues an event decided outside the ledger (the app-wide budget of [`crate::Realms`]).
+    pub fn report(&mut self, e: Event) {
+        self.emit(e);
     }
 
     /// Replaces the budget (`None` removes it). Existing memories keep their clamped maximum.
@@ -413,6 +453,7 @@ impl Ledger {
             bounded: plan.bounded,
             over_per_memory: false,
         });
+        self.version += 1;
         self.totals.live += 1;
         self.totals.created += 1;
         self.add_pages(pages);
@@ -467,6 +508,7 @@ impl Ledger {
         match self.index.get(&id) {
             Some(&i) => {
                 self.records[i].label = label;
+                self.version += 1;
                 true
             }
             None => false,
@@ -482,6 +524,7 @@ impl Ledger {
         if let Some(moved) = self.records.get(i) {
             self.index.insert(moved.id, i);
         }
+        self.version += 1;
         self.totals.live -= 1;
         self.totals.live_pages -= record.pages;
         self.totals.collected += 1;
@@ -505,6 +548,7 @@ impl Ledger {
         record.pages = pages;
         record.peak = record.peak.max(pages);
         record.grows += 1;
+        self.version += 1;
         // Memories never shrink, so pages >= from.
         let added = pages.saturating_sub(from);
         self.add_pages(added);
@@ -591,6 +635,7 @@ impl Ledger {
                     BudgetField::TotalPages => self.over_total = true,
                     BudgetField::Memories => self.over_count = true,
                     BudgetField::PerMemoryPages => self.per_memory_reported = true,
+                    BudgetField::AppPages => {} // never a request's breach: see `Realms`
                 }
             }
             self.emit(Event::Budget {
@@ -608,6 +653,24 @@ impl Ledger {
     }
 }
 
+/// A budget count (`totalPages`, `appPages`, ...): a whole number from 0 to 2^53 - 1, or none.
+pub fn parse_count(
+    field: BudgetField,
+    v: Option<f64>,
+    text: &dyn Fn(f64) -> String,
+) -> Result<Option<u64>, Error> {
+    match v {
+        None => Ok(None),
+        Some(x) if whole(x) => Ok(Some(x as u64)),
+        Some(x) => Err(Error::BudgetOutOfRange(field.as_str(), text(x))),
+    }
+}
+
+/// Whether `x` is a whole number from 0 to 2^53 - 1 (exactly representable as a count).
+pub fn whole(x: f64) -> bool {
+    x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x <= 9_007_199_254_740_991.0
+}
+
 /// Builds a budget from its JS fields, refusing nonsense with an error that names the field.
 /// `text` prints a refused number (the bindings ask JavaScript; see `enforce_range_u32`).
 pub fn parse_budget(
@@ -617,20 +680,7 @@ pub fn parse_budget(
     mode: Option<&str>,
     text: &dyn Fn(f64) -> String,
 ) -> Result<Budget, Error> {
-    let count = |field: BudgetField, v: Option<f64>| -> Result<Option<u64>, Error> {
-        match v {
-            None => Ok(None),
-            Some(x)
-                if x.is_finite()
-                    && x >= 0.0
-                    && x.fract() == 0.0
-                    && x <= 9_007_199_254_740_991.0 =>
-            {
-                Ok(Some(x as u64))
-            }
-            Some(x) => Err(Error::BudgetOutOfRange(field.as_str(), text(x))),
-        }
-    };
+    let count = |field: BudgetField, v: Option<f64>| parse_count(field, v, text);
     let mode = match mode {
         None | Some("hard") => BudgetMode::Hard,
         Some("soft") => BudgetMode::Soft,

@@ -10,12 +10,19 @@ mod module_types;
 
 pub use error::{Error, ErrorKind, Field, LabelSite, MAX_LABEL};
 pub use ledger::{
-    parse_budget, Budget, BudgetField, BudgetMode, CreatePlan, Event, GrowSource, Ledger, Origin,
-    Record, Totals,
+    parse_budget, parse_count, whole, Budget, BudgetField, BudgetMode, CreatePlan, Event,
+    GrowSource, Ledger, Origin, Record, Totals,
 };
+mod realms;
 pub use limits::{
     check_grow, enforce_range_u32, AddressType, MemoryType, RequestedType, PAGE_BYTES,
 };
-pub use module_types::{exported_memories, is_memory_type_section, section_spans, ExportedMemory};
+pub use module_types::{
+    exported_memories, imported_memories, is_memory_type_section, section_spans, ExportedMemory,
+    ImportedMemory,
+};
+pub use realms::{
+    AppTotals, Heard, RealmTotals, Realms, HEARTBEAT_MS, INTERVAL_MS, MISSED_HEARTBEATS,
+};
 mod module_rewrite;
 pub use module_rewrite::{defined_memories, rewrite_memory_maxima, DefinedMemory, RewriteError};

@@ -23,6 +23,18 @@ pub struct ExportedMemory {
     pub defined_index: Option<u32>,
 }
 
+/// A memory a module imports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedMemory {
+    /// The import's module name (`"env"`).
+    pub module: String,
+    /// The import's name (`"memory"`).
+    pub name: String,
+    /// Its import type: the address type and sharing are exact (the memory passed in must
+    /// match them); the limits only bound the memory's.
+    pub ty: MemoryType,
+}
+
 struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,
@@ -223,6 +235,39 @@ pub fn exported_memories(bytes: &[u8]) -> Option<Vec<ExportedMemory>> {
     Some(exports)
 }
 
+/// The memories `bytes` imports, in import order; `None` if the bytes can't be read.
+pub fn imported_memories(bytes: &[u8]) -> Option<Vec<ImportedMemory>> {
+    let mut r = Reader { bytes, pos: 0 };
+    if r.take(8)? != b"\0asm\x01\0\0\0" {
+        return None;
+    }
+    let mut found = Vec::new();
+    while r.pos < bytes.len() {
+        let id = r.byte()?;
+        let size = r.leb_u32()? as usize;
+        let body = r.take(size)?;
+        if id != 2 {
+            continue;
+        }
+        let mut s = Reader {
+            bytes: body,
+            pos: 0,
+        };
+        for _ in 0..s.leb_u32()? {
+            let module = s.name()?;
+            let name = s.name()?;
+            let kind = s.byte()?;
+            if kind == 0x02 {
+                let ty = s.memtype()?;
+                found.push(ImportedMemory { module, name, ty });
+            } else {
+                s.skip_import_desc(kind)?;
+            }
+        }
+    }
+    Some(found)
+}
+
 // Host only: the tests compile WAT with the `wat` crate.
 // (The `expect`s below are test assertions on fixed inputs; no caller input reaches them.)
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -273,6 +318,30 @@ mod tests {
         );
         assert!(found[1].maximum_known);
         assert_eq!(found[1].ty.minimum, 3);
+    }
+
+    #[test]
+    fn reads_imported_memories_in_import_order() {
+        let bytes = wasm(
+            r#"(module (import "js" "f" (func)) (import "env" "memory" (memory 1 4 shared))
+                (import "env" "other" (memory i64 0)) (memory 3) (export "m" (memory 0)))"#,
+        );
+        let found = imported_memories(&bytes).expect("parses");
+        assert_eq!(found.len(), 2);
+        assert_eq!(
+            (found[0].module.as_str(), found[0].name.as_str()),
+            ("env", "memory")
+        );
+        assert!(found[0].ty.shared);
+        assert_eq!(found[0].ty.address, AddressType::I32);
+        assert_eq!(found[1].name, "other");
+        assert_eq!(found[1].ty.address, AddressType::I64);
+        let none = wasm(r#"(module (memory (export "m") 1))"#);
+        assert_eq!(imported_memories(&none), Some(vec![]));
+        for cut in 0..bytes.len() {
+            let _ = imported_memories(&bytes[..cut]); // never a panic
+        }
+        assert_eq!(imported_memories(b"\0asm\x01\0\0\0\x02\x05\x01\x00"), None);
     }
 
     #[test]

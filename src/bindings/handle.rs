@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::*;
 
 use super::errors::{js_error, Failure};
 use super::values::describe;
-use super::{events, ledger, memory, modules, state};
+use super::{events, ledger, memory, modules, realms, state};
 use crate::core::{enforce_range_u32, AddressType, Error, Field};
 
 type JsResult<T> = Result<T, JsValue>;
@@ -182,6 +182,11 @@ impl Core {
         ))
     }
 
+    /// Enters a memory this realm met as an import but did not make; returns its ledger id.
+    pub fn receive(&self, pages: f64, shared: bool, is64: bool, created: f64) -> u32 {
+        memory::receive(pages, shared, is64, created)
+    }
+
     /// A ledgered memory was garbage-collected.
     pub fn collected(&self, id: u32) {
         state::with_ledger(|l| l.collect(id));
@@ -213,7 +218,8 @@ impl Core {
         ledger::snapshot_array()
     }
 
-    /// `ledger.setBudget()`; returns whether a budget is in force.
+    /// `ledger.setBudget()`; returns whether a budget is in force in this realm (`appPages` is
+    /// app-wide and only reported).
     #[wasm_bindgen(js_name = setBudget)]
     pub fn set_budget(
         &self,
@@ -222,8 +228,72 @@ impl Core {
         per: JsValue,
         memories: JsValue,
         mode: JsValue,
+        app: JsValue,
     ) -> JsResult<bool> {
-        js(ledger::set_budget(&budget, &total, &per, &memories, &mode))
+        js(ledger::set_budget(
+            &budget, &total, &per, &memories, &mode, &app,
+        ))
+    }
+
+    /// A number that changes whenever a snapshot would (lets `share()` skip unchanged states).
+    #[wasm_bindgen(js_name = ledgerVersion)]
+    pub fn ledger_version(&self) -> f64 {
+        state::with_ledger(|l| l.version() as f64)
+    }
+
+    // ---- the other realms (`ledger.share()`) ----
+
+    /// Checks `ledger.share(options)` (`name`, `interval` read by JS; `hasChannel`: whether
+    /// there is a `BroadcastChannel`); returns the interval in milliseconds.
+    #[wasm_bindgen(js_name = checkShare)]
+    pub fn check_share(
+        &self,
+        options: JsValue,
+        name: JsValue,
+        interval: JsValue,
+        has_channel: bool,
+    ) -> JsResult<f64> {
+        js(realms::check_share(&options, &name, &interval, has_channel))
+    }
+
+    /// This realm's totals as it publishes them: `{ live, pages, peak, received, receivedPages }`.
+    #[wasm_bindgen(js_name = realmTotals)]
+    pub fn realm_totals(&self) -> JsValue {
+        realms::own_totals()
+    }
+
+    /// What realm `key` published (`totals` as [`Core::realm_totals`] makes them, promising
+    /// another within `heartbeat` ms): its totals, checked, as a fresh object; `undefined` if the
+    /// message is malformed (it is then ignored).
+    #[wasm_bindgen(js_name = realmHeard)]
+    pub fn realm_heard(
+        &self,
+        key: JsValue,
+        totals: JsValue,
+        heartbeat: JsValue,
+        now: f64,
+    ) -> JsValue {
+        realms::heard(&key, &totals, &heartbeat, now)
+    }
+
+    /// Realm `key` said goodbye; whether it was in the view.
+    #[wasm_bindgen(js_name = realmBye)]
+    pub fn realm_bye(&self, key: JsValue) -> bool {
+        realms::bye(&key)
+    }
+
+    /// Drops the realms whose heartbeat is overdue at `now` (all of them at `Infinity`); returns
+    /// their keys.
+    #[wasm_bindgen(js_name = realmsExpire)]
+    pub fn realms_expire(&self, now: f64) -> Array {
+        realms::expire(now)
+    }
+
+    /// The app's totals over every realm in the view, each memory counted where it was made;
+    /// a crossing of `appPages` is queued as a `budget` event.
+    #[wasm_bindgen(js_name = appTotals)]
+    pub fn app_totals(&self) -> JsValue {
+        realms::app_totals()
     }
 
     /// Whether a hard budget is in force (the compile hooks rewrite modules only then).

@@ -6,10 +6,11 @@ use js_sys::{Array, Float64Array, Object, Reflect};
 use wasm_bindgen::JsValue;
 
 use super::errors::Failure;
-use super::state::with_ledger;
+use super::state::{with_ledger, with_realms};
 use super::values::{describe, label};
 use crate::core::{
-    parse_budget, AddressType, BudgetMode, Error, Field, LabelSite, Origin, Record, PAGE_BYTES,
+    parse_budget, parse_count, AddressType, BudgetField, BudgetMode, Error, Field, LabelSite,
+    Origin, Record, HEARTBEAT_MS, PAGE_BYTES,
 };
 
 /// The columns of a snapshot row, in order: the one definition of the layout, which the JS
@@ -24,7 +25,7 @@ pub const COLUMNS: [&str; 11] = [
     "maximum",
     "requestedMaximum",
     "createdAt",
-    "exported",
+    "origin",
     "bounded",
 ];
 
@@ -46,7 +47,7 @@ fn row(r: &Record, out: &mut Vec<f64>) {
         },
         opt(r.requested_maximum),
         r.created_ms,
-        flag(r.origin == Origin::Exported),
+        f64::from(r.origin.code()),
         flag(r.bounded),
     ]);
 }
@@ -59,7 +60,8 @@ fn set(o: &Object, k: &str, v: JsValue) {
 /// The descriptor members and arguments error messages name, by the code JS passes.
 pub const FIELDS: [Field; 3] = [Field::Initial, Field::Maximum, Field::Delta];
 
-/// `{ pageBytes, columns: { id: 0, ... }, rowLength, fields: { initial: 0, ... }, origins }`: the layouts the JS entry reads by name.
+/// `{ pageBytes, columns: { id: 0, ... }, rowLength, fields: { initial: 0, ... }, origins,
+/// madeHere, heartbeatMs }`: the layouts and constants the JS entry reads by name.
 pub fn layout() -> JsValue {
     let o = Object::new();
     set(&o, "pageBytes", JsValue::from_f64(PAGE_BYTES as f64));
@@ -74,15 +76,18 @@ pub fn layout() -> JsValue {
         set(&fields, &f.to_string(), JsValue::from(code as u32));
     }
     set(&o, "fields", fields.into());
-    set(
-        &o,
-        "origins",
-        Array::of2(
-            &Origin::Constructed.as_str().into(),
-            &Origin::Exported.as_str().into(),
-        )
-        .into(),
-    );
+    let origins: Array = Origin::ALL
+        .iter()
+        .map(|o| JsValue::from_str(o.as_str()))
+        .collect();
+    set(&o, "origins", origins.into());
+    // Per origin, whether the app-wide view counts such a record (else it lists it as received).
+    let made: Array = Origin::ALL
+        .iter()
+        .map(|o| JsValue::from_bool(o.made_here()))
+        .collect();
+    set(&o, "madeHere", made.into());
+    set(&o, "heartbeatMs", JsValue::from_f64(HEARTBEAT_MS));
     o.into()
 }
 
@@ -91,6 +96,7 @@ pub fn layout() -> JsValue {
 /// strings, `[live, livePages, peakTotalPages, created, collected]`, and the budget (or null).
 pub fn snapshot() -> Array {
     let strings = Array::new();
+    let app_pages = with_realms(|r| r.app_budget());
     let (rows, totals, budget) = with_ledger(|l| {
         let mut rows = Vec::with_capacity(l.records().len() * COLUMNS.len());
         for (i, r) in l.records().iter().enumerate() {
@@ -110,20 +116,24 @@ pub fn snapshot() -> Array {
         totals.created as f64,
         totals.collected as f64,
     ];
-    let budget = budget.map_or(JsValue::NULL, |b| {
-        let num = |n: Option<u64>| n.map_or(JsValue::NULL, |x| JsValue::from_f64(x as f64));
+    let num = |n: Option<u64>| n.map_or(JsValue::NULL, |x| JsValue::from_f64(x as f64));
+    let budget = if budget.is_none() && app_pages.is_none() {
+        JsValue::NULL
+    } else {
         let o = Object::new();
-        set(&o, "totalPages", num(b.total_pages));
-        set(&o, "perMemoryPages", num(b.per_memory_pages));
-        set(&o, "memories", num(b.memories));
-        let mode = if b.mode == BudgetMode::Hard {
-            "hard"
-        } else {
-            "soft"
-        };
-        set(&o, "mode", mode.into());
+        set(&o, "totalPages", num(budget.and_then(|b| b.total_pages)));
+        set(
+            &o,
+            "perMemoryPages",
+            num(budget.and_then(|b| b.per_memory_pages)),
+        );
+        set(&o, "memories", num(budget.and_then(|b| b.memories)));
+        // `appPages` alone sets no budget in this realm, and is only ever reported: "soft".
+        let hard = budget.is_some_and(|b| b.mode == BudgetMode::Hard);
+        set(&o, "mode", if hard { "hard" } else { "soft" }.into());
+        set(&o, "appPages", num(app_pages));
         o.into()
-    });
+    };
     // `from` copies out of linear memory: JS never holds a view of the polyfill's heap.
     Array::of4(
         &Float64Array::from(rows.as_slice()).into(),
@@ -176,9 +186,11 @@ pub fn set_budget(
     per: &JsValue,
     memories: &JsValue,
     mode: &JsValue,
+    app: &JsValue,
 ) -> Result<bool, Failure> {
     if budget.is_undefined() || budget.is_null() {
         with_ledger(|l| l.set_budget(None));
+        with_realms(|r| r.set_app_budget(None));
         return Ok(false);
     }
     if !budget.is_object() {
@@ -187,6 +199,7 @@ pub fn set_budget(
     let total = optional_number(total, "totalPages")?;
     let per = optional_number(per, "perMemoryPages")?;
     let memories = optional_number(memories, "memories")?;
+    let app = optional_number(app, "appPages")?;
     let mode = if mode.is_undefined() {
         None
     } else {
@@ -195,15 +208,14 @@ pub fn set_budget(
                 .ok_or_else(|| Error::BudgetMode(describe(mode)))?,
         )
     };
-    let parsed = parse_budget(
-        total,
-        per,
-        memories,
-        mode.as_deref(),
-        &super::values::number_text,
-    )?;
-    with_ledger(|l| l.set_budget(Some(parsed)));
-    Ok(true)
+    let text = &super::values::number_text;
+    let parsed = parse_budget(total, per, memories, mode.as_deref(), text)?;
+    let app = parse_count(BudgetField::AppPages, app, text)?;
+    // `appPages` alone sets no budget in this realm: it is app-wide, and only ever reported.
+    let realm = app.is_none() || total.is_some() || per.is_some() || memories.is_some();
+    with_ledger(|l| l.set_budget(realm.then_some(parsed)));
+    with_realms(|r| r.set_app_budget(app));
+    Ok(realm)
 }
 
 /// `ledger.label(memory, label)` for the memory with ledger `id` (-1: not in the ledger).

@@ -214,3 +214,19 @@ pub fn adopt(
         l.commit_create(plan, pages, None, Origin::Exported, created, None)
     }))
 }
+
+/// Enters a memory this realm met but did not make (an import, or a re-exported import, its
+/// ledger did not hold: a shared memory another realm made and posted here). Its maximum is
+/// unknown (an import's type only bounds it). Returns its id; like an adopted memory it can't
+/// be refused, but a budget it passes is reported.
+pub fn receive(pages: f64, shared: bool, is64: bool, created: f64) -> u32 {
+    let pages = pages as u64;
+    let ty = MemoryType {
+        address: address(is64),
+        minimum: pages,
+        maximum: None,
+        shared,
+    };
+    let plan = CreatePlan::adopted(ty, false);
+    with_ledger(|l| l.commit_create(plan, pages, None, Origin::Received, created, None))
+}

@@ -11,5 +11,6 @@ pub mod handle;
 pub mod ledger;
 pub mod memory;
 pub mod modules;
+pub mod realms;
 pub mod state;
 pub mod values;

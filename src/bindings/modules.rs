@@ -13,7 +13,8 @@ use super::errors::Failure;
 use super::state::with_ledger;
 use super::values::address_value;
 use crate::core::{
-    defined_memories, exported_memories, rewrite_memory_maxima, section_spans, AddressType, Error,
+    defined_memories, module_memories as memories_of, rewrite_memory_maxima, section_spans,
+    AddressType, Error,
 };
 
 /// `{ memories, section }` for a module's memory-type sections (`small`: the magic number and
@@ -21,10 +22,11 @@ use crate::core::{
 /// `{ name, is64, maximum, requestedMaximum, shared, maximumKnown, bounded }` per exported
 /// memory (`maximum` as the engine will make it; `undefined` for none). With `clamp` (a hard
 /// budget under `install()`), `section` is the memory section to compile instead of the
-/// module's own (id, size and body), or `undefined` when nothing changes. `undefined` for bytes
+/// module's own (id, size and body), or `undefined` when nothing changes. `imports` has one
+/// `{ module, name, is64, shared }` per memory import. `undefined` for bytes
 /// that can't be read: the engine will say why when it compiles them.
 pub fn module_memories(small: &[u8], clamp: bool) -> Result<JsValue, Failure> {
-    let Some(exported) = exported_memories(small) else {
+    let Some((imported, exported)) = memories_of(small) else {
         return Ok(JsValue::UNDEFINED);
     };
     let mut section = JsValue::UNDEFINED;
@@ -78,8 +80,22 @@ pub fn module_memories(small: &[u8], clamp: bool) -> Result<JsValue, Failure> {
         set("bounded", cap.is_some().into());
         list.push(&o);
     }
+    // The memories it imports, so `install()` can ledger one it has never seen as `received`.
+    let imports = Array::new();
+    for m in imported {
+        let o = Object::new();
+        let set = |k: &str, v: JsValue| {
+            let _ = Reflect::set(&o, &JsValue::from_str(k), &v);
+        };
+        set("module", m.module.as_str().into());
+        set("name", m.name.as_str().into());
+        set("is64", (m.ty.address == AddressType::I64).into());
+        set("shared", m.ty.shared.into());
+        imports.push(&o);
+    }
     let out = Object::new();
     let _ = Reflect::set(&out, &"memories".into(), &list);
+    let _ = Reflect::set(&out, &"imports".into(), &imports);
     let _ = Reflect::set(&out, &"section".into(), &section);
     Ok(out.into())
 }

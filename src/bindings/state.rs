@@ -6,10 +6,11 @@
 
 use std::cell::{Cell, RefCell};
 
-use crate::core::Ledger;
+use crate::core::{Ledger, Realms};
 
 thread_local! {
     static LEDGER: RefCell<Ledger> = RefCell::new(Ledger::new());
+    static REALMS: RefCell<Realms> = RefCell::new(Realms::new());
     static MEMORY64: Cell<bool> = const { Cell::new(false) };
 }
 
@@ -17,6 +18,12 @@ thread_local! {
 /// unable to fail.
 pub fn with_ledger<R>(f: impl FnOnce(&mut Ledger) -> R) -> R {
     LEDGER.with(|l| f(&mut l.borrow_mut()))
+}
+
+/// Runs `f` on the view of the other realms (`ledger.share()`); like [`with_ledger`], `f` must
+/// not call into JS (nor into `with_realms` again).
+pub fn with_realms<R>(f: impl FnOnce(&mut Realms) -> R) -> R {
+    REALMS.with(|r| f(&mut r.borrow_mut()))
 }
 
 /// Whether the engine has memory64 (the JS entry detects it once, at start).

@@ -8,8 +8,9 @@ import { idOf, track } from "./tracking.js";
 import { deliver } from "./events.js";
 import { state } from "./memory.js";
 
-/** @type {WeakMap<object, { memories: object[] }>} module -> what the core read from its bytes */
+/** @type {WeakMap<object, { memories: object[], imports: object[] }>} module -> what the core read from its bytes */
 const moduleInfo = new WeakMap();
+const moduleImports = WebAssembly.Module.imports; // captured at load, as engine.js captures the rest
 
 /** A BufferSource as a Uint8Array view (no copy), or undefined. @param {unknown} source */
 function bytesOf(source) {
@@ -68,20 +69,62 @@ function prepare(source) {
 
 const remember = (module, info) => (info && moduleInfo.set(module, info), module);
 
-function adoptExports(instance, module) {
+/** An own data property's value, read without running a getter (undefined otherwise). */
+function own(o, key) {
+  if (o === null || (typeof o !== "object" && typeof o !== "function")) return undefined;
+  const d = Reflect.getOwnPropertyDescriptor(o, key);
+  return d && "value" in d ? d.value : undefined;
+}
+
+/** Whether `v` is an engine memory, by its brand (no `instanceof`: no Proxy trap runs). */
+function isMemory(v) {
+  try {
+    return (bufferGetter.call(v), true);
+  } catch {
+    return false;
+  }
+}
+
+/** WebKit has no `SharedArrayBuffer` global, though its shared memories have such buffers. */
+const isSharedBuffer = (b) => (typeof SharedArrayBuffer === "function" ? b instanceof SharedArrayBuffer : Object.prototype.toString.call(b) === "[object SharedArrayBuffer]");
+
+/**
+ * Memories passed in as imports that the ledger does not hold were made elsewhere (a shared
+ * memory posted from another realm, as emscripten's pthread workers get theirs) or before the
+ * polyfill saw them: they enter the ledger as `received`. Imports were read by the engine, so
+ * each is looked at again here only as an own data property (no getter runs twice).
+ */
+function adoptImports(module, importObject) {
+  const info = moduleInfo.get(module);
+  const list = info ? info.imports : moduleImports(module).filter((i) => i.kind === "memory");
+  for (const m of list) {
+    const v = own(own(importObject, m.module), m.name);
+    if (idOf(v) < 0 && isMemory(v)) receive(v, info && m);
+  }
+}
+
+/** `m`: the import's type (address and sharing are exact), if the module's bytes were read. */
+function receive(memory, m) {
+  const is64 = m?.is64 ?? false; // unknown without the bytes: nothing reads it without changing the memory
+  track(memory, rust.receive(pagesOf(memory), m?.shared ?? isSharedBuffer(bufferGetter.call(memory)), is64, Date.now()), is64);
+}
+
+function adoptExports(instance, module, importObject) {
   const exports = instance?.exports;
   if (!exports) return;
+  adoptImports(module, importObject);
   const info = moduleInfo.get(module);
   // With the module's reading we know which exports are memories; else look at every export.
   for (const m of info ? info.memories : Object.keys(exports).map((name) => ({ name }))) {
     const v = exports[m.name];
-    if (v instanceof NativeMemory && idOf(v) < 0) adopt(v, m.maximumKnown === undefined ? undefined : m);
+    // A re-exported import not seen as an import (an accessor there) was made elsewhere too.
+    if (v instanceof NativeMemory && idOf(v) < 0) m.maximumKnown === false ? receive(v, m) : adopt(v, m.maximumKnown === undefined ? undefined : m);
   }
   deliver();
 }
 
 function adopt(memory, m) {
-  const shared = m ? m.shared : typeof SharedArrayBuffer === "function" && bufferGetter.call(memory) instanceof SharedArrayBuffer;
+  const shared = m ? m.shared : isSharedBuffer(bufferGetter.call(memory));
   const is64 = m?.is64 ?? false;
   const id = rust.adopt(pagesOf(memory), shared, is64, m?.maximum, m?.requestedMaximum, m?.maximumKnown ?? false, m?.bounded ?? false, Date.now());
   track(memory, id, is64);
@@ -123,12 +166,12 @@ export function hookInstantiate(W, patch, installed) {
     },
     instantiate(source, importObject) {
       if (!installed.on) return native.instantiate.apply(this, arguments);
-      if (source instanceof NativeModule) return native.instantiate.apply(this, arguments).then((i) => (adoptExports(i, source), i));
+      if (source instanceof NativeModule) return native.instantiate.apply(this, arguments).then((i) => (adoptExports(i, source, importObject), i));
       const p = fail(() => prepare(source));
       if (p.error) return Promise.reject(p.error);
       const args = [...arguments];
       args[0] = p.source;
-      return native.instantiate.apply(this, args).then((r) => (adoptExports(r.instance, remember(r.module, p.info)), r));
+      return native.instantiate.apply(this, args).then((r) => (adoptExports(r.instance, remember(r.module, p.info), importObject), r));
     },
     compileStreaming(source) {
       if (!installed.on) return native.compileStreaming.apply(this, arguments);
@@ -140,7 +183,7 @@ export function hookInstantiate(W, patch, installed) {
       if (!installed.on) return native.instantiateStreaming.apply(this, arguments);
       if (state.hard) return readResponse(source).then((b) => (b ? hooks.instantiate(b, importObject) : native.instantiateStreaming.call(this, source, importObject)));
       const bytes = cloneBytes(source);
-      return native.instantiateStreaming.apply(this, arguments).then(async (r) => (adoptExports(r.instance, remember(r.module, prepare(await bytes).info)), r));
+      return native.instantiateStreaming.apply(this, arguments).then(async (r) => (adoptExports(r.instance, remember(r.module, prepare(await bytes).info), importObject), r));
     },
   };
   for (const name of Object.keys(native)) if (native[name]) patch(W, name, { value: hooks[name] });
@@ -158,7 +201,7 @@ export function hookInstantiate(W, patch, installed) {
   const Instance = function Instance(module, importObject) {
     if (new.target === undefined) throw new TypeError("WebAssembly.Instance: constructor cannot be called without 'new'");
     const instance = Reflect.construct(NativeInstance, arguments, new.target);
-    if (installed.on) adoptExports(instance, module);
+    if (installed.on) adoptExports(instance, module, importObject);
     return instance;
   };
   for (const [F, N] of [[Module, NativeModule], [Instance, NativeInstance]]) {

@@ -12,8 +12,10 @@ function refresh() {
   deliver();
 }
 
-/** `ledger.snapshot()`: plain, JSON-serialisable data, built from the core's rows. */
-function snapshot() {
+/** `ledger.snapshot()`: plain, JSON-serialisable data, built from the core's rows. With
+ * `{ allRealms: true }`: the app-wide view of `share()` (null while this realm doesn't share). */
+function snapshot(options) {
+  if (typeof options === "object" && options !== null && options.allRealms) return sharing?.allRealms() ?? null;
   refresh();
   const [rows, strings, t, budget] = rust.snapshot();
   const c = layout.columns, n = layout.rowLength, page = layout.pageBytes;
@@ -33,7 +35,7 @@ function snapshot() {
       requestedMaximum: none(rows[r + c.requestedMaximum]),
       bounded: rows[r + c.bounded] === 1,
       createdAt: rows[r + c.createdAt],
-      origin: layout.origins[rows[r + c.exported]],
+      origin: layout.origins[rows[r + c.origin]],
       stack: null,
     };
   }
@@ -53,6 +55,32 @@ function watch(options) {
   return () => clearInterval(timer);
 }
 
+/** The realms module (realms.js), loaded by the first `share()`; and the running share's stop. */
+let sharing, stopSharing;
+
+/**
+ * `ledger.share({ name, interval })`: publishes this realm's ledger to the app's other realms
+ * and hears theirs (see realms.js, loaded now). A second call replaces the first. Returns `stop()`.
+ */
+function share(options) {
+  const o = typeof options === "object" && options !== null ? options : {};
+  const name = o.name, interval = o.interval; // each member read once, here in JS
+  const ms = rust.checkShare(options, name, interval, typeof BroadcastChannel === "function");
+  stopSharing?.();
+  let stopped = false, end;
+  const stop = () => {
+    stopped = true;
+    end?.();
+    if (stopSharing === stop) stopSharing = undefined;
+  };
+  stopSharing = stop;
+  import("./realms.js").then((m) => {
+    sharing = m;
+    if (!stopped) end = m.start(name, ms, snapshot, refresh);
+  });
+  return stop;
+}
+
 export const ledger = Object.freeze({
   snapshot,
   snapshotArray: () => (refresh(), rust.snapshotArray()),
@@ -60,7 +88,7 @@ export const ledger = Object.freeze({
   setBudget(budget) {
     const b = typeof budget === "object" && budget !== null ? budget : {};
     refresh();
-    state.budgeted = rust.setBudget(budget, b.totalPages, b.perMemoryPages, b.memories, b.mode);
+    state.budgeted = rust.setBudget(budget, b.totalPages, b.perMemoryPages, b.memories, b.mode, b.appPages);
     state.hard = rust.hardBudget();
     deliver(); // a budget already passed is reported, never refused
   },
@@ -72,4 +100,6 @@ export const ledger = Object.freeze({
   },
   idOf,
   watch,
+  share,
+  realms: () => sharing?.realms() ?? [],
 });

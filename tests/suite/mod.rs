@@ -43,7 +43,8 @@ mod layer {
         "/src/js/memory.js" => construct,
         "/src/js/install.js" => install,
         "/src/js/instantiate.js" => hookInstantiate,
-        "/src/js/ledger.js" => ledger
+        "/src/js/ledger.js" => ledger,
+        "/src/js/realms.js" => CHANNEL
     }
     pub fn keep() -> usize {
         keep_layer_files()

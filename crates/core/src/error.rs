@@ -154,6 +154,20 @@ pub enum Error {
         "ledger.watch: interval must be a number of milliseconds from 10 to 2^31 - 1 (got {0})"
     )]
     WatchInterval(String),
+    /// `ledger.share()` with options that are not an object.
+    #[error("ledger.share: options must be an object with a name (got {0})")]
+    ShareOptions(String),
+    /// `ledger.share()` without a usable name.
+    #[error("ledger.share: name must be a string of 1 to 256 characters (got {0})")]
+    ShareName(String),
+    /// `ledger.share()` with a bad interval.
+    #[error(
+        "ledger.share: interval must be a number of milliseconds from 10 to 2^31 - 1 (got {0})"
+    )]
+    ShareInterval(String),
+    /// `ledger.share()` where there is no `BroadcastChannel` to publish on.
+    #[error("ledger.share: this environment has no BroadcastChannel to share the ledger on")]
+    NoBroadcastChannel,
 }
 
 /// The longest label, in UTF-16 code units.
@@ -195,7 +209,10 @@ impl Error {
             | Error::BudgetNotNumber(..)
             | Error::BudgetMode(_)
             | Error::UnknownEvent(_)
-            | Error::ListenerNotFunction(_) => ErrorKind::Type,
+            | Error::ListenerNotFunction(_)
+            | Error::ShareOptions(_)
+            | Error::ShareName(_)
+            | Error::NoBroadcastChannel => ErrorKind::Type,
             Error::MaximumBelowInitial { .. }
             | Error::PageLimit { .. }
             | Error::GrowPastMaximum { .. }
@@ -204,7 +221,8 @@ impl Error {
             | Error::UnknownMaximum
             | Error::OverBudget { .. }
             | Error::BudgetOutOfRange(..)
-            | Error::WatchInterval(_) => ErrorKind::Range,
+            | Error::WatchInterval(_)
+            | Error::ShareInterval(_) => ErrorKind::Range,
         }
     }
 }

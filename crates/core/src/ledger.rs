@@ -35,6 +35,12 @@ impl Origin {
         }
     }
 
+    /// Whether the memory was made in the realm whose ledger holds it: only such records count
+    /// in the app-wide totals (see [`crate::Realms`]).
+    pub fn made_here(self) -> bool {
+        self != Origin::Received
+    }
+
     /// Its code: its index in [`Origin::ALL`].
     pub fn code(self) -> u8 {
         match self {
@@ -280,7 +286,7 @@ impl Ledger {
     pub fn received(&self) -> (u64, u64) {
         self.records
             .iter()
-            .filter(|r| r.origin == Origin::Received)
+            .filter(|r| !r.origin.made_here())
             .fold((0, 0), |(n, p), r| (n + 1, p + r.pages))
     }
 

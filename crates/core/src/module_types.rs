@@ -178,6 +178,16 @@ pub fn section_spans(
 
 /// The memories `bytes` exports, with their declared types; `None` if the bytes can't be read.
 pub fn exported_memories(bytes: &[u8]) -> Option<Vec<ExportedMemory>> {
+    module_memories(bytes).map(|(_, exports)| exports)
+}
+
+/// The memories `bytes` imports, in import order; `None` if the bytes can't be read.
+pub fn imported_memories(bytes: &[u8]) -> Option<Vec<ImportedMemory>> {
+    module_memories(bytes).map(|(imports, _)| imports)
+}
+
+/// The memories `bytes` imports and those it exports, read in one pass.
+pub fn module_memories(bytes: &[u8]) -> Option<(Vec<ImportedMemory>, Vec<ExportedMemory>)> {
     let mut r = Reader { bytes, pos: 0 };
     if r.take(8)? != b"\0asm\x01\0\0\0" {
         return None;
@@ -186,6 +196,7 @@ pub fn exported_memories(bytes: &[u8]) -> Option<Vec<ExportedMemory>> {
     let mut memories: Vec<(MemoryType, bool)> = Vec::new();
     let mut imported: u32 = 0;
     let mut exports = Vec::new();
+    let mut imports = Vec::new();
     while r.pos < bytes.len() {
         let id = r.byte()?;
         let size = r.leb_u32()? as usize;
@@ -197,11 +208,13 @@ pub fn exported_memories(bytes: &[u8]) -> Option<Vec<ExportedMemory>> {
         match id {
             2 => {
                 for _ in 0..s.leb_u32()? {
-                    s.name()?;
-                    s.name()?;
+                    let module = s.name()?;
+                    let name = s.name()?;
                     let kind = s.byte()?;
                     if kind == 0x02 {
-                        memories.push((s.memtype()?, false));
+                        let ty = s.memtype()?;
+                        memories.push((ty, false));
+                        imports.push(ImportedMemory { module, name, ty });
                         imported += 1;
                     } else {
                         s.skip_import_desc(kind)?;
@@ -232,40 +245,7 @@ pub fn exported_memories(bytes: &[u8]) -> Option<Vec<ExportedMemory>> {
             _ => {}
         }
     }
-    Some(exports)
-}
-
-/// The memories `bytes` imports, in import order; `None` if the bytes can't be read.
-pub fn imported_memories(bytes: &[u8]) -> Option<Vec<ImportedMemory>> {
-    let mut r = Reader { bytes, pos: 0 };
-    if r.take(8)? != b"\0asm\x01\0\0\0" {
-        return None;
-    }
-    let mut found = Vec::new();
-    while r.pos < bytes.len() {
-        let id = r.byte()?;
-        let size = r.leb_u32()? as usize;
-        let body = r.take(size)?;
-        if id != 2 {
-            continue;
-        }
-        let mut s = Reader {
-            bytes: body,
-            pos: 0,
-        };
-        for _ in 0..s.leb_u32()? {
-            let module = s.name()?;
-            let name = s.name()?;
-            let kind = s.byte()?;
-            if kind == 0x02 {
-                let ty = s.memtype()?;
-                found.push(ImportedMemory { module, name, ty });
-            } else {
-                s.skip_import_desc(kind)?;
-            }
-        }
-    }
-    Some(found)
+    Some((imports, exports))
 }
 
 // Host only: the tests compile WAT with the `wat` crate.

@@ -19,8 +19,8 @@ use super::ledger::{whole, BudgetField, Event};
 /// How many heartbeats a realm may miss before the others drop it.
 pub const MISSED_HEARTBEATS: f64 = 4.0;
 
-/// The least time between two heartbeats, in milliseconds: a realm publishes at least this
-/// often (and at most every `interval`), even when nothing changed.
+/// The least time between two heartbeats, in milliseconds: a realm publishes at least every
+/// `max(interval, HEARTBEAT_MS)`, even when nothing changed (and at most every `interval`).
 pub const HEARTBEAT_MS: f64 = 1000.0;
 
 /// The shortest and longest publishing intervals, in milliseconds (as `ledger.watch`'s).
@@ -119,11 +119,6 @@ impl Realms {
         Self::default()
     }
 
-    /// The heartbeat of a realm publishing at most every `interval_ms`.
-    pub fn heartbeat(interval_ms: f64) -> f64 {
-        interval_ms.max(HEARTBEAT_MS)
-    }
-
     /// Whether `interval_ms` is an accepted publishing interval.
     pub fn valid_interval(interval_ms: f64) -> bool {
         (INTERVAL_MS.0..=INTERVAL_MS.1).contains(&interval_ms)
@@ -170,7 +165,8 @@ impl Realms {
         self.others.len() != before
     }
 
-    /// Drops the realms whose heartbeat is overdue at `now_ms`; returns their keys.
+    /// Drops the realms whose heartbeat is overdue at `now_ms` (every one at infinity: this
+    /// realm stopped sharing); returns their keys.
     pub fn expire(&mut self, now_ms: f64) -> Vec<String> {
         let mut gone = Vec::new();
         self.others.retain(|o| {
@@ -181,11 +177,6 @@ impl Realms {
             keep
         });
         gone
-    }
-
-    /// Forgets every other realm (this one stopped sharing).
-    pub fn clear(&mut self) {
-        self.others.clear();
     }
 
     /// The keys of the realms in the view, this one not included.

@@ -1,0 +1,106 @@
+// ledger.share(): this realm's ledger published on a BroadcastChannel, the other realms' heard,
+// and the app-wide view built from both. Loaded by ledger.js only when share() is called. The
+// channel, the timer and the messages are here; what counts where, heartbeats and the app
+// budget are the core's (JS hands it what it hears, and reads the totals back).
+
+import { rust, layout } from "./rust.js";
+import { deliver } from "./events.js";
+
+/** The one channel every realm of the app publishes on. */
+export const CHANNEL = "wasm-memory-polyfill";
+/** The message format: messages with another `wmp` are someone else's, and ignored. */
+const FORMAT = 1;
+
+/** The other realms, as last heard: key -> { name, at, totals, budget, memories } */
+const others = new Map();
+/** This realm while it shares. */
+let me;
+
+/** Starts sharing as `name`, publishing at most every `interval` ms; returns `stop()`. */
+export function start(name, interval, snapshot, refresh) {
+  const key = `${name}#${globalThis.crypto?.randomUUID?.() ?? Math.random().toString(36).slice(2)}`;
+  const self = { key, name, snapshot, refresh, heartbeat: Math.max(interval, layout.heartbeatMs), channel: new BroadcastChannel(CHANNEL), sentAt: -Infinity, version: -1 };
+  self.channel.onmessage = (e) => hear(self, e.data);
+  self.channel.unref?.(); // Node: sharing never keeps a process alive
+  self.timer = setInterval(() => tick(self), interval);
+  self.timer?.unref?.();
+  globalThis.Deno?.unrefTimer?.(self.timer);
+  me = self;
+  publish(self, Date.now(), true);
+  return () => {
+    if (me !== self) return;
+    me = undefined;
+    clearInterval(self.timer);
+    self.channel.postMessage({ wmp: FORMAT, type: "bye", key });
+    self.channel.close();
+    forget(rust.realmsExpire(Infinity)); // forgets every other realm
+  };
+}
+
+/** Posts this realm's state; the records only when they changed or `all`: a heartbeat is small. */
+function publish(self, now, all) {
+  const s = self.snapshot(); // reads sizes first
+  const version = rust.ledgerVersion();
+  const memories = all || version !== self.version ? s.memories : undefined;
+  self.version = version;
+  self.sentAt = now;
+  self.channel.postMessage({ wmp: FORMAT, type: "state", key: self.key, name: self.name, at: now, heartbeat: self.heartbeat, totals: rust.realmTotals(), budget: s.budget, memories });
+}
+
+function tick(self) {
+  const now = Date.now();
+  self.refresh();
+  forget(rust.realmsExpire(now));
+  if (rust.ledgerVersion() !== self.version || now - self.sentAt >= self.heartbeat) publish(self, now, false);
+  rust.appTotals(); // reports a crossing of appPages
+  deliver();
+}
+
+const forget = (keys) => keys.forEach((k) => others.delete(k));
+
+function hear(self, d) {
+  if (me !== self || d === null || typeof d !== "object" || d.wmp !== FORMAT) return;
+  if (d.type === "bye") {
+    rust.realmBye(d.key);
+    others.delete(d.key);
+  } else if (d.type === "state") {
+    const totals = rust.realmHeard(d.key, d.totals, d.heartbeat, Date.now());
+    if (totals === undefined) return; // not a message of ours
+    const known = others.get(d.key);
+    const memories = Array.isArray(d.memories) ? d.memories : known?.memories ?? [];
+    others.set(d.key, { name: typeof d.name === "string" ? d.name : "", at: Number(d.at) || 0, totals, budget: d.budget ?? null, memories });
+    if (!known) publish(self, Date.now(), true); // a newcomer learns of this realm at once
+  } else return;
+  rust.appTotals();
+  deliver();
+}
+
+/** `ledger.realms()`: one entry per realm in the view, this one first. */
+export const realms = () => view()?.list ?? [];
+
+function view() {
+  const self = me;
+  if (!self) return undefined;
+  const own = self.snapshot(); // reads sizes first
+  const now = Date.now();
+  forget(rust.realmsExpire(now));
+  const list = [{ id: self.key, name: self.name, self: true, ...rust.realmTotals(), budget: own.budget, updatedAt: now }];
+  for (const [id, o] of others) list.push({ id, name: o.name, self: false, ...o.totals, budget: o.budget, updatedAt: o.at });
+  return { self, own, list };
+}
+
+/** `ledger.snapshot({ allRealms: true })`: every realm's records and the app's totals. */
+export function allRealms() {
+  const v = view();
+  if (!v) return null;
+  const app = rust.appTotals();
+  deliver();
+  const memories = [], received = [];
+  const add = (realm, records) => {
+    for (const r of records) (layout.madeHere[layout.origins.indexOf(r?.origin)] ? memories : received).push({ ...r, realm });
+  };
+  add(v.self.name, v.own.memories);
+  for (const o of others.values()) add(o.name, o.memories);
+  const { realms: _, ...totals } = app;
+  return { ...totals, budget: { appPages: v.own.budget?.appPages ?? null }, realms: v.list, memories, received };
+}

@@ -89,6 +89,7 @@ step demo node tests/demo/run.mjs
 step fuzz node tests/fuzz/run.mjs
 [ -f tests/programs/run.mjs ] && step programs node tests/programs/run.mjs
 [ -f tests/engines/run.mjs ] && step engines node tests/engines/run.mjs
+step realms node tests/realms/run.mjs
 [ -f artifacts/engines.md ] && node scripts/readme-tables.mjs >/dev/null
 
 echo

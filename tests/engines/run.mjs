@@ -11,12 +11,10 @@
 // "engines: N passed, M failed", counting the package's cases (skips don't count; an engine that
 // couldn't run counts as one failure). Every process and temporary profile it starts is gone when
 // it ends, also on failure or timeout.
-import { spawn, execFileSync } from "node:child_process";
-import { createServer } from "node:http";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { extname, join, normalize, resolve, sep } from "node:path";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { cleanup, closeServer, runPage, serve, startProcess, stopProcess, version, withTimeout } from "../browsers.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const here = join(root, "tests/engines");
@@ -35,7 +33,6 @@ const opt = (name) => {
 const pkgDir = resolve(opt("--pkg") ?? join(root, "pkg"));
 const only = opt("--only")?.split(",").map((s) => s.trim()).filter(Boolean);
 
-const MINIBROWSER = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
 const ENGINE_TIMEOUT = Number(process.env.WMP_ENGINE_TIMEOUT_MS) || 90_000; // one engine, all three runs
 const WATCHDOG = 330_000; // the whole run
 
@@ -63,157 +60,13 @@ if (only) {
   }
 }
 
-// ---------------------------------------------------------------- clean-up of what we start
-
-/** Everything started: { pid, group, name }. Killed (by pid / own process group) at the end. */
-const children = new Set();
-const tempDirs = new Set();
-
-function startProcess(name, bin, args, options = {}) {
-  // detached: the child leads its own process group, so killing -pid ends it and whatever it
-  // started (a browser's helpers) and nothing else.
-  const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"], detached: true, ...options });
-  const entry = { pid: child.pid, name, child, exited: false };
-  children.add(entry);
-  child.on("exit", () => {
-    entry.exited = true;
-  });
-  child.on("error", () => {
-    entry.exited = true;
-  });
-  return entry;
-}
-
-function groupAlive(pid) {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function stopProcess(entry, grace = 2000) {
-  if (!entry?.pid) return;
-  for (const [signal, wait] of [["SIGTERM", grace], ["SIGKILL", 2000]]) {
-    if (!groupAlive(entry.pid)) break;
-    try {
-      process.kill(-entry.pid, signal);
-    } catch {
-      /* already gone */
-    }
-    const until = Date.now() + wait;
-    while (groupAlive(entry.pid) && Date.now() < until) await sleep(50);
-  }
-  children.delete(entry);
-}
-
-function makeTempDir(prefix) {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  tempDirs.add(dir);
-  return dir;
-}
-function removeTempDir(dir) {
-  try {
-    rmSync(dir, { recursive: true, force: true });
-  } catch {
-    /* best effort; retried at exit */
-  }
-  if (!existsSync(dir)) tempDirs.delete(dir);
-}
-
-function cleanupSync() {
-  for (const entry of children) {
-    try {
-      process.kill(-entry.pid, "SIGKILL");
-    } catch {
-      /* gone */
-    }
-  }
-  for (const dir of tempDirs) {
-    try {
-      rmSync(dir, { recursive: true, force: true });
-    } catch {
-      /* nothing more to do */
-    }
-  }
-}
-process.on("exit", cleanupSync);
-for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
-  process.on(sig, () => {
-    cleanupSync();
-    process.exit(130);
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Rejects after ms with a clear message. */
-function withTimeout(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: timed out after ${ms / 1000} s`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
-// ---------------------------------------------------------------- the HTTP server
-
-const TYPES = {
-  ".js": "text/javascript", ".mjs": "text/javascript", ".html": "text/html; charset=utf-8",
-  ".wasm": "application/wasm", ".json": "application/json", ".ts": "text/plain", ".md": "text/plain",
-};
-
-function serve() {
-  const mounts = [["/pkg/", pkgDir], ["/tests/engines/", here]];
-  const server = createServer((req, res) => {
-    const headers = {
-      "Cross-Origin-Opener-Policy": "same-origin",
-      "Cross-Origin-Embedder-Policy": "require-corp",
-      "Cross-Origin-Resource-Policy": "same-origin",
-      "Cache-Control": "no-store",
-    };
-    const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
-    for (const [prefix, dir] of mounts) {
-      if (!path.startsWith(prefix)) continue;
-      const file = normalize(join(dir, path.slice(prefix.length)));
-      if (!file.startsWith(dir + sep) && file !== dir) break;
-      try {
-        if (!statSync(file).isFile()) break;
-        const body = readFileSync(file);
-        res.writeHead(200, { ...headers, "Content-Type": TYPES[extname(file)] ?? "application/octet-stream" });
-        res.end(body);
-        return;
-      } catch {
-        break;
-      }
-    }
-    res.writeHead(404, { ...headers, "Content-Type": "text/plain" });
-    res.end("not found");
-  });
-  return new Promise((resolveServer, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolveServer(server));
-  });
-}
-
 // ---------------------------------------------------------------- running one engine
+// (processes, profiles, the server and the browsers: ../browsers.mjs, shared with tests/realms)
 
 function parseResult(text, what) {
   const data = JSON.parse(text);
   if (!data || typeof data !== "object") throw new Error(`${what}: no result`);
   return data;
-}
-
-function version(bin, args = ["--version"]) {
-  try {
-    return execFileSync(bin, args, { encoding: "utf8", timeout: 20_000, stdio: ["ignore", "pipe", "ignore"] })
-      .split("\n")[0].trim();
-  } catch {
-    return "";
-  }
 }
 
 async function runCli(engine) {
@@ -237,155 +90,9 @@ async function runCli(engine) {
   }
 }
 
-async function runChromium(engine, base) {
-  if (!existsSync(engine.bin)) throw new Error(`${engine.bin} is missing: run scripts/engines.sh`);
-  const { chromium } = await import("playwright-core");
-  const profile = makeTempDir("wmp-chromium-");
-  let context;
-  try {
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: engine.bin,
-      headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"],
-      timeout: 60_000,
-    });
-    const page = context.pages()[0] ?? (await context.newPage());
-    await page.goto(`${base}/tests/engines/page.html`);
-    await page.waitForFunction(() => typeof window.__enginesResult === "string", null, { timeout: ENGINE_TIMEOUT });
-    const text = await page.evaluate(() => window.__enginesResult);
-    return { version: `Chromium ${context.browser()?.version() ?? version(engine.bin).replace(/^Chromium /, "")}`, ...parseResult(text, engine.label) };
-  } finally {
-    await context?.close().catch(() => {});
-    removeTempDir(profile);
-  }
-}
-
-async function runFirefox(engine, base) {
-  if (!existsSync(engine.bin)) throw new Error(`${engine.bin} is missing: run scripts/engines.sh`);
-  const { default: puppeteer } = await import("puppeteer-core");
-  const profile = makeTempDir("wmp-firefox-");
-  let browser;
-  let pid;
-  try {
-    browser = await puppeteer.launch({
-      browser: "firefox",
-      executablePath: engine.bin,
-      protocol: "webDriverBiDi",
-      userDataDir: profile,
-      headless: true,
-      timeout: 60_000,
-    });
-    pid = browser.process()?.pid;
-    const page = await browser.newPage();
-    await page.goto(`${base}/tests/engines/page.html`);
-    await page.waitForFunction(() => typeof window.__enginesResult === "string", { timeout: ENGINE_TIMEOUT });
-    const text = await page.evaluate(() => window.__enginesResult);
-    return { version: (await browser.version()).replace(/^firefox\//i, "Firefox "), ...parseResult(text, engine.label) };
-  } finally {
-    await withTimeout(browser?.close() ?? Promise.resolve(), 15_000, "closing Firefox").catch(() => {});
-    if (pid) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        /* closed */
-      }
-    }
-    removeTempDir(profile);
-  }
-}
-
-async function freePort() {
-  const s = createServer();
-  await new Promise((r) => s.listen(0, "127.0.0.1", r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-async function webdriver(base, method, path, body) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: body ? { "Content-Type": "application/json; charset=utf-8" } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(`WebDriver ${method} ${path}: ${res.status} ${JSON.stringify(data.value ?? data).slice(0, 300)}`);
-  return data.value;
-}
-
-async function runWebKit(engine, base) {
-  let driverBin;
-  try {
-    driverBin = execFileSync("sh", ["-c", "command -v WebKitWebDriver"], { encoding: "utf8" }).trim();
-  } catch {
-    throw new Error("WebKitWebDriver is missing: run scripts/engines.sh");
-  }
-  if (!existsSync(MINIBROWSER)) throw new Error(`${MINIBROWSER} is missing: run scripts/engines.sh`);
-  // A free X display: one with neither a socket nor a lock file.
-  let display = 0;
-  for (let n = 90 + Math.floor(Math.random() * 100); n < 400; n++) {
-    if (!existsSync(`/tmp/.X11-unix/X${n}`) && !existsSync(`/tmp/.X${n}-lock`)) {
-      display = n;
-      break;
-    }
-  }
-  if (!display) throw new Error("no free X display");
-  const xvfb = startProcess("Xvfb", "Xvfb", [`:${display}`, "-screen", "0", "1280x1024x24", "-nolisten", "tcp"]);
-  let driver;
-  let session;
-  let wd;
-  const home = makeTempDir("wmp-webkit-"); // the browser's caches and data land here, not in ~
-  try {
-    const until = Date.now() + 15_000;
-    while (!existsSync(`/tmp/.X11-unix/X${display}`)) {
-      if (xvfb.exited || Date.now() > until) throw new Error(`Xvfb :${display} did not start`);
-      await sleep(50);
-    }
-    const port = await freePort();
-    driver = startProcess("WebKitWebDriver", driverBin, [`--port=${port}`], {
-      env: {
-        ...process.env, DISPLAY: `:${display}`, HOME: home, XDG_CACHE_HOME: join(home, "cache"),
-        XDG_DATA_HOME: join(home, "data"), XDG_CONFIG_HOME: join(home, "config"), XDG_RUNTIME_DIR: home,
-        WEBKIT_DISABLE_COMPOSITING_MODE: "1", LIBGL_ALWAYS_SOFTWARE: "1",
-      },
-    });
-    wd = `http://127.0.0.1:${port}`;
-    for (let ready = false; !ready;) {
-      if (driver.exited) throw new Error("WebKitWebDriver exited");
-      if (Date.now() > until + 10_000) throw new Error("WebKitWebDriver did not answer");
-      ready = await fetch(`${wd}/status`).then((r) => r.ok, () => false);
-      if (!ready) await sleep(100);
-    }
-    const created = await withTimeout(webdriver(wd, "POST", "/session", {
-      capabilities: {
-        alwaysMatch: {
-          "webkitgtk:browserOptions": { binary: MINIBROWSER, args: ["--automation"] },
-        },
-      },
-    }), 60_000, "WebKitWebDriver session");
-    session = created.sessionId;
-    const browserVersion = created.capabilities?.browserVersion ?? "";
-    await webdriver(wd, "POST", `/session/${session}/url`, { url: `${base}/tests/engines/page.html` });
-    const deadline = Date.now() + ENGINE_TIMEOUT;
-    let text = null;
-    while (text === null) {
-      if (Date.now() > deadline) throw new Error("the page gave no result in time");
-      text = await webdriver(wd, "POST", `/session/${session}/execute/sync`, {
-        script: "return typeof window.__enginesResult === 'string' ? window.__enginesResult : null;",
-        args: [],
-      });
-      if (text === null) await sleep(250);
-    }
-    return { version: `WebKitGTK ${browserVersion}`.trim(), ...parseResult(text, engine.label) };
-  } finally {
-    if (session && wd) {
-      await withTimeout(webdriver(wd, "DELETE", `/session/${session}`), 15_000, "closing the session").catch(() => {});
-    }
-    await stopProcess(driver);
-    await stopProcess(xvfb);
-    removeTempDir(home);
-  }
+async function runBrowser(engine, base) {
+  const { version: v, text } = await runPage(engine.id, `${base}/tests/engines/page.html`, { resultVar: "__enginesResult", timeout: ENGINE_TIMEOUT });
+  return { version: v, ...parseResult(text, engine.label) };
 }
 
 // ---------------------------------------------------------------- reporting
@@ -435,7 +142,7 @@ if (!existsSync(join(pkgDir, "node.js")) || !existsSync(join(pkgDir, "index.js")
 let server;
 try {
   const needsServer = selected.some((e) => e.kind !== "cli");
-  server = needsServer ? await serve() : undefined;
+  server = needsServer ? await serve([["/pkg/", pkgDir], ["/tests/engines/", here]]) : undefined;
   const base = server ? `http://127.0.0.1:${server.address().port}` : "";
 
   for (const engine of selected) {
@@ -443,7 +150,7 @@ try {
     let data;
     let error;
     try {
-      const run = { cli: runCli, chromium: runChromium, firefox: runFirefox, webkit: runWebKit }[engine.kind];
+      const run = engine.kind === "cli" ? runCli : runBrowser;
       data = await withTimeout(run(engine, base), ENGINE_TIMEOUT + 60_000, engine.label);
       if (data.error) error = data.error;
     } catch (e) {
@@ -498,9 +205,8 @@ try {
   }
 } finally {
   clearTimeout(watchdog);
-  await new Promise((r) => (server ? server.close(r) : r()));
-  for (const entry of [...children]) await stopProcess(entry);
-  for (const dir of [...tempDirs]) removeTempDir(dir);
+  await closeServer(server);
+  await cleanup();
 }
 
 // ---- artifacts/engines.md and engines.json

@@ -52,7 +52,10 @@ export interface LedgerRecord {
    * in force when it was made (or its module compiled). */
   bounded: boolean;
   createdAt: number;
-  origin: "constructed" | "exported";
+  /** "constructed": made by our constructor here; "exported": defined by a module instantiated
+   * here under install(); "received": met here as an import (or a re-exported import) the ledger
+   * did not hold, such as a shared memory another realm made and posted here. */
+  origin: "constructed" | "exported" | "received";
   /** Where it was made (only with `ledger.options({ captureStacks: true })`). */
   stack: string | null;
 }
@@ -63,6 +66,10 @@ export interface Budget {
   memories?: number;
   /** "hard" (default): past it is a RangeError. "soft": allowed, with a "budget" event. */
   mode?: "hard" | "soft";
+  /** App-wide pages (every sharing realm's memories, each counted where it was made): passing it
+   * emits a "budget" event here, once per crossing; it never refuses anything, and alone it sets
+   * no budget in this realm. Checked while this realm shares (`ledger.share()`). */
+  appPages?: number;
 }
 
 export interface LedgerSnapshot {
@@ -73,19 +80,70 @@ export interface LedgerSnapshot {
   created: number;
   collected: number;
   /** The budget in force; fields that were not set are null. */
-  budget: { totalPages: number | null; perMemoryPages: number | null; memories: number | null; mode: "hard" | "soft" } | null;
+  budget: { totalPages: number | null; perMemoryPages: number | null; memories: number | null; mode: "hard" | "soft"; appPages: number | null } | null;
   memories: LedgerRecord[];
+}
+
+/** A record in the app-wide view, with the name of the realm whose ledger holds it. */
+export interface RealmRecord extends LedgerRecord {
+  realm: string;
+}
+
+/** One realm in the app-wide view (`ledger.realms()`). */
+export interface RealmInfo {
+  /** Unique per share(): the name plus a random part. */
+  id: string;
+  /** The name given to `share()`. */
+  name: string;
+  /** Whether it is the realm asking. */
+  self: boolean;
+  /** Live memories in its ledger, received ones included. */
+  live: number;
+  /** Their pages (what its own budget sees). */
+  pages: number;
+  /** The most pages its ledger has held at once. */
+  peak: number;
+  /** Of `live`, the memories it received (made elsewhere). */
+  received: number;
+  /** Their pages. */
+  receivedPages: number;
+  /** Its own budget, as its `snapshot().budget`. */
+  budget: LedgerSnapshot["budget"];
+  /** When it last published (ms since the epoch; now for itself). */
+  updatedAt: number;
+}
+
+/** `ledger.snapshot({ allRealms: true })`: every sharing realm's records and the app's totals. */
+export interface AppSnapshot {
+  /** Memories made in the realms (each counted once, where it was made). */
+  live: number;
+  livePages: number;
+  liveBytes: number;
+  /** The most `livePages` has been, as seen from this realm while it shares. */
+  peakTotalPages: number;
+  /** Pages of the `received` records (per realm that holds them): in no total. */
+  receivedPages: number;
+  budget: { appPages: number | null };
+  realms: RealmInfo[];
+  /** Every record counted in the totals: constructed or exported in its realm. */
+  memories: RealmRecord[];
+  /** Records of memories a realm holds but did not make: counted where they were made (if that
+   * realm shares), never here. */
+  received: RealmRecord[];
 }
 
 export type LedgerEvent =
   | { type: "create"; id: number; pages: number }
   | { type: "grow"; id: number; from: number; to: number; source: "js" | "wasm" }
   | { type: "collect"; id: number; pages: number }
-  | { type: "budget"; id: number | null; budget: "totalPages" | "perMemoryPages" | "memories"; limit: number; value: number; refused: boolean };
+  | { type: "budget"; id: number | null; budget: "totalPages" | "perMemoryPages" | "memories" | "appPages"; limit: number; value: number; refused: boolean };
 
 export interface Ledger {
   /** Every live memory and the totals, as plain JSON-serialisable data (sizes read from the engine). */
-  snapshot(): LedgerSnapshot;
+  snapshot(options?: { allRealms?: false }): LedgerSnapshot;
+  /** The app-wide view: every sharing realm's records and the app's totals; null while this
+   * realm does not share (or before its share() has started). */
+  snapshot(options: { allRealms: true }): AppSnapshot | null;
   /** Rows of [id, pages, peak, grows, shared 0|1, address 32|64], in a fresh Float64Array. */
   snapshotArray(): Float64Array;
   /** Sets (or with null removes) the budget. */
@@ -101,6 +159,14 @@ export interface Ledger {
   /** Reads sizes every `interval` ms (default 250; unref'd in Node) so growth inside wasm is
    * reported without asking; returns `stop()`. */
   watch(options?: { interval?: number }): () => void;
+  /** Publishes this realm's ledger to the app's other realms (pages, workers) on a
+   * BroadcastChannel named "wasm-memory-polyfill", at most every `interval` ms (default 250,
+   * 10 .. 2^31 - 1) and at least every second, and hears theirs. A realm that stops (goodbye) or
+   * misses 4 heartbeats leaves the others' view. Timers and channel are unref'd in Node. A
+   * second call replaces the first. Returns `stop()`. */
+  share(options: { name: string; interval?: number }): () => void;
+  /** One entry per realm in the view, this one first; [] while this realm does not share. */
+  realms(): RealmInfo[];
 }
 
 export declare const ledger: Ledger;

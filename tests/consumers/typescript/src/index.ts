@@ -2,6 +2,7 @@
 // marked with an expect-error directive at the end must really be an error (the types are not `any`).
 import { Memory, install, ledger } from "wasm-memory-polyfill";
 import type {
+  AppSnapshot,
   Budget,
   Ledger,
   LedgerEvent,
@@ -10,6 +11,8 @@ import type {
   MemoryDescriptor,
   MemoryOptions,
   MemoryType,
+  RealmInfo,
+  RealmRecord,
 } from "wasm-memory-polyfill";
 import * as auto from "wasm-memory-polyfill/auto";
 
@@ -37,7 +40,7 @@ const l: Ledger = ledger;
 const snapshot: LedgerSnapshot = l.snapshot();
 const live: number = snapshot.live;
 const records: LedgerRecord[] = snapshot.memories;
-const origin: "constructed" | "exported" | undefined = records[0]?.origin;
+const origin: "constructed" | "exported" | "received" | undefined = records[0]?.origin;
 const budget: LedgerSnapshot["budget"] = snapshot.budget;
 const budgetTotal: number | null | undefined = budget?.totalPages;
 const rows: Float64Array = ledger.snapshotArray();
@@ -49,7 +52,7 @@ const off: () => boolean = ledger.on("grow", (e) => {
   void grew;
 });
 ledger.on("budget", (e) => {
-  const which: "totalPages" | "perMemoryPages" | "memories" = e.budget;
+  const which: "totalPages" | "perMemoryPages" | "memories" | "appPages" = e.budget;
   const refused: boolean = e.refused;
   void which, refused;
 });
@@ -59,6 +62,18 @@ ledger.label(engine, null);
 ledger.options({ captureStacks: true });
 const id: number = ledger.idOf(memory);
 off();
+
+// one ledger for the whole app: share(), realms(), snapshot({ allRealms: true }), appPages
+const stopSharing: () => void = ledger.share({ name: "page", interval: 500 });
+const realms: RealmInfo[] = ledger.realms();
+const receivedPages: number = realms[0]?.receivedPages ?? 0;
+const app: AppSnapshot | null = ledger.snapshot({ allRealms: true });
+const appRows: RealmRecord[] = app?.memories ?? [];
+const realmName: string | undefined = app?.received[0]?.realm;
+const appPages: number | null | undefined = app?.budget.appPages;
+const mine: LedgerSnapshot = ledger.snapshot({ allRealms: false });
+ledger.setBudget({ appPages: 8192 });
+stopSharing();
 
 // install / uninstall, and the auto entry's re-exports
 const uninstall: () => void = install();
@@ -70,9 +85,13 @@ const sameLedger: Ledger = auto.ledger;
 ledger.setBudget({ mode: "medium" });
 // @ts-expect-error a "grow" event has no `budget`
 ledger.on("grow", (e) => e.budget);
+// @ts-expect-error share() needs a name
+ledger.share({ interval: 100 });
+// @ts-expect-error the app-wide view is not a realm's snapshot (it may be null)
+const notMine: LedgerSnapshot = ledger.snapshot({ allRealms: true });
 // @ts-expect-error the descriptor needs `initial`
 new Memory({ maximum: 1 });
 // @ts-expect-error type() is ours, not an engine memory's
 engine.type();
 
-export { buffer, before, minimum, big, sum, other, live, origin, budget, rows, id, same, sameLedger };
+export { buffer, before, minimum, big, sum, other, live, origin, budget, rows, id, same, sameLedger, receivedPages, appRows, realmName, appPages, mine, notMine };

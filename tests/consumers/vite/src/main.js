@@ -13,6 +13,11 @@ try {
   const snapshot = ledger.snapshot();
   result.live = snapshot.live;
   result.label = snapshot.memories.find((m) => m.id === ledger.idOf(memory))?.label ?? null;
+  // share(): the sharing code is a chunk of its own, loaded by the first call
+  const stop = ledger.share({ name: "page" });
+  for (let i = 0; i < 250 && ledger.realms().length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  result.realms = ledger.realms().map((r) => r.name);
+  stop();
   // a ponyfill import changes no global
   result.globalUntouched = typeof WebAssembly.Memory.prototype.type === "undefined";
 } catch (e) {

@@ -16,6 +16,11 @@ out.grow = memory.grow(1);
 out.type = memory.type();
 out.live = ledger.snapshot().live;
 out.label = ledger.snapshot().memories.find((m) => m.id === ledger.idOf(memory))?.label ?? null;
+// share(): its code is loaded by the first call; sharing never keeps the process alive
+const stop = ledger.share({ name: "page" });
+for (let i = 0; i < 250 && ledger.realms().length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+out.realms = ledger.realms().map((r) => r.name);
+stop();
 out.globalUntouched = WebAssembly.Memory === NativeMemory && NativeMemory.prototype.type === undefined;
 
 const auto = await import("wasm-memory-polyfill/auto");

@@ -30,8 +30,12 @@ function setListening() {
   if (now !== listening) rust.setListening((listening = now));
 }
 
-/** Delivers what the core queued. */
+/** Set while this realm shares (realms.js): told after every operation that may change the ledger. */
+export const after = { change: null };
+
+/** Delivers what the core queued. Every operation that may change the ledger ends here. */
 export function deliver() {
+  after.change?.();
   if (!listening) return;
   for (const event of rust.drainEvents()) {
     for (const f of [...(listeners.get(event.type) ?? [])]) {

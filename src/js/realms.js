@@ -4,7 +4,7 @@
 // budget are the core's (JS hands it what it hears, and reads the totals back).
 
 import { rust, layout } from "./rust.js";
-import { deliver } from "./events.js";
+import { after, deliver } from "./events.js";
 
 /** The one channel every realm of the app publishes on. */
 export const CHANNEL = "wasm-memory-polyfill";
@@ -19,17 +19,19 @@ let me;
 /** Starts sharing as `name`, publishing at most every `interval` ms; returns `stop()`. */
 export function start(name, interval, snapshot, refresh) {
   const key = `${name}#${globalThis.crypto?.randomUUID?.() ?? Math.random().toString(36).slice(2)}`;
-  const self = { key, name, snapshot, refresh, heartbeat: Math.max(interval, layout.heartbeatMs), channel: new BroadcastChannel(CHANNEL), sentAt: -Infinity, version: -1 };
+  const self = { key, name, snapshot, refresh, interval, heartbeat: Math.max(interval, layout.heartbeatMs), channel: new BroadcastChannel(CHANNEL), sentAt: -Infinity, changedAt: -Infinity, version: rust.ledgerVersion(), pending: false };
   self.channel.onmessage = (e) => hear(self, e.data);
   self.channel.unref?.(); // Node: sharing never keeps a process alive
   self.timer = setInterval(() => tick(self), interval);
   self.timer?.unref?.();
   globalThis.Deno?.unrefTimer?.(self.timer);
   me = self;
+  after.change = () => changed(self);
   publish(self, Date.now(), true);
   return () => {
     if (me !== self) return;
     me = undefined;
+    after.change = null;
     clearInterval(self.timer);
     self.channel.postMessage({ wmp: FORMAT, type: "bye", key });
     self.channel.close();
@@ -41,10 +43,30 @@ export function start(name, interval, snapshot, refresh) {
 function publish(self, now, all) {
   const s = self.snapshot(); // reads sizes first
   const version = rust.ledgerVersion();
-  const memories = all || version !== self.version ? s.memories : undefined;
+  const changed = version !== self.version;
+  if (changed) self.changedAt = now;
+  const memories = all || changed ? s.memories : undefined;
   self.version = version;
   self.sentAt = now;
   self.channel.postMessage({ wmp: FORMAT, type: "state", key: self.key, name: self.name, at: now, heartbeat: self.heartbeat, totals: rust.realmTotals(), budget: s.budget, memories });
+}
+
+/**
+ * A change (a memory made, received, grown through JS, collected) goes out at once, in a
+ * microtask after the operation, unless a change went out less than `interval` ago: then the
+ * next tick sends it. So a worker that blocks right after receiving a memory (emscripten's
+ * pthread workers wait inside wasm) has published it first.
+ */
+function changed(self) {
+  if (self.pending) return;
+  self.pending = true;
+  queueMicrotask(() => {
+    self.pending = false;
+    const now = Date.now();
+    if (me !== self || rust.ledgerVersion() === self.version || now - self.changedAt < self.interval) return;
+    self.changedAt = now;
+    publish(self, now, false);
+  });
 }
 
 function tick(self) {

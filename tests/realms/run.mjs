@@ -119,6 +119,35 @@ if (wanted("node")) {
   } finally {
     off();
   }
+
+  // A real Emscripten program with pthreads (wasm-vips, pinned in tests/programs).
+  const vips = join(root, "tests/programs/node_modules/wasm-vips/lib/vips-node.mjs");
+  const what = "wasm-vips (Emscripten, pthreads) runs under install() in every thread";
+  if (!existsSync(vips)) report("node", what, false, `${vips} is missing: run scripts/setup.sh`);
+  else {
+    const t1 = Date.now();
+    const r = spawnSync(process.execPath, ["--import", pathToFileURL(join(here, "emscripten-preload.mjs")).href, join(here, "emscripten.mjs")], {
+      encoding: "utf8", timeout: 40_000, env: { ...process.env, WMP_PKG: pkgUrl, WMP_VIPS: pathToFileURL(vips).href },
+    });
+    const line = r.stdout?.split("\n").find((l) => l.startsWith("@@realms-emscripten@@ "));
+    const out = line ? JSON.parse(line.slice("@@realms-emscripten@@ ".length)) : { error: `no result (status ${r.status}, signal ${r.signal}): ${r.stderr?.slice(-600)}` };
+    const view = out.view;
+    const truth = out.truth ?? [];
+    report("node", what, !out.error && out.avg === 100 && out.concurrency >= 1, out.error ?? JSON.stringify({ avg: out.avg, concurrency: out.concurrency }));
+    const shared = truth.filter((t) => t.shared);
+    const rows = view?.memories.filter((m) => m.shared) ?? [];
+    report("node", "wasm-vips: its shared memory is counted once, in the main thread that made it, at its true size", shared.length === 1 && rows.length === 1 && rows[0].realm === "main" && rows[0].origin === "constructed" && rows[0].pages === shared[0].pages, JSON.stringify({ truth, rows }));
+    const total = truth.reduce((a, t) => a + t.pages, 0);
+    report("node", `wasm-vips: the app's livePages (${view?.livePages}) is the true size of what the threads made (${total})`, view?.livePages === total && view.memories.length === truth.length, JSON.stringify({ livePages: view?.livePages, total }));
+    const threads = view?.realms.filter((x) => !x.self) ?? [];
+    report(
+      "node",
+      `wasm-vips: each pthread worker (${threads.length}) shares, and holds the memory as received, adding nothing`,
+      threads.length >= out.concurrency && threads.every((x) => x.received === 1 && x.receivedPages === x.pages && x.pages === shared[0]?.pages) && view.received.length === threads.length && view.received.every((x) => x.origin === "received" && x.shared),
+      JSON.stringify({ threads, received: view?.received.map((x) => [x.realm, x.pages]) }),
+    );
+    console.log(`# wasm-vips: ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+  }
 }
 
 // ---------------------------------------------------------------- the browsers

@@ -18,7 +18,7 @@ let me;
 
 /** Starts sharing as `name`, publishing at most every `interval` ms; returns `stop()`. */
 export function start(name, interval, snapshot, refresh) {
-  const key = `${name}#${globalThis.crypto?.randomUUID?.() ?? Math.random().toString(36).slice(2)}`;
+  const key = globalThis.crypto?.randomUUID?.() ?? `${Math.random()}`.slice(2);
   const self = { key, name, snapshot, refresh, interval, heartbeat: Math.max(interval, layout.heartbeatMs), channel: new BroadcastChannel(CHANNEL), sentAt: -Infinity, changedAt: -Infinity, version: rust.ledgerVersion(), pending: false };
   self.channel.onmessage = (e) => hear(self, e.data);
   self.channel.unref?.(); // Node: sharing never keeps a process alive
@@ -27,7 +27,7 @@ export function start(name, interval, snapshot, refresh) {
   globalThis.Deno?.unrefTimer?.(self.timer);
   me = self;
   after.change = () => changed(self);
-  publish(self, Date.now(), true);
+  publish(self, Date.now(), true, true); // and the others answer with theirs
   return () => {
     if (me !== self) return;
     me = undefined;
@@ -39,8 +39,11 @@ export function start(name, interval, snapshot, refresh) {
   };
 }
 
-/** Posts this realm's state; the records only when they changed or `all`: a heartbeat is small. */
-function publish(self, now, all) {
+/**
+ * Posts this realm's state; the records only when they changed or `all`: a heartbeat is small.
+ * `ask`: the others answer with theirs, records included (this realm doesn't know them all).
+ */
+function publish(self, now, all, ask = false) {
   const s = self.snapshot(); // reads sizes first
   const version = rust.ledgerVersion();
   const changed = version !== self.version;
@@ -48,7 +51,7 @@ function publish(self, now, all) {
   const memories = all || changed ? s.memories : undefined;
   self.version = version;
   self.sentAt = now;
-  self.channel.postMessage({ wmp: FORMAT, type: "state", key: self.key, name: self.name, at: now, heartbeat: self.heartbeat, totals: rust.realmTotals(), budget: s.budget, memories });
+  self.channel.postMessage({ wmp: FORMAT, type: "state", key: self.key, name: self.name, at: now, heartbeat: self.heartbeat, totals: rust.realmTotals(), budget: s.budget, memories, ask });
 }
 
 /**
@@ -91,7 +94,10 @@ function hear(self, d) {
     const known = others.get(d.key);
     const memories = Array.isArray(d.memories) ? d.memories : known?.memories ?? [];
     others.set(d.key, { name: typeof d.name === "string" ? d.name : "", at: Number(d.at) || 0, totals, budget: d.budget ?? null, memories });
-    if (!known) publish(self, Date.now(), true); // a newcomer learns of this realm at once
+    // A realm that asks (it just started) gets this realm's records at once; one new here whose
+    // message had none (a heartbeat, after a silence that dropped it) is asked for them.
+    const lacking = !known && !Array.isArray(d.memories);
+    if (d.ask === true || lacking) publish(self, Date.now(), true, lacking);
   } else return;
   rust.appTotals();
   deliver();

@@ -75,6 +75,39 @@ if (wanted("node")) {
   }
   console.log(`# node scenario: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
+  // A worker that goes silent (it waits in Atomics.wait) drops out, and when it is back its
+  // heartbeat (which carries no records) makes main ask it for them.
+  {
+    const w = new Worker(new URL("./worker.js", import.meta.url));
+    const h = workerHandle((m) => w.postMessage(m), (f) => w.on("message", f), () => w.terminate());
+    const stop = ledger.share({ name: "main", interval: 100 });
+    const records = () => ledger.snapshot({ allRealms: true })?.memories.filter((r) => r.realm === "sleeper").length ?? 0;
+    const waitFor = async (f, ms) => {
+      const until = Date.now() + ms;
+      while (!f() && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      return f();
+    };
+    try {
+      h.send({ type: "start", pkg: pkgUrl, name: "sleeper", interval: 100 });
+      await h.next("ready");
+      h.send({ type: "shared", memory: null, sync: true, pages: 1 });
+      await h.next("done");
+      const seen = await waitFor(() => records() === 2, 5000);
+      const t1 = Date.now();
+      h.send({ type: "block", ms: 5500 });
+      const gone = await waitFor(() => !ledger.realms().some((r) => r.name === "sleeper"), 8000);
+      const goneAfter = Date.now() - t1;
+      await h.next("unblocked");
+      const back = await waitFor(() => records() === 2, 3000);
+      report("node", `a worker silent for 5.5 s leaves the view (after ${goneAfter} ms) and comes back with its records`, seen && gone && back, JSON.stringify({ seen, gone, back, records: records() }));
+    } catch (e) {
+      report("node", "a silent worker leaves and comes back", false, e?.message);
+    } finally {
+      stop();
+      await w.terminate();
+    }
+  }
+
   // Arguments.
   const throws = (f, type) => {
     try {

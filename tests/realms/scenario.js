@@ -19,7 +19,8 @@ const show = (v) => JSON.stringify(v);
 
 /**
  * The worker's side. `port`: { send(message), on(handler) }.
- * Messages in: start { pkg, name, interval }, shared { memory, sync, pages }, stop.
+ * Messages in: start { pkg, name, interval }, shared { memory (or null), sync, pages },
+ * block { ms }, stop.
  */
 export function workerSide(port) {
   let pkg, stop;
@@ -47,6 +48,9 @@ export function workerSide(port) {
         const made = [own, exporter.exports.mem].map((m) => m.buffer.byteLength / P);
         const mine = pkg.ledger.snapshot();
         port.send({ type: "done", made, grewFrom, origins: mine.memories.map((r) => r.origin).sort(), receivedId });
+      } else if (msg.type === "block") {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, msg.ms); // silent: no timer, no message runs
+        port.send({ type: "unblocked" });
       } else if (msg.type === "stop") {
         stop();
         port.send({ type: "stopped" });

@@ -1497,7 +1497,8 @@ export function createHarness(ctx) {
         if (t.address !== want.address || !Object.is(t.minimum, want.minimum) || t.shared !== want.shared || ("maximum" in t && !Object.is(t.maximum, want.maximum))) problems.push(`type() of ${JSON.stringify(e.name)} is ${show(t)}, expected ${show(want)} (maximum may be missing)`);
       }
       const rec = ledger.snapshot().memories.find((r) => r.id === id);
-      const wantOrigin = a && a.ours ? "constructed" : "exported";
+      // A re-exported import the engine made (not ours) was not made by this module: received.
+      const wantOrigin = a ? (a.ours ? "constructed" : "received") : "exported";
       if (rec?.origin !== wantOrigin) problems.push(`record of ${JSON.stringify(e.name)} has origin ${rec?.origin}, expected ${wantOrigin}`);
       if (rec && (rec.pages !== truth.initial || rec.address !== truth.address || rec.shared !== truth.shared)) problems.push(`record of ${JSON.stringify(e.name)} is ${show(rec)}`);
       if (knownMax && rec && rec.maximum !== (truth.maximum ?? null)) problems.push(`record of ${JSON.stringify(e.name)} has maximum ${rec.maximum}, expected ${truth.maximum ?? null}`);

@@ -474,3 +474,20 @@ fn clamp_for_gives_a_module_memory_the_constructors_clamp() {
         "soft budgets never clamp"
     );
 }
+
+#[test]
+fn instances_count_up_and_down_and_never_below_zero() {
+    let mut l = Ledger::new();
+    let a = one_memory(&mut l, 1);
+    let b = one_memory(&mut l, 1);
+    let count = |l: &Ledger, id| l.get(id).map(|r| r.instances);
+    l.count_instance(&[a, b], true);
+    l.count_instance(&[a], true);
+    assert_eq!((count(&l, a), count(&l, b)), (Some(2), Some(1)));
+    l.count_instance(&[a, b], false);
+    l.count_instance(&[b, 999], false); // an unknown id, a count already at zero
+    assert_eq!((count(&l, a), count(&l, b)), (Some(1), Some(0)));
+    l.collect(a);
+    l.count_instance(&[a], false); // the memory went first: ignored
+    assert_eq!(count(&l, a), None);
+}

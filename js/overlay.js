@@ -8,7 +8,7 @@ import { ledger } from "./index.js";
 
 const TAG = "wasm-memory-ledger";
 const CORNERS = ["top-left", "top-right", "bottom-left", "bottom-right"];
-const HISTORY = 120; // chart samples kept, one a second: two minutes
+const HISTORY = 120; // chart samples kept, one a second: the last two minutes
 const TOP = 5; // largest memories listed
 const HITS = 5; // budget events listed
 const W = 300, H = 60; // the chart's viewBox
@@ -114,7 +114,7 @@ function define() {
       // The chart: total pages over the last HISTORY seconds, and the budget's line.
       const top = Math.max(1, limit ?? 0, ...this.samples) * 1.1;
       const y = (v) => (H - (H * v) / top).toFixed(1);
-      const x = (i) => ((W * (HISTORY - this.samples.length + i)) / (HISTORY - 1)).toFixed(1);
+      const x = (i) => ((W * i) / Math.max(1, this.samples.length - 1)).toFixed(1); // the samples kept, edge to edge
       const points = this.samples.map((v, i) => `${x(i)},${y(v)}`).join(" ");
       const svg = $("chart");
       svg.querySelector("polyline").setAttribute("points", points);
@@ -122,7 +122,7 @@ function define() {
       const line = svg.querySelector("line");
       line.setAttribute("y1", limit === null ? -1 : y(limit));
       line.setAttribute("y2", limit === null ? -1 : y(limit));
-      svg.setAttribute("aria-label", `total pages over the last ${HISTORY} seconds: now ${s.livePages}, peak ${s.peakTotalPages}`);
+      svg.setAttribute("aria-label", `total pages over the last ${this.samples.length} seconds: now ${s.livePages}, peak ${s.peakTotalPages}`);
 
       // The largest memories: label (or the id), what defined it, pages, peak.
       const rows = s.memories.sort((a, b) => b.pages - a.pages).slice(0, TOP).map((m) => {

@@ -9,7 +9,8 @@
 // from the spec and the package is right, and every case the package fails; writes
 // artifacts/engines.md (table) and artifacts/engines.json (everything). Ends with
 // "engines: N passed, M failed", counting the package's cases (skips don't count; an engine that
-// couldn't run counts as one failure). Every process and temporary profile it starts is gone when
+// couldn't run counts as one failure). In the browsers it also checks the overlay entry
+// (overlay.html/overlay.js): those cases count too. Every process and temporary profile it starts is gone when
 // it ends, also on failure or timeout.
 import { spawn, execFileSync } from "node:child_process";
 import { createServer } from "node:http";
@@ -167,7 +168,7 @@ const TYPES = {
 };
 
 function serve() {
-  const mounts = [["/pkg/", pkgDir], ["/tests/engines/", here]];
+  const mounts = [["/pkg/", pkgDir], ["/tests/engines/", here], ["/tests/fixtures/", join(root, "tests/fixtures")]];
   const server = createServer((req, res) => {
     const headers = {
       "Cross-Origin-Opener-Policy": "same-origin",
@@ -254,7 +255,11 @@ async function runChromium(engine, base) {
     await page.goto(`${base}/tests/engines/page.html`);
     await page.waitForFunction(() => typeof window.__enginesResult === "string", null, { timeout: ENGINE_TIMEOUT });
     const text = await page.evaluate(() => window.__enginesResult);
-    return { version: `Chromium ${context.browser()?.version() ?? version(engine.bin).replace(/^Chromium /, "")}`, ...parseResult(text, engine.label) };
+    // The overlay entry, on its own page.
+    await page.goto(`${base}/tests/engines/overlay.html`);
+    await page.waitForFunction(() => typeof window.__overlayResult === "string", null, { timeout: ENGINE_TIMEOUT });
+    const overlay = JSON.parse(await page.evaluate(() => window.__overlayResult));
+    return { version: `Chromium ${context.browser()?.version() ?? version(engine.bin).replace(/^Chromium /, "")}`, ...parseResult(text, engine.label), overlay };
   } finally {
     await context?.close().catch(() => {});
     removeTempDir(profile);
@@ -281,7 +286,10 @@ async function runFirefox(engine, base) {
     await page.goto(`${base}/tests/engines/page.html`);
     await page.waitForFunction(() => typeof window.__enginesResult === "string", { timeout: ENGINE_TIMEOUT });
     const text = await page.evaluate(() => window.__enginesResult);
-    return { version: (await browser.version()).replace(/^firefox\//i, "Firefox "), ...parseResult(text, engine.label) };
+    await page.goto(`${base}/tests/engines/overlay.html`);
+    await page.waitForFunction(() => typeof window.__overlayResult === "string", { timeout: ENGINE_TIMEOUT });
+    const overlay = JSON.parse(await page.evaluate(() => window.__overlayResult));
+    return { version: (await browser.version()).replace(/^firefox\//i, "Firefox "), ...parseResult(text, engine.label), overlay };
   } finally {
     await withTimeout(browser?.close() ?? Promise.resolve(), 15_000, "closing Firefox").catch(() => {});
     if (pid) {
@@ -366,18 +374,23 @@ async function runWebKit(engine, base) {
     }), 60_000, "WebKitWebDriver session");
     session = created.sessionId;
     const browserVersion = created.capabilities?.browserVersion ?? "";
-    await webdriver(wd, "POST", `/session/${session}/url`, { url: `${base}/tests/engines/page.html` });
-    const deadline = Date.now() + ENGINE_TIMEOUT;
-    let text = null;
-    while (text === null) {
-      if (Date.now() > deadline) throw new Error("the page gave no result in time");
-      text = await webdriver(wd, "POST", `/session/${session}/execute/sync`, {
-        script: "return typeof window.__enginesResult === 'string' ? window.__enginesResult : null;",
-        args: [],
-      });
-      if (text === null) await sleep(250);
-    }
-    return { version: `WebKitGTK ${browserVersion}`.trim(), ...parseResult(text, engine.label) };
+    /** Opens `page` and polls for the JSON string it leaves in window[name]. */
+    const resultOf = async (page, name) => {
+      await webdriver(wd, "POST", `/session/${session}/url`, { url: `${base}/tests/engines/${page}` });
+      const deadline = Date.now() + ENGINE_TIMEOUT;
+      for (;;) {
+        if (Date.now() > deadline) throw new Error(`${page} gave no result in time`);
+        const text = await webdriver(wd, "POST", `/session/${session}/execute/sync`, {
+          script: `return typeof window.${name} === 'string' ? window.${name} : null;`,
+          args: [],
+        });
+        if (text !== null) return text;
+        await sleep(250);
+      }
+    };
+    const text = await resultOf("page.html", "__enginesResult");
+    const overlay = JSON.parse(await resultOf("overlay.html", "__overlayResult"));
+    return { version: `WebKitGTK ${browserVersion}`.trim(), ...parseResult(text, engine.label), overlay };
   } finally {
     if (session && wd) {
       await withTimeout(webdriver(wd, "DELETE", `/session/${session}`), 15_000, "closing the session").catch(() => {});
@@ -489,8 +502,12 @@ try {
     const regressions = packageFails.filter((r) => !nativeFailed.has(r.name)).length;
     const uncorrected = packageFails.length - regressions;
     if (uncorrected) console.log(`  ${uncorrected} failing case(s) are the engine's own (it fails them natively): not counted`);
-    const enginePassed = ponyfill.passed + installed.passed;
-    const engineFailed = regressions + (error ? 1 : 0);
+    // The overlay entry (browsers): every case counts.
+    const overlay = count(data?.overlay);
+    if (overlay.total) console.log(`  overlay    ${figures(overlay)}`);
+    for (const r of (data?.overlay ?? []).filter((x) => x.status === "fail")) console.log(`    x ${r.name}: ${r.message}`);
+    const enginePassed = ponyfill.passed + installed.passed + overlay.passed;
+    const engineFailed = regressions + overlay.failed + (error ? 1 : 0);
     totalPassed += enginePassed;
     totalFailed += engineFailed;
     report.push({ id: engine.id, label: engine.label, version: versionText, seconds: Number(secs), error,

@@ -16,6 +16,9 @@ pub use ledger::{
 pub use limits::{
     check_grow, enforce_range_u32, AddressType, MemoryType, RequestedType, PAGE_BYTES,
 };
-pub use module_types::{exported_memories, is_memory_type_section, section_spans, ExportedMemory};
+pub use module_types::{
+    defined_by, exported_memories, is_memory_type_section, module_name, section_spans,
+    ExportedMemory, NAME_SECTION_BYTES,
+};
 mod module_rewrite;
 pub use module_rewrite::{defined_memories, rewrite_memory_maxima, DefinedMemory, RewriteError};

@@ -38,6 +38,10 @@ export declare class Memory extends WebAssembly.Memory {
 export interface LedgerRecord {
   id: number;
   label: string | null;
+  /** For a memory a module defines: the module's name (from its wasm "name" section), else the
+   * URL of the Response it was streamed from (`instantiateStreaming`/`compileStreaming`), else
+   * null. Null for a constructed memory. At most 256 characters (longer ones end in "…"). */
+  definedBy: string | null;
   address: AddressType;
   shared: boolean;
   pages: number;
@@ -56,6 +60,9 @@ export interface LedgerRecord {
    * here under install(); "received": met here as an import (or a re-exported import) the ledger
    * did not hold, such as a shared memory another realm made and posted here. */
   origin: "constructed" | "exported" | "received";
+  /** How many live instances import or export it, as `install()`'s hooks saw them made (an
+   * instance counts until it is garbage-collected; an import behind a getter is not counted). */
+  instances: number;
   /** Where it was made (only with `ledger.options({ captureStacks: true })`). */
   stack: string | null;
 }
@@ -144,6 +151,12 @@ export interface Ledger {
   /** The app-wide view: every sharing realm's records and the app's totals; null while this
    * realm does not share (or before its share() has started). */
   snapshot(options: { allRealms: true }): AppSnapshot | null;
+  /** The live memories as a plain-text table (id, label, definedBy, pages, peak, grows,
+   * maximum, origin), then the totals and the budget: for Node users and test logs. */
+  format(): string;
+  /** With `true`, every ledger event is also `performance.mark("wasm-memory:<type>", { detail: event })`,
+   * so DevTools' performance panel shows it. Off by default. */
+  setMarks(on: boolean): void;
   /** Rows of [id, pages, peak, grows, shared 0|1, address 32|64], in a fresh Float64Array. */
   snapshotArray(): Float64Array;
   /** Sets (or with null removes) the budget. */

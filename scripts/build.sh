@@ -16,7 +16,7 @@ if [ "$profile" = --release ]; then
     --enable-mutable-globals --enable-reference-types --strip-debug --strip-producers "$wasm" -o "$wasm.opt"
   mv "$wasm.opt" "$wasm"
 fi
-cp js/index.js js/node.js js/auto.js js/index.d.ts src/js/*.js pkg/
+cp js/index.js js/node.js js/auto.js js/overlay.js js/index.d.ts js/overlay.d.ts src/js/*.js pkg/
 rm -f pkg/.gitignore
 # The license texts and README first: package.json's "files" lists what pkg/ holds at this point.
 cp README.md LICENSE-MIT LICENSE-APACHE pkg/
@@ -33,8 +33,8 @@ fi
 gz() { gzip -9c "$1" | wc -c; }
 js_total=0
 for f in pkg/*.js; do
-  case $f in pkg/node.js | pkg/auto.js | pkg/realms.js) continue ;; esac # the browser path: glue + entry + src/js
+  case $f in pkg/node.js | pkg/auto.js | pkg/overlay.js | pkg/realms.js) continue ;; esac # the browser path: glue + entry + src/js
   js_total=$((js_total + $(gz "$f")))
 done
-printf 'package built in pkg/: wasm %d bytes (%d gzip), JS %d bytes gzip (glue + entry + src/js), + %d gzip loaded by share() only (realms.js)\n' \
-  "$(wc -c < "$wasm")" "$(gz "$wasm")" "$js_total" "$(gz pkg/realms.js)"
+printf 'package built in pkg/: wasm %d bytes (%d gzip), JS %d bytes gzip (glue + entry + src/js); overlay entry %d bytes gzip (not on that path); realms.js %d bytes gzip (loaded by share() only)\n' \
+  "$(wc -c < "$wasm")" "$(gz "$wasm")" "$js_total" "$(gz pkg/overlay.js)" "$(gz pkg/realms.js)"

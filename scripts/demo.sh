@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
-bash scripts/setup.sh
+bash scripts/setup.sh --demo # no browsers: the demo is served
 bash scripts/build.sh
 node www/mdn-node.mjs
 if [ "${1:-}" = --no-serve ]; then exit 0; fi

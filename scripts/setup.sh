@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Installs everything the build, the demo and the tests need, skipping what is already there.
-# Safe to run again and again; used by scripts/demo.sh and scripts/test.sh.
+# Safe to run again and again; used by scripts/test.sh, and with `--demo` by scripts/demo.sh:
+# only what building and serving the demo needs (the Rust target, wasm-bindgen-cli, wasm-pack,
+# the npm dev dependencies), no browsers, drivers, other engines or test programs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+demo=0
+[ "${1:-}" = --demo ] && demo=1
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -30,19 +34,22 @@ if ! command -v wasm-pack >/dev/null; then
 fi
 
 # 4. Headless browsers and drivers from Debian (wasm-pack would otherwise try to download them).
+#    Not for the demo: it is served, and opened in whatever browser the reader has.
 need_apt=()
-[ -x /usr/bin/chromium ] || need_apt+=(chromium)
-[ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
-[ -x /usr/bin/firefox-esr ] || need_apt+=(firefox-esr)
-if [ ${#need_apt[@]} -gt 0 ]; then
-  say "installing ${need_apt[*]} with apt-get"
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
-fi
-if [ "${WMP_SKIP_FIREFOX:-}" != 1 ] && ! command -v geckodriver >/dev/null; then
-  say "installing geckodriver 0.37.1 for wasm-pack test --firefox (~5 min)"
-  cargo install geckodriver --version 0.37.1 --locked
+if [ $demo = 0 ]; then
+  [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+  [ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
+  [ -x /usr/bin/firefox-esr ] || need_apt+=(firefox-esr)
+  if [ ${#need_apt[@]} -gt 0 ]; then
+    say "installing ${need_apt[*]} with apt-get"
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  fi
+  if [ "${WMP_SKIP_FIREFOX:-}" != 1 ] && ! command -v geckodriver >/dev/null; then
+    say "installing geckodriver 0.37.1 for wasm-pack test --firefox (~5 min)"
+    cargo install geckodriver --version 0.37.1 --locked
+  fi
 fi
 
 # 5. npm dev dependencies (vite, webpack, playwright-core, typescript, binaryen, tinybench).
@@ -51,6 +58,10 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error
 fi
 # 6. The other engines the tests run on (Node 20-26, Deno, Bun, WebKitGTK): scripts/engines.sh.
+if [ $demo = 1 ]; then
+  say "ready for the demo: $(wasm-bindgen --version), $(wasm-pack --version), node $(node --version)"
+  exit 0
+fi
 if [ -f scripts/engines.sh ] && [ "${WMP_SKIP_ENGINES:-}" != 1 ]; then
   bash scripts/engines.sh
 fi

@@ -50,24 +50,39 @@ step() {
   summary+=("$(printf '%-16s %-6s %4d passed %3d failed  %4ds' "$name" "$status" "$p" "$f" $((SECONDS - start)))")
   if [ "$status" != ok ]; then tail -n 40 "$log"; fi
   echo "    $status: $p passed, $f failed ($log)"
+  [ "$status" = ok ]
 }
 
-wasm_pack_browser() { # exactly one driver variable may be set per run, or the runner picks the other browser
-  local browser=$1 try out
-  for try in 1 2; do
+# The wasm-bindgen tests in a headless browser. The runner's own test server (tiny_http 0.12) can
+# leave one of the page's module requests unanswered when the browser opens several connections
+# at once (a lost wake-up in its task pool; about one run in three here): Firefox keeps one
+# connection per server (webdriver.json) and Chromium goes through tests/wasm-browser/serial-proxy.mjs.
+# pageLoadStrategy "none" turns any stall left into a timeout, and only that case is retried; a
+# failed assertion never is. Exactly one driver variable may be set per run.
+wasm_pack_browser() {
+  local browser=$1 try out rc proxy="" config
+  if [ "$browser" = chrome ]; then
+    config=$(mktemp -d)/webdriver.json
+    node tests/wasm-browser/serial-proxy.mjs "$config" & proxy=$!
+    for _ in $(seq 50); do [ -s "$config" ] && break; sleep 0.1; done
+  fi
+  for try in 1 2 3; do
     if [ "$browser" = chrome ]; then
-      out=$(env -u GECKODRIVER CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome 2>&1)
+      out=$(env -u GECKODRIVER CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_WEBDRIVER_JSON="$config" \
+        WASM_BINDGEN_TEST_TIMEOUT=30 wasm-pack test --headless --chrome 2>&1)
     else
-      out=$(env -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" wasm-pack test --headless --firefox 2>&1)
+      out=$(env -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" WASM_BINDGEN_TEST_TIMEOUT=30 wasm-pack test --headless --firefox 2>&1)
     fi
-    local rc=$?
+    rc=$?
     printf '%s\n' "$out"
-    # One retry, only when the browser itself hung (driver timeout), never for a failed assertion.
-    if [ $rc = 0 ] || ! grep -q "Timed out receiving message from renderer" <<<"$out" || [ $try = 2 ]; then
-      return $rc
+    if [ $rc = 0 ] || [ $try = 3 ] || grep -q "test result: " <<<"$out" \
+      || ! grep -q -e "Failed to detect test as having been run" -e "Timed out receiving message from renderer" <<<"$out"; then
+      break
     fi
-    echo "(the headless browser hung; retrying once)"
+    echo "(attempt $try: the page never finished loading its scripts; retrying)"
   done
+  if [ -n "$proxy" ]; then kill "$proxy"; wait "$proxy" 2>/dev/null; rm -rf "$(dirname "$config")"; fi
+  return $rc
 }
 
 step fmt cargo fmt --all -- --check
@@ -75,22 +90,19 @@ step clippy-host cargo clippy --workspace --all-targets -- -D warnings
 step clippy-wasm cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
 step host cargo test --workspace
 step wasm-node wasm-pack test --node
-# KNOWN BROKEN (since the src/js layer became snippets of the test crate): the browser runs of the
-# wasm-bindgen tests hang in Chrome; the same tests pass in Node above, and the browsers are covered
-# by the engines, fuzz, programs and demo steps. Run them with WMP_WASM_BROWSERS=1 while fixing it.
-if [ "${WMP_WASM_BROWSERS:-}" = 1 ]; then
-  step wasm-chrome wasm_pack_browser chrome
-  [ "${WMP_SKIP_FIREFOX:-}" = 1 ] || step wasm-firefox wasm_pack_browser firefox
-fi
+step wasm-chrome wasm_pack_browser chrome
+[ "${WMP_SKIP_FIREFOX:-}" = 1 ] || step wasm-firefox wasm_pack_browser firefox
 step build bash scripts/build.sh
 step node node --expose-gc --test tests/js/
 step consumers node tests/consumers/run.mjs
 step demo node tests/demo/run.mjs
 step fuzz node tests/fuzz/run.mjs
 [ -f tests/programs/run.mjs ] && step programs node tests/programs/run.mjs
-[ -f tests/engines/run.mjs ] && step engines node tests/engines/run.mjs
+# The README's engine table comes only from a full engines run made by this invocation.
+if [ -f tests/engines/run.mjs ] && { [ ${#only[@]} = 0 ] || [[ " ${only[*]} " == *" engines "* ]]; }; then
+  step engines node tests/engines/run.mjs && node scripts/readme-tables.mjs >/dev/null
+fi
 step realms node tests/realms/run.mjs
-[ -f artifacts/engines.md ] && node scripts/readme-tables.mjs >/dev/null
 
 echo
 printf '%s\n' "${summary[@]}"

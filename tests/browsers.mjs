@@ -182,17 +182,24 @@ export function version(bin, args = ["--version"]) {
 }
 
 /**
- * Opens `url` in a fresh headless browser (`kind`: a key of BROWSERS), waits until the page
- * sets `window[resultVar]` to a string, and returns `{ version, text }`; the browser, its
- * profile and every process it started are gone when this settles.
+ * Opens each of `pages` (`[{ url, resultVar }]`), in turn, in one fresh headless browser
+ * (`kind`: a key of BROWSERS), waits until the page sets `window[resultVar]` to a string, and
+ * returns `{ version, texts }` (one text per page); the browser, its profile and every process
+ * it started are gone when this settles. Each page gets `timeout` ms.
  */
-export function runPage(kind, url, { resultVar, timeout }) {
+export function runPages(kind, pages, { timeout }) {
   const run = { chromium: runChromium, firefox: runFirefox, webkitgtk: runWebKit }[kind];
   if (!run) throw new Error(`unknown browser ${kind}`);
-  return run(url, resultVar, timeout);
+  return run(pages, timeout);
 }
 
-async function runChromium(url, resultVar, timeout) {
+/** runPages with one page: `{ version, text }`. */
+export async function runPage(kind, url, { resultVar, timeout }) {
+  const { version: v, texts } = await runPages(kind, [{ url, resultVar }], { timeout });
+  return { version: v, text: texts[0] };
+}
+
+async function runChromium(pages, timeout) {
   const bin = BROWSERS.chromium.bin;
   if (!existsSync(bin)) throw new Error(`${bin} is missing: run scripts/engines.sh`);
   const { chromium } = await import("playwright-core");
@@ -207,17 +214,20 @@ async function runChromium(url, resultVar, timeout) {
       timeout: 60_000,
     });
     const page = context.pages()[0] ?? (await context.newPage());
-    await page.goto(url);
-    await page.waitForFunction((v) => typeof window[v] === "string", resultVar, { timeout });
-    const text = await page.evaluate((v) => window[v], resultVar);
-    return { version: `Chromium ${context.browser()?.version() ?? version(bin).replace(/^Chromium /, "")}`, text };
+    const texts = [];
+    for (const { url, resultVar } of pages) {
+      await page.goto(url);
+      await page.waitForFunction((v) => typeof window[v] === "string", resultVar, { timeout });
+      texts.push(await page.evaluate((v) => window[v], resultVar));
+    }
+    return { version: `Chromium ${context.browser()?.version() ?? version(bin).replace(/^Chromium /, "")}`, texts };
   } finally {
     await context?.close().catch(() => {});
     removeTempDir(profile);
   }
 }
 
-async function runFirefox(url, resultVar, timeout) {
+async function runFirefox(pages, timeout) {
   const bin = BROWSERS.firefox.bin;
   if (!existsSync(bin)) throw new Error(`${bin} is missing: run scripts/engines.sh`);
   const { default: puppeteer } = await import("puppeteer-core");
@@ -235,10 +245,13 @@ async function runFirefox(url, resultVar, timeout) {
     });
     pid = browser.process()?.pid;
     const page = await browser.newPage();
-    await page.goto(url);
-    await page.waitForFunction((v) => typeof window[v] === "string", { timeout }, resultVar);
-    const text = await page.evaluate((v) => window[v], resultVar);
-    return { version: (await browser.version()).replace(/^firefox\//i, "Firefox "), text };
+    const texts = [];
+    for (const { url, resultVar } of pages) {
+      await page.goto(url);
+      await page.waitForFunction((v) => typeof window[v] === "string", { timeout }, resultVar);
+      texts.push(await page.evaluate((v) => window[v], resultVar));
+    }
+    return { version: (await browser.version()).replace(/^firefox\//i, "Firefox "), texts };
   } finally {
     await withTimeout(browser?.close() ?? Promise.resolve(), 15_000, "closing Firefox").catch(() => {});
     if (pid) {
@@ -271,7 +284,7 @@ async function webdriver(base, method, path, body) {
   return data.value;
 }
 
-async function runWebKit(url, resultVar, timeout) {
+async function runWebKit(pages, timeout) {
   let driverBin;
   try {
     driverBin = execFileSync("sh", ["-c", "command -v WebKitWebDriver"], { encoding: "utf8" }).trim();
@@ -323,18 +336,22 @@ async function runWebKit(url, resultVar, timeout) {
     }), 60_000, "WebKitWebDriver session");
     session = created.sessionId;
     const browserVersion = created.capabilities?.browserVersion ?? "";
-    await webdriver(wd, "POST", `/session/${session}/url`, { url });
-    const deadline = Date.now() + timeout;
-    let text = null;
-    while (text === null) {
-      if (Date.now() > deadline) throw new Error("the page gave no result in time");
-      text = await webdriver(wd, "POST", `/session/${session}/execute/sync`, {
-        script: "return typeof window[arguments[0]] === 'string' ? window[arguments[0]] : null;",
-        args: [resultVar],
-      });
-      if (text === null) await sleep(250);
+    const texts = [];
+    for (const { url, resultVar } of pages) {
+      await webdriver(wd, "POST", `/session/${session}/url`, { url });
+      const deadline = Date.now() + timeout;
+      let text = null;
+      while (text === null) {
+        if (Date.now() > deadline) throw new Error(`${url} gave no result in time`);
+        text = await webdriver(wd, "POST", `/session/${session}/execute/sync`, {
+          script: "return typeof window[arguments[0]] === 'string' ? window[arguments[0]] : null;",
+          args: [resultVar],
+        });
+        if (text === null) await sleep(250);
+      }
+      texts.push(text);
     }
-    return { version: `WebKitGTK ${browserVersion}`.trim(), text };
+    return { version: `WebKitGTK ${browserVersion}`.trim(), texts };
   } finally {
     if (session && wd) {
       await withTimeout(webdriver(wd, "DELETE", `/session/${session}`), 15_000, "closing the session").catch(() => {});

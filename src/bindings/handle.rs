@@ -169,6 +169,7 @@ impl Core {
         maximum_known: bool,
         bounded: bool,
         created: f64,
+        defined_by: Option<String>,
     ) -> JsResult<u32> {
         js(memory::adopt(
             pages,
@@ -179,7 +180,15 @@ impl Core {
             maximum_known,
             bounded,
             created,
+            defined_by,
         ))
+    }
+
+    /// An instance importing or exporting the ledgered memories `ids` was made (`made`), or
+    /// garbage-collected.
+    #[wasm_bindgen(js_name = countInstance)]
+    pub fn count_instance(&self, ids: Vec<u32>, made: bool) {
+        state::with_ledger(|l| l.count_instance(&ids, made));
     }
 
     /// Enters a memory this realm met as an import but did not make; returns its ledger id.
@@ -199,10 +208,17 @@ impl Core {
 
     // ---- modules ----
 
-    /// The memories a module exports, and under a hard budget its rewritten memory section.
+    /// The memories a module exports (with what defined them: `names`, the start of its "name"
+    /// section's payload, or `url`), and under a hard budget its rewritten memory section.
     #[wasm_bindgen(js_name = moduleMemories)]
-    pub fn module_memories(&self, small: Vec<u8>, clamp: bool) -> JsResult<JsValue> {
-        js(modules::module_memories(&small, clamp))
+    pub fn module_memories(
+        &self,
+        small: Vec<u8>,
+        clamp: bool,
+        names: Option<Vec<u8>>,
+        url: Option<String>,
+    ) -> JsResult<JsValue> {
+        js(modules::module_memories(&small, clamp, names, url))
     }
 
     // ---- the ledger ----

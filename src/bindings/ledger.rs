@@ -10,12 +10,12 @@ use super::state::{with_ledger, with_realms};
 use super::values::{describe, label};
 use crate::core::{
     parse_budget, parse_count, AddressType, BudgetField, BudgetMode, Error, Field, LabelSite,
-    Origin, Record, HEARTBEAT_MS, PAGE_BYTES,
+    Origin, Record, HEARTBEAT_MS, MAX_LABEL, NAME_SECTION_BYTES, PAGE_BYTES,
 };
 
 /// The columns of a snapshot row, in order: the one definition of the layout, which the JS
 /// entry reads by name through [`layout`].
-pub const COLUMNS: [&str; 11] = [
+pub const COLUMNS: [&str; 12] = [
     "id",
     "pages",
     "peak",
@@ -27,6 +27,7 @@ pub const COLUMNS: [&str; 11] = [
     "createdAt",
     "origin",
     "bounded",
+    "instances",
 ];
 
 fn row(r: &Record, out: &mut Vec<f64>) {
@@ -49,6 +50,7 @@ fn row(r: &Record, out: &mut Vec<f64>) {
         r.created_ms,
         f64::from(r.origin.code()),
         flag(r.bounded),
+        f64::from(r.instances),
     ]);
 }
 
@@ -61,10 +63,14 @@ fn set(o: &Object, k: &str, v: JsValue) {
 pub const FIELDS: [Field; 3] = [Field::Initial, Field::Maximum, Field::Delta];
 
 /// `{ pageBytes, columns: { id: 0, ... }, rowLength, fields: { initial: 0, ... }, origins,
-/// madeHere, heartbeatMs }`: the layouts and constants the JS entry reads by name.
+/// nameBytes, maxText, madeHere, heartbeatMs }`: the layouts and constants the JS entry reads by
+/// name. `nameBytes`: the most bytes of a "name" section it copies in; `maxText`: the longest text
+/// (label, definedBy) kept.
 pub fn layout() -> JsValue {
     let o = Object::new();
     set(&o, "pageBytes", JsValue::from_f64(PAGE_BYTES as f64));
+    set(&o, "nameBytes", JsValue::from(NAME_SECTION_BYTES as u32));
+    set(&o, "maxText", JsValue::from(MAX_LABEL));
     let columns = Object::new();
     for (i, name) in COLUMNS.iter().enumerate() {
         set(&columns, name, JsValue::from(i as u32));
@@ -92,8 +98,8 @@ pub fn layout() -> JsValue {
 }
 
 /// `[rows, strings, totals, budget]` for `ledger.snapshot()`: one Float64Array of
-/// [`COLUMNS`] per record, `[rowIndex, label, stack]` triples for the few records that have
-/// strings, `[live, livePages, peakTotalPages, created, collected]`, and the budget (or null).
+/// [`COLUMNS`] per record, `[rowIndex, label, stack, definedBy]` quadruples for the records
+/// that have strings, `[live, livePages, peakTotalPages, created, collected]`, and the budget (or null).
 pub fn snapshot() -> Array {
     let strings = Array::new();
     let app_pages = with_realms(|r| r.app_budget());
@@ -101,10 +107,12 @@ pub fn snapshot() -> Array {
         let mut rows = Vec::with_capacity(l.records().len() * COLUMNS.len());
         for (i, r) in l.records().iter().enumerate() {
             row(r, &mut rows);
-            if r.label.is_some() || r.stack.is_some() {
+            let texts = [&r.label, &r.stack, &r.defined_by];
+            if texts.iter().any(|t| t.is_some()) {
                 strings.push(&JsValue::from(i as u32));
-                strings.push(&r.label.as_deref().map_or(JsValue::NULL, JsValue::from_str));
-                strings.push(&r.stack.as_deref().map_or(JsValue::NULL, JsValue::from_str));
+                for t in texts {
+                    strings.push(&t.as_deref().map_or(JsValue::NULL, JsValue::from_str));
+                }
             }
         }
         (rows, l.totals(), l.budget())

@@ -112,7 +112,15 @@ pub fn commit_create(
     };
     let label = label(label_value, LabelSite::Options)?;
     Ok(with_ledger(|l| {
-        l.commit_create(plan, ty.minimum, label, Origin::Constructed, created, stack)
+        l.commit_create(
+            plan,
+            ty.minimum,
+            label,
+            Origin::Constructed,
+            created,
+            stack,
+            None,
+        )
     }))
 }
 
@@ -177,7 +185,8 @@ pub fn type_of(id: i32, pages: f64) -> Result<JsValue, Failure> {
 
 /// Enters a memory a module exported (seen by `install()`'s instantiate hooks). `declared` is
 /// its declared maximum (`undefined` for none) when `maximum_known`; `bounded` whether the
-/// compile hooks lowered it to a hard budget. Returns its id. An engine-made memory can't be
+/// compile hooks lowered it to a hard budget; `defined_by` what the module's reading gave
+/// ([`super::modules::module_memories`]). Returns its id. An engine-made memory can't be
 /// refused, but a budget it passes is reported.
 #[allow(clippy::too_many_arguments)]
 pub fn adopt(
@@ -189,6 +198,7 @@ pub fn adopt(
     maximum_known: bool,
     bounded: bool,
     created: f64,
+    defined_by: Option<String>,
 ) -> Result<u32, Failure> {
     let pages = pages as u64;
     let ty = MemoryType {
@@ -211,7 +221,15 @@ pub fn adopt(
         ..CreatePlan::adopted(ty, maximum_known)
     };
     Ok(with_ledger(|l| {
-        l.commit_create(plan, pages, None, Origin::Exported, created, None)
+        l.commit_create(
+            plan,
+            pages,
+            None,
+            Origin::Exported,
+            created,
+            None,
+            defined_by,
+        )
     }))
 }
 
@@ -228,5 +246,5 @@ pub fn receive(pages: f64, shared: bool, is64: bool, created: f64) -> u32 {
         shared,
     };
     let plan = CreatePlan::adopted(ty, false);
-    with_ledger(|l| l.commit_create(plan, pages, None, Origin::Received, created, None))
+    with_ledger(|l| l.commit_create(plan, pages, None, Origin::Received, created, None, None))
 }

@@ -13,22 +13,32 @@ use super::errors::Failure;
 use super::state::with_ledger;
 use super::values::address_value;
 use crate::core::{
-    defined_memories, module_memories as memories_of, rewrite_memory_maxima, section_spans,
-    AddressType, Error,
+    defined_by, defined_memories, module_memories as memories_of, module_name,
+    rewrite_memory_maxima, section_spans, AddressType, Error,
 };
 
 /// `{ memories, section }` for a module's memory-type sections (`small`: the magic number and
 /// the import, memory and export sections, as the JS entry cut them out). `memories` has one
-/// `{ name, is64, maximum, requestedMaximum, shared, maximumKnown, bounded }` per exported
-/// memory (`maximum` as the engine will make it; `undefined` for none). With `clamp` (a hard
+/// `{ name, is64, maximum, requestedMaximum, shared, maximumKnown, bounded, definedBy }` per
+/// exported memory (`maximum` as the engine will make it; `undefined` for none; `definedBy`
+/// for a memory the module defines: the module name its "name" section gives (`names`: the
+/// start of that section's payload, as the JS entry cut it), else `url`, the Response it was
+/// streamed from). With `clamp` (a hard
 /// budget under `install()`), `section` is the memory section to compile instead of the
 /// module's own (id, size and body), or `undefined` when nothing changes. `imports` has one
 /// `{ module, name, is64, shared }` per memory import. `undefined` for bytes
 /// that can't be read: the engine will say why when it compiles them.
-pub fn module_memories(small: &[u8], clamp: bool) -> Result<JsValue, Failure> {
+pub fn module_memories(
+    small: &[u8],
+    clamp: bool,
+    names: Option<Vec<u8>>,
+    url: Option<String>,
+) -> Result<JsValue, Failure> {
     let Some((imported, exported)) = memories_of(small) else {
         return Ok(JsValue::UNDEFINED);
     };
+    let by = defined_by(names.as_deref().and_then(module_name), url)
+        .map_or(JsValue::UNDEFINED, |s| JsValue::from_str(&s));
     let mut section = JsValue::UNDEFINED;
     let mut caps: Vec<Option<u64>> = Vec::new();
     if clamp {
@@ -78,6 +88,9 @@ pub fn module_memories(small: &[u8], clamp: bool) -> Result<JsValue, Failure> {
         set("shared", m.ty.shared.into());
         set("maximumKnown", m.maximum_known.into());
         set("bounded", cap.is_some().into());
+        if m.defined_index.is_some() {
+            set("definedBy", by.clone());
+        }
         list.push(&o);
     }
     // The memories it imports, so `install()` can ledger one it has never seen as `received`.

@@ -7,6 +7,7 @@ export const NativeMemory = WebAssembly.Memory;
 export const nativeProto = NativeMemory.prototype;
 export const nativeGrow = nativeProto.grow;
 export const bufferGetter = Object.getOwnPropertyDescriptor(nativeProto, "buffer").get;
+export const moduleImports = WebAssembly.Module.imports;
 
 /** Current pages, read through the engine's `buffer` getter (also the brand check). @param {unknown} m */
 export const pagesOf = (m) => bufferGetter.call(m).byteLength / layout.pageBytes;

@@ -8,6 +8,8 @@ import { rust } from "./rust.js";
 const listeners = new Map();
 /** Whether anyone listens: the hot paths skip the core's queue when nobody does. */
 export let listening = false;
+/** `ledger.setMarks(on)`: each event is also a `performance.mark("wasm-memory:<type>")`. */
+let marks = false;
 
 /** `ledger.on(kind, listener)`; returns the function that unsubscribes. */
 export function on(kind, listener) {
@@ -25,8 +27,14 @@ export function on(kind, listener) {
   };
 }
 
+/** `ledger.setMarks(on)`: DevTools' performance panel shows each event, with it as `detail`. */
+export function setMarks(on) {
+  marks = !!on;
+  setListening();
+}
+
 function setListening() {
-  const now = [...listeners.values()].some((s) => s.size > 0);
+  const now = marks || [...listeners.values()].some((s) => s.size > 0);
   if (now !== listening) rust.setListening((listening = now));
 }
 
@@ -38,6 +46,13 @@ export function deliver() {
   after.change?.();
   if (!listening) return;
   for (const event of rust.drainEvents()) {
+    if (marks) {
+      try {
+        performance.mark(`wasm-memory:${event.type}`, { detail: event });
+      } catch {
+        // no User Timing here (or no `detail`): marks are best effort, never an error
+      }
+    }
     for (const f of [...(listeners.get(event.type) ?? [])]) {
       try {
         f(event);

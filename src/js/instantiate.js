@@ -2,15 +2,19 @@
 // the type their bytes declare, and under a hard budget each memory a module defines is compiled
 // with its maximum lowered to the budget's clamp, so a grow inside wasm past it returns -1.
 
-import { rust } from "./rust.js";
-import { NativeMemory, bufferGetter, pagesOf } from "./engine.js";
+import { rust, layout } from "./rust.js";
+import { NativeMemory, bufferGetter, moduleImports, pagesOf } from "./engine.js";
 import { idOf, track } from "./tracking.js";
 import { deliver } from "./events.js";
 import { state } from "./memory.js";
 
 /** @type {WeakMap<object, { memories: object[], imports: object[] }>} module -> what the core read from its bytes */
 const moduleInfo = new WeakMap();
-const moduleImports = WebAssembly.Module.imports; // captured at load, as engine.js captures the rest
+/** Instances that import or export ledgered memories, held weakly: each one collected is
+ * one instance fewer for those memories. */
+const instances = new FinalizationRegistry((ids) => rust.countInstance(ids, false));
+/** A custom section named "name": the length of its name, then "name". */
+const NAME = [4, 110, 97, 109, 101];
 
 /** A BufferSource as a Uint8Array view (no copy), or undefined. @param {unknown} source */
 function bytesOf(source) {
@@ -20,13 +24,14 @@ function bytesOf(source) {
 }
 
 /**
- * The magic number plus the import (2), memory (5) and export (7) sections, and where the memory
- * section is: only these few bytes are copied into the core, never the code of a large module.
+ * The magic number plus the import (2), memory (5) and export (7) sections, where the memory
+ * section is, and the start of the "name" custom section's payload (enough for the module name):
+ * only these few bytes are copied into the core, never the code of a large module.
  * @param {Uint8Array} bytes
  */
 function memorySections(bytes) {
   const parts = [bytes.subarray(0, 8)];
-  let at = 8, length = 8, memory;
+  let at = 8, length = 8, memory, names;
   while (at < bytes.length) {
     const start = at, id = bytes[at++];
     let size = 0, shift = 0, b;
@@ -40,21 +45,26 @@ function memorySections(bytes) {
     if (end > bytes.length) return undefined;
     if (id === 2 || id === 5 || id === 7) (parts.push(bytes.subarray(start, end)), (length += end - start));
     if (id === 5) memory = [start, end];
+    if (id === 0 && !names && end - at >= 5 && NAME.every((b, i) => bytes[at + i] === b)) names = bytes.subarray(at + 5, Math.min(end, at + 5 + layout.nameBytes));
     at = end;
   }
   const small = new Uint8Array(length);
   parts.reduce((offset, p) => (small.set(p, offset), offset + p.length), 0);
-  return { small, memory };
+  return { small, memory, names };
 }
 
-/** What to compile (the bytes, or a copy with the memory section rewritten) and the core's reading of them. */
-function prepare(source) {
+/**
+ * What to compile (the bytes, or a copy with the memory section rewritten) and the core's
+ * reading of them. `url`: the Response's, for a streamed module.
+ * @param {unknown} source @param {string} [url]
+ */
+function prepare(source, url) {
   const bytes = bytesOf(source);
   const cut = bytes && bytes.length >= 8 ? memorySections(bytes) : undefined;
   if (cut === undefined) return { source, info: undefined };
   let info;
   try {
-    info = rust.moduleMemories(cut.small, state.hard); // a budget's RangeError when it leaves too little
+    info = rust.moduleMemories(cut.small, state.hard, cut.names, url); // a budget's RangeError when it leaves too little
   } finally {
     deliver();
   }
@@ -92,14 +102,19 @@ const isSharedBuffer = (b) => (typeof SharedArrayBuffer === "function" ? b insta
  * Memories passed in as imports that the ledger does not hold were made elsewhere (a shared
  * memory posted from another realm, as emscripten's pthread workers get theirs) or before the
  * polyfill saw them: they enter the ledger as `received`. Imports were read by the engine, so
- * each is looked at again here only as an own data property (no getter runs twice).
+ * each is looked at again here only as an own data property (no getter runs twice). The ids
+ * of the ledgered memories it imports are added to `ids`.
  */
-function adoptImports(module, importObject) {
+function adoptImports(module, importObject, ids) {
   const info = moduleInfo.get(module);
-  const list = info ? info.imports : moduleImports(module).filter((i) => i.kind === "memory");
-  for (const m of list) {
-    const v = own(own(importObject, m.module), m.name);
-    if (idOf(v) < 0 && isMemory(v)) receive(v, info && m);
+  try {
+    for (const m of info ? info.imports : moduleImports(module).filter((i) => i.kind === "memory")) {
+      const v = own(own(importObject, m.module), m.name);
+      if (idOf(v) < 0 && isMemory(v)) receive(v, info && m);
+      if (idOf(v) >= 0) ids.add(idOf(v));
+    }
+  } catch {
+    // a Proxy's trap threw: its memories go unledgered and uncounted
   }
 }
 
@@ -109,16 +124,29 @@ function receive(memory, m) {
   track(memory, rust.receive(pagesOf(memory), m?.shared ?? isSharedBuffer(bufferGetter.call(memory)), is64, Date.now()), is64);
 }
 
+/**
+ * Ledgers the memories a new instance exports, and counts the instance for every ledgered
+ * memory it exports or imports (until it is collected).
+ * @param {WebAssembly.Instance} instance @param {WebAssembly.Module} module @param {unknown} importObject
+ */
 function adoptExports(instance, module, importObject) {
   const exports = instance?.exports;
   if (!exports) return;
-  adoptImports(module, importObject);
+  const ids = new Set();
+  adoptImports(module, importObject, ids); // first: a re-exported import is then found as ledgered
   const info = moduleInfo.get(module);
   // With the module's reading we know which exports are memories; else look at every export.
   for (const m of info ? info.memories : Object.keys(exports).map((name) => ({ name }))) {
     const v = exports[m.name];
+    if (!(v instanceof NativeMemory)) continue;
     // A re-exported import not seen as an import (an accessor there) was made elsewhere too.
-    if (v instanceof NativeMemory && idOf(v) < 0) m.maximumKnown === false ? receive(v, m) : adopt(v, m.maximumKnown === undefined ? undefined : m);
+    if (idOf(v) < 0) m.maximumKnown === false ? receive(v, m) : adopt(v, m.maximumKnown === undefined ? undefined : m);
+    ids.add(idOf(v));
+  }
+  if (ids.size > 0) {
+    const list = [...ids];
+    rust.countInstance(list, true);
+    instances.register(instance, list);
   }
   deliver();
 }
@@ -126,20 +154,23 @@ function adoptExports(instance, module, importObject) {
 function adopt(memory, m) {
   const shared = m ? m.shared : isSharedBuffer(bufferGetter.call(memory));
   const is64 = m?.is64 ?? false;
-  const id = rust.adopt(pagesOf(memory), shared, is64, m?.maximum, m?.requestedMaximum, m?.maximumKnown ?? false, m?.bounded ?? false, Date.now());
+  const id = rust.adopt(pagesOf(memory), shared, is64, m?.maximum, m?.requestedMaximum, m?.maximumKnown ?? false, m?.bounded ?? false, Date.now(), m?.definedBy);
   track(memory, id, is64);
 }
 
-/** With a hard budget, the streaming APIs read the Response themselves to compile rewritten bytes. */
+/** A Response's URL for `definedBy` (cut: a data: URL can be megabytes), or undefined. @param {Response} r */
+const urlOf = (r) => (r.url ? r.url.slice(0, layout.maxText + 1) : undefined);
+
+/** With a hard budget, the streaming APIs read the Response themselves to compile rewritten bytes: `[bytes, url]`. */
 async function readResponse(source) {
   const r = await source;
   const wasm = typeof Response === "function" && r instanceof Response && r.ok && !r.bodyUsed && r.headers.get("content-type")?.split(";")[0].trim().toLowerCase() === "application/wasm";
-  return wasm ? r.arrayBuffer() : undefined; // anything else: the engine rejects it as it would
+  return wasm ? [await r.arrayBuffer(), urlOf(r)] : undefined; // anything else: the engine rejects it as it would
 }
 
-/** Without one, they stream; a clone of the Response, taken first, gives the bytes to read types from. */
+/** Without one, they stream; a clone of the Response, taken first, gives `[bytes, url]` to read types from. */
 function cloneBytes(source) {
-  const copy = (r) => (typeof Response === "function" && r instanceof Response && !r.bodyUsed ? r.clone().arrayBuffer() : undefined);
+  const copy = (r) => (typeof Response === "function" && r instanceof Response && !r.bodyUsed ? r.clone().arrayBuffer().then((b) => [b, urlOf(r)]) : undefined);
   try {
     return Promise.resolve(typeof source?.then === "function" ? Promise.resolve(source).then(copy) : copy(source)).catch(() => undefined);
   } catch {
@@ -156,34 +187,40 @@ export function hookInstantiate(W, patch, installed) {
   const native = { compile: W.compile, instantiate: W.instantiate, compileStreaming: W.compileStreaming, instantiateStreaming: W.instantiateStreaming };
   const NativeModule = W.Module, NativeInstance = W.Instance;
   const fail = (f) => { try { return f(); } catch (e) { return { error: e }; } };
+  /** compile(bytes), and instantiate(bytes, ...rest) as `args`; `url` for a streamed module. */
+  const compile = (self, bytes, url) => {
+    const p = fail(() => prepare(bytes, url));
+    if (p.error) return Promise.reject(p.error);
+    return native.compile.call(self, p.source).then((module) => remember(module, p.info));
+  };
+  const instantiate = (self, args, url) => {
+    const p = fail(() => prepare(args[0], url));
+    if (p.error) return Promise.reject(p.error);
+    args[0] = p.source;
+    return native.instantiate.apply(self, args).then((r) => (adoptExports(r.instance, remember(r.module, p.info), args[1]), r));
+  };
   // Method definitions: not constructible, with the engine's `name` and `length`.
   const hooks = {
     compile(bytes) {
       if (!installed.on) return native.compile.apply(this, arguments);
-      const p = fail(() => prepare(bytes));
-      if (p.error) return Promise.reject(p.error);
-      return native.compile.call(this, p.source).then((module) => remember(module, p.info));
+      return compile(this, bytes);
     },
     instantiate(source, importObject) {
       if (!installed.on) return native.instantiate.apply(this, arguments);
       if (source instanceof NativeModule) return native.instantiate.apply(this, arguments).then((i) => (adoptExports(i, source, importObject), i));
-      const p = fail(() => prepare(source));
-      if (p.error) return Promise.reject(p.error);
-      const args = [...arguments];
-      args[0] = p.source;
-      return native.instantiate.apply(this, args).then((r) => (adoptExports(r.instance, remember(r.module, p.info), importObject), r));
+      return instantiate(this, [...arguments]);
     },
     compileStreaming(source) {
       if (!installed.on) return native.compileStreaming.apply(this, arguments);
-      if (state.hard) return readResponse(source).then((b) => (b ? hooks.compile(b) : native.compileStreaming.call(this, source)));
+      if (state.hard) return readResponse(source).then((b) => (b ? compile(this, ...b) : native.compileStreaming.call(this, source)));
       const bytes = cloneBytes(source);
-      return native.compileStreaming.apply(this, arguments).then(async (module) => remember(module, prepare(await bytes).info));
+      return native.compileStreaming.apply(this, arguments).then(async (module) => remember(module, prepare(...((await bytes) ?? [])).info));
     },
     instantiateStreaming(source, importObject) {
       if (!installed.on) return native.instantiateStreaming.apply(this, arguments);
-      if (state.hard) return readResponse(source).then((b) => (b ? hooks.instantiate(b, importObject) : native.instantiateStreaming.call(this, source, importObject)));
+      if (state.hard) return readResponse(source).then((b) => (b ? instantiate(this, [b[0], importObject], b[1]) : native.instantiateStreaming.call(this, source, importObject)));
       const bytes = cloneBytes(source);
-      return native.instantiateStreaming.apply(this, arguments).then(async (r) => (adoptExports(r.instance, remember(r.module, prepare(await bytes).info), importObject), r));
+      return native.instantiateStreaming.apply(this, arguments).then(async (r) => (adoptExports(r.instance, remember(r.module, prepare(...((await bytes) ?? [])).info), importObject), r));
     },
   };
   for (const name of Object.keys(native)) if (native[name]) patch(W, name, { value: hooks[name] });

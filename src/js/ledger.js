@@ -3,7 +3,7 @@
 
 import { rust, layout } from "./rust.js";
 import { idOf, readSizes } from "./tracking.js";
-import { deliver, on } from "./events.js";
+import { deliver, on, setMarks } from "./events.js";
 import { state } from "./memory.js";
 
 /** Reads every memory's size from the engine into the core; growth found is reported. */
@@ -25,6 +25,7 @@ function snapshot(options) {
     memories[i] = {
       id: rows[r + c.id],
       label: null,
+      definedBy: null,
       address: rows[r + c.is64] ? "i64" : "i32",
       shared: rows[r + c.shared] === 1,
       pages: rows[r + c.pages],
@@ -36,11 +37,35 @@ function snapshot(options) {
       bounded: rows[r + c.bounded] === 1,
       createdAt: rows[r + c.createdAt],
       origin: layout.origins[rows[r + c.origin]],
+      instances: rows[r + c.instances],
       stack: null,
     };
   }
-  for (let k = 0; k < strings.length; k += 3) Object.assign(memories[strings[k]], { label: strings[k + 1], stack: strings[k + 2] });
+  for (let k = 0; k < strings.length; k += 4) Object.assign(memories[strings[k]], { label: strings[k + 1], stack: strings[k + 2], definedBy: strings[k + 3] });
   return { live: t[0], livePages: t[1], liveBytes: t[1] * page, peakTotalPages: t[2], created: t[3], collected: t[4], budget, memories };
+}
+
+/**
+ * `ledger.format()`: the live memories as a plain-text table (by id; text cut to 32
+ * characters), then the totals and the budget. Built here from a snapshot: in Rust, the table
+ * would add kilobytes of formatting code to the wasm.
+ */
+function format() {
+  const s = snapshot();
+  const text = (v) => {
+    const t = v === null ? "-" : String(v).replace(/[\0-\x1f\x7f]/g, " ");
+    return t.length > 32 ? `${t.slice(0, 31)}…` : t;
+  };
+  const table = [["id", "label", "definedBy", "pages", "peak", "grows", "maximum", "origin"]];
+  for (const m of s.memories.sort((a, b) => a.id - b.id)) table.push([m.id, text(m.label), text(m.definedBy), m.pages, m.peak, m.grows, text(m.maximum), m.origin].map(String));
+  const width = table[0].map((_, i) => table.reduce((w, r) => Math.max(w, r[i].length), 0));
+  const line = (r) => r.map((c, i) => ("03456".includes(i) ? c.padStart(width[i]) : c.padEnd(width[i]))).join("  ").trimEnd();
+  const b = s.budget;
+  const limits = b && ["totalPages", "perMemoryPages", "memories"].filter((k) => b[k] !== null).map((k) => ` ${k} ${b[k]}`).join("");
+  return `${table.map(line).join("\n")}
+${s.live} live memories, ${s.livePages} pages (${s.liveBytes} bytes); peak ${s.peakTotalPages} pages; ${s.created} created, ${s.collected} collected
+budget${b ? ` (${b.mode}):${limits}` : ": none"}
+`;
 }
 
 /**
@@ -84,6 +109,8 @@ function share(options) {
 export const ledger = Object.freeze({
   snapshot,
   snapshotArray: () => (refresh(), rust.snapshotArray()),
+  format,
+  setMarks,
   /** Members are read here, in JS, so a throwing getter never throws through wasm. */
   setBudget(budget) {
     const b = typeof budget === "object" && budget !== null ? budget : {};

@@ -292,7 +292,7 @@ async function main() {
     tarball = join(packDir, info.filename);
     assert(existsSync(tarball), `no ${info.filename} in the pack destination`);
     const packed = info.files.map((f) => f.path).sort();
-    const wanted = ["package.json", "index.js", "node.js", "auto.js", "api.js", "memory.js", "install.js", "instantiate.js", "ledger.js", "realms.js", "LICENSE-MIT", "LICENSE-APACHE", "index.d.ts", "wasm_memory_polyfill.js", "wasm_memory_polyfill_bg.wasm"];
+    const wanted = ["package.json", "index.js", "node.js", "auto.js", "overlay.js", "overlay.d.ts", "api.js", "memory.js", "install.js", "instantiate.js", "ledger.js", "realms.js", "LICENSE-MIT", "LICENSE-APACHE", "index.d.ts", "wasm_memory_polyfill.js", "wasm_memory_polyfill_bg.wasm"];
     const missing = wanted.filter((f) => !packed.includes(f));
     assert(missing.length === 0, `the tarball lacks ${missing.join(", ")} (has ${packed.join(", ")})`);
     assert(!packed.some((f) => f.startsWith("snippets/")), `the core imports no JS snippets (has ${packed.join(", ")})`);

@@ -1,8 +1,9 @@
 // Tests the built demo (www/) as a person would: builds it with vite, serves the build with
 // vite preview, and drives headless Chromium (playwright-core, /usr/bin/chromium) through both
-// pages. Prints "ok - name" / "not ok - name: detail" per check and ends with
+// pages (the MDN example, the ledger, and "see it": real programs under install() with the
+// overlay). Prints "ok - name" / "not ok - name: detail" per check and ends with
 // "demo: N passed, M failed" (exit code 1 if M > 0). Screenshots go to artifacts/screenshots/.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -273,6 +274,156 @@ try {
   await page.waitForFunction((n) => window.demo.charts.totals.data[2].at(-1) === n,
     (await snap()).livePages, { timeout: 2000 }).catch(() => {});
   await page.screenshot({ path: `${shots}/ledger-after-gc.png` });
+
+  // ---- page 3: "see it": real programs under install(), with the overlay ----
+  const see = await context.newPage();
+  watch(see);
+  await see.goto(`${base}/see.html`);
+  await see.waitForFunction(() => window.demo?.ready, null, { timeout: 30_000 });
+  const overlay = (fn, arg) => see.evaluate(([f, a]) => new Function("root", "a", f)(document.querySelector("wasm-memory-ledger")?.shadowRoot, a), [fn, arg]);
+  const shown = (id) => overlay("return root?.getElementById(a)?.textContent ?? null", id);
+  await step("see: the overlay renders in its own open shadow root, styles inside", async () => {
+    const r = await see.evaluate(() => {
+      const el = document.querySelector("wasm-memory-ledger");
+      return { corner: el?.getAttribute("corner"), open: el?.shadowRoot?.mode, styles: el?.shadowRoot?.querySelectorAll("style").length,
+        pageStyles: document.querySelectorAll("style").length, fixed: el && getComputedStyle(el).position };
+    });
+    const pages = await shown("pages");
+    return { ok: r.corner === "bottom-right" && r.open === "open" && r.styles === 1 && r.fixed === "fixed" && /of 2048 pages \(hard budget\)/.test(pages ?? ""),
+      detail: `${JSON.stringify(r)} ${pages}` };
+  });
+  await step("see: a page button's style does not reach the overlay's button", async () => {
+    const r = await see.evaluate(() => {
+      const page = getComputedStyle(document.querySelector("#compress")).backgroundColor;
+      const ours = getComputedStyle(document.querySelector("wasm-memory-ledger").shadowRoot.querySelector("button")).backgroundColor;
+      return { page, ours };
+    });
+    return { ok: r.page !== r.ours, detail: JSON.stringify(r) };
+  });
+  await step("see: brotli-wasm's memory is attributed to the URL it was streamed from", async () => {
+    const r = await see.evaluate(() => window.demo.ledger.snapshot().memories.find((m) => /brotli_wasm_bg.*\.wasm$/.test(m.definedBy ?? "")));
+    const row = await overlay("return [...root.querySelectorAll('#largest tr')].map((tr) => tr.textContent).join(' | ')");
+    return { ok: r?.origin === "exported" && r.instances === 1 && r.bounded && row.includes("brotli_wasm_bg"), detail: `${JSON.stringify(r)} ${row}` };
+  });
+  await step("see: the chart is drawn (an SVG polyline of total pages)", async () => {
+    await see.waitForTimeout(1100);
+    const points = await overlay("return root.querySelector('polyline').getAttribute('points')");
+    return { ok: (points ?? "").split(" ").length >= 2, detail: points };
+  });
+  // A grow made inside wasm, without any JS call on the memory: shown within a second.
+  const exporter = [...readFileSync(`${root}tests/fixtures/exporter.wasm`)];
+  await see.evaluate(async (bytes) => {
+    const { instance } = await WebAssembly.instantiate(new Uint8Array(bytes)); // exports a 2-page memory, grown by its `grow`
+    window.exporter = instance;
+  }, exporter);
+  await step("see: an instance's exported memory counts 1 instance (browser)", async () => {
+    const r = await see.evaluate(() => window.demo.ledger.snapshot().memories.find((m) => m.id === window.demo.ledger.idOf(window.exporter.exports.memory)));
+    return { ok: r?.instances === 1 && r.definedBy === null && r.pages === 2, detail: JSON.stringify(r) };
+  });
+  await step("see: the overlay shows a grow made inside wasm within a second", async () => {
+    const summary = () => shown("summary");
+    const before = await see.waitForFunction(() => {
+      const t = document.querySelector("wasm-memory-ledger").shadowRoot.getElementById("summary").textContent;
+      return window.__last === t ? t : ((window.__last = t), null); // two equal reads in a row: settled
+    }, null, { timeout: WAIT, polling: 300 }).then((h) => h.jsonValue());
+    const pages = Number(/(\d+) pages/.exec(before)[1]);
+    const ms = await see.evaluate(async (want) => {
+      window.exporter.exports.grow(7); // inside wasm: 2 -> 9 pages
+      const t0 = performance.now();
+      const text = () => document.querySelector("wasm-memory-ledger").shadowRoot.getElementById("summary").textContent;
+      while (!text().endsWith(`· ${want} pages`)) {
+        if (performance.now() - t0 > 3000) return -1;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return performance.now() - t0;
+    }, pages + 7);
+    return { ok: ms >= 0 && ms < 1000, detail: `${before} -> +7 pages shown after ${ms.toFixed(0)} ms (${await summary()})` };
+  });
+  await step("see: compressing with brotli-wasm grows its memory, and the overlay follows", async () => {
+    const id = await see.evaluate(() => window.demo.ledger.snapshot().memories.find((m) => /brotli_wasm_bg/.test(m.definedBy ?? "")).id);
+    const pagesOf = () => overlay("return root.querySelector(`#largest tr[data-id='${a}'] td:nth-child(2)`)?.textContent ?? null", id);
+    const before = Number(await pagesOf());
+    await see.selectOption("#size", "8");
+    await see.click("#compress");
+    await see.waitForFunction(() => /MiB → \d+ KiB/.test(document.querySelector("#compressed").textContent), null, { timeout: 30_000 });
+    const t0 = Date.now();
+    while (Number(await pagesOf()) <= before && Date.now() - t0 < 1000) await see.waitForTimeout(50);
+    const after = Number(await pagesOf());
+    return { ok: after > before, detail: `brotli's memory: ${before} -> ${after} pages, shown ${Date.now() - t0} ms after the compress returned` };
+  });
+  await see.click("#hash");
+  await see.waitForFunction(() => /with 64 MiB/.test(document.querySelector("#hashed").textContent), null, { timeout: 30_000 });
+  await see.click("#allocate");
+  await step("see: a construction past the hard budget is refused and listed as a budget hit", async () => {
+    await see.waitForFunction(() => /RangeError: .*budget totalPages = 2048/.test(document.querySelector("#error").textContent), null, { timeout: WAIT });
+    await see.waitForFunction(() => /refused: totalPages 2048/.test(document.querySelector("wasm-memory-ledger").shadowRoot.getElementById("hits").textContent), null, { timeout: 2000 });
+  });
+  await step("see: the toggle is a real button, reached with Tab, and collapses/expands with the keyboard", async () => {
+    await see.evaluate(() => document.activeElement?.blur());
+    let reached = false;
+    for (let i = 0; i < 40 && !reached; i++) {
+      await see.keyboard.press("Tab");
+      reached = await see.evaluate(() => document.activeElement?.localName === "wasm-memory-ledger" && document.activeElement.shadowRoot.activeElement?.localName === "button");
+    }
+    if (!reached) return { ok: false, detail: "Tab never reached the overlay's button" };
+    await see.keyboard.press("Enter");
+    const closed = await overlay("return [root.querySelector('button').getAttribute('aria-expanded'), root.getElementById('body').hidden, root.getElementById('body').offsetHeight]");
+    await see.keyboard.press("Space");
+    const open = await overlay("return [root.querySelector('button').getAttribute('aria-expanded'), root.getElementById('body').hidden]");
+    return { ok: closed[0] === "false" && closed[1] === true && closed[2] === 0 && open[0] === "true" && open[1] === false, detail: JSON.stringify({ closed, open }) };
+  });
+  await step("see: setMarks(true) makes each ledger event a performance mark (browser)", async () => {
+    const r = await see.evaluate(() => {
+      const { ledger } = window.demo;
+      const budget = ledger.snapshot().budget;
+      ledger.setBudget({ totalPages: 1, mode: "hard" }); // well below the live pages
+      performance.clearMarks();
+      ledger.setMarks(true);
+      const memory = window.exporter.exports.memory;
+      memory.grow(0); // through JS (the installed grow): a grow event
+      let refused = "";
+      try {
+        memory.grow(1); // past the hard budget: a budget event, refused
+      } catch (e) {
+        refused = e.constructor.name;
+      }
+      ledger.setMarks(false);
+      ledger.setBudget(budget);
+      memory.grow(0); // no mark once off
+      const marks = (name) => performance.getEntriesByName(`wasm-memory:${name}`, "mark").map((m) => m.detail);
+      return { refused, grow: marks("grow"), budget: marks("budget") };
+    });
+    const id = await see.evaluate(() => window.demo.ledger.idOf(window.exporter.exports.memory));
+    const [g, b] = [r.grow, r.budget];
+    return { ok: r.refused === "RangeError" && g.length === 1 && g[0].id === id && g[0].source === "js" && b.length === 1 && b[0].refused === true && b[0].id === id,
+      detail: JSON.stringify(r) };
+  });
+  await see.waitForTimeout(3000); // a few more chart samples for the screenshots
+  await see.screenshot({ path: `${shots}/see.png` });
+  await see.emulateMedia({ colorScheme: "dark" });
+  await see.waitForTimeout(300);
+  await step("see: the overlay follows prefers-color-scheme (dark)", async () => {
+    const bg = await overlay("return getComputedStyle(root.querySelector('.panel')).backgroundColor");
+    return { ok: bg === "rgb(27, 31, 39)", detail: bg };
+  });
+  await see.screenshot({ path: `${shots}/see-dark.png` });
+  await see.emulateMedia({ colorScheme: "light" });
+  await step("see: unmount removes the element and stops the watcher", async () => {
+    const r = await see.evaluate(async () => {
+      const { ledger, unmount } = window.demo;
+      const heard = [];
+      const off = ledger.on("grow", (e) => heard.push(e.source));
+      unmount();
+      const gone = document.querySelector("wasm-memory-ledger") === null;
+      window.exporter.exports.grow(1); // inside wasm: only a size read can see it
+      await new Promise((r) => setTimeout(r, 1200)); // the watcher read sizes every 250 ms
+      const whileUnmounted = heard.length;
+      ledger.snapshot(); // a size read: the grow is found now (the check above could fail)
+      off();
+      return { gone, whileUnmounted, afterRead: heard };
+    });
+    return { ok: r.gone && r.whileUnmounted === 0 && r.afterRead.join() === "wasm", detail: JSON.stringify(r) };
+  });
 
   check("no uncaught errors in the pages", pageErrors.length === 0, pageErrors.join(" | "));
 } catch (e) {

@@ -9,12 +9,13 @@
 // from the spec and the package is right, and every case the package fails; writes
 // artifacts/engines.md (table) and artifacts/engines.json (everything). Ends with
 // "engines: N passed, M failed", counting the package's cases (skips don't count; an engine that
-// couldn't run counts as one failure). Every process and temporary profile it starts is gone when
+// couldn't run counts as one failure). In the browsers it also checks the overlay entry
+// (overlay.html/overlay.js): those cases count too. Every process and temporary profile it starts is gone when
 // it ends, also on failure or timeout.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { cleanup, closeServer, runPage, serve, startProcess, stopProcess, version, withTimeout } from "../browsers.mjs";
+import { cleanup, closeServer, runPages, serve, startProcess, stopProcess, version, withTimeout } from "../browsers.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const here = join(root, "tests/engines");
@@ -91,8 +92,12 @@ async function runCli(engine) {
 }
 
 async function runBrowser(engine, base) {
-  const { version: v, text } = await runPage(engine.id, `${base}/tests/engines/page.html`, { resultVar: "__enginesResult", timeout: ENGINE_TIMEOUT });
-  return { version: v, ...parseResult(text, engine.label) };
+  // The suite, then the overlay entry on its own page, in one browser.
+  const { version: v, texts: [text, overlay] } = await runPages(engine.id, [
+    { url: `${base}/tests/engines/page.html`, resultVar: "__enginesResult" },
+    { url: `${base}/tests/engines/overlay.html`, resultVar: "__overlayResult" },
+  ], { timeout: ENGINE_TIMEOUT });
+  return { version: v, ...parseResult(text, engine.label), overlay: JSON.parse(overlay) };
 }
 
 // ---------------------------------------------------------------- reporting
@@ -142,7 +147,7 @@ if (!existsSync(join(pkgDir, "node.js")) || !existsSync(join(pkgDir, "index.js")
 let server;
 try {
   const needsServer = selected.some((e) => e.kind !== "cli");
-  server = needsServer ? await serve([["/pkg/", pkgDir], ["/tests/engines/", here]]) : undefined;
+  server = needsServer ? await serve([["/pkg/", pkgDir], ["/tests/engines/", here], ["/tests/fixtures/", join(root, "tests/fixtures")]]) : undefined;
   const base = server ? `http://127.0.0.1:${server.address().port}` : "";
 
   for (const engine of selected) {
@@ -196,8 +201,12 @@ try {
     const regressions = packageFails.filter((r) => !nativeFailed.has(r.name)).length;
     const uncorrected = packageFails.length - regressions;
     if (uncorrected) console.log(`  ${uncorrected} failing case(s) are the engine's own (it fails them natively): not counted`);
-    const enginePassed = ponyfill.passed + installed.passed;
-    const engineFailed = regressions + (error ? 1 : 0);
+    // The overlay entry (browsers): every case counts.
+    const overlay = count(data?.overlay);
+    if (overlay.total) console.log(`  overlay    ${figures(overlay)}`);
+    for (const r of (data?.overlay ?? []).filter((x) => x.status === "fail")) console.log(`    x ${r.name}: ${r.message}`);
+    const enginePassed = ponyfill.passed + installed.passed + overlay.passed;
+    const engineFailed = regressions + overlay.failed + (error ? 1 : 0);
     totalPassed += enginePassed;
     totalFailed += engineFailed;
     report.push({ id: engine.id, label: engine.label, version: versionText, seconds: Number(secs), error,

@@ -58,6 +58,11 @@ pub struct Record {
     pub id: u32,
     /// Optional label given at construction or later.
     pub label: Option<String>,
+    /// For a memory a module defines: the module's name (its "name" section), else the URL of
+    /// the Response it was streamed from, else `None`. `None` for a constructed memory.
+    pub defined_by: Option<String>,
+    /// How many live instances import or export it (those `install()`'s hooks saw).
+    pub instances: u32,
     /// The memory type the engine was asked for (after any budget clamp of `maximum`).
     pub ty: MemoryType,
     /// The `maximum` the caller asked for, before a hard budget clamped it.
@@ -440,6 +445,7 @@ impl Ledger {
         origin: Origin,
         created_ms: f64,
         stack: Option<String>,
+        defined_by: Option<String>,
     ) -> u32 {
         let id = self.next_id;
         self.next_id = self.next_id.wrapping_add(1);
@@ -447,6 +453,8 @@ impl Ledger {
         self.records.push(Record {
             id,
             label,
+            defined_by,
+            instances: 0,
             ty: plan.ty,
             requested_maximum: plan.requested_maximum,
             maximum_known: plan.maximum_known,
@@ -518,6 +526,22 @@ impl Ledger {
                 true
             }
             None => false,
+        }
+    }
+
+    /// An instance that imports or exports the memories `ids` was made (`made`), or collected.
+    /// Unknown ids (memories collected first) are ignored; a count never goes below zero.
+    pub fn count_instance(&mut self, ids: &[u32], made: bool) {
+        for id in ids {
+            if let Some(&i) = self.index.get(id) {
+                let n = &mut self.records[i].instances;
+                *n = if made {
+                    n.saturating_add(1)
+                } else {
+                    n.saturating_sub(1)
+                };
+                self.version += 1;
+            }
         }
     }
 

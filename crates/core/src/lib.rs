@@ -18,8 +18,8 @@ pub use limits::{
     check_grow, enforce_range_u32, AddressType, MemoryType, RequestedType, PAGE_BYTES,
 };
 pub use module_types::{
-    exported_memories, imported_memories, is_memory_type_section, module_memories, section_spans,
-    ExportedMemory, ImportedMemory,
+    defined_by, exported_memories, imported_memories, is_memory_type_section, module_memories,
+    module_name, section_spans, ExportedMemory, ImportedMemory, NAME_SECTION_BYTES,
 };
 pub use realms::{
     AppTotals, Heard, RealmTotals, Realms, HEARTBEAT_MS, INTERVAL_MS, MISSED_HEARTBEATS,

@@ -248,6 +248,64 @@ pub fn module_memories(bytes: &[u8]) -> Option<(Vec<ImportedMemory>, Vec<Exporte
     Some((imports, exports))
 }
 
+/// The most bytes of a module's "name" custom section the JS entry hands over: enough for a
+/// module name of [`MAX_LABEL`](crate::MAX_LABEL) UTF-16 code units (at most 3 UTF-8 bytes
+/// each) behind the subsection's id and two LEB128 sizes. The function, local and other names
+/// that follow it (megabytes in a large module) are never copied.
+pub const NAME_SECTION_BYTES: usize = 3 * crate::MAX_LABEL as usize + 11;
+
+/// The module name a "name" custom section gives (its subsection 0), from the section's payload
+/// after the section's own name ("name"), or as much of it as the caller copied.
+///
+/// Subsections come in order of their id, so the module name, when there is one, is the first.
+/// `None` when there is none, when it does not fit in `payload`, or when the bytes are
+/// malformed (a bad LEB128, a size past the end, a name that is not UTF-8 or does not fill its
+/// subsection): engines ignore a malformed name section, and so does the ledger.
+///
+/// ```
+/// # use wasm_memory_polyfill_core::module_name;
+/// // subsection 0, 6 bytes: the name "codec" (length 5)
+/// assert_eq!(module_name(b"\x00\x06\x05codec"), Some("codec".to_string()));
+/// assert_eq!(module_name(b"\x01\x06\x05codec"), None); // function names only
+/// ```
+pub fn module_name(payload: &[u8]) -> Option<String> {
+    let mut r = Reader {
+        bytes: payload,
+        pos: 0,
+    };
+    if r.byte()? != 0 {
+        return None;
+    }
+    let size = r.leb_u32()? as usize;
+    let mut s = Reader {
+        bytes: r.take(size)?,
+        pos: 0,
+    };
+    let name = s.name()?;
+    (s.pos == size).then_some(name)
+}
+
+/// What the ledger records as `definedBy` for a memory a module defines: the module's name
+/// (non-empty), else the URL of the Response it was streamed from (non-empty), cut to
+/// [`MAX_LABEL`](crate::MAX_LABEL) UTF-16 code units (a `data:` URL can be megabytes).
+pub fn defined_by(name: Option<String>, url: Option<String>) -> Option<String> {
+    let text = name
+        .filter(|s| !s.is_empty())
+        .or(url.filter(|s| !s.is_empty()))?;
+    // Char by char, with no string slicing: the wasm then carries no slicing panic.
+    let mut units = 0;
+    let mut out = String::with_capacity(text.len().min(4 * crate::MAX_LABEL as usize));
+    for c in text.chars() {
+        units += c.len_utf16();
+        if units > crate::MAX_LABEL as usize {
+            out.push('…');
+            break;
+        }
+        out.push(c);
+    }
+    Some(out)
+}
+
 // Host only: the tests compile WAT with the `wat` crate.
 // (The `expect`s below are test assertions on fixed inputs; no caller input reaches them.)
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -377,6 +435,119 @@ mod tests {
         let good = wasm(r#"(module (memory (export "m") 1 2))"#);
         for cut in 0..good.len() {
             let _ = exported_memories(&good[..cut]);
+        }
+    }
+
+    /// A "name" custom section's payload (after its own name), built from its parts.
+    fn name_payload(module: Option<&str>, functions: &[(u32, &str)]) -> Vec<u8> {
+        let mut out = Vec::new();
+        if let Some(m) = module {
+            let mut content = leb(m.len());
+            content.extend_from_slice(m.as_bytes());
+            out.push(0);
+            out.extend(leb(content.len()));
+            out.extend(content);
+        }
+        if !functions.is_empty() {
+            let mut content = leb(functions.len());
+            for (i, n) in functions {
+                content.extend(leb(*i as usize));
+                content.extend(leb(n.len()));
+                content.extend_from_slice(n.as_bytes());
+            }
+            out.push(1);
+            out.extend(leb(content.len()));
+            out.extend(content);
+        }
+        out
+    }
+
+    /// The payload of the "name" section of `bytes` (after the section's own name).
+    fn name_section_of(bytes: &[u8]) -> Option<Vec<u8>> {
+        let spans = section_spans(bytes.len(), |i| bytes[i])?;
+        spans.into_iter().find_map(|(id, start, end)| {
+            let body = &bytes[start..end];
+            (id == 0 && body.starts_with(b"\x04name")).then(|| body[5..].to_vec())
+        })
+    }
+
+    #[test]
+    fn the_module_name_comes_from_subsection_0() {
+        let p = name_payload(Some("codec"), &[(0, "main"), (1, "helper")]);
+        assert_eq!(module_name(&p), Some("codec".into()));
+        // What a compiler writes: `(module $codec ...)` in WAT gives the same subsection.
+        let bytes = wasm(r#"(module $codec (func $main) (memory (export "m") 1))"#);
+        let payload = name_section_of(&bytes).expect("wat writes a name section");
+        assert_eq!(module_name(&payload), Some("codec".into()));
+        // Only a prefix is copied from JS: the module name is in it, the rest is cut.
+        assert_eq!(
+            module_name(&p[..p.len() - 3]),
+            Some("codec".into()),
+            "a cut in the function names does not matter"
+        );
+        let long = "€".repeat(crate::MAX_LABEL as usize);
+        let p = name_payload(Some(&long), &[]);
+        assert!(p.len() <= NAME_SECTION_BYTES);
+        assert_eq!(module_name(&p), Some(long));
+        assert_eq!(
+            module_name(&name_payload(Some(""), &[])),
+            Some(String::new())
+        );
+    }
+
+    #[test]
+    fn defined_by_is_the_name_else_the_url_cut_to_the_label_limit() {
+        let s = |x: &str| Some(x.to_string());
+        assert_eq!(defined_by(s("codec"), s("https://x/a.wasm")), s("codec"));
+        assert_eq!(
+            defined_by(s(""), s("https://x/a.wasm")),
+            s("https://x/a.wasm")
+        );
+        assert_eq!(defined_by(None, s("")), None);
+        assert_eq!(defined_by(None, None), None);
+        let url = format!("data:application/wasm;base64,{}", "A".repeat(5000));
+        let cut = defined_by(None, Some(url)).expect("a url");
+        assert_eq!(cut.encode_utf16().count(), crate::MAX_LABEL as usize + 1);
+        assert!(cut.ends_with('…'));
+        // A cut never splits a character (a surrogate pair counts 2 units).
+        let astral = "𝄞".repeat(200);
+        let cut = defined_by(Some(astral), None).expect("a name");
+        assert_eq!(cut.chars().count(), 129);
+    }
+
+    #[test]
+    fn no_module_name_is_none() {
+        assert_eq!(module_name(&name_payload(None, &[(0, "f")])), None);
+        assert_eq!(module_name(&[]), None);
+        let bytes = wasm(r#"(module (func $f) (memory (export "m") 1))"#);
+        let payload = name_section_of(&bytes).expect("function names only");
+        assert_eq!(module_name(&payload), None);
+        let bare = wasm(r#"(module (memory (export "m") 1))"#);
+        assert_eq!(name_section_of(&bare), None, "no names at all: no section");
+    }
+
+    #[test]
+    fn a_malformed_name_section_is_none_never_a_panic() {
+        let good = name_payload(Some("codec"), &[(0, "main")]);
+        // Every cut inside the module name subsection loses the name.
+        for cut in 0..8 {
+            assert_eq!(module_name(&good[..cut]), None, "cut at {cut}");
+        }
+        // Not UTF-8.
+        assert_eq!(module_name(b"\x00\x03\x02\xff\xfe"), None);
+        // The name is shorter than its subsection (trailing bytes), or longer.
+        assert_eq!(module_name(b"\x00\x05\x02ab\x00"), None);
+        assert_eq!(module_name(b"\x00\x02\x05codec"), None);
+        // Sizes that overflow u32 or never end.
+        assert_eq!(module_name(b"\x00\xff\xff\xff\xff\x7f"), None);
+        assert_eq!(module_name(b"\x00\x80\x80\x80\x80\x80\x80"), None);
+        assert_eq!(module_name(b"\x00\x06\xff\xff\xff\xff\x0f"), None);
+        // Nothing in any input panics.
+        for a in 0..=255u8 {
+            for b in [0u8, 1, 2, 0x7f, 0x80, 0xff] {
+                let _ = module_name(&[0, a, b, b'x', a]);
+                let _ = module_name(&[a, b, 1, b'y']);
+            }
         }
     }
 }

@@ -111,7 +111,7 @@ proptest! {
                                     if let Some(t) = b.total_pages { prop_assert!(max + l.totals().live_pages <= t, "clamped to what totalPages leaves"); }
                                 }
                             }
-                            l.commit_create(plan, ty.minimum, None, Origin::Constructed, 0.0, None);
+                            l.commit_create(plan, ty.minimum, None, Origin::Constructed, 0.0, None, None);
                         }
                         Err(e) => {
                             prop_assert_eq!(e.kind(), ErrorKind::Range);
@@ -158,7 +158,7 @@ proptest! {
                 Op::Create { initial, maximum, shared } => {
                     let Ok(ty) = (RequestedType { address: AddressType::I32, initial, maximum, shared }).validate() else { continue };
                     if let Ok(plan) = l.plan_create(ty) {
-                        l.commit_create(plan, ty.minimum, None, Origin::Constructed, 0.0, None);
+                        l.commit_create(plan, ty.minimum, None, Origin::Constructed, 0.0, None, None);
                     }
                 }
                 Op::Grow { pick, delta } => {
@@ -214,6 +214,7 @@ proptest! {
         with_header.extend_from_slice(&bytes);
         let _ = exported_memories(&bytes);
         let _ = exported_memories(&with_header);
+        let _ = module_name(&bytes);
     }
 }
 
@@ -250,7 +251,7 @@ fn a_soft_budget_succeeds_and_queues_a_budget_event() {
     .unwrap();
     let plan = l.plan_create(ty).expect("soft budgets allow");
     assert_eq!(plan.ty.maximum, None, "soft budgets never clamp");
-    l.commit_create(plan, 3, None, Origin::Constructed, 0.0, None);
+    l.commit_create(plan, 3, None, Origin::Constructed, 0.0, None, None);
     let events = l.drain_events();
     assert!(
         events.iter().any(|e| matches!(
@@ -291,7 +292,7 @@ fn a_hard_budget_clamps_the_maximum_so_wasm_cannot_pass_it() {
         "min(perMemoryPages, totalPages - live)"
     );
     assert_eq!(plan.requested_maximum, None);
-    l.commit_create(plan, 1, None, Origin::Constructed, 0.0, None);
+    l.commit_create(plan, 1, None, Origin::Constructed, 0.0, None, None);
     let ty = RequestedType {
         address: AddressType::I32,
         initial: 2,
@@ -325,7 +326,7 @@ fn without_listeners_nothing_is_queued() {
     .validate()
     .unwrap();
     let plan = l.plan_create(ty).unwrap();
-    let id = l.commit_create(plan, 1, None, Origin::Constructed, 0.0, None);
+    let id = l.commit_create(plan, 1, None, Origin::Constructed, 0.0, None, None);
     l.commit_grow(id, 2);
     assert!(!l.has_events());
     l.set_listening(true);
@@ -351,7 +352,7 @@ fn one_memory(l: &mut Ledger, initial: u64) -> u32 {
     .validate()
     .unwrap();
     let plan = l.plan_create(ty).unwrap();
-    l.commit_create(plan, initial, None, Origin::Exported, 0.0, None)
+    l.commit_create(plan, initial, None, Origin::Exported, 0.0, None, None)
 }
 
 fn budget_events(l: &mut Ledger) -> Vec<Event> {
@@ -472,4 +473,21 @@ fn clamp_for_gives_a_module_memory_the_constructors_clamp() {
         Ok(None),
         "soft budgets never clamp"
     );
+}
+
+#[test]
+fn instances_count_up_and_down_and_never_below_zero() {
+    let mut l = Ledger::new();
+    let a = one_memory(&mut l, 1);
+    let b = one_memory(&mut l, 1);
+    let count = |l: &Ledger, id| l.get(id).map(|r| r.instances);
+    l.count_instance(&[a, b], true);
+    l.count_instance(&[a], true);
+    assert_eq!((count(&l, a), count(&l, b)), (Some(2), Some(1)));
+    l.count_instance(&[a, b], false);
+    l.count_instance(&[b, 999], false); // an unknown id, a count already at zero
+    assert_eq!((count(&l, a), count(&l, b)), (Some(1), Some(0)));
+    l.collect(a);
+    l.count_instance(&[a], false); // the memory went first: ignored
+    assert_eq!(count(&l, a), None);
 }

@@ -15,6 +15,8 @@ import type {
   RealmRecord,
 } from "wasm-memory-polyfill";
 import * as auto from "wasm-memory-polyfill/auto";
+import { mountOverlay } from "wasm-memory-polyfill/overlay";
+import type { OverlayCorner, OverlayOptions } from "wasm-memory-polyfill/overlay";
 
 const descriptor: MemoryDescriptor = { initial: 10, maximum: 100 };
 const options: MemoryOptions = { label: "decoder" };
@@ -62,6 +64,17 @@ ledger.label(engine, null);
 ledger.options({ captureStacks: true });
 const id: number = ledger.idOf(memory);
 off();
+const definedBy: string | null | undefined = records[0]?.definedBy;
+const instances: number | undefined = records[0]?.instances;
+const table: string = ledger.format();
+ledger.setMarks(true);
+
+// the overlay entry
+const corner: OverlayCorner = "top-left";
+const overlayOptions: OverlayOptions = { target: document.body, corner };
+const unmount: () => void = mountOverlay(overlayOptions);
+unmount();
+mountOverlay()();
 
 // one ledger for the whole app: share(), realms(), snapshot({ allRealms: true }), appPages
 const stopSharing: () => void = ledger.share({ name: "page", interval: 500 });
@@ -93,5 +106,9 @@ const notMine: LedgerSnapshot = ledger.snapshot({ allRealms: true });
 new Memory({ maximum: 1 });
 // @ts-expect-error type() is ours, not an engine memory's
 engine.type();
+// @ts-expect-error "middle" is not a corner
+mountOverlay({ corner: "middle" });
+// @ts-expect-error setMarks takes a boolean
+ledger.setMarks("yes");
 
-export { buffer, before, minimum, big, sum, other, live, origin, budget, rows, id, same, sameLedger, receivedPages, appRows, realmName, appPages, mine, notMine };
+export { buffer, before, minimum, big, sum, other, live, origin, budget, rows, id, same, sameLedger, definedBy, instances, table, receivedPages, appRows, realmName, appPages, mine, notMine };

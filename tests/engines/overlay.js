@@ -1,0 +1,67 @@
+// The overlay (pkg/overlay.js) in this browser, with the package installed: it renders in its
+// shadow root, follows a grow made inside wasm, names a streamed module by its URL, collapses,
+// and unmounts cleanly (element gone, watcher stopped); marks and instance counts work. Leaves
+// `[{ name, status, message }]` as JSON in window.__overlayResult for run.mjs.
+const results = [];
+const check = (name, ok, message = "") => results.push({ name: `overlay: ${name}`, status: ok ? "pass" : "fail", message: ok ? "" : String(message) });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Waits up to `ms` for `f()`; returns the milliseconds it took, or -1. */
+async function within(ms, f) {
+  const t0 = performance.now();
+  while (!f()) {
+    if (performance.now() - t0 > ms) return -1;
+    await sleep(20);
+  }
+  return performance.now() - t0;
+}
+const errors = [];
+addEventListener("error", (e) => errors.push(e.message));
+addEventListener("unhandledrejection", (e) => errors.push(String(e.reason)));
+
+try {
+  const { install, ledger } = await import("/pkg/index.js");
+  const { mountOverlay } = await import("/pkg/overlay.js");
+  install();
+  // exporter.wasm: defines and exports a 2-page memory (maximum 10); its `grow` grows it inside wasm.
+  const url = new URL("/tests/fixtures/exporter.wasm", location.href).href;
+  const { instance } = await WebAssembly.instantiateStreaming(fetch(url));
+  const memory = instance.exports.memory;
+  const unmount = mountOverlay({ corner: "top-left" });
+  const el = document.querySelector("wasm-memory-ledger");
+  const root = el?.shadowRoot;
+  check("renders in an open shadow root", root?.mode === "open" && root.getElementById("summary") !== null && el.getAttribute("corner") === "top-left");
+  const summary = () => root?.getElementById("summary")?.textContent ?? "";
+  check("shows the live memory", (await within(2000, () => summary() === "1 live · 2 pages")) >= 0, summary());
+  const row = () => root?.querySelector(`#largest tr[data-id="${ledger.idOf(memory)}"]`)?.textContent ?? "";
+  check("names a streamed module's memory by its URL", row().includes(url), row());
+  instance.exports.grow(3); // inside wasm: no JS call on the memory
+  const ms = await within(3000, () => summary() === "1 live · 5 pages");
+  check("shows a grow made inside wasm within a second", ms >= 0 && ms < 1000, `${summary()} after ${ms.toFixed(0)} ms`);
+  const rec = ledger.snapshot().memories.find((m) => m.id === ledger.idOf(memory));
+  check("definedBy and instances in the ledger", rec?.definedBy === url && rec.instances === 1, JSON.stringify(rec));
+  const button = root?.querySelector("button");
+  button?.click();
+  const collapsed = button?.getAttribute("aria-expanded") === "false" && root.getElementById("body").hidden;
+  button?.click();
+  check("collapses and expands with its button", collapsed && button.getAttribute("aria-expanded") === "true" && !root.getElementById("body").hidden);
+  performance.clearMarks();
+  ledger.setMarks(true);
+  memory.grow(1);
+  ledger.setMarks(false);
+  const marks = performance.getEntriesByName("wasm-memory:grow", "mark").map((m) => m.detail);
+  check("setMarks: a grow is a performance mark with the event as detail", marks.length === 1 && marks[0].to === 6 && marks[0].source === "js", JSON.stringify(marks));
+  const heard = [];
+  const off = ledger.on("grow", (e) => heard.push(e.source));
+  unmount();
+  check("unmount removes the element", document.querySelector("wasm-memory-ledger") === null);
+  instance.exports.grow(1);
+  await sleep(1200); // the watcher read sizes every 250 ms while mounted
+  const whileUnmounted = heard.length;
+  ledger.snapshot(); // a size read finds the grow now
+  off();
+  check("unmount stops the watcher", whileUnmounted === 0 && heard.join() === "wasm", `${whileUnmounted} events while unmounted; then ${heard.join()}`);
+  check("no uncaught errors", errors.length === 0, errors.join(" | "));
+} catch (e) {
+  check("runs", false, e?.stack ?? e);
+}
+window.__overlayResult = JSON.stringify(results);

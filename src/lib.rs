@@ -12,3 +12,10 @@ pub use wasm_memory_polyfill_core as core;
 
 #[cfg(target_arch = "wasm32")]
 pub mod bindings;
+
+// talc instead of the default dlmalloc: about 5 KB less wasm for the few small allocations the
+// core makes (records, label strings, event queues). `AssumeUnlockable` is sound here because
+// the module runs on one thread: wasm-bindgen modules without the atomics feature are not shared.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };

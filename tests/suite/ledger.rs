@@ -186,10 +186,11 @@ async fn exported_memories_are_ledgered_after_install() {
     );
     let r = JsFuture::from(p).await.expect("instantiate");
     assert_eq!(
-        num(&r, "liveDelta"),
+        num(&r, "ledgered"),
         2.0,
         "instantiate and new Instance each export one memory"
     );
+    assert!(flag(&r, "distinct"));
     assert_eq!(text(&r, "origin"), "exported");
     assert_eq!(num(&r, "pages"), 5.0, "2 declared + 3 grown inside wasm");
     assert_eq!(num(&r, "maximum"), 10.0, "read from the module's bytes");

@@ -272,43 +272,37 @@ impl Core {
         js(realms::check_share(&options, &name, &interval, has_channel))
     }
 
-    /// This realm's totals as it publishes them: `{ live, pages, peak, received, receivedPages }`.
+    /// This realm's totals as it publishes them, named by the layout's `realmTotals`.
     #[wasm_bindgen(js_name = realmTotals)]
-    pub fn realm_totals(&self) -> JsValue {
+    pub fn realm_totals(&self) -> Vec<f64> {
         realms::own_totals()
     }
 
-    /// What realm `key` published (`totals` as [`Core::realm_totals`] makes them, promising
-    /// another within `heartbeat` ms): its totals, checked, as a fresh object; `undefined` if the
-    /// message is malformed (it is then ignored).
+    /// What the realm JS numbered `key` published (`totals` named by the layout's
+    /// `realmTotals`, another message promised within `heartbeat` ms); whether it was taken
+    /// (a malformed message is ignored).
     #[wasm_bindgen(js_name = realmHeard)]
-    pub fn realm_heard(
-        &self,
-        key: JsValue,
-        totals: JsValue,
-        heartbeat: JsValue,
-        now: f64,
-    ) -> JsValue {
-        realms::heard(&key, &totals, &heartbeat, now)
+    pub fn realm_heard(&self, key: u32, totals: Vec<f64>, heartbeat: f64, now: f64) -> bool {
+        realms::heard(key, &totals, heartbeat, now)
     }
 
     /// Realm `key` said goodbye; whether it was in the view.
     #[wasm_bindgen(js_name = realmBye)]
-    pub fn realm_bye(&self, key: JsValue) -> bool {
-        realms::bye(&key)
+    pub fn realm_bye(&self, key: u32) -> bool {
+        realms::bye(key)
     }
 
     /// Drops the realms whose heartbeat is overdue at `now` (all of them at `Infinity`); returns
     /// their keys.
     #[wasm_bindgen(js_name = realmsExpire)]
-    pub fn realms_expire(&self, now: f64) -> Array {
+    pub fn realms_expire(&self, now: f64) -> Vec<u32> {
         realms::expire(now)
     }
 
-    /// The app's totals over every realm in the view, each memory counted where it was made;
-    /// a crossing of `appPages` is queued as a `budget` event.
+    /// The app's totals over every realm in the view, each memory counted where it was made,
+    /// named by the layout's `appTotals`; a crossing of `appPages` is queued as a `budget` event.
     #[wasm_bindgen(js_name = appTotals)]
-    pub fn app_totals(&self) -> JsValue {
+    pub fn app_totals(&self) -> Vec<f64> {
         realms::app_totals()
     }
 

@@ -63,8 +63,8 @@ fn set(o: &Object, k: &str, v: JsValue) {
 pub const FIELDS: [Field; 3] = [Field::Initial, Field::Maximum, Field::Delta];
 
 /// `{ pageBytes, columns: { id: 0, ... }, rowLength, fields: { initial: 0, ... }, origins,
-/// nameBytes, maxText, madeHere, heartbeatMs }`: the layouts and constants the JS entry reads by
-/// name. `nameBytes`: the most bytes of a "name" section it copies in; `maxText`: the longest text
+/// nameBytes, maxText, madeHere, heartbeatMs, realmTotals, appTotals }`: the layouts and
+/// constants the JS entry reads by name. `nameBytes`: the most bytes of a "name" section it copies in; `maxText`: the longest text
 /// (label, definedBy) kept.
 pub fn layout() -> JsValue {
     let o = Object::new();
@@ -94,6 +94,14 @@ pub fn layout() -> JsValue {
         .collect();
     set(&o, "madeHere", made.into());
     set(&o, "heartbeatMs", JsValue::from_f64(HEARTBEAT_MS));
+    let names = |list: &[&str]| -> JsValue {
+        list.iter()
+            .map(|k| JsValue::from_str(k))
+            .collect::<Array>()
+            .into()
+    };
+    set(&o, "realmTotals", names(&super::realms::TOTALS));
+    set(&o, "appTotals", names(&super::realms::APP_TOTALS));
     o.into()
 }
 

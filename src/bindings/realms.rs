@@ -1,23 +1,29 @@
-//! `ledger.share()`'s view of the other realms, as JS reads it. The JS entry owns the channel and
-//! the timers and hands over what it hears; the rule for what counts where, the heartbeats and
-//! the app budget are the core's ([`crate::core::Realms`]).
+//! `ledger.share()`'s view of the other realms, as JS reads it. The JS entry owns the channel, the
+//! timers and the messages, gives each realm it hears a number, and hands over the numbers it
+//! heard; the rule for what counts where, the heartbeats and the app budget are the core's
+//! ([`crate::core::Realms`]). Only numbers cross: the names of the totals are [`TOTALS`] and
+//! [`APP_TOTALS`], which JS reads from the layout.
 
-use js_sys::{Array, JsString, Object, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
-
-use super::errors::Failure;
 use super::state::{with_ledger, with_realms};
 use super::values::describe;
 use crate::core::{Error, Heard, RealmTotals, Realms, MAX_LABEL, PAGE_BYTES};
+use js_sys::JsString;
+use wasm_bindgen::{JsCast, JsValue};
 
-/// The members of a realm's published totals, in [`RealmTotals::from_numbers`]'s order: the one
-/// definition of that shape, written by [`own_totals`] and read by [`heard`].
+use super::errors::Failure;
+
+/// The members of a realm's published totals, in [`RealmTotals::from_numbers`]'s order.
 pub const TOTALS: [&str; 5] = ["live", "pages", "peak", "received", "receivedPages"];
 
-fn set(o: &Object, k: &str, v: JsValue) {
-    // Our own fresh plain object: defining a property cannot fail.
-    let _ = Reflect::set(o, &JsValue::from_str(k), &v);
-}
+/// The members of the app's totals, in [`app_totals`]'s order.
+pub const APP_TOTALS: [&str; 6] = [
+    "realms",
+    "live",
+    "livePages",
+    "liveBytes",
+    "peakTotalPages",
+    "receivedPages",
+];
 
 fn own() -> RealmTotals {
     with_ledger(|l| {
@@ -33,18 +39,12 @@ fn own() -> RealmTotals {
     })
 }
 
-/// This realm's totals, `{ live, pages, peak, received, receivedPages }`, as it publishes them.
-pub fn own_totals() -> JsValue {
-    totals_object(own())
-}
-
-fn totals_object(t: RealmTotals) -> JsValue {
-    let o = Object::new();
-    let values = [t.live, t.pages, t.peak, t.received, t.received_pages];
-    for (k, v) in TOTALS.iter().zip(values) {
-        set(&o, k, JsValue::from_f64(v as f64));
-    }
-    o.into()
+/// This realm's totals as it publishes them, in [`TOTALS`]' order.
+pub fn own_totals() -> Vec<f64> {
+    let t = own();
+    [t.live, t.pages, t.peak, t.received, t.received_pages]
+        .map(|x| x as f64)
+        .to_vec()
 }
 
 /// Checks `ledger.share({ name, interval })` (members read by JS); returns the interval in ms.
@@ -74,61 +74,45 @@ pub fn check_share(
     }
 }
 
-/// What another realm published: its totals as a fresh object of the numbers checked, or
-/// `undefined` for a message that is not one (anything may post on the channel).
-pub fn heard(key: &JsValue, totals: &JsValue, heartbeat: &JsValue, now: f64) -> JsValue {
-    let (Some(key), Some(heartbeat)) = (key.as_string(), heartbeat.as_f64()) else {
-        return JsValue::UNDEFINED;
+/// What realm `key` published (`totals` in [`TOTALS`]' order, another message promised within
+/// `heartbeat` ms); whether it was taken (anything may post on the channel: numbers that are not
+/// what they should be are ignored).
+pub fn heard(key: u32, totals: &[f64], heartbeat: f64, now: f64) -> bool {
+    let Some(t) = <[f64; 5]>::try_from(totals)
+        .ok()
+        .and_then(RealmTotals::from_numbers)
+    else {
+        return false;
     };
-    if !totals.is_object() {
-        return JsValue::UNDEFINED;
-    }
-    let mut n = [f64::NAN; 5];
-    for (x, k) in n.iter_mut().zip(TOTALS) {
-        // A getter on a posted object can't exist (structured clones are plain data), but a
-        // failed read is just a malformed message.
-        *x = Reflect::get(totals, &JsValue::from_str(k))
-            .ok()
-            .and_then(|v| v.as_f64())
-            .unwrap_or(f64::NAN);
-    }
-    let Some(t) = RealmTotals::from_numbers(n) else {
-        return JsValue::UNDEFINED;
-    };
-    match with_realms(|r| r.heard(&key, t, heartbeat, now)) {
-        Heard::New | Heard::Known => totals_object(t),
-        Heard::Ignored => JsValue::UNDEFINED,
-    }
+    with_realms(|r| r.heard(key, t, heartbeat, now)) != Heard::Ignored
 }
 
 /// Realm `key` said goodbye.
-pub fn bye(key: &JsValue) -> bool {
-    key.as_string().is_some_and(|k| with_realms(|r| r.bye(&k)))
+pub fn bye(key: u32) -> bool {
+    with_realms(|r| r.bye(key))
 }
 
-/// Drops the realms overdue at `now`; returns their keys.
-pub fn expire(now: f64) -> Array {
+/// Drops the realms overdue at `now` (all of them at infinity); returns their keys.
+pub fn expire(now: f64) -> Vec<u32> {
     with_realms(|r| r.expire(now))
-        .into_iter()
-        .map(|k| JsValue::from(k.as_str()))
-        .collect()
 }
 
-/// `{ realms, live, livePages, liveBytes, peakTotalPages, receivedPages }` over this
-/// realm and every realm heard from; a crossing of the app budget is queued as a `budget` event.
-pub fn app_totals() -> JsValue {
+/// The app's totals over this realm and every realm heard from, in [`APP_TOTALS`]' order; a
+/// crossing of the app budget is queued as a `budget` event.
+pub fn app_totals() -> Vec<f64> {
     let own = own();
     let (t, event) = with_realms(|r| r.totals(own));
     if let Some(e) = event {
         with_ledger(|l| l.report(e));
     }
-    let o = Object::new();
-    let num = |x: u64| JsValue::from_f64(x as f64);
-    set(&o, "realms", num(t.realms));
-    set(&o, "live", num(t.live));
-    set(&o, "livePages", num(t.pages));
-    set(&o, "liveBytes", num(t.pages.saturating_mul(PAGE_BYTES)));
-    set(&o, "peakTotalPages", num(t.peak));
-    set(&o, "receivedPages", num(t.received_pages));
-    o.into()
+    [
+        t.realms,
+        t.live,
+        t.pages,
+        t.pages.saturating_mul(PAGE_BYTES),
+        t.peak,
+        t.received_pages,
+    ]
+    .map(|x| x as f64)
+    .to_vec()
 }

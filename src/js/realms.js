@@ -11,8 +11,14 @@ export const CHANNEL = "wasm-memory-polyfill";
 /** The message format: messages with another `wmp` are someone else's, and ignored. */
 const FORMAT = 1;
 
-/** The other realms, as last heard: key -> { name, at, totals, budget, memories } */
+/** The other realms, as last heard: number -> { key, name, at, totals, budget, memories }; the
+ * core knows them by that number, given here to each key (a realm's random id) when first heard. */
 const others = new Map();
+const numbers = new Map();
+let counter = 0;
+
+/** `{ live, pages, ... }` from the core's numbers, named by its layout. */
+const named = (names, values) => Object.fromEntries(names.map((k, i) => [k, values[i]]));
 /** This realm while it shares. */
 let me;
 
@@ -35,7 +41,7 @@ export function start(name, interval, snapshot, refresh) {
     clearInterval(self.timer);
     self.channel.postMessage({ wmp: FORMAT, type: "bye", key });
     self.channel.close();
-    forget(rust.realmsExpire(Infinity)); // forgets every other realm
+    forget(rust.realmsExpire(Infinity)); // every other realm
   };
 }
 
@@ -51,7 +57,7 @@ function publish(self, now, all, ask = false) {
   const memories = all || changed ? s.memories : undefined;
   self.version = version;
   self.sentAt = now;
-  self.channel.postMessage({ wmp: FORMAT, type: "state", key: self.key, name: self.name, at: now, heartbeat: self.heartbeat, totals: rust.realmTotals(), budget: s.budget, memories, ask });
+  self.channel.postMessage({ wmp: FORMAT, type: "state", key: self.key, name: self.name, at: now, heartbeat: self.heartbeat, totals: named(layout.realmTotals, rust.realmTotals()), budget: s.budget, memories, ask });
 }
 
 /**
@@ -81,19 +87,30 @@ function tick(self) {
   deliver();
 }
 
-const forget = (keys) => keys.forEach((k) => others.delete(k));
+function forget(list) {
+  for (const n of list) {
+    numbers.delete(others.get(n)?.key);
+    others.delete(n);
+  }
+}
+
+const num = (v) => (typeof v === "number" ? v : NaN);
 
 function hear(self, d) {
-  if (me !== self || d === null || typeof d !== "object" || d.wmp !== FORMAT) return;
+  if (me !== self || d === null || typeof d !== "object" || d.wmp !== FORMAT || typeof d.key !== "string" || d.key.length > 64) return;
   if (d.type === "bye") {
-    rust.realmBye(d.key);
-    others.delete(d.key);
+    const n = numbers.get(d.key);
+    if (n === undefined) return;
+    rust.realmBye(n);
+    forget([n]);
   } else if (d.type === "state") {
-    const totals = rust.realmHeard(d.key, d.totals, d.heartbeat, Date.now());
-    if (totals === undefined) return; // not a message of ours
-    const known = others.get(d.key);
+    const values = layout.realmTotals.map((k) => num(d.totals?.[k]));
+    const n = numbers.get(d.key) ?? ++counter;
+    if (!rust.realmHeard(n, values, num(d.heartbeat), Date.now())) return; // not a message of ours
+    numbers.set(d.key, n);
+    const known = others.get(n);
     const memories = Array.isArray(d.memories) ? d.memories : known?.memories ?? [];
-    others.set(d.key, { name: typeof d.name === "string" ? d.name : "", at: Number(d.at) || 0, totals, budget: d.budget ?? null, memories });
+    others.set(n, { key: d.key, name: typeof d.name === "string" ? d.name : "", at: num(d.at), totals: named(layout.realmTotals, values), budget: d.budget ?? null, memories });
     // A realm that asks (it just started) gets this realm's records at once; one new here whose
     // message had none (a heartbeat, after a silence that dropped it) is asked for them.
     const lacking = !known && !Array.isArray(d.memories);
@@ -112,8 +129,8 @@ function view() {
   const own = self.snapshot(); // reads sizes first
   const now = Date.now();
   forget(rust.realmsExpire(now));
-  const list = [{ id: self.key, name: self.name, self: true, ...rust.realmTotals(), budget: own.budget, updatedAt: now }];
-  for (const [id, o] of others) list.push({ id, name: o.name, self: false, ...o.totals, budget: o.budget, updatedAt: o.at });
+  const list = [{ id: self.key, name: self.name, self: true, ...named(layout.realmTotals, rust.realmTotals()), budget: own.budget, updatedAt: now }];
+  for (const o of others.values()) list.push({ id: o.key, name: o.name, self: false, ...o.totals, budget: o.budget, updatedAt: o.at });
   return { self, own, list };
 }
 
@@ -121,7 +138,7 @@ function view() {
 export function allRealms() {
   const v = view();
   if (!v) return null;
-  const app = rust.appTotals();
+  const app = named(layout.appTotals, rust.appTotals());
   deliver();
   const memories = [], received = [];
   const add = (realm, records) => {

@@ -110,7 +110,8 @@ export async function mainSide({ pkg, pkgUrl, spawn }) {
     const until = Date.now() + 10_000;
     for (;;) {
       view = ledger.snapshot({ allRealms: true });
-      if ((view?.realms.length === 3 && view.livePages === truth && view.memories.length === 6 && view.received.length === n) || Date.now() > until) break;
+      // (each worker reads the other's grow of the shared memory at its next tick)
+      if ((view?.realms.length === 3 && view.livePages === truth && view.memories.length === 6 && view.received.length === n && view.receivedPages === n * sharedPages) || Date.now() > until) break;
       await sleep(50);
     }
     check(`the app-wide view: 3 realms, 6 memories made, ${n} received`, view?.realms.length === 3 && view.memories.length === 6 && view.received.length === n, show({ realms: view?.realms.length, memories: view?.memories.length, received: view?.received.length }));

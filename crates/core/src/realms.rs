@@ -96,7 +96,7 @@ pub enum Heard {
 }
 
 struct Other {
-    key: String,
+    key: u32,
     totals: RealmTotals,
     expires_ms: f64,
 }
@@ -110,9 +110,6 @@ pub struct Realms {
     peak: u64,
 }
 
-/// The longest realm key accepted from a message.
-const MAX_KEY: usize = 128;
-
 impl Realms {
     /// No other realm, no app budget.
     pub fn new() -> Self {
@@ -124,20 +121,17 @@ impl Realms {
         (INTERVAL_MS.0..=INTERVAL_MS.1).contains(&interval_ms)
     }
 
-    /// Records what realm `key` published at `now_ms`, promising to publish again within
-    /// `heartbeat_ms`. Malformed input (from any script that posts on the channel) is ignored.
+    /// Records what realm `key` (a number the caller gives each realm it hears) published at
+    /// `now_ms`, promising to publish again within `heartbeat_ms`. Malformed input (from any
+    /// script that posts on the channel) is ignored.
     pub fn heard(
         &mut self,
-        key: &str,
+        key: u32,
         totals: RealmTotals,
         heartbeat_ms: f64,
         now_ms: f64,
     ) -> Heard {
-        if key.is_empty()
-            || key.len() > MAX_KEY
-            || !Self::valid_interval(heartbeat_ms)
-            || !now_ms.is_finite()
-        {
+        if !Self::valid_interval(heartbeat_ms) || !now_ms.is_finite() {
             return Heard::Ignored;
         }
         let expires_ms = now_ms + heartbeat_ms * MISSED_HEARTBEATS;
@@ -149,7 +143,7 @@ impl Realms {
             }
             None => {
                 self.others.push(Other {
-                    key: key.to_string(),
+                    key,
                     totals,
                     expires_ms,
                 });
@@ -159,7 +153,7 @@ impl Realms {
     }
 
     /// Drops realm `key` (it said goodbye); whether it was in the view.
-    pub fn bye(&mut self, key: &str) -> bool {
+    pub fn bye(&mut self, key: u32) -> bool {
         let before = self.others.len();
         self.others.retain(|o| o.key != key);
         self.others.len() != before
@@ -167,12 +161,12 @@ impl Realms {
 
     /// Drops the realms whose heartbeat is overdue at `now_ms` (every one at infinity: this
     /// realm stopped sharing); returns their keys.
-    pub fn expire(&mut self, now_ms: f64) -> Vec<String> {
+    pub fn expire(&mut self, now_ms: f64) -> Vec<u32> {
         let mut gone = Vec::new();
         self.others.retain(|o| {
             let keep = o.expires_ms >= now_ms;
             if !keep {
-                gone.push(o.key.clone());
+                gone.push(o.key);
             }
             keep
         });
@@ -180,8 +174,8 @@ impl Realms {
     }
 
     /// The keys of the realms in the view, this one not included.
-    pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.others.iter().map(|o| o.key.as_str())
+    pub fn keys(&self) -> impl Iterator<Item = u32> + '_ {
+        self.others.iter().map(|o| o.key)
     }
 
     /// Sets (or with `None` removes) the app-wide budget: `appPages`.

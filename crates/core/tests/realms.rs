@@ -61,10 +61,7 @@ fn a_shared_memory_received_by_two_workers_is_counted_once_where_it_was_made() {
     }
     let mut view = Realms::new();
     for (i, w) in workers.iter().enumerate() {
-        assert_eq!(
-            view.heard(&format!("w{i}"), totals(w), 1000.0, 0.0),
-            Heard::New
-        );
+        assert_eq!(view.heard(i as u32, totals(w), 1000.0, 0.0), Heard::New);
     }
     let (app, _) = view.totals(totals(&page));
     assert_eq!(app.realms, 3);
@@ -91,21 +88,27 @@ fn a_realm_that_says_goodbye_or_misses_its_heartbeats_leaves_the_view() {
         received: 0,
         received_pages: 0,
     };
-    view.heard("a", t, 1000.0, 0.0);
-    view.heard("b", t, 1000.0, 0.0);
-    view.heard("c", t, 5000.0, 0.0);
-    assert_eq!(view.heard("a", t, 1000.0, 500.0), Heard::Known);
-    assert!(view.bye("b"));
-    assert!(!view.bye("b"), "once");
+    view.heard(1, t, 1000.0, 0.0);
+    view.heard(2, t, 1000.0, 0.0);
+    view.heard(3, t, 5000.0, 0.0);
+    assert_eq!(view.heard(1, t, 1000.0, 500.0), Heard::Known);
+    assert!(view.bye(2));
+    assert!(!view.bye(2), "once");
     // a was last heard at 500 with a 1 s heartbeat: overdue after 4 missed heartbeats.
     assert!(view.expire(4000.0).is_empty());
-    assert_eq!(view.expire(4501.0), vec!["a".to_string()]);
+    assert_eq!(view.expire(4501.0), vec![1]);
     assert_eq!(
         view.keys().collect::<Vec<_>>(),
-        vec!["c"],
+        vec![3],
         "c promised a 5 s heartbeat"
     );
-    assert_eq!(view.expire(20_001.0), vec!["c".to_string()]);
+    assert_eq!(view.expire(20_001.0), vec![3]);
+    view.heard(1, t, 1000.0, 0.0);
+    assert_eq!(
+        view.expire(f64::INFINITY),
+        vec![1],
+        "stopping forgets every realm"
+    );
     let (app, _) = view.totals(RealmTotals::default());
     assert_eq!((app.realms, app.pages), (1, 0));
 }
@@ -122,9 +125,10 @@ fn the_app_budget_is_reported_once_per_crossing_and_never_refuses() {
         received_pages: 0,
     };
     assert_eq!(view.totals(own(4)).1, None);
-    view.heard("w", own(5), 1000.0, 0.0);
+    let w = 7;
+    view.heard(w, own(5), 1000.0, 0.0);
     assert_eq!(view.totals(own(4)).1, None, "9 pages: under");
-    view.heard("w", own(7), 1000.0, 1.0);
+    view.heard(w, own(7), 1000.0, 1.0);
     let (app, event) = view.totals(own(4));
     assert_eq!(app.pages, 11);
     assert_eq!(
@@ -139,9 +143,9 @@ fn the_app_budget_is_reported_once_per_crossing_and_never_refuses() {
     );
     assert_eq!(BudgetField::AppPages.as_str(), "appPages");
     assert_eq!(view.totals(own(5)).1, None, "still above: no new event");
-    view.bye("w");
+    view.bye(w);
     assert_eq!(view.totals(own(5)).1, None, "under again");
-    view.heard("w", own(9), 1000.0, 2.0);
+    view.heard(w, own(9), 1000.0, 2.0);
     assert!(view.totals(own(5)).1.is_some(), "a new crossing");
     let (app, _) = view.totals(own(1));
     assert_eq!(app.peak, 14, "the most seen");
@@ -153,11 +157,10 @@ fn the_app_budget_is_reported_once_per_crossing_and_never_refuses() {
 fn malformed_messages_are_ignored() {
     let mut view = Realms::new();
     let t = RealmTotals::default();
-    assert_eq!(view.heard("", t, 1000.0, 0.0), Heard::Ignored);
-    assert_eq!(view.heard(&"k".repeat(129), t, 1000.0, 0.0), Heard::Ignored);
-    assert_eq!(view.heard("k", t, f64::NAN, 0.0), Heard::Ignored);
-    assert_eq!(view.heard("k", t, 1.0, 0.0), Heard::Ignored);
-    assert_eq!(view.heard("k", t, 1000.0, f64::INFINITY), Heard::Ignored);
+    assert_eq!(view.heard(1, t, f64::NAN, 0.0), Heard::Ignored);
+    assert_eq!(view.heard(1, t, 1.0, 0.0), Heard::Ignored);
+    assert_eq!(view.heard(1, t, 3e9, 0.0), Heard::Ignored);
+    assert_eq!(view.heard(1, t, 1000.0, f64::INFINITY), Heard::Ignored);
     assert_eq!(view.keys().count(), 0);
     assert_eq!(
         RealmTotals::from_numbers([1.0, 2.0, 2.0, 0.0, 0.0]).map(|t| t.pages),
@@ -227,7 +230,7 @@ proptest! {
         }).collect();
         let mut view = Realms::new();
         for (i, l) in ledgers.iter().enumerate().skip(1) {
-            view.heard(&format!("r{i}"), totals(l), 1000.0, 0.0);
+            view.heard(i as u32, totals(l), 1000.0, 0.0);
         }
         let (app, _) = view.totals(totals(&ledgers[0]));
         let made: u64 = realms.iter().flatten().filter(|m| m.1 != 2).map(|m| m.0).sum();

@@ -49,7 +49,8 @@ const BODY = `<div class="panel" role="region" aria-label="WebAssembly memory le
 <div id="body">
 <h3>Total pages</h3><div id="total"><span id="pages"></span><div class="bar"><div id="bar"></div></div></div>
 <svg id="chart" viewBox="0 0 ${W} ${H}" preserveAspectRatio="none" role="img"><polygon/><polyline/><line x1="0" x2="${W}"/></svg>
-<h3>Largest memories</h3><table><thead><tr><th>memory</th><th>pages</th><th>peak</th></tr></thead><tbody id="largest"></tbody></table>
+<div id="realmview" hidden><h3>Realms</h3><table><thead><tr><th>realm</th><th>live</th><th>pages</th></tr></thead><tbody id="realms"></tbody></table></div>
+<h3>Largest memories</h3><table><thead><tr><th>memory</th><th id="realmhead" hidden>realm</th><th>pages</th><th>peak</th></tr></thead><tbody id="largest"></tbody></table>
 <h3>Budget hits</h3><ol id="hits"><li class="none">none</li></ol>
 </div></div>`;
 
@@ -101,12 +102,28 @@ function define() {
 
     /** Redraws from a fresh snapshot; `sample`: also add a point to the chart. */
     render(sample) {
-      const s = ledger.snapshot();
+      const own = ledger.snapshot();
+      // While this realm shares (ledger.share()), the whole app: every realm's memories, each
+      // counted where it was made, and a row per realm. The budget line stays this realm's own.
+      const app = ledger.snapshot({ allRealms: true });
+      const s = app === null ? own : { ...own, live: app.live, livePages: app.livePages, peakTotalPages: Math.max(own.peakTotalPages, app.livePages), memories: app.memories };
       const $ = this.$;
-      const limit = s.budget?.totalPages ?? null;
+      const limit = own.budget?.totalPages ?? null;
       if (sample || this.samples.length === 0) this.samples = [...this.samples, s.livePages].slice(-HISTORY);
       else this.samples[this.samples.length - 1] = s.livePages;
-      $("summary").textContent = `${s.live} live · ${s.livePages} pages`;
+      const realms = app === null ? [] : ledger.realms();
+      $("summary").textContent = `${s.live} live · ${s.livePages} pages${app === null ? "" : ` · ${realms.length} realms`}`;
+      $("realmview").hidden = app === null;
+      $("realmhead").hidden = app === null;
+      $("realms").replaceChildren(...realms.map((r) => {
+        const tr = document.createElement("tr");
+        for (const text of [`${r.name}${r.self ? " (this one)" : ""}`, r.live - r.received, r.pages - r.receivedPages]) {
+          const td = document.createElement("td");
+          td.textContent = text;
+          tr.append(td);
+        }
+        return tr;
+      }));
       $("pages").textContent = limit === null ? `${s.livePages} pages, no budget` : `${s.livePages} of ${limit} pages (${s.budget.mode} budget)`;
       $("total").classList.toggle("over", limit !== null && s.livePages > limit);
       $("bar").style.width = limit === null ? "0" : `${Math.min(100, (100 * s.livePages) / Math.max(limit, 1))}%`;
@@ -131,7 +148,7 @@ function define() {
         const name = document.createElement("td");
         name.textContent = m.label ?? `#${m.id} (${m.origin})`;
         const by = document.createElement("small");
-        by.textContent = m.definedBy ?? (m.origin === "constructed" ? "new WebAssembly.Memory" : "a module without a name or URL");
+        by.textContent = m.definedBy ?? ({ constructed: "new WebAssembly.Memory", received: "received from another realm" }[m.origin] ?? "a module without a name or URL");
         name.title = `${name.textContent}: ${by.textContent}`;
         name.append(by);
         // At its budget clamp: grows inside wasm get -1 from here on.
@@ -142,6 +159,11 @@ function define() {
         const peak = document.createElement("td");
         peak.textContent = m.peak;
         tr.append(name, pages, peak);
+        if (app !== null) {
+          const realm = document.createElement("td");
+          realm.textContent = m.realm;
+          name.after(realm);
+        }
         return tr;
       });
       $("largest").replaceChildren(...rows);

@@ -65,7 +65,7 @@ export function workerSide(port) {
  * The main realm's side. `spawn(name)` starts a worker running workerSide and returns
  * { send, next(type) (the next message of that type), terminate() }.
  */
-export async function mainSide({ pkg, pkgUrl, spawn }) {
+export async function mainSide({ pkg, pkgUrl, spawn, whileAllLive }) {
   const { Memory, ledger } = pkg;
   const results = [];
   const check = (name, ok, detail = "") => results.push({ name, ok: !!ok, detail: ok ? "" : String(detail) });
@@ -118,6 +118,8 @@ export async function mainSide({ pkg, pkgUrl, spawn }) {
     check(`the app-wide livePages (${view?.livePages}) is the sum of the true sizes (${truth})`, view?.livePages === truth && view.liveBytes === truth * P && view.live === 6, show({ livePages: view?.livePages, live: view?.live, truth }));
     const sharedRows = view?.memories.filter((r) => r.shared) ?? [];
     check("the shared memory is counted once: in main, at its true size", sharedRows.length === 1 && sharedRows[0].realm === "main" && sharedRows[0].pages === sharedPages && sharedRows[0].label === "shared" && sharedRows[0].origin === "constructed", show(sharedRows));
+    // (browsers) the overlay, mounted now, shows the app: a row per realm and each memory's realm
+    if (whileAllLive) for (const r of await whileAllLive({ view, truth })) results.push(r);
     const received = view?.received ?? [];
     if (postable) {
       check(

@@ -26,17 +26,7 @@ pub const APP_TOTALS: [&str; 6] = [
 ];
 
 fn own() -> RealmTotals {
-    with_ledger(|l| {
-        let t = l.totals();
-        let (received, received_pages) = l.received();
-        RealmTotals {
-            live: t.live,
-            pages: t.live_pages,
-            peak: t.peak_total_pages,
-            received,
-            received_pages,
-        }
-    })
+    with_ledger(|l| RealmTotals::of(l))
 }
 
 /// This realm's totals as it publishes them, in [`TOTALS`]' order.

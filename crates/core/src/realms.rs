@@ -42,6 +42,19 @@ pub struct RealmTotals {
 }
 
 impl RealmTotals {
+    /// A ledger's totals as its realm publishes them.
+    pub fn of(ledger: &super::ledger::Ledger) -> Self {
+        let t = ledger.totals();
+        let (received, received_pages) = ledger.received();
+        Self {
+            live: t.live,
+            pages: t.live_pages,
+            peak: t.peak_total_pages,
+            received,
+            received_pages,
+        }
+    }
+
     /// The totals from `[live, pages, peak, received, receivedPages]` as another realm sent
     /// them; `None` unless each is a whole number and the received part fits in the whole.
     pub fn from_numbers(n: [f64; 5]) -> Option<Self> {

@@ -19,15 +19,7 @@ fn memory(l: &mut Ledger, pages: u64, shared: bool, origin: Origin) -> u32 {
 }
 
 fn totals(l: &Ledger) -> RealmTotals {
-    let t = l.totals();
-    let (received, received_pages) = l.received();
-    RealmTotals {
-        live: t.live,
-        pages: t.live_pages,
-        peak: t.peak_total_pages,
-        received,
-        received_pages,
-    }
+    RealmTotals::of(l)
 }
 
 #[test]

@@ -25,4 +25,6 @@ pub use realms::{
     AppTotals, Heard, RealmTotals, Realms, HEARTBEAT_MS, INTERVAL_MS, MISSED_HEARTBEATS,
 };
 mod module_rewrite;
-pub use module_rewrite::{defined_memories, rewrite_memory_maxima, DefinedMemory, RewriteError};
+pub use module_rewrite::{defined_memories, rewrite_memory_maxima};
+mod wasm_binary;
+pub use wasm_binary::{BinaryError, DefinedMemory};

@@ -12,137 +12,9 @@
 //! nothing but the memory section's own bytes can differ. Malformed input is an error, never a
 //! panic: the bindings run this on bytes that any page hands them.
 
-use super::limits::{AddressType, MemoryType};
-
-const MAGIC_AND_VERSION: &[u8; 8] = b"\0asm\x01\0\0\0";
-const MEMORY_SECTION: u8 = 5;
-const HAS_MAXIMUM: u8 = 0x01;
-const SHARED: u8 = 0x02;
-const MEMORY64: u8 = 0x04;
-const CUSTOM_PAGE_SIZE: u8 = 0x08;
-/// The page size when the custom-page-sizes flag is absent: 64 KiB.
-const DEFAULT_PAGE_SIZE_LOG2: u32 = 16;
-
-/// One memory a module's memory section defines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DefinedMemory {
-    /// Its index among the memories the module defines (imported memories come before these in
-    /// the module's memory index space, and are not counted here).
-    pub index: u32,
-    /// Its declared type.
-    pub ty: MemoryType,
-    /// Log2 of its page size in bytes: 16 (64 KiB) unless the custom-page-sizes flag sets it.
-    /// Its limits, and the caps for it, count pages of this size.
-    pub page_size_log2: u32,
-}
-
-impl DefinedMemory {
-    /// The most pages a memory of this address type and page size may have (the spec's limit,
-    /// capped at what its limits' encoding can hold), so the highest cap allowed when the memory
-    /// declares no maximum. For 64 KiB pages this is [`AddressType::page_limit`].
-    pub fn page_limit(&self) -> u64 {
-        let (bits, encodable) = match self.ty.address {
-            AddressType::I32 => (32, u64::from(u32::MAX)),
-            AddressType::I64 => (64, u64::MAX),
-        };
-        // The parser refuses exponents >= 64, so the shift is in range.
-        let pages = (1u128 << bits) >> self.page_size_log2.min(63);
-        u64::try_from(pages).unwrap_or(u64::MAX).min(encodable)
-    }
-
-    /// The highest cap allowed: the declared maximum, else the page limit.
-    fn highest_cap(&self) -> u64 {
-        self.ty.maximum.unwrap_or(self.page_limit())
-    }
-}
-
-/// Why a module's memory maxima could not be rewritten.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RewriteError {
-    /// The bytes do not start with a core wasm module's magic number and version.
-    #[error("not a wasm module: the bytes do not start with \"\\0asm\" and version 1")]
-    NotAModule,
-    /// The bytes end inside something.
-    #[error("{what} at byte {offset} is cut off: the module or its section ends first")]
-    Truncated {
-        /// What was being read.
-        what: &'static str,
-        /// Where it starts.
-        offset: usize,
-    },
-    /// A LEB128 number runs past its longest encoding or overflows its type.
-    #[error("{what} at byte {offset} is not a valid LEB128 number (too long or too large)")]
-    BadLeb {
-        /// What was being read.
-        what: &'static str,
-        /// Where it starts.
-        offset: usize,
-    },
-    /// A section's size runs past the end of the module.
-    #[error("section {id} at byte {offset} says it has {size} bytes, but only {available} remain")]
-    SectionPastEnd {
-        /// The section id.
-        id: u8,
-        /// Where the section starts (its id byte).
-        offset: usize,
-        /// The size it declares.
-        size: u64,
-        /// The bytes left after its header.
-        available: usize,
-    },
-    /// A second memory section: which of them the caps are for would be a guess.
-    #[error("a second memory section at byte {offset}")]
-    SecondMemorySection {
-        /// Where it starts.
-        offset: usize,
-    },
-    /// A memory's limit flags set bits that no proposal defines.
-    #[error("defined memory {index} at byte {offset} has unknown limit flags {flags:#04x}")]
-    UnknownFlags {
-        /// Its index among defined memories.
-        index: u32,
-        /// Where its flags byte is.
-        offset: usize,
-        /// The flags byte.
-        flags: u8,
-    },
-    /// A custom page size of 2^64 bytes or more.
-    #[error("defined memory {index} has a page size of 2^{log2} bytes, which no memory can have")]
-    BadPageSize {
-        /// Its index among defined memories.
-        index: u32,
-        /// The page size exponent.
-        log2: u64,
-    },
-    /// The memory section has bytes after its last memory.
-    #[error("the memory section has {extra} bytes after its last memory, at byte {offset}")]
-    TrailingBytes {
-        /// Where they start.
-        offset: usize,
-        /// How many.
-        extra: usize,
-    },
-    /// More caps than the module defines memories.
-    #[error("{given} caps given, but the module defines {defined} memories")]
-    TooManyCaps {
-        /// Caps given.
-        given: usize,
-        /// Memories the module defines.
-        defined: usize,
-    },
-    /// A cap below the memory's minimum or above its declared maximum (or page limit).
-    #[error("cap {cap} for defined memory {index} is outside {minimum}..={highest} (its minimum to its maximum or page limit)")]
-    CapOutOfRange {
-        /// Its index among defined memories.
-        index: u32,
-        /// The cap asked for.
-        cap: u64,
-        /// Its declared minimum.
-        minimum: u64,
-        /// Its declared maximum, or the page limit when it declares none.
-        highest: u64,
-    },
-}
+use super::wasm_binary::{
+    BinaryError, DefinedMemory, MemoryEntry, Reader, HAS_MAXIMUM, MAGIC_AND_VERSION, MEMORY_SECTION,
+};
 
 /// The memories `bytes`' memory section defines, in order; `None` if the bytes can't be read.
 pub fn defined_memories(bytes: &[u8]) -> Option<Vec<DefinedMemory>> {
@@ -160,11 +32,11 @@ pub fn defined_memories(bytes: &[u8]) -> Option<Vec<DefinedMemory>> {
 /// had no maximum gets the has-maximum flag; its minimum, sharing, address type and page size
 /// bytes stay as they were. Returns the input unchanged when nothing changes (no memory section,
 /// no caps, or caps equal to the declared maxima).
-pub fn rewrite_memory_maxima(bytes: &[u8], caps: &[Option<u64>]) -> Result<Vec<u8>, RewriteError> {
+pub fn rewrite_memory_maxima(bytes: &[u8], caps: &[Option<u64>]) -> Result<Vec<u8>, BinaryError> {
     let section = read_module(bytes)?;
     let defined = section.as_ref().map_or(0, |s| s.entries.len());
     if caps.len() > defined {
-        return Err(RewriteError::TooManyCaps {
+        return Err(BinaryError::TooManyCaps {
             given: caps.len(),
             defined,
         });
@@ -184,7 +56,7 @@ pub fn rewrite_memory_maxima(bytes: &[u8], caps: &[Option<u64>]) -> Result<Vec<u
         };
         let memory = &entry.memory;
         if cap < memory.ty.minimum || cap > memory.highest_cap() {
-            return Err(RewriteError::CapOutOfRange {
+            return Err(BinaryError::CapOutOfRange {
                 index: memory.index,
                 cap,
                 minimum: memory.ty.minimum,
@@ -217,27 +89,15 @@ struct MemorySection<'a> {
     body: &'a [u8],
     /// The encoded memory count that starts the body.
     count: &'a [u8],
-    entries: Vec<Entry<'a>>,
+    entries: Vec<MemoryEntry<'a>>,
     /// Everything after the section.
     after: &'a [u8],
 }
 
-/// One memory type in the memory section.
-struct Entry<'a> {
-    memory: DefinedMemory,
-    /// All of its encoding.
-    bytes: &'a [u8],
-    flags: u8,
-    /// The encoded minimum, kept as it was.
-    minimum: &'a [u8],
-    /// The encoded page size exponent (empty without the custom-page-sizes flag), kept as it was.
-    page_size: &'a [u8],
-}
-
 /// Walks the section headers and reads the memory section, if there is one.
-fn read_module(bytes: &[u8]) -> Result<Option<MemorySection<'_>>, RewriteError> {
+fn read_module(bytes: &[u8]) -> Result<Option<MemorySection<'_>>, BinaryError> {
     if bytes.get(..8) != Some(&MAGIC_AND_VERSION[..]) {
-        return Err(RewriteError::NotAModule);
+        return Err(BinaryError::NotAModule);
     }
     let mut r = Reader { bytes, pos: 8 };
     let mut found = None;
@@ -246,7 +106,7 @@ fn read_module(bytes: &[u8]) -> Result<Option<MemorySection<'_>>, RewriteError> 
         let id = r.byte("a section id")?;
         let size = r.leb(u64::from(u32::MAX), "a section size")?;
         let available = bytes.len().saturating_sub(r.pos);
-        let body = r.take(size).ok_or(RewriteError::SectionPastEnd {
+        let body = r.take(size).ok_or(BinaryError::SectionPastEnd {
             id,
             offset: start,
             size,
@@ -256,7 +116,7 @@ fn read_module(bytes: &[u8]) -> Result<Option<MemorySection<'_>>, RewriteError> 
             continue;
         }
         if found.is_some() {
-            return Err(RewriteError::SecondMemorySection { offset: start });
+            return Err(BinaryError::SecondMemorySection { offset: start });
         }
         // Read the body alone, so nothing can run past its end; offsets stay the module's.
         let body_start = r.pos - body.len();
@@ -273,7 +133,7 @@ fn read_module(bytes: &[u8]) -> Result<Option<MemorySection<'_>>, RewriteError> 
             entries.push(s.memory(index)?);
         }
         if s.pos != r.pos {
-            return Err(RewriteError::TrailingBytes {
+            return Err(BinaryError::TrailingBytes {
                 offset: s.pos,
                 extra: r.pos - s.pos,
             });
@@ -287,108 +147,6 @@ fn read_module(bytes: &[u8]) -> Result<Option<MemorySection<'_>>, RewriteError> 
         });
     }
     Ok(found)
-}
-
-/// A cursor over a module's bytes; positions are the module's own offsets.
-struct Reader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn byte(&mut self, what: &'static str) -> Result<u8, RewriteError> {
-        let b = *self.bytes.get(self.pos).ok_or(RewriteError::Truncated {
-            what,
-            offset: self.pos,
-        })?;
-        self.pos += 1;
-        Ok(b)
-    }
-
-    /// An unsigned LEB128 number of at most `max`, in at most the 10 bytes a u64 takes.
-    fn leb(&mut self, max: u64, what: &'static str) -> Result<u64, RewriteError> {
-        let offset = self.pos;
-        let bad = RewriteError::BadLeb { what, offset };
-        let mut result: u64 = 0;
-        for shift in (0..70).step_by(7) {
-            let b = self
-                .byte(what)
-                .map_err(|_| RewriteError::Truncated { what, offset })?;
-            if shift == 63 && b > 1 {
-                return Err(bad); // bits past the 64th
-            }
-            result |= u64::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return if result <= max { Ok(result) } else { Err(bad) };
-            }
-        }
-        Err(bad)
-    }
-
-    /// The next `n` bytes, or `None` if fewer remain.
-    fn take(&mut self, n: u64) -> Option<&'a [u8]> {
-        let end = self.pos.checked_add(usize::try_from(n).ok()?)?;
-        let s = self.bytes.get(self.pos..end)?;
-        self.pos = end;
-        Some(s)
-    }
-
-    /// The bytes from `start` to the cursor.
-    fn since(&self, start: usize) -> &'a [u8] {
-        self.bytes.get(start..self.pos).unwrap_or_default()
-    }
-
-    /// A memory type: flags, minimum, maximum if flagged, page size exponent if flagged.
-    fn memory(&mut self, index: u32) -> Result<Entry<'a>, RewriteError> {
-        let start = self.pos;
-        let flags = self.byte("a memory's limit flags")?;
-        if flags & !(HAS_MAXIMUM | SHARED | MEMORY64 | CUSTOM_PAGE_SIZE) != 0 {
-            return Err(RewriteError::UnknownFlags {
-                index,
-                offset: start,
-                flags,
-            });
-        }
-        let min_start = self.pos;
-        let minimum = self.leb(u64::MAX, "a memory's minimum")?;
-        let minimum_bytes = self.since(min_start);
-        let maximum = if flags & HAS_MAXIMUM != 0 {
-            Some(self.leb(u64::MAX, "a memory's maximum")?)
-        } else {
-            None
-        };
-        let page_start = self.pos;
-        let page_size_log2 = if flags & CUSTOM_PAGE_SIZE != 0 {
-            let log2 = self.leb(u64::from(u32::MAX), "a memory's page size")?;
-            if log2 >= 64 {
-                return Err(RewriteError::BadPageSize { index, log2 });
-            }
-            log2 as u32 // below 64, so the cast is exact
-        } else {
-            DEFAULT_PAGE_SIZE_LOG2
-        };
-        let address = if flags & MEMORY64 != 0 {
-            AddressType::I64
-        } else {
-            AddressType::I32
-        };
-        Ok(Entry {
-            memory: DefinedMemory {
-                index,
-                ty: MemoryType {
-                    address,
-                    minimum,
-                    maximum,
-                    shared: flags & SHARED != 0,
-                },
-                page_size_log2,
-            },
-            bytes: self.since(start),
-            flags,
-            minimum: minimum_bytes,
-            page_size: self.since(page_start),
-        })
-    }
 }
 
 /// Appends `n` as unsigned LEB128, in the fewest bytes.
@@ -408,6 +166,7 @@ fn write_leb(out: &mut Vec<u8>, mut n: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::limits::{AddressType, MemoryType};
 
     /// A module from `(id, body)` sections, in the order given.
     fn module(sections: &[(u8, &[u8])]) -> Vec<u8> {
@@ -535,8 +294,8 @@ mod tests {
 
     #[test]
     fn malformed_bytes_are_errors() {
-        use RewriteError::*;
-        let cases: &[(Vec<u8>, RewriteError)] = &[
+        use BinaryError::*;
+        let cases: &[(Vec<u8>, BinaryError)] = &[
             (b"\0asm\x02\0\0\0".to_vec(), NotAModule),
             (b"\0as".to_vec(), NotAModule),
             (

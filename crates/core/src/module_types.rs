@@ -5,7 +5,10 @@
 //! exports here, and memories the module exports enter the ledger with their real maximum.
 //! Malformed input is never a panic: it yields `None`, and the engine reports its own error.
 
-use super::limits::{AddressType, MemoryType};
+use super::limits::MemoryType;
+use super::wasm_binary::{
+    Reader, EXPORT_SECTION, IMPORT_SECTION, MAGIC_AND_VERSION, MEMORY_KIND, MEMORY_SECTION,
+};
 
 /// A memory a module exports, by export name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,106 +38,9 @@ pub struct ImportedMemory {
     pub ty: MemoryType,
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn byte(&mut self) -> Option<u8> {
-        let b = *self.bytes.get(self.pos)?;
-        self.pos += 1;
-        Some(b)
-    }
-
-    fn leb_u64(&mut self) -> Option<u64> {
-        let mut result: u64 = 0;
-        for shift in (0..70).step_by(7) {
-            let b = self.byte()?;
-            if shift == 63 && b > 1 {
-                return None; // would overflow u64
-            }
-            result |= u64::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return Some(result);
-            }
-        }
-        None
-    }
-
-    fn leb_u32(&mut self) -> Option<u32> {
-        u32::try_from(self.leb_u64()?).ok()
-    }
-
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let end = self.pos.checked_add(n)?;
-        let s = self.bytes.get(self.pos..end)?;
-        self.pos = end;
-        Some(s)
-    }
-
-    fn name(&mut self) -> Option<String> {
-        let n = self.leb_u32()? as usize;
-        String::from_utf8(self.take(n)?.to_vec()).ok()
-    }
-
-    fn memtype(&mut self) -> Option<MemoryType> {
-        let flags = self.byte()?;
-        if flags & !0x0f != 0 {
-            return None;
-        }
-        let address = if flags & 0x04 != 0 {
-            AddressType::I64
-        } else {
-            AddressType::I32
-        };
-        let minimum = self.leb_u64()?;
-        let maximum = if flags & 0x01 != 0 {
-            Some(self.leb_u64()?)
-        } else {
-            None
-        };
-        if flags & 0x08 != 0 {
-            self.leb_u32()?; // custom page size exponent: not modelled, skipped
-        }
-        Some(MemoryType {
-            address,
-            minimum,
-            maximum,
-            shared: flags & 0x02 != 0,
-        })
-    }
-
-    fn skip_import_desc(&mut self, kind: u8) -> Option<()> {
-        match kind {
-            0x00 => {
-                self.leb_u32()?;
-            }
-            0x01 => {
-                self.byte()?; // reftype (a simple one; typed refs make this None below)
-                let flags = self.byte()?;
-                self.leb_u64()?;
-                if flags & 0x01 != 0 {
-                    self.leb_u64()?;
-                }
-            }
-            0x03 => {
-                self.byte()?;
-                self.byte()?;
-            }
-            0x04 => {
-                self.byte()?;
-                self.leb_u32()?;
-            }
-            _ => return None,
-        }
-        Some(())
-    }
-}
-
 /// The sections worth reading for memory types: imports (2), memories (5) and exports (7).
 pub fn is_memory_type_section(id: u8) -> bool {
-    matches!(id, 2 | 5 | 7)
+    matches!(id, IMPORT_SECTION | MEMORY_SECTION | EXPORT_SECTION)
 }
 
 /// Walks a module's section headers through `byte_at`, so a caller holding the bytes elsewhere
@@ -189,7 +95,7 @@ pub fn imported_memories(bytes: &[u8]) -> Option<Vec<ImportedMemory>> {
 /// The memories `bytes` imports and those it exports, read in one pass.
 pub fn module_memories(bytes: &[u8]) -> Option<(Vec<ImportedMemory>, Vec<ExportedMemory>)> {
     let mut r = Reader { bytes, pos: 0 };
-    if r.take(8)? != b"\0asm\x01\0\0\0" {
+    if r.take(8)? != MAGIC_AND_VERSION {
         return None;
     }
     // Each memory in index order, with whether the module defines it (else it imports it).
@@ -198,21 +104,22 @@ pub fn module_memories(bytes: &[u8]) -> Option<(Vec<ImportedMemory>, Vec<Exporte
     let mut exports = Vec::new();
     let mut imports = Vec::new();
     while r.pos < bytes.len() {
-        let id = r.byte()?;
-        let size = r.leb_u32()? as usize;
-        let body = r.take(size)?;
+        let id = r.byte("a section id").ok()?;
+        let size = r.u32("a section size").ok()?;
+        let body = r.take(u64::from(size))?;
         let mut s = Reader {
             bytes: body,
             pos: 0,
         };
+        let count = |s: &mut Reader| s.u32("a count").ok();
         match id {
-            2 => {
-                for _ in 0..s.leb_u32()? {
+            IMPORT_SECTION => {
+                for _ in 0..count(&mut s)? {
                     let module = s.name()?;
                     let name = s.name()?;
-                    let kind = s.byte()?;
-                    if kind == 0x02 {
-                        let ty = s.memtype()?;
+                    let kind = s.byte("an import's kind").ok()?;
+                    if kind == MEMORY_KIND {
+                        let ty = s.memory(imported).ok()?.memory.ty;
                         memories.push((ty, false));
                         imports.push(ImportedMemory { module, name, ty });
                         imported += 1;
@@ -221,23 +128,23 @@ pub fn module_memories(bytes: &[u8]) -> Option<(Vec<ImportedMemory>, Vec<Exporte
                     }
                 }
             }
-            5 => {
-                for _ in 0..s.leb_u32()? {
-                    memories.push((s.memtype()?, true));
+            MEMORY_SECTION => {
+                for index in 0..count(&mut s)? {
+                    memories.push((s.memory(index).ok()?.memory.ty, true));
                 }
             }
-            7 => {
-                for _ in 0..s.leb_u32()? {
+            EXPORT_SECTION => {
+                for _ in 0..count(&mut s)? {
                     let name = s.name()?;
-                    let kind = s.byte()?;
-                    let index = s.leb_u32()? as usize;
-                    if kind == 0x02 {
-                        let (ty, defined) = *memories.get(index)?;
+                    let kind = s.byte("an export's kind").ok()?;
+                    let index = s.u32("an export's index").ok()?;
+                    if kind == MEMORY_KIND {
+                        let (ty, defined) = *memories.get(index as usize)?;
                         exports.push(ExportedMemory {
                             name,
                             ty,
                             maximum_known: defined,
-                            defined_index: (index as u32).checked_sub(imported).filter(|_| defined),
+                            defined_index: index.checked_sub(imported).filter(|_| defined),
                         });
                     }
                 }
@@ -273,16 +180,16 @@ pub fn module_name(payload: &[u8]) -> Option<String> {
         bytes: payload,
         pos: 0,
     };
-    if r.byte()? != 0 {
+    if r.byte("a subsection id").ok()? != 0 {
         return None;
     }
-    let size = r.leb_u32()? as usize;
+    let size = r.u32("a subsection size").ok()?;
     let mut s = Reader {
-        bytes: r.take(size)?,
+        bytes: r.take(u64::from(size))?,
         pos: 0,
     };
     let name = s.name()?;
-    (s.pos == size).then_some(name)
+    (s.pos == size as usize).then_some(name)
 }
 
 /// What the ledger records as `definedBy` for a memory a module defines: the module's name
@@ -311,6 +218,7 @@ pub fn defined_by(name: Option<String>, url: Option<String>) -> Option<String> {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+    use crate::limits::AddressType;
 
     fn wasm(wat: &str) -> Vec<u8> {
         wat::parse_str(wat).expect("valid wat")

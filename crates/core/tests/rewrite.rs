@@ -341,7 +341,7 @@ proptest! {
         caps[m.index as usize] = bad;
         let is_range_error = matches!(
             rewrite_memory_maxima(&bytes, &caps),
-            Err(RewriteError::CapOutOfRange { .. })
+            Err(BinaryError::CapOutOfRange { .. })
         );
         prop_assert!(is_range_error);
     }

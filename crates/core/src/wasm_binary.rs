@@ -1,0 +1,299 @@
+//! The few parts of the wasm binary format the core reads: section headers, LEB128 numbers,
+//! names and memory types. One reader serves both [`module_types`](crate::module_types) (what a
+//! module imports and exports) and [`module_rewrite`](crate::module_rewrite) (lowering the
+//! maxima it declares); every layout constant is here once. Malformed input is an error or
+//! `None`, never a panic: the bindings run this on bytes any page hands them.
+
+use super::limits::{AddressType, MemoryType};
+
+/// The import section's id.
+pub(crate) const IMPORT_SECTION: u8 = 2;
+/// The memory section's id.
+pub(crate) const MEMORY_SECTION: u8 = 5;
+/// The export section's id.
+pub(crate) const EXPORT_SECTION: u8 = 7;
+/// The external kind of a memory, in imports and exports.
+pub(crate) const MEMORY_KIND: u8 = 0x02;
+/// What every core module starts with: the magic number and version 1.
+pub(crate) const MAGIC_AND_VERSION: &[u8; 8] = b"\0asm\x01\0\0\0";
+// A memory type's limit flags (the threads, memory64 and custom-page-sizes proposals add bits).
+pub(crate) const HAS_MAXIMUM: u8 = 0x01;
+pub(crate) const SHARED: u8 = 0x02;
+pub(crate) const MEMORY64: u8 = 0x04;
+pub(crate) const CUSTOM_PAGE_SIZE: u8 = 0x08;
+/// The page size when the custom-page-sizes flag is absent: 64 KiB.
+pub(crate) const DEFAULT_PAGE_SIZE_LOG2: u32 = 16;
+
+/// One memory a module's memory section defines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DefinedMemory {
+    /// Its index among the memories the module defines (imported memories come before these in
+    /// the module's memory index space, and are not counted here).
+    pub index: u32,
+    /// Its declared type.
+    pub ty: MemoryType,
+    /// Log2 of its page size in bytes: 16 (64 KiB) unless the custom-page-sizes flag sets it.
+    /// Its limits, and the caps for it, count pages of this size.
+    pub page_size_log2: u32,
+}
+
+impl DefinedMemory {
+    /// The most pages a memory of this address type and page size may have (the spec's limit,
+    /// capped at what its limits' encoding can hold), so the highest cap allowed when the memory
+    /// declares no maximum. For 64 KiB pages this is [`AddressType::page_limit`].
+    pub fn page_limit(&self) -> u64 {
+        let (bits, encodable) = match self.ty.address {
+            AddressType::I32 => (32, u64::from(u32::MAX)),
+            AddressType::I64 => (64, u64::MAX),
+        };
+        // The parser refuses exponents >= 64, so the shift is in range.
+        let pages = (1u128 << bits) >> self.page_size_log2.min(63);
+        u64::try_from(pages).unwrap_or(u64::MAX).min(encodable)
+    }
+
+    /// The highest cap allowed: the declared maximum, else the page limit.
+    pub(crate) fn highest_cap(&self) -> u64 {
+        self.ty.maximum.unwrap_or(self.page_limit())
+    }
+}
+
+/// Why a module's bytes could not be read (or its memory maxima rewritten).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BinaryError {
+    /// The bytes do not start with a core wasm module's magic number and version.
+    #[error("not a wasm module: the bytes do not start with \"\\0asm\" and version 1")]
+    NotAModule,
+    /// The bytes end inside something.
+    #[error("{what} at byte {offset} is cut off: the module or its section ends first")]
+    Truncated {
+        /// What was being read.
+        what: &'static str,
+        /// Where it starts.
+        offset: usize,
+    },
+    /// A LEB128 number runs past its longest encoding or overflows its type.
+    #[error("{what} at byte {offset} is not a valid LEB128 number (too long or too large)")]
+    BadLeb {
+        /// What was being read.
+        what: &'static str,
+        /// Where it starts.
+        offset: usize,
+    },
+    /// A section's size runs past the end of the module.
+    #[error("section {id} at byte {offset} says it has {size} bytes, but only {available} remain")]
+    SectionPastEnd {
+        /// The section id.
+        id: u8,
+        /// Where the section starts (its id byte).
+        offset: usize,
+        /// The size it declares.
+        size: u64,
+        /// The bytes left after its header.
+        available: usize,
+    },
+    /// A second memory section: which of them the caps are for would be a guess.
+    #[error("a second memory section at byte {offset}")]
+    SecondMemorySection {
+        /// Where it starts.
+        offset: usize,
+    },
+    /// A memory's limit flags set bits that no proposal defines.
+    #[error("defined memory {index} at byte {offset} has unknown limit flags {flags:#04x}")]
+    UnknownFlags {
+        /// Its index among defined memories.
+        index: u32,
+        /// Where its flags byte is.
+        offset: usize,
+        /// The flags byte.
+        flags: u8,
+    },
+    /// A custom page size of 2^64 bytes or more.
+    #[error("defined memory {index} has a page size of 2^{log2} bytes, which no memory can have")]
+    BadPageSize {
+        /// Its index among defined memories.
+        index: u32,
+        /// The page size exponent.
+        log2: u64,
+    },
+    /// The memory section has bytes after its last memory.
+    #[error("the memory section has {extra} bytes after its last memory, at byte {offset}")]
+    TrailingBytes {
+        /// Where they start.
+        offset: usize,
+        /// How many.
+        extra: usize,
+    },
+    /// More caps than the module defines memories.
+    #[error("{given} caps given, but the module defines {defined} memories")]
+    TooManyCaps {
+        /// Caps given.
+        given: usize,
+        /// Memories the module defines.
+        defined: usize,
+    },
+    /// A cap below the memory's minimum or above its declared maximum (or page limit).
+    #[error("cap {cap} for defined memory {index} is outside {minimum}..={highest} (its minimum to its maximum or page limit)")]
+    CapOutOfRange {
+        /// Its index among defined memories.
+        index: u32,
+        /// The cap asked for.
+        cap: u64,
+        /// Its declared minimum.
+        minimum: u64,
+        /// Its declared maximum, or the page limit when it declares none.
+        highest: u64,
+    },
+}
+
+/// One memory type in the memory section.
+pub(crate) struct MemoryEntry<'a> {
+    pub(crate) memory: DefinedMemory,
+    /// All of its encoding.
+    pub(crate) bytes: &'a [u8],
+    pub(crate) flags: u8,
+    /// The encoded minimum, kept as it was.
+    pub(crate) minimum: &'a [u8],
+    /// The encoded page size exponent (empty without the custom-page-sizes flag), kept as it was.
+    pub(crate) page_size: &'a [u8],
+}
+
+/// A cursor over a module's bytes; positions are the module's own offsets.
+pub(crate) struct Reader<'a> {
+    pub(crate) bytes: &'a [u8],
+    pub(crate) pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    pub(crate) fn byte(&mut self, what: &'static str) -> Result<u8, BinaryError> {
+        let b = *self.bytes.get(self.pos).ok_or(BinaryError::Truncated {
+            what,
+            offset: self.pos,
+        })?;
+        self.pos += 1;
+        Ok(b)
+    }
+
+    /// An unsigned LEB128 number of at most `max`, in at most the 10 bytes a u64 takes.
+    pub(crate) fn leb(&mut self, max: u64, what: &'static str) -> Result<u64, BinaryError> {
+        let offset = self.pos;
+        let bad = BinaryError::BadLeb { what, offset };
+        let mut result: u64 = 0;
+        for shift in (0..70).step_by(7) {
+            let b = self
+                .byte(what)
+                .map_err(|_| BinaryError::Truncated { what, offset })?;
+            if shift == 63 && b > 1 {
+                return Err(bad); // bits past the 64th
+            }
+            result |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return if result <= max { Ok(result) } else { Err(bad) };
+            }
+        }
+        Err(bad)
+    }
+
+    /// The next `n` bytes, or `None` if fewer remain.
+    pub(crate) fn take(&mut self, n: u64) -> Option<&'a [u8]> {
+        let end = self.pos.checked_add(usize::try_from(n).ok()?)?;
+        let s = self.bytes.get(self.pos..end)?;
+        self.pos = end;
+        Some(s)
+    }
+
+    /// The bytes from `start` to the cursor.
+    pub(crate) fn since(&self, start: usize) -> &'a [u8] {
+        self.bytes.get(start..self.pos).unwrap_or_default()
+    }
+
+    /// A memory type: flags, minimum, maximum if flagged, page size exponent if flagged.
+    pub(crate) fn memory(&mut self, index: u32) -> Result<MemoryEntry<'a>, BinaryError> {
+        let start = self.pos;
+        let flags = self.byte("a memory's limit flags")?;
+        if flags & !(HAS_MAXIMUM | SHARED | MEMORY64 | CUSTOM_PAGE_SIZE) != 0 {
+            return Err(BinaryError::UnknownFlags {
+                index,
+                offset: start,
+                flags,
+            });
+        }
+        let min_start = self.pos;
+        let minimum = self.leb(u64::MAX, "a memory's minimum")?;
+        let minimum_bytes = self.since(min_start);
+        let maximum = if flags & HAS_MAXIMUM != 0 {
+            Some(self.leb(u64::MAX, "a memory's maximum")?)
+        } else {
+            None
+        };
+        let page_start = self.pos;
+        let page_size_log2 = if flags & CUSTOM_PAGE_SIZE != 0 {
+            let log2 = self.leb(u64::from(u32::MAX), "a memory's page size")?;
+            if log2 >= 64 {
+                return Err(BinaryError::BadPageSize { index, log2 });
+            }
+            log2 as u32 // below 64, so the cast is exact
+        } else {
+            DEFAULT_PAGE_SIZE_LOG2
+        };
+        let address = if flags & MEMORY64 != 0 {
+            AddressType::I64
+        } else {
+            AddressType::I32
+        };
+        Ok(MemoryEntry {
+            memory: DefinedMemory {
+                index,
+                ty: MemoryType {
+                    address,
+                    minimum,
+                    maximum,
+                    shared: flags & SHARED != 0,
+                },
+                page_size_log2,
+            },
+            bytes: self.since(start),
+            flags,
+            minimum: minimum_bytes,
+            page_size: self.since(page_start),
+        })
+    }
+
+    /// An unsigned LEB128 number that fits in a u32.
+    pub(crate) fn u32(&mut self, what: &'static str) -> Result<u32, BinaryError> {
+        // At most u32::MAX, so the cast is exact.
+        Ok(self.leb(u64::from(u32::MAX), what)? as u32)
+    }
+
+    /// A name: a u32 length, then that many bytes of UTF-8.
+    pub(crate) fn name(&mut self) -> Option<String> {
+        let n = self.u32("a name's length").ok()?;
+        String::from_utf8(self.take(u64::from(n))?.to_vec()).ok()
+    }
+
+    /// Skips an import's description of `kind` (function, table, global or tag).
+    pub(crate) fn skip_import_desc(&mut self, kind: u8) -> Option<()> {
+        match kind {
+            0x00 => {
+                self.u32("a type index").ok()?;
+            }
+            0x01 => {
+                self.byte("a table's reftype").ok()?; // a simple one; typed refs fail below
+                let flags = self.byte("a table's limit flags").ok()?;
+                self.leb(u64::MAX, "a table's minimum").ok()?;
+                if flags & HAS_MAXIMUM != 0 {
+                    self.leb(u64::MAX, "a table's maximum").ok()?;
+                }
+            }
+            0x03 => {
+                self.byte("a global's type").ok()?;
+                self.byte("a global's mutability").ok()?;
+            }
+            0x04 => {
+                self.byte("a tag's attribute").ok()?;
+                self.u32("a tag's type index").ok()?;
+            }
+            _ => return None,
+        }
+        Some(())
+    }
+}

@@ -3,16 +3,20 @@
 // with its maximum lowered to the budget's clamp, so a grow inside wasm past it returns -1.
 
 import { rust, layout } from "./rust.js";
-import { NativeMemory, bufferGetter, moduleImports, pagesOf } from "./engine.js";
+import { NativeMemory, bufferGetter, moduleExports, moduleImports } from "./engine.js";
 import { idOf, track } from "./tracking.js";
 import { deliver } from "./events.js";
-import { state } from "./memory.js";
+import { sharedSeen, state } from "./memory.js";
 
 /** @type {WeakMap<object, { memories: object[] }>} module -> what the core read from its bytes */
 const moduleInfo = new WeakMap();
 /** Instances that import or export ledgered memories, held weakly: each one collected is
  * one instance fewer for those memories. */
 const instances = new FinalizationRegistry((ids) => rust.countInstance(ids, false));
+/** @type {WeakMap<object, { module: string, name: string }[]>} module -> its memory imports (a module's imports never change) */
+const memoryImports = new WeakMap();
+/** @type {WeakMap<object, string[]>} module compiled before install() -> its memory exports' names */
+const memoryExports = new WeakMap();
 /** A custom section named "name": the length of its name, then "name". */
 const NAME = [4, 110, 97, 109, 101];
 
@@ -88,37 +92,68 @@ function adoptExports(instance, module, importObject) {
   const exports = instance?.exports;
   if (!exports) return;
   const info = moduleInfo.get(module);
-  const ids = new Set();
-  // With the module's reading we know which exports are memories; else look at every export.
-  for (const m of info ? info.memories : Object.keys(exports).map((name) => ({ name }))) {
-    const v = exports[m.name];
+  /** @type {number[]} */
+  const ids = [];
+  // With the module's reading we know which exports are memories; else ask the module once.
+  const list = info ? info.memories : exportedMemories(module);
+  for (let i = 0; i < list.length; i++) {
+    const m = list[i];
+    const v = exports[info ? m.name : m];
     if (!(v instanceof NativeMemory)) continue;
-    if (idOf(v) < 0) adopt(v, m.maximumKnown === undefined ? undefined : m);
-    ids.add(idOf(v));
+    let id = idOf(v);
+    if (id < 0) id = adopt(v, info && m.maximumKnown !== undefined ? m : undefined);
+    if (!ids.includes(id)) ids.push(id);
   }
   // Imported memories, looked up again without running a getter (the engine ran them once).
   const own = (o, k) => ((typeof o === "object" || typeof o === "function") && o !== null ? Object.getOwnPropertyDescriptor(o, k)?.value : undefined);
   try {
-    for (const d of moduleImports(module)) {
-      const id = d.kind === "memory" ? idOf(own(own(importObject, d.module), d.name)) : -1;
-      if (id >= 0) ids.add(id);
+    for (const d of importedMemories(module)) {
+      const id = idOf(own(own(importObject, d.module), d.name));
+      if (id >= 0 && !ids.includes(id)) ids.push(id);
     }
   } catch {
     // a Proxy's trap threw: its memories go uncounted
   }
-  if (ids.size > 0) {
-    const list = [...ids];
-    rust.countInstance(list, true);
-    instances.register(instance, list);
+  if (ids.length > 0) {
+    rust.countInstance(ids, true);
+    instances.register(instance, ids);
   }
   deliver();
 }
 
+/** A module's memory imports, read once per module. @param {WebAssembly.Module} module */
+function importedMemories(module) {
+  let list = memoryImports.get(module);
+  if (list === undefined) {
+    list = moduleImports(module).filter((d) => d.kind === "memory");
+    memoryImports.set(module, list);
+  }
+  return list;
+}
+
+/** The names of a module's exported memories (for a module the hooks never read). @param {WebAssembly.Module} module */
+function exportedMemories(module) {
+  let list = memoryExports.get(module);
+  if (list === undefined) {
+    try {
+      list = moduleExports(module).filter((d) => d.kind === "memory").map((d) => d.name);
+    } catch {
+      list = []; // not a module: nothing to adopt
+    }
+    memoryExports.set(module, list);
+  }
+  return list;
+}
+
+/** Ledgers a memory a module exported; returns its id. */
 function adopt(memory, m) {
-  const shared = m ? m.shared : typeof SharedArrayBuffer === "function" && bufferGetter.call(memory) instanceof SharedArrayBuffer;
+  const buffer = bufferGetter.call(memory);
+  const shared = m ? m.shared : typeof SharedArrayBuffer === "function" && buffer instanceof SharedArrayBuffer;
   const is64 = m?.is64 ?? false;
-  const id = rust.adopt(pagesOf(memory), shared, is64, m?.maximum, m?.requestedMaximum, m?.maximumKnown ?? false, m?.bounded ?? false, Date.now(), m?.definedBy);
-  track(memory, id, is64);
+  const id = rust.adopt(buffer.byteLength / layout.pageBytes, shared, is64, m?.maximum, m?.requestedMaximum, m?.maximumKnown ?? false, m?.bounded ?? false, Date.now(), m?.definedBy);
+  track(memory, id, is64, shared);
+  if (shared) sharedSeen(memory);
+  return id;
 }
 
 /** A Response's URL for `definedBy` (cut: a data: URL can be megabytes), or undefined. @param {Response} r */

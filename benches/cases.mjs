@@ -25,7 +25,7 @@ const NativeInstance = WebAssembly.Instance;
 
 /** Default settings; `options` override them. */
 export const DEFAULTS = {
-  rounds: 16, // rounds of alternating samples
+  rounds: 24, // rounds of alternating samples
   samples: 8, // samples per side per round
   sampleMs: 3, // aim for samples of at least this long (more on a coarse clock)
   maxBatch: 400, // never more operations than this in one sample

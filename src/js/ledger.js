@@ -27,7 +27,8 @@ function columns() {
 /** `ledger.snapshot()`: plain, JSON-serialisable data, built from the core's rows. */
 function snapshot() {
   refresh();
-  const [rows, strings, t, budget] = rust.snapshot();
+  const out = rust.snapshot(); // indexed, not destructured: no iterator on the way
+  const rows = out[0], strings = out[1], t = out[2], budget = out[3];
   const c = cols ?? columns();
   const n = c.n, page = c.page, origins = c.origins;
   const memories = new Array(rows.length / n);

@@ -9,11 +9,11 @@
 # run mean anything on these shared 2-core machines; nothing here is a pass/fail test.
 #
 #   bash scripts/bench.sh [--quick] [--engines=node20,deno,chromium,...] [--only=CASE,...] [--strict]
-#     --quick    fewer, shorter rounds (rough figures; about 2 minutes for every engine)
+#     --quick    fewer, shorter rounds (rough figures; about 1–2 minutes for every engine)
 #     --engines  just these engines (node20 node22 node24 node26 deno bun chromium firefox webkitgtk)
 #     --only     just these cases (construct construct-max grow buffer instance instance-pre mdn snapshot)
 #     --strict   exit 2 when a target is missed or a check fails
-# A full run takes about 8 minutes. Needs: node, node_modules (playwright-core, puppeteer-core),
+# A full run takes 3–5 minutes here. Needs: node, node_modules (playwright-core, puppeteer-core),
 # .engines/ (scripts/engines.sh), chromium, firefox-esr, WebKitWebDriver + Xvfb, and pkg/.
 set -euo pipefail
 cd "$(dirname "$0")/.."

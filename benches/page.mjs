@@ -1,32 +1,43 @@
-// The browser side of the benchmarks: loads the package's browser entry (top-level await) and
-// the fixtures, and exposes `runBench(options)` for benches/chromium.mjs (page.evaluate).
-import { Memory, install, ledger } from "/pkg/index.js";
+// The benchmarks in a browser: benches/run.mjs opens benches/page.html?options=<JSON> from its
+// local server (COOP/COEP, so the page is cross-origin isolated and the clock is fine-grained).
+// Progress goes to window.__benchLog, the result (JSON) to window.__benchResult.
 import { runBenchmarks } from "./cases.mjs";
 
+const logEl = document.getElementById("log");
+window.__benchLog = [];
+const log = (line) => {
+  window.__benchLog.push(line);
+  logEl.textContent += `${line}\n`;
+};
 const fixture = async (name) => {
   const r = await fetch(`/tests/fixtures/${name}`);
   if (!r.ok) throw new Error(`fetch ${name}: ${r.status}`);
   return new Uint8Array(await r.arrayBuffer());
 };
-const [memoryWasm, exporterWasm] = await Promise.all([fixture("memory.wasm"), fixture("exporter.wasm")]);
-const logEl = document.getElementById("log");
 
-// Smaller batches than Node: V8 in Chromium allows only ~124 live memories per renderer, so
-// more samples (each with a macrotask turn, and often a gc()) per timed ms: shorter rounds.
-const BROWSER = { time: 30, warmupTime: 15, batch: { construct: 20, mdn: 10, instantiate: 20 } };
-
-window.runBench = (options = {}) =>
-  runBenchmarks({
+try {
+  const options = JSON.parse(new URLSearchParams(location.search).get("options") ?? "{}");
+  if (options.steps) {
+    const { runSteps } = await import("./steps.mjs");
+    const steps = await runSteps((file) => import(`/pkg/${file}`), { log, exporterWasm: await fixture("exporter.wasm"), memories: 100 });
+    window.__benchResult = JSON.stringify({ steps, env: { runtime: navigator.userAgent } });
+    throw "done";
+  }
+  const { Memory, install, ledger } = await import("/pkg/index.js");
+  const [memoryWasm, exporterWasm, growerWasm] = await Promise.all(["memory.wasm", "exporter.wasm", "grower.wasm"].map(fixture));
+  const result = await runBenchmarks({
     Memory,
     install,
     ledger,
     memoryWasm,
     exporterWasm,
-    env: { name: "chromium", runtime: navigator.userAgent.match(/(Headless)?Chrome\/[\d.]+/)?.[0] ?? navigator.userAgent, cpus: navigator.hardwareConcurrency },
-    log: (line) => {
-      console.log(line);
-      logEl.textContent += `${line}\n`;
-    },
-    options: { ...BROWSER, ...options, batch: { ...BROWSER.batch, ...options.batch } },
+    growerWasm,
+    env: { runtime: navigator.userAgent },
+    log,
+    // Browsers allow few live memories (Chromium ~120): 100 live, 100 snapshots per operation.
+    options: { population: 100, snapshotRepeat: 100, ...options },
   });
-window.benchReady = true;
+  window.__benchResult = JSON.stringify(result);
+} catch (e) {
+  if (e !== "done") window.__benchResult = JSON.stringify({ error: String(e?.stack ?? e) });
+}

@@ -1,28 +1,32 @@
 #!/usr/bin/env bash
-# Benchmarks (issue #6): the polyfill against the engine's own WebAssembly.Memory, in Node and in
-# headless Chromium, with tinybench. Prints one table per environment (operation, native and
-# polyfill medians, ratio, target, met?) and writes artifacts/bench/{node,chromium,results}.json
-# and artifacts/bench/results.md. Takes a few minutes on 2 cores; only ratios measured in the
-# same run are meaningful.
+# Benchmarks (issues #6, #13): the polyfill against the engine's own WebAssembly.Memory in every
+# engine of tests/engines (Node 20/22/24/26, Deno, Bun, Chromium, Firefox, WebKitGTK; browsers
+# driven as the engines tests drive them), native and polyfill alternating in the same run.
+# Prints and writes per engine each ratio with the spread of its per-round ratios (IQR), and
+# `ledger.snapshot()` against its floor: artifacts/bench/{<engine>,results}.json,
+# artifacts/bench/results.md and artifacts/bench/table.md. A full run of every engine also puts
+# table.md into README.md (scripts/readme-tables.mjs bench). Only ratios measured in the same
+# run mean anything on these shared 2-core machines; nothing here is a pass/fail test.
 #
-#   bash scripts/bench.sh [all|node|chromium] [--quick] [--strict] [--only=ID,ID...]
-#     --quick   fewer rounds and shorter runs (rough numbers, under a minute)
-#     --strict  exit 2 when a target is missed or a check fails
-#     --only=   just these cases (ids: construct construct-max grow buffer mdn install-instantiate
-#               install-instance snapshot snapshot-array construct-populated grow-populated)
-# Needs: node, node_modules (tinybench, playwright-core), /usr/bin/chromium (or $CHROMIUM), pkg/.
+#   bash scripts/bench.sh [--quick] [--engines=node20,deno,chromium,...] [--only=CASE,...] [--strict]
+#     --quick    fewer, shorter rounds (rough figures; about 1–2 minutes for every engine)
+#     --engines  just these engines (node20 node22 node24 node26 deno bun chromium firefox webkitgtk)
+#     --only     just these cases (construct construct-max grow buffer instance instance-pre mdn snapshot)
+#     --strict   exit 2 when a target is missed or a check fails
+# A full run takes 3–5 minutes here. Needs: node, node_modules (playwright-core, puppeteer-core),
+# .engines/ (scripts/engines.sh), chromium, firefox-esr, WebKitWebDriver + Xvfb, and pkg/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-which=all
-flags=()
+args=()
 strict=()
+full=1
 for arg in "$@"; do
   case "$arg" in
-    all | node | chromium) which=$arg ;;
-    --quick | --only=*) flags+=("$arg") ;;
+    --quick) args+=("$arg"); full=0 ;;
+    --engines=* | --only=*) args+=("$arg"); full=0 ;;
     --strict) strict+=(--strict) ;;
-    *) echo "usage: bash scripts/bench.sh [all|node|chromium] [--quick] [--strict] [--only=ID,...]" >&2; exit 64 ;;
+    *) echo "usage: bash scripts/bench.sh [--quick] [--engines=ID,...] [--only=CASE,...] [--strict]" >&2; exit 64 ;;
   esac
 done
 
@@ -31,25 +35,17 @@ if [ ! -f pkg/node.js ] || [ ! -f pkg/index.js ] || [ ! -f pkg/wasm_memory_polyf
   bash scripts/build.sh
 fi
 mkdir -p artifacts/bench
+rm -f artifacts/bench/*.json
 
-# Both environments measure the same bytes: a snapshot of pkg/ taken now (a rebuild of pkg/
-# during the run, e.g. by scripts/test.sh, would otherwise change the package mid-way).
+# Every engine measures the same bytes: a copy of pkg/ taken now (a rebuild of pkg/ during the
+# run, e.g. by scripts/test.sh, would otherwise change the package mid-way).
 snapshot=$(mktemp -d "${TMPDIR:-/tmp}/wmp-bench.XXXXXX")
 trap 'rm -rf "$snapshot"' EXIT
 cp -R pkg "$snapshot/pkg"
 export BENCH_PKG="$snapshot/pkg"
 
 status=0
-envs=()
-if [ "$which" = all ] || [ "$which" = node ]; then
-  envs+=(node)
-  rm -f artifacts/bench/node.json
-  node --expose-gc benches/node.mjs ${flags[@]+"${flags[@]}"} || status=1
-fi
-if [ "$which" = all ] || [ "$which" = chromium ]; then
-  envs+=(chromium)
-  rm -f artifacts/bench/chromium.json
-  node benches/chromium.mjs ${flags[@]+"${flags[@]}"} || status=1
-fi
-node benches/report.mjs "${envs[@]}" ${strict[@]+"${strict[@]}"} || { rc=$?; [ "$status" = 0 ] && status=$rc; }
+node benches/run.mjs ${args[@]+"${args[@]}"} || status=1
+node benches/report.mjs ${strict[@]+"${strict[@]}"} || { rc=$?; [ "$status" = 0 ] && status=$rc; }
+if [ "$full" = 1 ] && [ "$status" = 0 ]; then node scripts/readme-tables.mjs bench; fi
 exit "$status"

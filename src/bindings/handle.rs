@@ -108,6 +108,35 @@ impl Core {
         ))
     }
 
+    /// The common construction in one crossing, numbers only: an i32 memory the engine has
+    /// already made from `{ initial, maximum, shared }` (`maximum` < 0: none), with no options,
+    /// no budget in force and no stack to record. It is checked as [`Core::plan_create`] checks
+    /// one (for i32 page counts the engines refuse exactly what the spec refuses, so this fails
+    /// only where an engine is laxer) and entered; returns its ledger id.
+    #[wasm_bindgen(js_name = createPlain)]
+    pub fn create_plain(
+        &self,
+        initial: f64,
+        maximum: f64,
+        shared: bool,
+        created: f64,
+    ) -> JsResult<u32> {
+        let ty = crate::core::RequestedType {
+            address: AddressType::I32,
+            initial: initial as u64,
+            maximum: (maximum >= 0.0).then_some(maximum as u64),
+            shared,
+        }
+        .validate()
+        .map_err(js_error)?;
+        state::with_ledger(|l| {
+            let plan = l.plan_create(ty)?;
+            let origin = crate::core::Origin::Constructed;
+            Ok(l.commit_create(plan, ty.minimum, None, origin, created, None, None))
+        })
+        .map_err(js_error)
+    }
+
     /// Enters a memory the engine made; returns its ledger id.
     #[wasm_bindgen(js_name = commitCreate)]
     #[allow(clippy::too_many_arguments)]

@@ -105,9 +105,14 @@ pub fn layout() -> JsValue {
     o.into()
 }
 
+thread_local! {
+    /// The Float64Array [`snapshot`] copies its rows into, reused from call to call.
+    static SNAPSHOT_ROWS: std::cell::RefCell<Option<Float64Array>> = const { std::cell::RefCell::new(None) };
+}
+
 /// `[rows, strings, totals, budget]` for `ledger.snapshot()`: one Float64Array of
-/// [`COLUMNS`] per record, `[rowIndex, label, stack, definedBy]` quadruples for the records
-/// that have strings, `[live, livePages, peakTotalPages, created, collected]`, and the budget (or null).
+/// [`COLUMNS`] per record (reused by the next call: read it before calling again),
+/// `[rowIndex, label, stack, definedBy]` quadruples for the records that have strings, `[live, livePages, peakTotalPages, created, collected]`, and the budget (or null).
 pub fn snapshot() -> Array {
     let strings = Array::new();
     let app_pages = with_realms(|r| r.app_budget());
@@ -150,9 +155,27 @@ pub fn snapshot() -> Array {
         set(&o, "appPages", num(app_pages));
         o.into()
     };
-    // `from` copies out of linear memory: JS never holds a view of the polyfill's heap.
+    // The rows are copied out of linear memory (JS never holds a view of the polyfill's heap)
+    // into one Float64Array kept for the next snapshot: a fresh one per call is a megabyte for
+    // 10 000 memories, and allocating it (fresh pages) costs V8 more than the copy. The JS entry
+    // reads it at once and never hands it out.
+    let len = rows.len() as u32;
+    let rows_out = SNAPSHOT_ROWS.with(|cell| {
+        let mut cached = cell.borrow_mut();
+        let all = match cached.as_ref() {
+            Some(a) if a.length() >= len => a.clone(),
+            _ => {
+                let a = Float64Array::new_with_length(len.max(1024).next_power_of_two());
+                *cached = Some(a.clone());
+                a
+            }
+        };
+        let view = all.subarray(0, len);
+        view.copy_from(&rows);
+        view
+    });
     Array::of4(
-        &Float64Array::from(rows.as_slice()).into(),
+        &rows_out.into(),
         &strings,
         &Float64Array::from(&t[..]).into(),
         &budget,

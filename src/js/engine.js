@@ -8,6 +8,7 @@ export const nativeProto = NativeMemory.prototype;
 export const nativeGrow = nativeProto.grow;
 export const bufferGetter = Object.getOwnPropertyDescriptor(nativeProto, "buffer").get;
 export const moduleImports = WebAssembly.Module.imports;
+export const moduleExports = WebAssembly.Module.exports;
 
 /** Current pages, read through the engine's `buffer` getter (also the brand check). @param {unknown} m */
 export const pagesOf = (m) => bufferGetter.call(m).byteLength / layout.pageBytes;

@@ -3,8 +3,8 @@
 // never written for the polyfill is ledgered too. Uninstall restores only what still holds our
 // value: where another tool has wrapped ours since, its wrapper stays and ours passes through.
 
-import { construct, members } from "./memory.js";
-import { NativeMemory, nativeProto, nativeTypeIsSpec } from "./engine.js";
+import { construct, constructors, members, onShared } from "./memory.js";
+import { NativeMemory, fixedBufferGetter, nativeProto, nativeTypeIsSpec } from "./engine.js";
 import { hookInstantiate } from "./instantiate.js";
 
 /** Whether install() is in force; the wrappers pass straight through to the engine when not. */
@@ -39,8 +39,13 @@ export function install() {
     return construct(descriptor, undefined, new.target);
   };
   Object.defineProperty(Installed, "prototype", { value: nativeProto, writable: false, enumerable: false, configurable: false });
+  constructors.installed = Installed;
   replace(undo, nativeProto, "constructor", { value: Installed });
   for (const [key, desc] of members(!nativeTypeIsSpec)) replace(undo, nativeProto, key, desc);
+  // Where shared buffers need freezing, the engine's prototype gets the freezing getter once
+  // there is a shared memory (see memory.js); until then, and everywhere else, it keeps its own.
+  const cancel = onShared(() => replace(undo, nativeProto, "buffer", { get: fixedBufferGetter }));
+  undo.push(cancel);
   replace(undo, W, "Memory", { value: Installed });
   hookInstantiate(W, (target, key, desc) => replace(undo, target, key, desc), installed);
   installed.on = true;

@@ -3,16 +3,20 @@
 // with its maximum lowered to the budget's clamp, so a grow inside wasm past it returns -1.
 
 import { rust, layout } from "./rust.js";
-import { NativeMemory, bufferGetter, moduleImports, pagesOf } from "./engine.js";
+import { NativeMemory, bufferGetter, moduleExports, moduleImports } from "./engine.js";
 import { idOf, track } from "./tracking.js";
 import { deliver } from "./events.js";
-import { state } from "./memory.js";
+import { sharedSeen, state } from "./memory.js";
 
 /** @type {WeakMap<object, { memories: object[], imports: object[] }>} module -> what the core read from its bytes */
 const moduleInfo = new WeakMap();
 /** Instances that import or export ledgered memories, held weakly: each one collected is
  * one instance fewer for those memories. */
 const instances = new FinalizationRegistry((ids) => rust.countInstance(ids, false));
+/** @type {WeakMap<object, { module: string, name: string }[]>} module -> its memory imports (a module's imports never change) */
+const memoryImports = new WeakMap();
+/** @type {WeakMap<object, string[]>} module compiled before install() -> its memory exports' names */
+const memoryExports = new WeakMap();
 /** A custom section named "name": the length of its name, then "name". */
 const NAME = [4, 110, 97, 109, 101];
 
@@ -108,10 +112,11 @@ const isSharedBuffer = (b) => (typeof SharedArrayBuffer === "function" ? b insta
 function adoptImports(module, importObject, ids) {
   const info = moduleInfo.get(module);
   try {
-    for (const m of info ? info.imports : moduleImports(module).filter((i) => i.kind === "memory")) {
+    for (const m of info ? info.imports : importedMemories(module)) {
       const v = own(own(importObject, m.module), m.name);
       if (idOf(v) < 0 && isMemory(v)) receive(v, info && m);
-      if (idOf(v) >= 0) ids.add(idOf(v));
+      const id = idOf(v);
+      if (id >= 0 && !ids.includes(id)) ids.push(id);
     }
   } catch {
     // a Proxy's trap threw: its memories go unledgered and uncounted
@@ -121,7 +126,12 @@ function adoptImports(module, importObject, ids) {
 /** `m`: the import's type (address and sharing are exact), if the module's bytes were read. */
 function receive(memory, m) {
   const is64 = m?.is64 ?? false; // unknown without the bytes: nothing reads it without changing the memory
-  track(memory, rust.receive(pagesOf(memory), m?.shared ?? isSharedBuffer(bufferGetter.call(memory)), is64, Date.now()), is64);
+  const buffer = bufferGetter.call(memory);
+  const shared = m ? m.shared : isSharedBuffer(buffer);
+  const id = rust.receive(buffer.byteLength / layout.pageBytes, shared, is64, Date.now());
+  track(memory, id, is64, shared);
+  if (shared) sharedSeen(memory);
+  return id;
 }
 
 /**
@@ -132,30 +142,61 @@ function receive(memory, m) {
 function adoptExports(instance, module, importObject) {
   const exports = instance?.exports;
   if (!exports) return;
-  const ids = new Set();
-  adoptImports(module, importObject, ids); // first: a re-exported import is then found as ledgered
   const info = moduleInfo.get(module);
-  // With the module's reading we know which exports are memories; else look at every export.
-  for (const m of info ? info.memories : Object.keys(exports).map((name) => ({ name }))) {
-    const v = exports[m.name];
+  /** @type {number[]} */
+  const ids = [];
+  adoptImports(module, importObject, ids); // first: a re-exported import is then found as ledgered
+  // With the module's reading we know which exports are memories; else ask the module once.
+  const list = info ? info.memories : exportedMemories(module);
+  for (let i = 0; i < list.length; i++) {
+    const m = list[i];
+    const v = exports[info ? m.name : m];
     if (!(v instanceof NativeMemory)) continue;
+    let id = idOf(v);
     // A re-exported import not seen as an import (an accessor there) was made elsewhere too.
-    if (idOf(v) < 0) m.maximumKnown === false ? receive(v, m) : adopt(v, m.maximumKnown === undefined ? undefined : m);
-    ids.add(idOf(v));
+    if (id < 0) id = info && m.maximumKnown === false ? receive(v, m) : adopt(v, info && m.maximumKnown !== undefined ? m : undefined);
+    if (!ids.includes(id)) ids.push(id);
   }
-  if (ids.size > 0) {
-    const list = [...ids];
-    rust.countInstance(list, true);
-    instances.register(instance, list);
+  if (ids.length > 0) {
+    rust.countInstance(ids, true);
+    instances.register(instance, ids);
   }
   deliver();
 }
 
+/** A module's memory imports, read once per module. @param {WebAssembly.Module} module */
+function importedMemories(module) {
+  let list = memoryImports.get(module);
+  if (list === undefined) {
+    list = moduleImports(module).filter((d) => d.kind === "memory");
+    memoryImports.set(module, list);
+  }
+  return list;
+}
+
+/** The names of a module's exported memories (for a module the hooks never read). @param {WebAssembly.Module} module */
+function exportedMemories(module) {
+  let list = memoryExports.get(module);
+  if (list === undefined) {
+    try {
+      list = moduleExports(module).filter((d) => d.kind === "memory").map((d) => d.name);
+    } catch {
+      list = []; // not a module: nothing to adopt
+    }
+    memoryExports.set(module, list);
+  }
+  return list;
+}
+
+/** Ledgers a memory a module exported; returns its id. */
 function adopt(memory, m) {
-  const shared = m ? m.shared : isSharedBuffer(bufferGetter.call(memory));
+  const buffer = bufferGetter.call(memory);
+  const shared = m ? m.shared : isSharedBuffer(buffer);
   const is64 = m?.is64 ?? false;
-  const id = rust.adopt(pagesOf(memory), shared, is64, m?.maximum, m?.requestedMaximum, m?.maximumKnown ?? false, m?.bounded ?? false, Date.now(), m?.definedBy);
-  track(memory, id, is64);
+  const id = rust.adopt(buffer.byteLength / layout.pageBytes, shared, is64, m?.maximum, m?.requestedMaximum, m?.maximumKnown ?? false, m?.bounded ?? false, Date.now(), m?.definedBy);
+  track(memory, id, is64, shared);
+  if (shared) sharedSeen(memory);
+  return id;
 }
 
 /** A Response's URL for `definedBy` (cut: a data: URL can be megabytes), or undefined. @param {Response} r */

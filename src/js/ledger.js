@@ -2,14 +2,26 @@
 // read from the engine first (code inside wasm grows memories without telling anyone).
 
 import { rust, layout } from "./rust.js";
-import { idOf, readSizes } from "./tracking.js";
+import { idOf, readChanges } from "./tracking.js";
 import { deliver, on, setMarks } from "./events.js";
 import { state } from "./memory.js";
 
 /** Reads every memory's size from the engine into the core; growth found is reported. */
 function refresh() {
-  rust.observe(readSizes());
+  const changes = readChanges();
+  if (changes.length > 0) rust.observe(changes);
   deliver();
+}
+
+/** The row layout, read once from the core's `layout` (by name) after it is bound. */
+let cols;
+function columns() {
+  const c = layout.columns;
+  return (cols = {
+    n: layout.rowLength, page: layout.pageBytes, origins: layout.origins,
+    id: c.id, is64: c.is64, shared: c.shared, pages: c.pages, peak: c.peak, grows: c.grows, maximum: c.maximum,
+    requestedMaximum: c.requestedMaximum, bounded: c.bounded, createdAt: c.createdAt, origin: c.origin, instances: c.instances,
+  });
 }
 
 /** `ledger.snapshot()`: plain, JSON-serialisable data, built from the core's rows. With
@@ -17,31 +29,38 @@ function refresh() {
 function snapshot(options) {
   if (typeof options === "object" && options !== null && options.allRealms) return sharing?.allRealms() ?? null;
   refresh();
-  const [rows, strings, t, budget] = rust.snapshot();
-  const c = layout.columns, n = layout.rowLength, page = layout.pageBytes;
-  const none = (x) => (x < 0 ? null : x);
+  const out = rust.snapshot(); // indexed, not destructured: no iterator on the way
+  const rows = out[0], strings = out[1], t = out[2], budget = out[3];
+  const c = cols ?? columns();
+  const n = c.n, page = c.page, origins = c.origins;
   const memories = new Array(rows.length / n);
   for (let i = 0, r = 0; r < rows.length; i++, r += n) {
+    const pages = rows[r + c.pages], maximum = rows[r + c.maximum], requested = rows[r + c.requestedMaximum];
     memories[i] = {
       id: rows[r + c.id],
       label: null,
       definedBy: null,
-      address: rows[r + c.is64] ? "i64" : "i32",
+      address: rows[r + c.is64] === 1 ? "i64" : "i32",
       shared: rows[r + c.shared] === 1,
-      pages: rows[r + c.pages],
-      bytes: rows[r + c.pages] * page,
+      pages,
+      bytes: pages * page,
       peak: rows[r + c.peak],
       grows: rows[r + c.grows],
-      maximum: none(rows[r + c.maximum]),
-      requestedMaximum: none(rows[r + c.requestedMaximum]),
+      maximum: maximum < 0 ? null : maximum, // -1: none
+      requestedMaximum: requested < 0 ? null : requested,
       bounded: rows[r + c.bounded] === 1,
       createdAt: rows[r + c.createdAt],
-      origin: layout.origins[rows[r + c.origin]],
+      origin: origins[rows[r + c.origin]],
       instances: rows[r + c.instances],
       stack: null,
     };
   }
-  for (let k = 0; k < strings.length; k += 4) Object.assign(memories[strings[k]], { label: strings[k + 1], stack: strings[k + 2], definedBy: strings[k + 3] });
+  for (let k = 0; k < strings.length; k += 4) {
+    const m = memories[strings[k]];
+    m.label = strings[k + 1];
+    m.stack = strings[k + 2];
+    m.definedBy = strings[k + 3];
+  }
   return { live: t[0], livePages: t[1], liveBytes: t[1] * page, peakTotalPages: t[2], created: t[3], collected: t[4], budget, memories };
 }
 

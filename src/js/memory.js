@@ -40,6 +40,11 @@ export function construct(descriptor, options, newTarget) {
   const rawMaximum = d.maximum;
   const maximum = rawMaximum === undefined ? undefined : addressValue(rawMaximum, is64, layout.fields.maximum);
   const shared = !!d.shared;
+  if (!is64 && options === undefined && !state.budgeted && !state.captureStacks && (newTarget === Memory || newTarget === constructors.installed)) {
+    const memory = constructPlain(initial, maximum, shared, newTarget);
+    if (memory !== undefined) return memory;
+    // The engine refused: the full path below gives the spec's error (or retries an allocation).
+  }
   const label = typeof options === "object" && options !== null ? options.label : undefined;
   let effective;
   try {
@@ -58,9 +63,33 @@ export function construct(descriptor, options, newTarget) {
     if (!isAllocationFailure(e) || !releaseNursery()) throw e;
     memory = makeNative(checked, newTarget);
   }
-  if (shared) freezeShared(bufferGetter.call(memory));
+  if (shared) sharedSeen(memory);
   const stack = state.captureStacks ? callerLine() : undefined;
-  track(memory, rust.commitCreate(is64, initial, maximum, effective, shared, label, Date.now(), stack), is64);
+  track(memory, rust.commitCreate(is64, initial, maximum, effective, shared, label, Date.now(), stack), is64, shared);
+  deliver();
+  return memory;
+}
+
+/** Our own constructors, whose `prototype` the engine reads without running user code. */
+export const constructors = { installed: null };
+
+/**
+ * The common case (i32, no options, no budget, no stacks, our own constructor): the engine makes
+ * the memory first and the core checks and records it in one crossing, numbers only. Returns
+ * undefined when the engine refuses (the caller then takes the full path, which throws the
+ * spec's error): asking the engine first is unobservable here, since `newTarget` is ours.
+ * @param {number} initial @param {number | undefined} maximum @param {boolean} shared @param {Function} newTarget
+ */
+function constructPlain(initial, maximum, shared, newTarget) {
+  let memory;
+  try {
+    memory = makeNative(maximum === undefined ? { initial, shared } : { initial, maximum, shared }, newTarget);
+  } catch {
+    return undefined;
+  }
+  const id = rust.createPlain(initial, maximum === undefined ? -1 : maximum, shared, Date.now()); // throws where the engine was laxer than the spec
+  if (shared) sharedSeen(memory);
+  track(memory, id, false, shared);
   deliver();
   return memory;
 }
@@ -98,7 +127,7 @@ export const methods = {
     } catch (e) {
       throw rust.growError(id, pagesOf(this), d, e);
     }
-    if (!sharedBuffersFrozen) freezeShared(bufferGetter.call(this));
+    if (entry.shared && !sharedBuffersFrozen) freezeShared(bufferGetter.call(this));
     // The new size without reading `buffer` (that would make the engine create the new buffer now).
     rust.commitGrow(id, Number(old) + Number(d));
     deliver();
@@ -114,14 +143,45 @@ export const methods = {
   },
 };
 
-/** Our prototype members: `grow`, `type` (unless the engine's is the spec's) and, where the
- * engine leaves shared buffers unfrozen, `buffer`. @param {boolean} withType */
+/** Our prototype members: `grow` and `type` (unless the engine's is the spec's). @param {boolean} withType */
 export function members(withType) {
   /** @type {[string, PropertyDescriptor][]} */
   const list = [["grow", { value: methods.grow, writable: true }]];
   if (withType) list.push(["type", { value: methods.type, writable: true }]);
-  if (!sharedBuffersFrozen) list.push(["buffer", { get: fixedBufferGetter }]);
   return list;
+}
+
+// Where the engine leaves shared buffers unfrozen (Firefox), `buffer` needs a getter that freezes
+// them. Only shared memories need it, and every wasm-bindgen or emscripten program reads `buffer`
+// on its hot paths: so the prototypes get that getter only once this realm has a shared memory
+// (made, adopted or grown through us). Until then every memory reads the engine's own getter.
+/** @type {Set<() => void>} what puts the getter in place, per prototype */
+const whenShared = new Set();
+let sawShared = false;
+
+/** A shared memory is ours: freeze its buffer, and put the freezing getter in place if not yet. @param {object} memory */
+export function sharedSeen(memory) {
+  if (sharedBuffersFrozen) return;
+  freezeShared(bufferGetter.call(memory));
+  if (sawShared) return;
+  sawShared = true;
+  for (const put of whenShared) put();
+  whenShared.clear();
+}
+
+/**
+ * Runs `put` (which installs the freezing `buffer` getter somewhere) now if this realm has a
+ * shared memory, else when it first has one; returns the function that cancels a pending `put`.
+ * @param {() => void} put
+ */
+export function onShared(put) {
+  if (sharedBuffersFrozen) return () => {};
+  if (sawShared) {
+    put();
+    return () => {};
+  }
+  whenShared.add(put);
+  return () => whenShared.delete(put);
 }
 
 /**
@@ -135,5 +195,6 @@ export function Memory(descriptor) {
 }
 const proto = Object.create(nativeProto);
 for (const [key, desc] of members(true)) Object.defineProperty(proto, key, { enumerable: true, configurable: true, ...desc });
+onShared(() => Object.defineProperty(proto, "buffer", { get: fixedBufferGetter, enumerable: true, configurable: true }));
 Object.defineProperty(proto, "constructor", { value: Memory, writable: true, enumerable: false, configurable: true });
 Object.defineProperty(Memory, "prototype", { value: proto, writable: false, enumerable: false, configurable: false });

@@ -5,31 +5,73 @@
 // memories wait in a nursery (strong, for this task only) and get their WeakRef in a microtask,
 // after the task; if the engine runs out of memory meanwhile, the nursery lets go of them so
 // the engine's own collection can reclaim the dropped ones (see memory.js).
+//
+// The weak references live in two dense arrays (ledger id, WeakRef), so that reading every size
+// (each snapshot, each request under a budget) is one pass over arrays: `deref()` is the one
+// cost per memory that no ledger which keeps nothing alive can avoid.
 
 import { rust } from "./rust.js";
-import { pagesOf } from "./engine.js";
+import { bufferGetter } from "./engine.js";
 import { deliver } from "./events.js";
 
-/** @type {WeakMap<object, { id: number, is64: boolean }>} */
+/** Bytes per page: a wasm constant (the core's `layout.pageBytes` says the same). */
+const PAGE = 65536;
+
+/** @type {WeakMap<object, { id: number, is64: boolean, shared: boolean }>} */
 const ids = new WeakMap();
-/** @type {Map<number, WeakRef<object>>} ledger id -> memory, for size reads */
-const refs = new Map();
+/** Tracked memories past their first task: ledger id and WeakRef at the same index. */
+const liveIds = [];
+/** @type {WeakRef<object>[]} */
+const liveRefs = [];
+/**
+ * The pages last sent to the core by `readChanges()` (-1: none yet). Memories never shrink and
+ * the core only ever records sizes the engine had, so sent <= the core's <= the engine's: where
+ * the engine still says what was sent, the core has it already, and the pair is not sent again.
+ */
+const liveSent = [];
+/** @type {Map<number, number>} ledger id -> index in liveIds/liveRefs */
+const slotOf = new Map();
 /** ids and memories made in this task, alternating */
 let nursery = [];
+/** Scratch for `[id, pages, ...]` (copied by the core on every call, so reused). */
+let scratch = new Float64Array(64);
+
 const registry = new FinalizationRegistry((id) => {
-  refs.delete(id);
+  const at = slotOf.get(id);
+  if (at !== undefined) {
+    // Swap-remove: the last entry takes the collected one's place.
+    const last = liveIds.length - 1;
+    if (at !== last) {
+      liveIds[at] = liveIds[last];
+      liveRefs[at] = liveRefs[last];
+      liveSent[at] = liveSent[last];
+      slotOf.set(liveIds[at], at);
+    }
+    liveIds.pop();
+    liveRefs.pop();
+    liveSent.pop();
+    slotOf.delete(id);
+  }
   rust.collected(id);
   deliver();
 });
 
 function ripen() {
-  for (let i = 0; i < nursery.length; i += 2) refs.set(nursery[i], new WeakRef(nursery[i + 1]));
+  for (let i = 0; i < nursery.length; i += 2) {
+    slotOf.set(nursery[i], liveIds.length);
+    liveIds.push(nursery[i]);
+    liveRefs.push(new WeakRef(nursery[i + 1]));
+    liveSent.push(-1);
+  }
   nursery = [];
 }
 
-/** Starts tracking a ledgered memory. @param {object} memory @param {number} id @param {boolean} is64 */
-export function track(memory, id, is64) {
-  ids.set(memory, { id, is64 });
+/**
+ * Starts tracking a ledgered memory.
+ * @param {object} memory @param {number} id @param {boolean} is64 @param {boolean} shared
+ */
+export function track(memory, id, is64, shared) {
+  ids.set(memory, { id, is64, shared });
   registry.register(memory, id);
   if (nursery.length === 0) queueMicrotask(ripen);
   nursery.push(id, memory);
@@ -48,19 +90,52 @@ export const entryOf = (memory) => (typeof memory === "object" && memory !== nul
 /** The ledger id of a memory, or -1. @param {unknown} memory */
 export const idOf = (memory) => entryOf(memory)?.id ?? -1;
 
-/** `[id, pages, ...]` for every tracked memory still alive, read from the engine. */
+/** `[id, pages, ...]` for every tracked memory still alive, read from the engine. The view is
+ * valid until the next call. */
 export function readSizes() {
-  const out = new Float64Array((refs.size + nursery.length / 2) * 2);
+  const count = liveRefs.length + nursery.length / 2;
+  if (scratch.length < count * 2) scratch = new Float64Array(count * 4);
+  const out = scratch;
   let n = 0;
-  refs.forEach((ref, id) => {
-    const m = ref.deref();
-    if (m === undefined) return;
-    out[n++] = id;
-    out[n++] = pagesOf(m);
-  });
+  for (let i = 0; i < liveRefs.length; i++) {
+    const m = liveRefs[i].deref();
+    if (m === undefined) continue;
+    out[n] = liveIds[i];
+    out[n + 1] = bufferGetter.call(m).byteLength / PAGE;
+    n += 2;
+  }
   for (let i = 0; i < nursery.length; i += 2) {
-    out[n++] = nursery[i];
-    out[n++] = pagesOf(nursery[i + 1]);
+    out[n] = nursery[i];
+    out[n + 1] = bufferGetter.call(nursery[i + 1]).byteLength / PAGE;
+    n += 2;
+  }
+  return out.subarray(0, n);
+}
+
+/**
+ * `[id, pages, ...]` for the memories whose size the core may not have yet (see `liveSent`):
+ * what `ledger` passes to the core's `observe`, which records every pair it is given and never
+ * fails. The view is valid until the next call.
+ */
+export function readChanges() {
+  const count = liveRefs.length + nursery.length / 2;
+  if (scratch.length < count * 2) scratch = new Float64Array(count * 4);
+  const out = scratch;
+  let n = 0;
+  for (let i = 0; i < liveRefs.length; i++) {
+    const m = liveRefs[i].deref();
+    if (m === undefined) continue;
+    const pages = bufferGetter.call(m).byteLength / PAGE;
+    if (pages === liveSent[i]) continue;
+    liveSent[i] = pages;
+    out[n] = liveIds[i];
+    out[n + 1] = pages;
+    n += 2;
+  }
+  for (let i = 0; i < nursery.length; i += 2) {
+    out[n] = nursery[i];
+    out[n + 1] = bufferGetter.call(nursery[i + 1]).byteLength / PAGE;
+    n += 2;
   }
   return out.subarray(0, n);
 }

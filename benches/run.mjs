@@ -1,0 +1,334 @@
+// Runs the benchmarks (benches/cases.mjs) in every engine of tests/engines, the same way those
+// tests drive them: Node 20 (this node), Node 22/24/26, Deno and Bun from .engines/ (run as
+// processes on benches/cli.mjs), Chromium (playwright-core), Firefox (puppeteer-core over
+// WebDriver BiDi) and WebKitGTK (WebKitWebDriver + MiniBrowser under Xvfb), the browsers on
+// benches/page.html from a local server sending COOP/COEP. Writes artifacts/bench/<engine>.json,
+// then benches/report.mjs combines them.
+//
+//   node benches/run.mjs [--quick] [--engines=node20,chromium,...] [--only=construct,grow,...] [--pkg DIR]
+//   node benches/run.mjs --steps [--engines=...]   a per-step timing breakdown instead (benches/steps.mjs)
+//
+// Every process and temporary profile it starts is gone when it ends, also on failure.
+import { spawn, execFileSync } from "node:child_process";
+import { createServer } from "node:http";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { QUICK } from "./cases.mjs";
+import { OUT, PKG, ROOT, pkgBuild, gitState } from "./report.mjs";
+import { serve } from "./server.mjs";
+
+const argv = process.argv.slice(2);
+const opt = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const quick = argv.includes("--quick");
+const pkgDir = resolve(opt("pkg") ?? PKG);
+const onlyCases = opt("only")?.split(",");
+const steps = argv.includes("--steps");
+const options = { ...(quick ? QUICK : {}), ...(onlyCases ? { only: onlyCases } : {}), ...(steps ? { steps: true } : {}) };
+const engines = join(ROOT, ".engines");
+const MINIBROWSER = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
+const TIMEOUT = (quick ? 60 : 150) * 1000; // one engine
+
+export const ENGINES = [
+  { id: "node20", kind: "cli", label: "Node 20", bin: process.execPath, args: ["--expose-gc"] },
+  { id: "node22", kind: "cli", label: "Node 22", bin: join(engines, "node22/bin/node"), args: ["--expose-gc"] },
+  { id: "node24", kind: "cli", label: "Node 24", bin: join(engines, "node24/bin/node"), args: ["--expose-gc"] },
+  { id: "node26", kind: "cli", label: "Node 26", bin: join(engines, "node26/bin/node"), args: ["--expose-gc"] },
+  {
+    id: "deno", kind: "cli", label: "Deno", bin: join(engines, "deno/deno"),
+    args: ["run", "--no-config", "--no-prompt", `--allow-read=${ROOT},${pkgDir}`, "--v8-flags=--expose-gc"],
+    env: { DENO_NO_PACKAGE_JSON: "1", DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
+  },
+  { id: "bun", kind: "cli", label: "Bun", bin: join(engines, "bun/bin/bun"), args: ["--no-install", "run"] },
+  { id: "chromium", kind: "chromium", label: "Chromium", bin: "/usr/bin/chromium" },
+  { id: "firefox", kind: "firefox", label: "Firefox", bin: "/usr/bin/firefox-esr" },
+  { id: "webkitgtk", kind: "webkit", label: "WebKitGTK", bin: "WebKitWebDriver" },
+];
+const wantedEngines = opt("engines")?.split(",");
+const selected = wantedEngines ? ENGINES.filter((e) => wantedEngines.includes(e.id)) : ENGINES;
+if (wantedEngines && selected.length !== wantedEngines.length) {
+  console.error(`unknown engine in ${wantedEngines}; known: ${ENGINES.map((e) => e.id).join(", ")}`);
+  process.exit(64);
+}
+
+// ---------------------------------------------------------------- processes we start
+
+const children = new Set();
+const tempDirs = new Set();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function startProcess(name, bin, args, opts = {}) {
+  // detached: the child leads its own process group, so killing -pid ends it and its helpers only.
+  const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"], detached: true, ...opts });
+  const entry = { pid: child.pid, name, child, exited: false };
+  children.add(entry);
+  child.on("exit", () => (entry.exited = true));
+  child.on("error", () => (entry.exited = true));
+  return entry;
+}
+function groupAlive(pid) {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+async function stopProcess(entry) {
+  if (!entry?.pid) return;
+  for (const [signal, wait] of [["SIGTERM", 2000], ["SIGKILL", 2000]]) {
+    if (!groupAlive(entry.pid)) break;
+    try {
+      process.kill(-entry.pid, signal);
+    } catch {
+      /* gone */
+    }
+    const until = Date.now() + wait;
+    while (groupAlive(entry.pid) && Date.now() < until) await sleep(50);
+  }
+  children.delete(entry);
+}
+function tempDir(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
+}
+function removeDir(dir) {
+  try {
+    rmSync(dir, { recursive: true, force: true });
+    tempDirs.delete(dir);
+  } catch {
+    /* retried at exit */
+  }
+}
+function cleanupSync() {
+  for (const e of children) {
+    try {
+      process.kill(-e.pid, "SIGKILL");
+    } catch {
+      /* gone */
+    }
+  }
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+}
+process.on("exit", cleanupSync);
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(sig, () => (cleanupSync(), process.exit(130)));
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: timed out after ${ms / 1000} s`)), ms))),
+  ]).finally(() => clearTimeout(timer));
+}
+
+const prefix = (id) => (line) => line && console.log(`  [${id}] ${line}`);
+
+// ---------------------------------------------------------------- drivers
+
+async function runCli(engine) {
+  if (!existsSync(engine.bin)) throw new Error(`${engine.bin} is missing: run scripts/engines.sh`);
+  const p = startProcess(engine.id, engine.bin, [...engine.args, join(ROOT, "benches/cli.mjs"), pkgDir, JSON.stringify(options)], {
+    cwd: join(ROOT, "benches"),
+    env: { ...process.env, ...(engine.env ?? {}) },
+  });
+  let out = "";
+  let err = "";
+  let pending = "";
+  const say = prefix(engine.id);
+  p.child.stdout.on("data", (d) => {
+    out += d;
+    pending += d;
+    const lines = pending.split("\n");
+    pending = lines.pop();
+    for (const l of lines) if (!l.startsWith("@@bench-result@@")) say(l);
+  });
+  p.child.stderr.on("data", (d) => (err += d));
+  try {
+    const code = await new Promise((r) => p.child.on("close", r));
+    const line = out.split("\n").find((l) => l.startsWith("@@bench-result@@ "));
+    if (!line) throw new Error(`exited ${code} with no result; stderr: ${err.trim().split("\n").slice(-5).join(" | ")}`);
+    return JSON.parse(line.slice("@@bench-result@@ ".length));
+  } finally {
+    await stopProcess(p);
+  }
+}
+
+const pageUrl = (base) => `${base}/benches/page.html?options=${encodeURIComponent(JSON.stringify(options))}`;
+
+/** Polls `read()` (the page's log and result) until the result is there, printing new log lines. */
+async function follow(id, read) {
+  const say = prefix(id);
+  let shown = 0;
+  for (;;) {
+    const { log, result } = (await read()) ?? {};
+    for (; log && shown < log.length; shown++) say(log[shown]);
+    if (typeof result === "string") return JSON.parse(result);
+    await sleep(500);
+  }
+}
+const READ = "return { log: window.__benchLog ?? null, result: window.__benchResult ?? null };";
+
+async function runChromium(engine, base) {
+  if (!existsSync(engine.bin)) throw new Error(`${engine.bin} is missing`);
+  const { chromium } = await import("playwright-core");
+  const profile = tempDir("wmp-bench-chromium-");
+  let context;
+  try {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: engine.bin,
+      headless: true,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--js-flags=--expose-gc"],
+      timeout: 60_000,
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(pageUrl(base));
+    const result = await follow(engine.id, () => page.evaluate(new Function(READ)));
+    result.env && (result.env.runtime = `Chromium ${context.browser()?.version() ?? ""}`.trim());
+    return result;
+  } finally {
+    await context?.close().catch(() => {});
+    removeDir(profile);
+  }
+}
+
+async function runFirefox(engine, base) {
+  if (!existsSync(engine.bin)) throw new Error(`${engine.bin} is missing`);
+  const { default: puppeteer } = await import("puppeteer-core");
+  const profile = tempDir("wmp-bench-firefox-");
+  let browser;
+  let pid;
+  try {
+    browser = await puppeteer.launch({ browser: "firefox", executablePath: engine.bin, protocol: "webDriverBiDi", userDataDir: profile, headless: true, timeout: 60_000 });
+    pid = browser.process()?.pid;
+    const page = await browser.newPage();
+    await page.goto(pageUrl(base));
+    const result = await follow(engine.id, () => page.evaluate(new Function(READ)));
+    result.env && (result.env.runtime = (await browser.version()).replace(/^firefox\//i, "Firefox "));
+    return result;
+  } finally {
+    await withTimeout(browser?.close() ?? Promise.resolve(), 15_000, "closing Firefox").catch(() => {});
+    if (pid) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        /* closed */
+      }
+    }
+    removeDir(profile);
+  }
+}
+
+async function freePort() {
+  const s = createServer();
+  await new Promise((r) => s.listen(0, "127.0.0.1", r));
+  const { port } = s.address();
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+async function webdriver(base, method, path, body) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: body ? { "Content-Type": "application/json; charset=utf-8" } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const data = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(`WebDriver ${method} ${path}: ${res.status} ${JSON.stringify(data.value ?? data).slice(0, 300)}`);
+  return data.value;
+}
+
+async function runWebKit(engine, base) {
+  let driverBin;
+  try {
+    driverBin = execFileSync("sh", ["-c", "command -v WebKitWebDriver"], { encoding: "utf8" }).trim();
+  } catch {
+    throw new Error("WebKitWebDriver is missing: run scripts/engines.sh");
+  }
+  let display = 0;
+  for (let n = 90 + Math.floor(Math.random() * 100); n < 400; n++) {
+    if (!existsSync(`/tmp/.X11-unix/X${n}`) && !existsSync(`/tmp/.X${n}-lock`)) {
+      display = n;
+      break;
+    }
+  }
+  if (!display) throw new Error("no free X display");
+  const xvfb = startProcess("Xvfb", "Xvfb", [`:${display}`, "-screen", "0", "1280x1024x24", "-nolisten", "tcp"]);
+  const home = tempDir("wmp-bench-webkit-");
+  let driver;
+  let session;
+  let wd;
+  try {
+    const until = Date.now() + 15_000;
+    while (!existsSync(`/tmp/.X11-unix/X${display}`)) {
+      if (xvfb.exited || Date.now() > until) throw new Error(`Xvfb :${display} did not start`);
+      await sleep(50);
+    }
+    const port = await freePort();
+    driver = startProcess("WebKitWebDriver", driverBin, [`--port=${port}`], {
+      env: {
+        ...process.env, DISPLAY: `:${display}`, HOME: home, XDG_CACHE_HOME: join(home, "cache"),
+        XDG_DATA_HOME: join(home, "data"), XDG_CONFIG_HOME: join(home, "config"), XDG_RUNTIME_DIR: home,
+        WEBKIT_DISABLE_COMPOSITING_MODE: "1", LIBGL_ALWAYS_SOFTWARE: "1",
+      },
+    });
+    wd = `http://127.0.0.1:${port}`;
+    for (let ready = false; !ready;) {
+      if (driver.exited) throw new Error("WebKitWebDriver exited");
+      if (Date.now() > until + 10_000) throw new Error("WebKitWebDriver did not answer");
+      ready = await fetch(`${wd}/status`).then((r) => r.ok, () => false);
+      if (!ready) await sleep(100);
+    }
+    const created = await withTimeout(webdriver(wd, "POST", "/session", {
+      capabilities: { alwaysMatch: { "webkitgtk:browserOptions": { binary: MINIBROWSER, args: ["--automation"] } } },
+    }), 60_000, "WebKitWebDriver session");
+    session = created.sessionId;
+    await webdriver(wd, "POST", `/session/${session}/url`, { url: pageUrl(base) });
+    const result = await follow(engine.id, () => webdriver(wd, "POST", `/session/${session}/execute/sync`, { script: READ, args: [] }));
+    result.env && (result.env.runtime = `WebKitGTK ${created.capabilities?.browserVersion ?? ""}`.trim());
+    return result;
+  } finally {
+    if (session && wd) await withTimeout(webdriver(wd, "DELETE", `/session/${session}`), 15_000, "closing the session").catch(() => {});
+    await stopProcess(driver);
+    await stopProcess(xvfb);
+    removeDir(home);
+  }
+}
+
+// ---------------------------------------------------------------- main
+
+mkdirSync(OUT, { recursive: true });
+const build = pkgBuild(pkgDir);
+const commit = gitState();
+console.log(`benchmarks${quick ? " (quick)" : ""} in ${selected.map((e) => e.label).join(", ")}; pkg: ${build}${commit ? `, commit ${commit}` : ""}`);
+const server = selected.some((e) => e.kind !== "cli") ? await serve(ROOT, { mounts: { "/pkg/": pkgDir } }) : null;
+let failed = 0;
+try {
+  for (const engine of selected) {
+    const t0 = Date.now();
+    console.log(`\n== ${engine.label}`);
+    let result;
+    try {
+      const run = { cli: runCli, chromium: runChromium, firefox: runFirefox, webkit: runWebKit }[engine.kind];
+      result = await withTimeout(run(engine, server?.url), TIMEOUT, engine.label);
+    } catch (e) {
+      result = { error: e?.message ?? String(e) };
+    }
+    if (result.error) {
+      failed++;
+      console.log(`  ERROR: ${result.error}`);
+    }
+    result.engine = { id: engine.id, label: engine.label, seconds: Math.round((Date.now() - t0) / 100) / 10 };
+    result.pkg = build;
+    result.commit = commit;
+    result.quick = quick;
+    writeFileSync(join(OUT, `${steps ? "steps-" : ""}${engine.id}.json`), JSON.stringify(result, null, 1) + "\n");
+    console.log(`  (${result.engine.seconds} s)`);
+  }
+} finally {
+  await server?.close();
+  for (const e of [...children]) await stopProcess(e);
+  for (const dir of [...tempDirs]) removeDir(dir);
+}
+process.exitCode = failed ? 1 : 0;

@@ -10,7 +10,7 @@ use super::state::{with_ledger, with_realms};
 use super::values::{describe, label};
 use crate::core::{
     parse_budget, parse_count, AddressType, BudgetField, BudgetMode, Error, Field, LabelSite,
-    Origin, Record, HEARTBEAT_MS, MAX_LABEL, NAME_SECTION_BYTES, PAGE_BYTES,
+    Origin, Record, HEARTBEAT_MS, I64_MAXIMUM_PAGES, MAX_LABEL, NAME_SECTION_BYTES, PAGE_BYTES,
 };
 
 /// The columns of a snapshot row, in order: the one definition of the layout, which the JS
@@ -69,6 +69,11 @@ pub const FIELDS: [Field; 3] = [Field::Initial, Field::Maximum, Field::Delta];
 pub fn layout() -> JsValue {
     let o = Object::new();
     set(&o, "pageBytes", JsValue::from_f64(PAGE_BYTES as f64));
+    set(
+        &o,
+        "i64MaximumPages",
+        JsValue::from_f64(I64_MAXIMUM_PAGES as f64),
+    );
     set(&o, "nameBytes", JsValue::from(NAME_SECTION_BYTES as u32));
     set(&o, "maxText", JsValue::from(MAX_LABEL));
     let columns = Object::new();

@@ -422,7 +422,7 @@ export function createHarness(ctx) {
         return e;
       }
     });
-    const oursModel = runModel(fn, specOptions({ allocI64Limit: info.i64Limit < SPEC_I64_LIMIT ? info.i64Limit : null, memory64: info.memory64 }));
+    const oursModel = runModel(fn, specOptions({ allocI64Limit: info.i64Limit < SPEC_I64_LIMIT ? info.i64Limit : null, memory64: info.memory64, packageI64Maximum: true }));
     const spec = runModel(fn, specOptions());
     extraTraps(ours, src, stats, `new Memory(${src})`);
 

@@ -97,8 +97,12 @@ export function toU64(v, address, o = {}) {
  *   readAddress (true), convertAtRead, limitsFirst, rangeBeforeTruncation,
  *   i64Limit (the page limit the validation uses for i64; spec 2^48),
  *   allocI64Limit (sizes above it fail allocation with a RangeError, after validation),
- *   memory64 (false: an i64 memory is refused with a RangeError after validation, as ours does)
+ *   memory64 (false: an i64 memory is refused with a RangeError after validation, as ours does),
+ *   packageI64Maximum (the package's own construction: see PACKAGE_I64_MAXIMUM)
  */
+/** The largest non-shared i64 maximum the package makes on an engine whose own limit is lower. */
+const PACKAGE_I64_MAXIMUM = 2n ** 37n - 1n;
+
 export function specOptions(extra = {}) {
   // convertAtRead: the spec's own tests and every engine convert each member as it is read (the
   // prose's `typedef any AddressValue` alone reads all first); the package follows the tests.
@@ -154,7 +158,10 @@ export function modelConstruct(d, o) {
   } else if (shared && maximum === undefined) {
     throw new TypeError("model: shared without maximum");
   }
-  if (address === "i64" && o.allocI64Limit !== null && (initial > o.allocI64Limit || (maximum ?? 0n) > o.allocI64Limit)) {
+  // The package asks an engine that refuses a non-shared i64 maximum up to 2^37-1 (the spec's
+  // tests' bound) for a memory without one: only `initial` then meets the engine's own limit.
+  const maximumLimit = o.packageI64Maximum && !shared && o.allocI64Limit !== null && o.allocI64Limit < PACKAGE_I64_MAXIMUM ? PACKAGE_I64_MAXIMUM : o.allocI64Limit;
+  if (address === "i64" && o.allocI64Limit !== null && (initial > o.allocI64Limit || (maximum ?? 0n) > maximumLimit)) {
     throw new RangeError("model: the engine cannot allocate that i64 memory");
   }
   if (address === "i64" && !o.memory64) throw new RangeError("model: no memory64");

@@ -15,7 +15,8 @@ pub use ledger::{
 };
 mod realms;
 pub use limits::{
-    check_grow, enforce_range_u32, AddressType, MemoryType, RequestedType, PAGE_BYTES,
+    check_grow, enforce_range_u32, AddressType, MemoryType, RequestedType, I64_MAXIMUM_PAGES,
+    PAGE_BYTES,
 };
 pub use module_types::{
     defined_by, exported_memories, imported_memories, is_memory_type_section, module_memories,

@@ -13,6 +13,12 @@ use super::error::{Error, Field};
 /// Bytes in a WebAssembly page.
 pub const PAGE_BYTES: u64 = 65_536;
 
+/// The largest i64 `maximum` every engine with memory64 can be asked for on the spec's terms:
+/// the spec's own tests allow 2^37 - 1 pages (2^53 bytes) and Firefox takes them, while V8
+/// refuses anything above its own limit (262 144). Up to this, the JS entry makes such a memory
+/// without a maximum on V8 (it can never grow past V8's limit anyway) and keeps the one asked for.
+pub const I64_MAXIMUM_PAGES: u64 = (1 << 37) - 1;
+
 /// The `AddressType` of the memory64 JS API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AddressType {

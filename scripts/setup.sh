@@ -52,7 +52,7 @@ if [ $demo = 0 ]; then
   fi
 fi
 
-# 5. npm dev dependencies (vite, webpack, playwright-core, typescript, binaryen, tinybench).
+# 5. npm dev dependencies (vite, webpack, playwright-core, typescript, binaryen, the demo's programs).
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm dev dependencies"
   npm ci --no-audit --no-fund --loglevel=error

@@ -10,7 +10,8 @@ use super::state::{with_ledger, with_realms};
 use super::values::{describe, label};
 use crate::core::{
     parse_budget, parse_count, AddressType, BudgetField, BudgetMode, Error, Field, LabelSite,
-    Origin, Record, HEARTBEAT_MS, I64_MAXIMUM_PAGES, MAX_LABEL, NAME_SECTION_BYTES, PAGE_BYTES,
+    Origin, Record, EXPORT_SECTION, HEARTBEAT_MS, I64_MAXIMUM_PAGES, IMPORT_SECTION, MAX_LABEL,
+    MEMORY_SECTION, NAME_SECTION_BYTES, PAGE_BYTES,
 };
 
 /// The columns of a snapshot row, in order: the one definition of the layout, which the JS
@@ -74,6 +75,11 @@ pub fn layout() -> JsValue {
         "i64MaximumPages",
         JsValue::from_f64(I64_MAXIMUM_PAGES as f64),
     );
+    // The sections the JS entry copies out of a module's bytes for the core to read.
+    let sections = [IMPORT_SECTION, MEMORY_SECTION, EXPORT_SECTION];
+    let ids: Array = sections.iter().map(|&id| JsValue::from(id)).collect();
+    set(&o, "typeSections", ids.into());
+    set(&o, "memorySection", MEMORY_SECTION.into());
     set(&o, "nameBytes", JsValue::from(NAME_SECTION_BYTES as u32));
     set(&o, "maxText", JsValue::from(MAX_LABEL));
     let columns = Object::new();

@@ -42,6 +42,8 @@ mod layer {
         "/src/js/events.js" => deliver,
         "/src/js/memory.js" => construct,
         "/src/js/install.js" => install,
+        "/src/js/module-bytes.js" => prepare,
+        "/src/js/adopt.js" => adoptExports,
         "/src/js/instantiate.js" => hookInstantiate,
         "/src/js/ledger.js" => ledger,
         "/src/js/realms.js" => CHANNEL

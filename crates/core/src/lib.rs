@@ -28,4 +28,4 @@ pub use realms::{
 mod module_rewrite;
 pub use module_rewrite::{defined_memories, rewrite_memory_maxima};
 mod wasm_binary;
-pub use wasm_binary::{BinaryError, DefinedMemory};
+pub use wasm_binary::{BinaryError, DefinedMemory, EXPORT_SECTION, IMPORT_SECTION, MEMORY_SECTION};

@@ -7,11 +7,11 @@
 use super::limits::{AddressType, MemoryType};
 
 /// The import section's id.
-pub(crate) const IMPORT_SECTION: u8 = 2;
+pub const IMPORT_SECTION: u8 = 2;
 /// The memory section's id.
-pub(crate) const MEMORY_SECTION: u8 = 5;
+pub const MEMORY_SECTION: u8 = 5;
 /// The export section's id.
-pub(crate) const EXPORT_SECTION: u8 = 7;
+pub const EXPORT_SECTION: u8 = 7;
 /// The external kind of a memory, in imports and exports.
 pub(crate) const MEMORY_KIND: u8 = 0x02;
 /// What every core module starts with: the magic number and version 1.

@@ -9,14 +9,14 @@
 //   node benches/run.mjs --steps [--engines=...]   a per-step timing breakdown instead (benches/steps.mjs)
 //
 // Every process and temporary profile it starts is gone when it ends, also on failure.
-import { spawn, execFileSync } from "node:child_process";
-import { createServer } from "node:http";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { QUICK } from "./cases.mjs";
 import { OUT, PKG, ROOT, pkgBuild, gitState } from "./report.mjs";
 import { serve } from "./server.mjs";
+// Driving engines and cleaning up after them: the same code as the tests'.
+import { MINIBROWSER, cleanup, freePort, makeTempDir, removeTempDir, sleep, startProcess, stopProcess, webdriver, withTimeout } from "../tests/browsers.mjs";
 
 const argv = process.argv.slice(2);
 const opt = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -26,7 +26,6 @@ const onlyCases = opt("only")?.split(",");
 const steps = argv.includes("--steps");
 const options = { ...(quick ? QUICK : {}), ...(onlyCases ? { only: onlyCases } : {}), ...(steps ? { steps: true } : {}) };
 const engines = join(ROOT, ".engines");
-const MINIBROWSER = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
 const TIMEOUT = (quick ? 60 : 150) * 1000; // one engine
 
 export const ENGINES = [
@@ -52,75 +51,6 @@ if (wantedEngines && selected.length !== wantedEngines.length) {
 }
 
 // ---------------------------------------------------------------- processes we start
-
-const children = new Set();
-const tempDirs = new Set();
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function startProcess(name, bin, args, opts = {}) {
-  // detached: the child leads its own process group, so killing -pid ends it and its helpers only.
-  const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"], detached: true, ...opts });
-  const entry = { pid: child.pid, name, child, exited: false };
-  children.add(entry);
-  child.on("exit", () => (entry.exited = true));
-  child.on("error", () => (entry.exited = true));
-  return entry;
-}
-function groupAlive(pid) {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-async function stopProcess(entry) {
-  if (!entry?.pid) return;
-  for (const [signal, wait] of [["SIGTERM", 2000], ["SIGKILL", 2000]]) {
-    if (!groupAlive(entry.pid)) break;
-    try {
-      process.kill(-entry.pid, signal);
-    } catch {
-      /* gone */
-    }
-    const until = Date.now() + wait;
-    while (groupAlive(entry.pid) && Date.now() < until) await sleep(50);
-  }
-  children.delete(entry);
-}
-function tempDir(prefix) {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  tempDirs.add(dir);
-  return dir;
-}
-function removeDir(dir) {
-  try {
-    rmSync(dir, { recursive: true, force: true });
-    tempDirs.delete(dir);
-  } catch {
-    /* retried at exit */
-  }
-}
-function cleanupSync() {
-  for (const e of children) {
-    try {
-      process.kill(-e.pid, "SIGKILL");
-    } catch {
-      /* gone */
-    }
-  }
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-}
-process.on("exit", cleanupSync);
-for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(sig, () => (cleanupSync(), process.exit(130)));
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: timed out after ${ms / 1000} s`)), ms))),
-  ]).finally(() => clearTimeout(timer));
-}
 
 const prefix = (id) => (line) => line && console.log(`  [${id}] ${line}`);
 
@@ -172,7 +102,7 @@ const READ = "return { log: window.__benchLog ?? null, result: window.__benchRes
 async function runChromium(engine, base) {
   if (!existsSync(engine.bin)) throw new Error(`${engine.bin} is missing`);
   const { chromium } = await import("playwright-core");
-  const profile = tempDir("wmp-bench-chromium-");
+  const profile = makeTempDir("wmp-bench-chromium-");
   let context;
   try {
     context = await chromium.launchPersistentContext(profile, {
@@ -189,14 +119,14 @@ async function runChromium(engine, base) {
     return result;
   } finally {
     await context?.close().catch(() => {});
-    removeDir(profile);
+    removeTempDir(profile);
   }
 }
 
 async function runFirefox(engine, base) {
   if (!existsSync(engine.bin)) throw new Error(`${engine.bin} is missing`);
   const { default: puppeteer } = await import("puppeteer-core");
-  const profile = tempDir("wmp-bench-firefox-");
+  const profile = makeTempDir("wmp-bench-firefox-");
   let browser;
   let pid;
   try {
@@ -216,27 +146,8 @@ async function runFirefox(engine, base) {
         /* closed */
       }
     }
-    removeDir(profile);
+    removeTempDir(profile);
   }
-}
-
-async function freePort() {
-  const s = createServer();
-  await new Promise((r) => s.listen(0, "127.0.0.1", r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-async function webdriver(base, method, path, body) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: body ? { "Content-Type": "application/json; charset=utf-8" } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(`WebDriver ${method} ${path}: ${res.status} ${JSON.stringify(data.value ?? data).slice(0, 300)}`);
-  return data.value;
 }
 
 async function runWebKit(engine, base) {
@@ -255,7 +166,7 @@ async function runWebKit(engine, base) {
   }
   if (!display) throw new Error("no free X display");
   const xvfb = startProcess("Xvfb", "Xvfb", [`:${display}`, "-screen", "0", "1280x1024x24", "-nolisten", "tcp"]);
-  const home = tempDir("wmp-bench-webkit-");
+  const home = makeTempDir("wmp-bench-webkit-");
   let driver;
   let session;
   let wd;
@@ -292,7 +203,7 @@ async function runWebKit(engine, base) {
     if (session && wd) await withTimeout(webdriver(wd, "DELETE", `/session/${session}`), 15_000, "closing the session").catch(() => {});
     await stopProcess(driver);
     await stopProcess(xvfb);
-    removeDir(home);
+    removeTempDir(home);
   }
 }
 
@@ -328,7 +239,6 @@ try {
   }
 } finally {
   await server?.close();
-  for (const e of [...children]) await stopProcess(e);
-  for (const dir of [...tempDirs]) removeDir(dir);
+  await cleanup();
 }
 process.exitCode = failed ? 1 : 0;

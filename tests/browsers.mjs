@@ -265,7 +265,8 @@ async function runFirefox(pages, timeout) {
   }
 }
 
-async function freePort() {
+/** A free TCP port on 127.0.0.1 (free when asked; the caller binds it soon after). */
+export async function freePort() {
   const s = createServer();
   await new Promise((r) => s.listen(0, "127.0.0.1", r));
   const { port } = s.address();
@@ -273,7 +274,8 @@ async function freePort() {
   return port;
 }
 
-async function webdriver(base, method, path, body) {
+/** One W3C WebDriver command; resolves to its `value`. */
+export async function webdriver(base, method, path, body) {
   const res = await fetch(`${base}${path}`, {
     method,
     headers: body ? { "Content-Type": "application/json; charset=utf-8" } : {},

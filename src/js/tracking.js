@@ -92,32 +92,17 @@ export const idOf = (memory) => entryOf(memory)?.id ?? -1;
 
 /** `[id, pages, ...]` for every tracked memory still alive, read from the engine. The view is
  * valid until the next call. */
-export function readSizes() {
-  const count = liveRefs.length + nursery.length / 2;
-  if (scratch.length < count * 2) scratch = new Float64Array(count * 4);
-  const out = scratch;
-  let n = 0;
-  for (let i = 0; i < liveRefs.length; i++) {
-    const m = liveRefs[i].deref();
-    if (m === undefined) continue;
-    out[n] = liveIds[i];
-    out[n + 1] = bufferGetter.call(m).byteLength / PAGE;
-    n += 2;
-  }
-  for (let i = 0; i < nursery.length; i += 2) {
-    out[n] = nursery[i];
-    out[n + 1] = bufferGetter.call(nursery[i + 1]).byteLength / PAGE;
-    n += 2;
-  }
-  return out.subarray(0, n);
-}
+export const readSizes = () => read(false);
 
 /**
  * `[id, pages, ...]` for the memories whose size the core may not have yet (see `liveSent`):
  * what `ledger` passes to the core's `observe`, which records every pair it is given and never
  * fails. The view is valid until the next call.
  */
-export function readChanges() {
+export const readChanges = () => read(true);
+
+/** Both of the above; `changes`: only sizes not sent before (and remember these as sent). */
+function read(changes) {
   const count = liveRefs.length + nursery.length / 2;
   if (scratch.length < count * 2) scratch = new Float64Array(count * 4);
   const out = scratch;
@@ -126,8 +111,10 @@ export function readChanges() {
     const m = liveRefs[i].deref();
     if (m === undefined) continue;
     const pages = bufferGetter.call(m).byteLength / PAGE;
-    if (pages === liveSent[i]) continue;
-    liveSent[i] = pages;
+    if (changes) {
+      if (pages === liveSent[i]) continue;
+      liveSent[i] = pages;
+    }
     out[n] = liveIds[i];
     out[n + 1] = pages;
     n += 2;

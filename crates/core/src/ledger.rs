@@ -6,6 +6,7 @@
 //! so a refused construction or grow leaves the ledger exactly as it was.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::error::Error;
 use super::limits::MemoryType;
@@ -235,11 +236,35 @@ struct Breach {
     value: u64,
 }
 
+/// Hashes a ledger id with one multiplication (Fibonacci hashing). Ids are ours, sequential and
+/// never chosen by a caller, so SipHash's flood resistance buys nothing here, and its code and
+/// its cost on every size read (about 15 ns) are saved. The multiplication spreads sequential ids
+/// over the high bits the table uses.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u32` is used (the keys are u32); anything else still hashes, slowly.
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u32(&mut self, id: u32) {
+        self.0 = u64::from(id).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
 /// The ledger of one realm.
 #[derive(Default)]
 pub struct Ledger {
     records: Vec<Record>,
-    index: HashMap<u32, usize>,
+    index: HashMap<u32, usize, BuildHasherDefault<IdHasher>>,
     next_id: u32,
     totals: Totals,
     budget: Option<Budget>,

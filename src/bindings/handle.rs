@@ -186,31 +186,35 @@ impl Core {
         js(memory::type_of(id, pages))
     }
 
-    /// Enters a memory a module exported; returns its ledger id.
+    /// Enters a memory a module exported, numbers only (`maximum`, `requested`: page counts, -1
+    /// for none; exact in an f64 up to 2^53), counted for `instances` instances from the start;
+    /// returns its ledger id.
     #[allow(clippy::too_many_arguments)]
     pub fn adopt(
         &self,
         pages: f64,
         shared: bool,
         is64: bool,
-        maximum: JsValue,
-        requested: JsValue,
+        maximum: f64,
+        requested: f64,
         maximum_known: bool,
         bounded: bool,
         created: f64,
         defined_by: Option<String>,
-    ) -> JsResult<u32> {
-        js(memory::adopt(
+        instances: u32,
+    ) -> u32 {
+        memory::adopt(
             pages,
             shared,
             is64,
-            &maximum,
-            &requested,
+            maximum,
+            requested,
             maximum_known,
             bounded,
             created,
             defined_by,
-        ))
+            instances,
+        )
     }
 
     /// An instance importing or exporting the ledgered memories `ids` was made (`made`), or

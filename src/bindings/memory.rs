@@ -184,44 +184,40 @@ pub fn type_of(id: i32, pages: f64) -> Result<JsValue, Failure> {
 }
 
 /// Enters a memory a module exported (seen by `install()`'s instantiate hooks). `declared` is
-/// its declared maximum (`undefined` for none) when `maximum_known`; `bounded` whether the
-/// compile hooks lowered it to a hard budget; `defined_by` what the module's reading gave
-/// ([`super::modules::module_memories`]). Returns its id. An engine-made memory can't be
-/// refused, but a budget it passes is reported.
+/// its maximum as made and `requested` as the module declared it (page counts, -1 for none),
+/// read only when `maximum_known`; `bounded` whether the compile hooks lowered it to a hard
+/// budget; `defined_by` what the module's reading gave ([`super::modules::module_memories`]);
+/// `instances` the instances holding it already (the one that exported it). Returns its id. An
+/// engine-made memory can't be refused, but a budget it passes is reported.
 #[allow(clippy::too_many_arguments)]
 pub fn adopt(
     pages: f64,
     shared: bool,
     is64: bool,
-    declared: &JsValue,
-    requested: &JsValue,
+    declared: f64,
+    requested: f64,
     maximum_known: bool,
     bounded: bool,
     created: f64,
     defined_by: Option<String>,
-) -> Result<u32, Failure> {
+    instances: u32,
+) -> u32 {
     let pages = pages as u64;
+    // -1 (or anything negative) is "none"; the module's bytes gave whole page counts.
+    let count = |x: f64| (maximum_known && x >= 0.0).then_some(x as u64);
     let ty = MemoryType {
         address: address(is64),
         minimum: pages,
-        maximum: if maximum_known {
-            to_u64_opt(declared, Field::Maximum)?
-        } else {
-            None
-        },
+        maximum: count(declared),
         shared,
     };
     let plan = CreatePlan {
-        requested_maximum: if maximum_known {
-            to_u64_opt(requested, Field::Maximum)?
-        } else {
-            None
-        },
+        requested_maximum: count(requested),
         bounded,
         ..CreatePlan::adopted(ty, maximum_known)
     };
-    Ok(with_ledger(|l| {
-        l.commit_create(
+    with_ledger(|l| {
+        let id = l.commit_create(
             plan,
             pages,
             None,
@@ -229,8 +225,12 @@ pub fn adopt(
             created,
             None,
             defined_by,
-        )
-    }))
+        );
+        for _ in 0..instances {
+            l.count_instance(&[id], true);
+        }
+        id
+    })
 }
 
 /// Enters a memory this realm met but did not make (an import, or a re-exported import, its

@@ -77,7 +77,7 @@ export function adoptExports(instance, module, importObject) {
   if (!exports) return;
   const info = infoOf(module);
   /** @type {number[]} */
-  const ids = [];
+  const ids = [], counted = [];
   adoptImports(module, importObject, ids); // first: a re-exported import is then found as ledgered
   // With the module's reading we know which exports are memories; else ask the module once.
   const list = info ? info.memories : exportedMemories(module);
@@ -86,12 +86,17 @@ export function adoptExports(instance, module, importObject) {
     const v = exports[info ? m.name : m];
     if (!(v instanceof NativeMemory)) continue;
     let id = idOf(v);
-    // A re-exported import not seen as an import (an accessor there) was made elsewhere too.
-    if (id < 0) id = info && m.maximumKnown === false ? receive(v, m) : adopt(v, info && m.maximumKnown !== undefined ? m : undefined);
+    if (id < 0 && !(info && m.maximumKnown === false)) {
+      // New here: entered and counted for this instance in one crossing.
+      id = adopt(v, info && m.maximumKnown !== undefined ? m : undefined);
+      counted.push(id);
+    } else if (id < 0) {
+      id = receive(v, m); // a re-exported import not seen as an import (an accessor there) was made elsewhere too
+    }
     if (!ids.includes(id)) ids.push(id);
   }
   if (ids.length > 0) {
-    rust.countInstance(ids, true);
+    if (ids.length > counted.length) rust.countInstance(ids.filter((id) => !counted.includes(id)), true);
     instances.register(instance, ids);
   }
   deliver();
@@ -121,12 +126,13 @@ function exportedMemories(module) {
   return list;
 }
 
-/** Ledgers a memory a module exported; returns its id. */
+/** Ledgers a memory a module exported, counted for the instance that exported it; returns its id. */
 function adopt(memory, m) {
   const buffer = bufferGetter.call(memory);
   const shared = m ? m.shared : isSharedBuffer(buffer);
   const is64 = m?.is64 ?? false;
-  const id = rust.adopt(buffer.byteLength / layout.pageBytes, shared, is64, m?.maximum, m?.requestedMaximum, m?.maximumKnown ?? false, m?.bounded ?? false, Date.now(), m?.definedBy);
+  const pages = (x) => (x === undefined ? -1 : Number(x)); // i64 counts are BigInts; exact as numbers up to 2^53
+  const id = rust.adopt(buffer.byteLength / layout.pageBytes, shared, is64, pages(m?.maximum), pages(m?.requestedMaximum), m?.maximumKnown ?? false, m?.bounded ?? false, Date.now(), m?.definedBy, 1);
   track(memory, id, is64, shared);
   if (shared) sharedSeen(memory);
   return id;

@@ -9,14 +9,13 @@
 //   node benches/run.mjs --steps [--engines=...]   a per-step timing breakdown instead (benches/steps.mjs)
 //
 // Every process and temporary profile it starts is gone when it ends, also on failure.
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { QUICK } from "./cases.mjs";
 import { OUT, PKG, ROOT, pkgBuild, gitState } from "./report.mjs";
 import { serve } from "./server.mjs";
 // Driving engines and cleaning up after them: the same code as the tests'.
-import { MINIBROWSER, cleanup, freePort, makeTempDir, removeTempDir, sleep, startProcess, stopProcess, webdriver, withTimeout } from "../tests/browsers.mjs";
+import { cleanup, makeTempDir, removeTempDir, sleep, startProcess, stopProcess, webdriver, withTimeout, withWebKitSession } from "../tests/browsers.mjs";
 
 const argv = process.argv.slice(2);
 const opt = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -150,61 +149,13 @@ async function runFirefox(engine, base) {
   }
 }
 
-async function runWebKit(engine, base) {
-  let driverBin;
-  try {
-    driverBin = execFileSync("sh", ["-c", "command -v WebKitWebDriver"], { encoding: "utf8" }).trim();
-  } catch {
-    throw new Error("WebKitWebDriver is missing: run scripts/engines.sh");
-  }
-  let display = 0;
-  for (let n = 90 + Math.floor(Math.random() * 100); n < 400; n++) {
-    if (!existsSync(`/tmp/.X11-unix/X${n}`) && !existsSync(`/tmp/.X${n}-lock`)) {
-      display = n;
-      break;
-    }
-  }
-  if (!display) throw new Error("no free X display");
-  const xvfb = startProcess("Xvfb", "Xvfb", [`:${display}`, "-screen", "0", "1280x1024x24", "-nolisten", "tcp"]);
-  const home = makeTempDir("wmp-bench-webkit-");
-  let driver;
-  let session;
-  let wd;
-  try {
-    const until = Date.now() + 15_000;
-    while (!existsSync(`/tmp/.X11-unix/X${display}`)) {
-      if (xvfb.exited || Date.now() > until) throw new Error(`Xvfb :${display} did not start`);
-      await sleep(50);
-    }
-    const port = await freePort();
-    driver = startProcess("WebKitWebDriver", driverBin, [`--port=${port}`], {
-      env: {
-        ...process.env, DISPLAY: `:${display}`, HOME: home, XDG_CACHE_HOME: join(home, "cache"),
-        XDG_DATA_HOME: join(home, "data"), XDG_CONFIG_HOME: join(home, "config"), XDG_RUNTIME_DIR: home,
-        WEBKIT_DISABLE_COMPOSITING_MODE: "1", LIBGL_ALWAYS_SOFTWARE: "1",
-      },
-    });
-    wd = `http://127.0.0.1:${port}`;
-    for (let ready = false; !ready;) {
-      if (driver.exited) throw new Error("WebKitWebDriver exited");
-      if (Date.now() > until + 10_000) throw new Error("WebKitWebDriver did not answer");
-      ready = await fetch(`${wd}/status`).then((r) => r.ok, () => false);
-      if (!ready) await sleep(100);
-    }
-    const created = await withTimeout(webdriver(wd, "POST", "/session", {
-      capabilities: { alwaysMatch: { "webkitgtk:browserOptions": { binary: MINIBROWSER, args: ["--automation"] } } },
-    }), 60_000, "WebKitWebDriver session");
-    session = created.sessionId;
+function runWebKit(engine, base) {
+  return withWebKitSession(async ({ wd, session, version }) => {
     await webdriver(wd, "POST", `/session/${session}/url`, { url: pageUrl(base) });
     const result = await follow(engine.id, () => webdriver(wd, "POST", `/session/${session}/execute/sync`, { script: READ, args: [] }));
-    result.env && (result.env.runtime = `WebKitGTK ${created.capabilities?.browserVersion ?? ""}`.trim());
+    result.env && (result.env.runtime = version);
     return result;
-  } finally {
-    if (session && wd) await withTimeout(webdriver(wd, "DELETE", `/session/${session}`), 15_000, "closing the session").catch(() => {});
-    await stopProcess(driver);
-    await stopProcess(xvfb);
-    removeTempDir(home);
-  }
+  });
 }
 
 // ---------------------------------------------------------------- main

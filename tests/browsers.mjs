@@ -286,7 +286,13 @@ export async function webdriver(base, method, path, body) {
   return data.value;
 }
 
-async function runWebKit(pages, timeout) {
+/**
+ * Runs `use({ wd, session, version })` in a WebKitGTK MiniBrowser session (WebKitWebDriver under
+ * a private Xvfb, with a private home for the browser's caches and data); ends all of it after,
+ * also on failure.
+ * @template T @param {(s: { wd: string, session: string, version: string }) => Promise<T>} use @returns {Promise<T>}
+ */
+export async function withWebKitSession(use) {
   let driverBin;
   try {
     driverBin = execFileSync("sh", ["-c", "command -v WebKitWebDriver"], { encoding: "utf8" }).trim();
@@ -337,7 +343,20 @@ async function runWebKit(pages, timeout) {
       },
     }), 60_000, "WebKitWebDriver session");
     session = created.sessionId;
-    const browserVersion = created.capabilities?.browserVersion ?? "";
+    return await use({ wd, session, version: `WebKitGTK ${created.capabilities?.browserVersion ?? ""}`.trim() });
+  } finally {
+    if (session && wd) {
+      await withTimeout(webdriver(wd, "DELETE", `/session/${session}`), 15_000, "closing the session").catch(() => {});
+    }
+    await stopProcess(driver);
+    await stopProcess(xvfb);
+    removeTempDir(home);
+  }
+}
+
+/** Each page's result string in WebKitGTK. */
+function runWebKit(pages, timeout) {
+  return withWebKitSession(async ({ wd, session, version }) => {
     const texts = [];
     for (const { url, resultVar } of pages) {
       await webdriver(wd, "POST", `/session/${session}/url`, { url });
@@ -353,13 +372,6 @@ async function runWebKit(pages, timeout) {
       }
       texts.push(text);
     }
-    return { version: `WebKitGTK ${browserVersion}`.trim(), texts };
-  } finally {
-    if (session && wd) {
-      await withTimeout(webdriver(wd, "DELETE", `/session/${session}`), 15_000, "closing the session").catch(() => {});
-    }
-    await stopProcess(driver);
-    await stopProcess(xvfb);
-    removeTempDir(home);
-  }
+    return { version, texts };
+  });
 }

@@ -15,7 +15,7 @@ import { QUICK } from "./cases.mjs";
 import { OUT, PKG, ROOT, pkgBuild, gitState } from "./report.mjs";
 import { serve } from "./server.mjs";
 // Driving engines and cleaning up after them: the same code as the tests'.
-import { cleanup, makeTempDir, removeTempDir, sleep, startProcess, stopProcess, webdriver, withTimeout, withWebKitSession } from "../tests/browsers.mjs";
+import { cleanup, makeTempDir, removeTempDir, sleep, startProcess, stopProcess, webdriver, withFirefoxPage, withTimeout, withWebKitSession } from "../tests/browsers.mjs";
 
 const argv = process.argv.slice(2);
 const opt = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -122,31 +122,13 @@ async function runChromium(engine, base) {
   }
 }
 
-async function runFirefox(engine, base) {
-  if (!existsSync(engine.bin)) throw new Error(`${engine.bin} is missing`);
-  const { default: puppeteer } = await import("puppeteer-core");
-  const profile = makeTempDir("wmp-bench-firefox-");
-  let browser;
-  let pid;
-  try {
-    browser = await puppeteer.launch({ browser: "firefox", executablePath: engine.bin, protocol: "webDriverBiDi", userDataDir: profile, headless: true, timeout: 60_000 });
-    pid = browser.process()?.pid;
-    const page = await browser.newPage();
+function runFirefox(engine, base) {
+  return withFirefoxPage(async ({ page, version }) => {
     await page.goto(pageUrl(base));
     const result = await follow(engine.id, () => page.evaluate(new Function(READ)));
-    result.env && (result.env.runtime = (await browser.version()).replace(/^firefox\//i, "Firefox "));
+    result.env && (result.env.runtime = version);
     return result;
-  } finally {
-    await withTimeout(browser?.close() ?? Promise.resolve(), 15_000, "closing Firefox").catch(() => {});
-    if (pid) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        /* closed */
-      }
-    }
-    removeTempDir(profile);
-  }
+  });
 }
 
 function runWebKit(engine, base) {

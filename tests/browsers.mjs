@@ -227,7 +227,12 @@ async function runChromium(pages, timeout) {
   }
 }
 
-async function runFirefox(pages, timeout) {
+/**
+ * Runs `use({ page, version })` in headless Firefox (puppeteer-core over WebDriver BiDi, a
+ * private profile); closes it after (and kills it if it won't close), also on failure.
+ * @template T @param {(s: { page: any, version: string }) => Promise<T>} use @returns {Promise<T>}
+ */
+export async function withFirefoxPage(use) {
   const bin = BROWSERS.firefox.bin;
   if (!existsSync(bin)) throw new Error(`${bin} is missing: run scripts/engines.sh`);
   const { default: puppeteer } = await import("puppeteer-core");
@@ -245,13 +250,7 @@ async function runFirefox(pages, timeout) {
     });
     pid = browser.process()?.pid;
     const page = await browser.newPage();
-    const texts = [];
-    for (const { url, resultVar } of pages) {
-      await page.goto(url);
-      await page.waitForFunction((v) => typeof window[v] === "string", { timeout }, resultVar);
-      texts.push(await page.evaluate((v) => window[v], resultVar));
-    }
-    return { version: (await browser.version()).replace(/^firefox\//i, "Firefox "), texts };
+    return await use({ page, version: (await browser.version()).replace(/^firefox\//i, "Firefox ") });
   } finally {
     await withTimeout(browser?.close() ?? Promise.resolve(), 15_000, "closing Firefox").catch(() => {});
     if (pid) {
@@ -263,6 +262,19 @@ async function runFirefox(pages, timeout) {
     }
     removeTempDir(profile);
   }
+}
+
+/** Each page's result string in Firefox. */
+function runFirefox(pages, timeout) {
+  return withFirefoxPage(async ({ page, version }) => {
+    const texts = [];
+    for (const { url, resultVar } of pages) {
+      await page.goto(url);
+      await page.waitForFunction((v) => typeof window[v] === "string", { timeout }, resultVar);
+      texts.push(await page.evaluate((v) => window[v], resultVar));
+    }
+    return { version, texts };
+  });
 }
 
 /** A free TCP port on 127.0.0.1 (free when asked; the caller binds it soon after). */

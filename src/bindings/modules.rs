@@ -62,7 +62,14 @@ pub fn module_memories(
             .collect();
         if changes.iter().any(Option::is_some) {
             let rewritten = rewrite_memory_maxima(small, &changes)
-                .map_err(|e| Error::AllocationFailed(e.to_string()))?;
+                // Unreachable in practice (the same reader just read these memories, and the caps
+                // come from `clamp_for`); if it happens, refusing keeps the budget. A fixed message
+                // keeps `BinaryError`'s formatting out of the wasm.
+                .map_err(|_| {
+                    Error::AllocationFailed(
+                        "the module's memory section could not be rewritten to the budget".into(),
+                    )
+                })?;
             section = memory_section(&rewritten)
                 .map_or(JsValue::UNDEFINED, |s| Uint8Array::from(s).into());
         }

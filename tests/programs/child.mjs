@@ -21,7 +21,6 @@ const result = {
   outcome: null, // "completed" | "threw" | "unsettled"
   output: null,
   error: null,
-  ms: 0,
   memories: [],
   snapshot: null,
   events: { budget: [], grow: [], create: [], growCount: 0 },
@@ -59,7 +58,6 @@ let done = false;
 async function finish(outcome, value) {
   if (done) return;
   done = true;
-  result.ms = Math.round(performance.now() - started);
   result.outcome = outcome;
   if (outcome === "completed") result.output = value;
   else if (value !== undefined) result.error = describeError(value);
@@ -97,7 +95,6 @@ process.on("unhandledRejection", (error) => finish("threw", error));
 // The timer also keeps the event loop alive until then.
 setTimeout(() => finish("unsettled"), Number(settleArg));
 
-const started = performance.now();
 try {
   const output = await program.run({ tmp });
   await finish("completed", output);

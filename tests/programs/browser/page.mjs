@@ -39,7 +39,7 @@ const workloads = {
   },
 };
 
-const result = { program: name, mode, budget: mode === "hard" ? budget : null, outcome: null, output: null, error: null, ms: 0, memories: [], snapshot: null, budgetEvents: [] };
+const result = { program: name, mode, budget: mode === "hard" ? budget : null, outcome: null, output: null, error: null, memories: [], snapshot: null, budgetEvents: [] };
 try {
   let ledger = null;
   if (mode !== "native") {
@@ -50,7 +50,6 @@ try {
     if (mode === "hard") ledger.setBudget({ totalPages: budget, mode: "hard" });
   }
   const memories = spyOnExportedMemories();
-  const started = performance.now();
   try {
     result.output = await workloads[name]();
     result.outcome = "completed";
@@ -58,7 +57,6 @@ try {
     result.outcome = "threw";
     result.error = describeError(error);
   }
-  result.ms = Math.round(performance.now() - started);
   const snapshot = ledger ? ledger.snapshot() : null;
   if (snapshot) result.snapshot = { live: snapshot.live, livePages: snapshot.livePages, peakTotalPages: snapshot.peakTotalPages, budget: snapshot.budget };
   result.memories = describeMemories(memories, ledger, snapshot);

@@ -4,6 +4,12 @@
 use proptest::prelude::*;
 use wasm_memory_polyfill_core::*;
 
+/// The live record at `pick` (wrapping around), if there is any.
+fn picked(l: &Ledger, pick: usize) -> Option<Record> {
+    let records = l.records();
+    (!records.is_empty()).then(|| records[pick % records.len()].clone())
+}
+
 fn text(x: f64) -> String {
     format!("{x}")
 }
@@ -120,8 +126,7 @@ proptest! {
                     }
                 }
                 Op::Grow { pick, delta } => {
-                    if l.records().is_empty() { continue }
-                    let r = l.records()[pick % l.records().len()].clone();
+                    let Some(r) = picked(&l, pick) else { continue };
                     if check_grow(&r.ty, r.pages, delta).is_err() { continue }
                     match l.plan_grow(r.id, r.pages, delta) {
                         Ok(()) => l.commit_grow(r.id, r.pages + delta),
@@ -132,14 +137,12 @@ proptest! {
                     }
                 }
                 Op::Observe { pick, extra } => {
-                    if l.records().is_empty() { continue }
-                    let r = l.records()[pick % l.records().len()].clone();
+                    let Some(r) = picked(&l, pick) else { continue };
                     let cap = r.ty.maximum.unwrap_or(65_536);
                     l.observe(r.id, (r.pages + extra).min(cap));
                 }
                 Op::Collect { pick } => {
-                    if l.records().is_empty() { continue }
-                    let id = l.records()[pick % l.records().len()].id;
+                    let Some(id) = picked(&l, pick).map(|r| r.id) else { continue };
                     l.collect(id);
                     prop_assert!(l.get(id).is_none());
                 }
@@ -162,15 +165,13 @@ proptest! {
                     }
                 }
                 Op::Grow { pick, delta } => {
-                    if l.records().is_empty() { continue }
-                    let r = l.records()[pick % l.records().len()].clone();
+                    let Some(r) = picked(&l, pick) else { continue };
                     if check_grow(&r.ty, r.pages, delta).is_ok() && l.plan_grow(r.id, r.pages, delta).is_ok() {
                         l.commit_grow(r.id, r.pages + delta);
                     }
                 }
                 Op::Collect { pick } => {
-                    if l.records().is_empty() { continue }
-                    let id = l.records()[pick % l.records().len()].id;
+                    let Some(id) = picked(&l, pick).map(|r| r.id) else { continue };
                     l.collect(id);
                 }
                 _ => {}

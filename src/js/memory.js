@@ -59,14 +59,8 @@ export function construct(descriptor, options, newTarget) {
   try {
     memory = makeNative(checked, newTarget);
   } catch (e) {
-    if (is64 && !shared && effective !== undefined && effective <= BigInt(layout.i64MaximumPages) && e instanceof RangeError && "maximum" in checked) {
-      // V8 refuses an i64 maximum above its own page limit (262144) where the spec's tests allow
-      // 2^37-1. It can never grow past its limit anyway, so a memory made without the maximum
-      // grows exactly as far; the ledger and type() keep the maximum asked for.
-      delete checked.maximum;
-    } else if (!isAllocationFailure(e) || !releaseNursery()) {
-      throw e; // else: out of address space with this task's new memories held; let go of them
-    }
+    // Out of address space with this task's new memories held: let go of them and try once more.
+    if (!isAllocationFailure(e) || !releaseNursery()) throw e;
     memory = makeNative(checked, newTarget);
   }
   if (shared) sharedSeen(memory);

@@ -56,16 +56,23 @@ function adoptImports(module, importObject, ids) {
   }
 }
 
-/** `m`: the import's type (address and sharing are exact), if the module's bytes were read. */
-function receive(memory, m) {
-  const is64 = m?.is64 ?? false; // unknown without the bytes: nothing reads it without changing the memory
+/**
+ * Enters an engine-made memory: `enter(pages, shared, is64)` asks the core for its id; then it
+ * is tracked (and its buffer frozen where the engine doesn't). `m`: its type from the module's
+ * bytes, if they were read. Returns its id.
+ */
+function enterEngineMemory(memory, m, enter) {
   const buffer = bufferGetter.call(memory);
   const shared = m ? m.shared : isSharedBuffer(buffer);
-  const id = rust.receive(buffer.byteLength / layout.pageBytes, shared, is64, Date.now());
+  const is64 = m?.is64 ?? false; // unknown without the bytes: nothing reads it without changing the memory
+  const id = enter(buffer.byteLength / layout.pageBytes, shared, is64);
   track(memory, id, is64, shared);
   if (shared) sharedSeen(memory);
   return id;
 }
+
+/** A memory this realm met as an import but did not make. `m`: the import's type (address and sharing are exact). */
+const receive = (memory, m) => enterEngineMemory(memory, m, (pages, shared, is64) => rust.receive(pages, shared, is64, Date.now()));
 
 /**
  * Ledgers the memories a new instance exports, and counts the instance for every ledgered
@@ -128,13 +135,8 @@ function exportedMemories(module) {
 
 /** Ledgers a memory a module exported, counted for the instance that exported it; returns its id. */
 function adopt(memory, m) {
-  const buffer = bufferGetter.call(memory);
-  const shared = m ? m.shared : isSharedBuffer(buffer);
-  const is64 = m?.is64 ?? false;
   const pages = (x) => (x === undefined ? -1 : Number(x)); // i64 counts are BigInts; exact as numbers up to 2^53
-  const id = rust.adopt(buffer.byteLength / layout.pageBytes, shared, is64, pages(m?.maximum), pages(m?.requestedMaximum), m?.maximumKnown ?? false, m?.bounded ?? false, Date.now(), m?.definedBy, 1);
-  track(memory, id, is64, shared);
-  if (shared) sharedSeen(memory);
-  return id;
+  return enterEngineMemory(memory, m, (size, shared, is64) =>
+    rust.adopt(size, shared, is64, pages(m?.maximum), pages(m?.requestedMaximum), m?.maximumKnown ?? false, m?.bounded ?? false, Date.now(), m?.definedBy, 1));
 }
 

@@ -4,6 +4,18 @@
 use proptest::prelude::*;
 use wasm_memory_polyfill_core::*;
 
+/// A valid unshared i32 memory type (fixed test inputs: `unwrap` can't fail on them).
+fn i32_type(initial: u64, maximum: Option<u64>) -> MemoryType {
+    RequestedType {
+        address: AddressType::I32,
+        initial,
+        maximum,
+        shared: false,
+    }
+    .validate()
+    .unwrap()
+}
+
 /// The live record at `pick` (wrapping around), if there is any.
 fn picked(l: &Ledger, pick: usize) -> Option<Record> {
     let records = l.records();
@@ -242,14 +254,7 @@ fn a_soft_budget_succeeds_and_queues_a_budget_event() {
     let mut l = Ledger::new();
     l.set_listening(true);
     l.set_budget(parse_budget(Some(2.0), None, None, Some("soft"), &text).ok());
-    let ty = RequestedType {
-        address: AddressType::I32,
-        initial: 3,
-        maximum: None,
-        shared: false,
-    }
-    .validate()
-    .unwrap();
+    let ty = i32_type(3, None);
     let plan = l.plan_create(ty).expect("soft budgets allow");
     assert_eq!(plan.ty.maximum, None, "soft budgets never clamp");
     l.commit_create(plan, 3, None, Origin::Constructed, 0.0, None, None);
@@ -278,14 +283,7 @@ fn a_soft_budget_succeeds_and_queues_a_budget_event() {
 fn a_hard_budget_clamps_the_maximum_so_wasm_cannot_pass_it() {
     let mut l = Ledger::new();
     l.set_budget(parse_budget(Some(10.0), Some(6.0), None, None, &text).ok());
-    let ty = RequestedType {
-        address: AddressType::I32,
-        initial: 1,
-        maximum: None,
-        shared: false,
-    }
-    .validate()
-    .unwrap();
+    let ty = i32_type(1, None);
     let plan = l.plan_create(ty).unwrap();
     assert_eq!(
         plan.ty.maximum,
@@ -294,23 +292,9 @@ fn a_hard_budget_clamps_the_maximum_so_wasm_cannot_pass_it() {
     );
     assert_eq!(plan.requested_maximum, None);
     l.commit_create(plan, 1, None, Origin::Constructed, 0.0, None, None);
-    let ty = RequestedType {
-        address: AddressType::I32,
-        initial: 2,
-        maximum: Some(100),
-        shared: false,
-    }
-    .validate()
-    .unwrap();
+    let ty = i32_type(2, Some(100));
     assert_eq!(l.plan_create(ty).unwrap().ty.maximum, Some(6));
-    let ty = RequestedType {
-        address: AddressType::I32,
-        initial: 7,
-        maximum: None,
-        shared: false,
-    }
-    .validate()
-    .unwrap();
+    let ty = i32_type(7, None);
     let e = l.plan_create(ty).unwrap_err();
     assert!(e.to_string().contains("perMemoryPages = 6"), "{e}");
 }
@@ -318,14 +302,7 @@ fn a_hard_budget_clamps_the_maximum_so_wasm_cannot_pass_it() {
 #[test]
 fn without_listeners_nothing_is_queued() {
     let mut l = Ledger::new();
-    let ty = RequestedType {
-        address: AddressType::I32,
-        initial: 1,
-        maximum: None,
-        shared: false,
-    }
-    .validate()
-    .unwrap();
+    let ty = i32_type(1, None);
     let plan = l.plan_create(ty).unwrap();
     let id = l.commit_create(plan, 1, None, Origin::Constructed, 0.0, None, None);
     l.commit_grow(id, 2);
@@ -444,14 +421,7 @@ fn a_budget_already_passed_is_accepted_and_reported() {
 fn clamp_for_gives_a_module_memory_the_constructors_clamp() {
     let mut l = Ledger::new();
     one_memory(&mut l, 3);
-    let declared = RequestedType {
-        address: AddressType::I32,
-        initial: 1,
-        maximum: None,
-        shared: false,
-    }
-    .validate()
-    .unwrap();
+    let declared = i32_type(1, None);
     assert_eq!(l.clamp_for(declared, "compile"), Ok(None), "no budget");
     l.set_budget(parse_budget(Some(10.0), Some(6.0), None, Some("hard"), &text).ok());
     assert_eq!(l.clamp_for(declared, "compile"), Ok(Some(6)));

@@ -5,10 +5,9 @@
 //! events into JS listeners. Every mutating call either succeeds completely or changes nothing,
 //! so a refused construction or grow leaves the ledger exactly as it was.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use super::error::Error;
+use super::id_index::IdIndex;
 use super::limits::MemoryType;
 
 /// How a memory came to be in the ledger.
@@ -236,35 +235,11 @@ struct Breach {
     value: u64,
 }
 
-/// Hashes a ledger id with one multiplication (Fibonacci hashing). Ids are ours, sequential and
-/// never chosen by a caller, so SipHash's flood resistance buys nothing here, and its code and
-/// its cost on every size read (about 15 ns) are saved. The multiplication spreads sequential ids
-/// over the high bits the table uses.
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        // Only `write_u32` is used (the keys are u32); anything else still hashes, slowly.
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-
-    fn write_u32(&mut self, id: u32) {
-        self.0 = u64::from(id).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
 /// The ledger of one realm.
 #[derive(Default)]
 pub struct Ledger {
     records: Vec<Record>,
-    index: HashMap<u32, usize, BuildHasherDefault<IdHasher>>,
+    index: IdIndex,
     next_id: u32,
     totals: Totals,
     budget: Option<Budget>,
@@ -294,7 +269,7 @@ impl Ledger {
 
     /// One record.
     pub fn get(&self, id: u32) -> Option<&Record> {
-        self.index.get(&id).map(|&i| &self.records[i])
+        self.index.get(id).map(|i| &self.records[i])
     }
 
     /// The running totals.
@@ -474,7 +449,8 @@ impl Ledger {
     ) -> u32 {
         let id = self.next_id;
         self.next_id = self.next_id.wrapping_add(1);
-        self.index.insert(id, self.records.len());
+        // Ids only increase (wrapping after 2^32 memories, which the index then refuses).
+        self.index.push(id, self.records.len());
         self.records.push(Record {
             id,
             label,
@@ -544,8 +520,8 @@ impl Ledger {
 
     /// Sets a memory's label.
     pub fn set_label(&mut self, id: u32, label: Option<String>) -> bool {
-        match self.index.get(&id) {
-            Some(&i) => {
+        match self.index.get(id) {
+            Some(i) => {
                 self.records[i].label = label;
                 self.version += 1;
                 true
@@ -558,7 +534,7 @@ impl Ledger {
     /// Unknown ids (memories collected first) are ignored; a count never goes below zero.
     pub fn count_instance(&mut self, ids: &[u32], made: bool) {
         for id in ids {
-            if let Some(&i) = self.index.get(id) {
+            if let Some(i) = self.index.get(*id) {
                 let n = &mut self.records[i].instances;
                 *n = if made {
                     n.saturating_add(1)
@@ -572,12 +548,12 @@ impl Ledger {
 
     /// Removes a memory that was garbage-collected. Unknown ids are ignored.
     pub fn collect(&mut self, id: u32) {
-        let Some(i) = self.index.remove(&id) else {
+        let Some(i) = self.index.remove(id) else {
             return;
         };
         let record = self.records.swap_remove(i);
         if let Some(moved) = self.records.get(i) {
-            self.index.insert(moved.id, i);
+            self.index.set(moved.id, i);
         }
         self.version += 1;
         self.totals.live -= 1;
@@ -592,7 +568,7 @@ impl Ledger {
     }
 
     fn resize(&mut self, id: u32, pages: u64, source: GrowSource) {
-        let Some(&i) = self.index.get(&id) else {
+        let Some(i) = self.index.get(id) else {
             return;
         };
         let record = &mut self.records[i];
@@ -624,7 +600,7 @@ impl Ledger {
             return;
         };
         let mut crossed = Vec::new();
-        if let Some(&i) = id.and_then(|id| self.index.get(&id)) {
+        if let Some(i) = id.and_then(|id| self.index.get(id)) {
             let r = &mut self.records[i];
             let over = budget.per_memory_pages.is_some_and(|l| r.pages > l);
             if over && !r.over_per_memory && !std::mem::take(&mut self.per_memory_reported) {

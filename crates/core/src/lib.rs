@@ -4,6 +4,7 @@
 #![deny(missing_docs)]
 
 mod error;
+mod id_index;
 mod ledger;
 mod limits;
 mod module_types;

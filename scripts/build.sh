@@ -8,11 +8,11 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 profile=${1:---release}
 rm -rf pkg # start empty, as on a fresh clone: package.json's "files" lists what is here
-wasm-pack build "$profile" --target web --out-dir pkg --out-name wasm_memory_polyfill --no-pack >/dev/null 2>&1 \
-  || wasm-pack build "$profile" --target web --out-dir pkg --out-name wasm_memory_polyfill --no-pack
+wasm-pack build "$profile" --target web --out-dir pkg --out-name wasm_memory_polyfill --no-pack -- --no-default-features >/dev/null 2>&1 \
+  || wasm-pack build "$profile" --target web --out-dir pkg --out-name wasm_memory_polyfill --no-pack -- --no-default-features
 wasm=pkg/wasm_memory_polyfill_bg.wasm
 if [ "$profile" = --release ]; then
-  node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  node_modules/.bin/wasm-opt -Oz --converge --strip-target-features --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --strip-debug --strip-producers "$wasm" -o "$wasm.opt"
   mv "$wasm.opt" "$wasm"
 fi

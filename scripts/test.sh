@@ -97,6 +97,8 @@ wasm_pack_browser() {
 step fmt cargo fmt --all -- --check
 step clippy-host cargo clippy --workspace --all-targets -- -D warnings
 step clippy-wasm cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
+# The shipped wasm is built without std (scripts/build.sh): lint that configuration too.
+step clippy-wasm-no-std cargo clippy --lib --target wasm32-unknown-unknown --no-default-features -- -D warnings
 step host cargo test --workspace
 step wasm-node wasm-pack test --node
 step wasm-chrome wasm_pack_browser chrome

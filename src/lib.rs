@@ -7,6 +7,8 @@
 //!    the engine's own constructor, the ledger's JS face.
 //! 3. `js/`: the `Memory` class, `install()` and weak bookkeeping, loaded as wasm-bindgen snippets.
 #![deny(missing_docs)]
+#![cfg_attr(not(feature = "std"), no_std)]
+extern crate alloc;
 
 pub use wasm_memory_polyfill_core as core;
 
@@ -19,3 +21,11 @@ pub mod bindings;
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
 static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
+
+// Without std (the shipped build) a panic traps. None is reachable from a caller's input: every
+// such path returns a typed error instead (see the core's `Error`).
+#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+#[panic_handler]
+fn panic(_: &::core::panic::PanicInfo) -> ! {
+    ::core::arch::wasm32::unreachable()
+}

@@ -29,7 +29,7 @@ impl From<JsValue> for Failure {
 
 /// The real JavaScript error for a refusal: a `TypeError` or `RangeError`, as the core says.
 pub fn js_error(e: Error) -> JsValue {
-    let message = e.to_string();
+    let message = e.message();
     match e.kind() {
         ErrorKind::Type => TypeError::new(&message).into(),
         ErrorKind::Range => RangeError::new(&message).into(),

@@ -2,6 +2,8 @@
 //! method is a thin door into [`super::memory`], [`super::ledger`], [`super::modules`] or
 //! [`super::events`], taking and returning plain values.
 
+use alloc::{string::String, vec::Vec};
+
 use js_sys::{Array, Float64Array};
 use wasm_bindgen::prelude::*;
 

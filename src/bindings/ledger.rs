@@ -2,11 +2,13 @@
 //! copy: nothing returned here is a view of the module's own linear memory, so no user object
 //! can reach the polyfill's heap.
 
+use alloc::vec::Vec;
+
 use js_sys::{Array, Float64Array, Object, Reflect};
 use wasm_bindgen::JsValue;
 
 use super::errors::Failure;
-use super::state::{with_ledger, with_realms};
+use super::state::{snapshot_rows, with_ledger, with_realms};
 use super::values::{describe, label};
 use crate::core::{
     parse_budget, parse_count, AddressType, BudgetField, BudgetMode, Error, Field, LabelSite,
@@ -90,7 +92,7 @@ pub fn layout() -> JsValue {
     set(&o, "rowLength", JsValue::from(COLUMNS.len() as u32));
     let fields = Object::new();
     for (code, f) in FIELDS.iter().enumerate() {
-        set(&fields, &f.to_string(), JsValue::from(code as u32));
+        set(&fields, f.as_str(), JsValue::from(code as u32));
     }
     set(&o, "fields", fields.into());
     let origins: Array = Origin::ALL
@@ -114,11 +116,6 @@ pub fn layout() -> JsValue {
     set(&o, "realmTotals", names(&super::realms::TOTALS));
     set(&o, "appTotals", names(&super::realms::APP_TOTALS));
     o.into()
-}
-
-thread_local! {
-    /// The Float64Array [`snapshot`] copies its rows into, reused from call to call.
-    static SNAPSHOT_ROWS: std::cell::RefCell<Option<Float64Array>> = const { std::cell::RefCell::new(None) };
 }
 
 /// `[rows, strings, totals, budget]` for `ledger.snapshot()`: one Float64Array of
@@ -171,20 +168,11 @@ pub fn snapshot() -> Array {
     // 10 000 memories, and allocating it (fresh pages) costs V8 more than the copy. The JS entry
     // reads it at once and never hands it out.
     let len = rows.len() as u32;
-    let rows_out = SNAPSHOT_ROWS.with(|cell| {
-        let mut cached = cell.borrow_mut();
-        let all = match cached.as_ref() {
-            Some(a) if a.length() >= len => a.clone(),
-            _ => {
-                let a = Float64Array::new_with_length(len.max(1024).next_power_of_two());
-                *cached = Some(a.clone());
-                a
-            }
-        };
-        let view = all.subarray(0, len);
-        view.copy_from(&rows);
-        view
+    let all = snapshot_rows(len, |len| {
+        Float64Array::new_with_length(len.max(1024).next_power_of_two())
     });
+    let rows_out = all.subarray(0, len);
+    rows_out.copy_from(&rows);
     Array::of4(
         &rows_out.into(),
         &strings,

@@ -3,6 +3,8 @@
 //! asks the engine, then calls [`commit_create`]: the ledger records a memory only once the engine
 //! has made it, so a failed allocation leaves nothing to undo.
 
+use alloc::{string::String, vec::Vec};
+
 use js_sys::{Object, Reflect};
 use wasm_bindgen::JsValue;
 

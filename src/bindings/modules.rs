@@ -6,6 +6,8 @@
 //! magic number (a few hundred bytes), so the code section of a large module is never copied
 //! into the polyfill's heap.
 
+use alloc::{string::String, vec::Vec};
+
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::JsValue;
 
@@ -13,7 +15,7 @@ use super::errors::Failure;
 use super::state::with_ledger;
 use super::values::address_value;
 use crate::core::{
-    defined_by, defined_memories, module_memories as memories_of, module_name,
+    concat, decimal, defined_by, defined_memories, module_memories as memories_of, module_name,
     rewrite_memory_maxima, section_spans, AddressType, Error,
 };
 
@@ -45,7 +47,11 @@ pub fn module_memories(
         let defined = defined_memories(small).unwrap_or_default();
         for d in &defined {
             // Only 64 KiB pages are budgeted (custom page sizes are left as declared).
-            let what = format!("compiling a module (its memory {})", d.index);
+            let what = concat(&[
+                "compiling a module (its memory ",
+                &decimal(d.index.into()),
+                ")",
+            ]);
             let cap = if d.page_size_log2 == 16 {
                 with_ledger(|l| l.clamp_for(d.ty, &what))?
             } else {

@@ -4,9 +4,11 @@
 //! ([`crate::core::Realms`]). Only numbers cross: the names of the totals are [`TOTALS`] and
 //! [`APP_TOTALS`], which JS reads from the layout.
 
+use alloc::vec::Vec;
+
 use super::state::{with_ledger, with_realms};
 use super::values::describe;
-use crate::core::{Error, Heard, RealmTotals, Realms, MAX_LABEL, PAGE_BYTES};
+use crate::core::{concat, decimal, Error, Heard, RealmTotals, Realms, MAX_LABEL, PAGE_BYTES};
 use js_sys::JsString;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -52,7 +54,14 @@ pub fn check_share(
     }
     match name.dyn_ref::<JsString>().map(JsString::length) {
         Some(1..=MAX_LABEL) => {}
-        Some(n) => return Err(Error::ShareName(format!("a string of {n} characters")).into()),
+        Some(n) => {
+            return Err(Error::ShareName(concat(&[
+                "a string of ",
+                &decimal(n.into()),
+                " characters",
+            ]))
+            .into())
+        }
         None => return Err(Error::ShareName(describe(name)).into()),
     }
     if interval.is_undefined() {

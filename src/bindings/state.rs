@@ -1,37 +1,66 @@
-//! Per-realm state of the bindings: the ledger and what the JS entry told us once.
+//! Per-realm state of the bindings: the ledger, the other realms, what the JS entry told us
+//! once, and the snapshot's reusable rows.
 //!
-//! wasm32 here is single-threaded per instance (each worker loads its own copy of the module,
-//! and so has its own ledger), so `thread_local!` + `RefCell` is the whole story. Nothing here
-//! calls into JS while a borrow is held.
+//! wasm32 without the atomics feature has no threads: each worker instantiates its own copy of
+//! the module (and so has its own ledger). The state therefore lives in plain `static`s through
+//! [`OneThread`], which the build refuses to compile with atomics. Nothing here calls into JS
+//! while a borrow is held, so no borrow can fail.
 
-use std::cell::{Cell, RefCell};
+use ::core::cell::{Cell, RefCell};
+
+use js_sys::Float64Array;
 
 use crate::core::{Ledger, Realms};
 
-thread_local! {
-    static LEDGER: RefCell<Ledger> = RefCell::new(Ledger::new());
-    static REALMS: RefCell<Realms> = RefCell::new(Realms::new());
-    static MEMORY64: Cell<bool> = const { Cell::new(false) };
-}
+#[cfg(target_feature = "atomics")]
+compile_error!(
+    "the bindings keep their state in statics that assume one thread: build without atomics"
+);
+
+/// A value this instance's one thread owns.
+struct OneThread<T>(T);
+
+// SAFETY: without the atomics target feature (refused above) a wasm32 instance runs on exactly
+// one thread, so the value is never shared between threads.
+unsafe impl<T> Sync for OneThread<T> {}
+
+static LEDGER: OneThread<RefCell<Option<Ledger>>> = OneThread(RefCell::new(None));
+static REALMS: OneThread<RefCell<Option<Realms>>> = OneThread(RefCell::new(None));
+static MEMORY64: OneThread<Cell<bool>> = OneThread(Cell::new(false));
+static SNAPSHOT_ROWS: OneThread<RefCell<Option<Float64Array>>> = OneThread(RefCell::new(None));
 
 /// Runs `f` on the ledger. `f` must not call into JS, which is what makes the `borrow_mut`
 /// unable to fail.
 pub fn with_ledger<R>(f: impl FnOnce(&mut Ledger) -> R) -> R {
-    LEDGER.with(|l| f(&mut l.borrow_mut()))
+    f(LEDGER.0.borrow_mut().get_or_insert_with(Ledger::new))
 }
 
 /// Runs `f` on the view of the other realms (`ledger.share()`); like [`with_ledger`], `f` must
 /// not call into JS (nor into `with_realms` again).
 pub fn with_realms<R>(f: impl FnOnce(&mut Realms) -> R) -> R {
-    REALMS.with(|r| f(&mut r.borrow_mut()))
+    f(REALMS.0.borrow_mut().get_or_insert_with(Realms::new))
 }
 
 /// Whether the engine has memory64 (the JS entry detects it once, at start).
 pub fn memory64() -> bool {
-    MEMORY64.with(Cell::get)
+    MEMORY64.0.get()
 }
 
 /// Records whether the engine has memory64.
 pub fn set_memory64(on: bool) {
-    MEMORY64.with(|c| c.set(on));
+    MEMORY64.0.set(on);
+}
+
+/// The Float64Array the snapshot copies its rows into (reused from call to call while it is
+/// large enough; `make(len)` makes a new one otherwise).
+pub fn snapshot_rows(len: u32, make: impl FnOnce(u32) -> Float64Array) -> Float64Array {
+    let mut slot = SNAPSHOT_ROWS.0.borrow_mut();
+    match &*slot {
+        Some(rows) if rows.length() >= len => rows.clone(),
+        _ => {
+            let rows = make(len);
+            *slot = Some(rows.clone());
+            rows
+        }
+    }
 }

@@ -2,11 +2,13 @@
 //! message. Uses js-sys only; runs no user code (every value here is a primitive the JS entry
 //! already converted, or one we only inspect).
 
+use alloc::string::String;
+
 use js_sys::{BigInt, JsString, Number, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::errors::Failure;
-use crate::core::{AddressType, Error, Field, LabelSite, MAX_LABEL};
+use crate::core::{concat, AddressType, Error, Field, LabelSite, MAX_LABEL};
 
 /// What a value is, for error messages: strings quoted, numbers and BigInts as JavaScript prints
 /// them, objects by type only (printing one could run user code).
@@ -26,13 +28,13 @@ pub fn describe(v: &JsValue) -> String {
     if let Some(b) = v.dyn_ref::<BigInt>() {
         return b
             .to_string(10)
-            .map_or_else(|_| String::new(), |s| format!("{s}n"));
+            .map_or_else(|_| String::new(), |s| concat(&[&String::from(s), "n"]));
     }
     if let Some(b) = v.as_bool() {
-        return b.to_string();
+        return if b { "true" } else { "false" }.into();
     }
     let kind = v.js_typeof().as_string().unwrap_or_default();
-    format!("a value of type {kind}")
+    concat(&["a value of type ", &kind])
 }
 
 /// How JavaScript prints a Number (`String(x)`), for error messages; the wasm carries no float
@@ -47,7 +49,7 @@ pub fn number_text(x: f64) -> String {
 /// i32 (an integer from 0 to 2^32 - 1), a BigInt for i64 (checked by [`check_u64`]).
 pub fn to_u64(v: &JsValue, field: Field) -> Result<u64, Failure> {
     if let Some(x) = v.as_f64() {
-        if x >= 0.0 && x.fract() == 0.0 && x <= 4_294_967_295.0 {
+        if (0.0..=4_294_967_295.0).contains(&x) && x as u64 as f64 == x {
             return Ok(x as u64);
         }
     }

@@ -6,6 +6,8 @@
 //! so removal is O(1) amortised. This is a fraction of a hash map's code in the wasm (about
 //! 3 KB less), and as fast for the ledger's lookups (one per size read).
 
+use alloc::vec::Vec;
+
 /// The slot of a removed id.
 const GONE: u32 = u32::MAX;
 
@@ -51,7 +53,7 @@ impl IdIndex {
     /// Removes `id`; returns the slot it had.
     pub fn remove(&mut self, id: u32) -> Option<usize> {
         let p = self.find(id)?;
-        let slot = std::mem::replace(&mut self.entries[p].1, GONE);
+        let slot = core::mem::replace(&mut self.entries[p].1, GONE);
         if slot == GONE {
             return None;
         }
@@ -81,7 +83,10 @@ mod tests {
         assert_eq!(index.get(30), Some(7));
         // Remove most of them: sweeps happen along the way and lookups stay right.
         for id in 0..90 {
-            assert_eq!(index.remove(id * 3), Some(if id == 10 { 7 } else { id as usize }));
+            assert_eq!(
+                index.remove(id * 3),
+                Some(if id == 10 { 7 } else { id as usize })
+            );
             assert_eq!(index.remove(id * 3), None, "a second removal finds nothing");
         }
         for id in 90..100 {
@@ -89,6 +94,10 @@ mod tests {
         }
         assert!(index.entries.len() < 40, "tombstones were swept");
         index.set(0, 5);
-        assert_eq!(index.get(0), None, "a removed id is not brought back by set");
+        assert_eq!(
+            index.get(0),
+            None,
+            "a removed id is not brought back by set"
+        );
     }
 }

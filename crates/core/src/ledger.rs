@@ -5,8 +5,12 @@
 //! events into JS listeners. Every mutating call either succeeds completely or changes nothing,
 //! so a refused construction or grow leaves the ledger exactly as it was.
 
+use alloc::{
+    string::{String, ToString},
+    vec::Vec,
+};
 
-use super::error::Error;
+use super::error::{concat, decimal, Error};
 use super::id_index::IdIndex;
 use super::limits::MemoryType;
 
@@ -334,7 +338,7 @@ impl Ledger {
 
     /// Takes the events queued since the last call.
     pub fn drain_events(&mut self) -> Vec<Event> {
-        std::mem::take(&mut self.events)
+        core::mem::take(&mut self.events)
     }
 
     /// Whether any events are queued (lets the bindings skip a call on the hot path).
@@ -505,7 +509,12 @@ impl Ledger {
                 });
             }
         }
-        self.settle(budget, Some(id), &format!("grow({delta})"), breaches)
+        self.settle(
+            budget,
+            Some(id),
+            &concat(&["grow(", &decimal(delta), ")"]),
+            breaches,
+        )
     }
 
     /// Records a size read from the engine; a larger size than last seen counts as a grow.
@@ -603,7 +612,7 @@ impl Ledger {
         if let Some(i) = id.and_then(|id| self.index.get(id)) {
             let r = &mut self.records[i];
             let over = budget.per_memory_pages.is_some_and(|l| r.pages > l);
-            if over && !r.over_per_memory && !std::mem::take(&mut self.per_memory_reported) {
+            if over && !r.over_per_memory && !core::mem::take(&mut self.per_memory_reported) {
                 crossed.push((
                     BudgetField::PerMemoryPages,
                     budget.per_memory_pages,
@@ -656,7 +665,7 @@ impl Ledger {
             what: what.to_string(),
             budget: b.budget.as_str(),
             limit: b.limit,
-            detail: format!("it would make it {}", b.value),
+            detail: concat(&["it would make it ", &decimal(b.value)]),
         });
         for b in breaches {
             // A request that passes a soft budget is reported here; mark the field as passed so
@@ -699,7 +708,8 @@ pub fn parse_count(
 
 /// Whether `x` is a whole number from 0 to 2^53 - 1 (exactly representable as a count).
 pub fn whole(x: f64) -> bool {
-    x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x <= 9_007_199_254_740_991.0
+    // In range first (NaN and infinities fail it), so the cast is exact when x is whole.
+    (0.0..=9_007_199_254_740_991.0).contains(&x) && x as u64 as f64 == x
 }
 
 /// Builds a budget from its JS fields, refusing nonsense with an error that names the field.
@@ -715,7 +725,7 @@ pub fn parse_budget(
     let mode = match mode {
         None | Some("hard") => BudgetMode::Hard,
         Some("soft") => BudgetMode::Soft,
-        Some(other) => return Err(Error::BudgetMode(format!("\"{other}\""))),
+        Some(other) => return Err(Error::BudgetMode(concat(&["\"", other, "\""]))),
     };
     Ok(Budget {
         total_pages: count(BudgetField::TotalPages, total_pages)?,

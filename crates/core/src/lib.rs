@@ -2,6 +2,12 @@
 //! memory types of wasm modules. Plain Rust with no JS types (this crate has no wasm-bindgen
 //! dependency, so the compiler keeps the layers apart), tested on the host with `cargo test`.
 #![deny(missing_docs)]
+// `no_std` (with `alloc`): without std's panic and formatting machinery the wasm is kilobytes
+// smaller, and nothing here needs an OS. Host tests still have std.
+#![no_std]
+extern crate alloc;
+#[cfg(test)]
+extern crate std;
 
 mod error;
 mod id_index;
@@ -9,7 +15,7 @@ mod ledger;
 mod limits;
 mod module_types;
 
-pub use error::{Error, ErrorKind, Field, LabelSite, MAX_LABEL};
+pub use error::{concat, decimal, Error, ErrorKind, Field, LabelSite, MAX_LABEL};
 pub use ledger::{
     parse_budget, parse_count, whole, Budget, BudgetField, BudgetMode, CreatePlan, Event,
     GrowSource, Ledger, Origin, Record, Totals,

@@ -8,6 +8,8 @@
 //! first, so `{ initial: 70000, shared: true }` is a `RangeError` there; the spec and Firefox say
 //! `TypeError`, and so do we.
 
+use alloc::string::String;
+
 use super::error::{Error, Field};
 
 /// Bytes in a WebAssembly page.
@@ -66,12 +68,10 @@ pub fn enforce_range_u32(
     x: f64,
     text: impl FnOnce(f64) -> String,
 ) -> Result<u32, Error> {
-    if x.is_finite() {
-        let t = x.trunc();
-        if (0.0..=4_294_967_295.0).contains(&t) {
-            // In range and integral, so the cast is exact.
-            return Ok(t as u32);
-        }
+    // Truncated, `x` is in range exactly when -1 < x < 2^32 (NaN fails both comparisons);
+    // the cast then truncates towards zero, as ConvertToInt does.
+    if x > -1.0 && x < 4_294_967_296.0 {
+        return Ok(x as u32);
     }
     Err(Error::NotU32 {
         field,
@@ -164,6 +164,7 @@ pub fn check_grow(ty: &MemoryType, current: u64, delta: u64) -> Result<u64, Erro
 mod tests {
     use super::*;
     use crate::error::ErrorKind;
+    use std::prelude::rust_2021::*;
 
     fn req(initial: u64, maximum: Option<u64>, shared: bool) -> RequestedType {
         RequestedType {

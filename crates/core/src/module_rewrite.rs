@@ -12,6 +12,8 @@
 //! nothing but the memory section's own bytes can differ. Malformed input is an error, never a
 //! panic: the bindings run this on bytes that any page hands them.
 
+use alloc::vec::Vec;
+
 use super::wasm_binary::{
     BinaryError, DefinedMemory, MemoryEntry, Reader, HAS_MAXIMUM, MAGIC_AND_VERSION, MEMORY_SECTION,
 };
@@ -48,7 +50,7 @@ pub fn rewrite_memory_maxima(bytes: &[u8], caps: &[Option<u64>]) -> Result<Vec<u
     for (entry, cap) in section
         .entries
         .iter()
-        .zip(caps.iter().chain(std::iter::repeat(&None)))
+        .zip(caps.iter().chain(core::iter::repeat(&None)))
     {
         let Some(cap) = *cap else {
             body.extend_from_slice(entry.bytes);
@@ -167,6 +169,7 @@ fn write_leb(out: &mut Vec<u8>, mut n: u64) {
 mod tests {
     use super::*;
     use crate::limits::{AddressType, MemoryType};
+    use std::prelude::rust_2021::*;
 
     /// A module from `(id, body)` sections, in the order given.
     fn module(sections: &[(u8, &[u8])]) -> Vec<u8> {

@@ -5,6 +5,8 @@
 //! exports here, and memories the module exports enter the ledger with their real maximum.
 //! Malformed input is never a panic: it yields `None`, and the engine reports its own error.
 
+use alloc::{string::String, vec::Vec};
+
 use super::limits::MemoryType;
 use super::wasm_binary::{
     Reader, EXPORT_SECTION, IMPORT_SECTION, MAGIC_AND_VERSION, MEMORY_KIND, MEMORY_SECTION,
@@ -219,6 +221,7 @@ pub fn defined_by(name: Option<String>, url: Option<String>) -> Option<String> {
 mod tests {
     use super::*;
     use crate::limits::AddressType;
+    use std::prelude::rust_2021::*;
 
     fn wasm(wat: &str) -> Vec<u8> {
         wat::parse_str(wat).expect("valid wat")

@@ -14,6 +14,8 @@
 //! in a realm is made there only, so nothing is ever counted twice; a memory whose maker doesn't
 //! share (or made it before the polyfill saw it) is in no total, only in `received`.
 
+use alloc::vec::Vec;
+
 use super::ledger::{whole, BudgetField, Event};
 
 /// How many heartbeats a realm may miss before the others drop it.
@@ -207,7 +209,7 @@ impl Realms {
     /// crossing: falling back under it re-arms it); it never refuses anything.
     pub fn totals(&mut self, own: RealmTotals) -> (AppTotals, Option<Event>) {
         let mut t = AppTotals::default();
-        for r in std::iter::once(&own).chain(self.others.iter().map(|o| &o.totals)) {
+        for r in core::iter::once(&own).chain(self.others.iter().map(|o| &o.totals)) {
             let (live, pages) = r.made();
             t.realms += 1;
             t.live = t.live.saturating_add(live);

@@ -4,6 +4,8 @@
 //! maxima it declares); every layout constant is here once. Malformed input is an error or
 //! `None`, never a panic: the bindings run this on bytes any page hands them.
 
+use alloc::string::String;
+
 use super::limits::{AddressType, MemoryType};
 
 /// The import section's id.

@@ -6,7 +6,8 @@
 // then benches/report.mjs combines them.
 //
 //   node benches/run.mjs [--quick] [--engines=node20,chromium,...] [--only=construct,grow,...] [--pkg DIR]
-//   node benches/run.mjs --steps [--engines=...]   a per-step timing breakdown instead (benches/steps.mjs)
+//   node benches/run.mjs --steps [--engines=...]   a per-step timing breakdown instead (benches/steps.mjs),
+//                                                 of the unbundled modules in target/pkg-modules/
 //
 // Every process and temporary profile it starts is gone when it ends, also on failure.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -20,9 +21,11 @@ import { cleanup, makeTempDir, removeTempDir, sleep, startProcess, stopProcess, 
 const argv = process.argv.slice(2);
 const opt = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const quick = argv.includes("--quick");
-const pkgDir = resolve(opt("pkg") ?? PKG);
-const onlyCases = opt("only")?.split(",");
 const steps = argv.includes("--steps");
+// --steps calls the package's modules one by one (rust.js, engine.js, tracking.js): pkg/ ships
+// them bundled, so it loads them unbundled from where scripts/build.sh leaves them.
+const pkgDir = resolve(opt("pkg") ?? (steps ? join(ROOT, "target", "pkg-modules") : PKG));
+const onlyCases = opt("only")?.split(",");
 const options = { ...(quick ? QUICK : {}), ...(onlyCases ? { only: onlyCases } : {}), ...(steps ? { steps: true } : {}) };
 const engines = join(ROOT, ".engines");
 const TIMEOUT = (quick ? 60 : 150) * 1000; // one engine

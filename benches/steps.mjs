@@ -1,8 +1,9 @@
 // A per-step timing breakdown of the package's hot paths, for engines without a usable CPU
 // profile here (browsers, Deno, Bun): each step that `new Memory()`, `grow()`, `buffer`,
 // `new Instance` under install() and `ledger.snapshot()` take is timed on its own, in batches, by
-// calling the package's own modules (pkg/rust.js, engine.js, tracking.js) the way they call each
-// other. `bash scripts/bench.sh --steps` runs it in every engine (benches/run.mjs --steps).
+// calling the package's own modules (rust.js, engine.js, tracking.js) the way they call each
+// other: unbundled, from target/pkg-modules/ (scripts/build.sh leaves them there; pkg/ ships them
+// bundled into one file). `node benches/run.mjs --steps` runs it in every engine.
 import { median } from "./cases.mjs";
 
 /**

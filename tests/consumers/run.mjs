@@ -292,9 +292,14 @@ async function main() {
     tarball = join(packDir, info.filename);
     assert(existsSync(tarball), `no ${info.filename} in the pack destination`);
     const packed = info.files.map((f) => f.path).sort();
-    const wanted = ["package.json", "index.js", "node.js", "auto.js", "overlay.js", "overlay.d.ts", "api.js", "memory.js", "install.js", "instantiate.js", "ledger.js", "realms.js", "LICENSE-MIT", "LICENSE-APACHE", "index.d.ts", "wasm_memory_polyfill.js", "wasm_memory_polyfill_bg.wasm"];
+    // The JS ships bundled (scripts/bundle.mjs): an ESM file per entry, the chunk index.js and
+    // node.js share, and realms.js (loaded by share()); no loose module of src/js or the glue.
+    const js = ["auto.js", "index.js", "node.js", "overlay.js", "polyfill.js", "realms.js"];
+    const wanted = ["package.json", ...js, "overlay.d.ts", "LICENSE-MIT", "LICENSE-APACHE", "README.md", "index.d.ts", "wasm_memory_polyfill_bg.wasm"];
     const missing = wanted.filter((f) => !packed.includes(f));
     assert(missing.length === 0, `the tarball lacks ${missing.join(", ")} (has ${packed.join(", ")})`);
+    const packedJs = packed.filter((f) => f.endsWith(".js"));
+    assert(isDeepStrictEqual(packedJs, js), `the tarball's JS is ${packedJs.join(", ")}, not the bundle's ${js.join(", ")}`);
     assert(!packed.some((f) => f.startsWith("snippets/")), `the core imports no JS snippets (has ${packed.join(", ")})`);
     note(`size: tarball ${info.filename} ${statSync(tarball).size} bytes (${info.entryCount} files, ${info.unpackedSize} bytes unpacked)`);
   });

@@ -3,9 +3,9 @@
 // come back to 0 and the polyfill's own linear memory (and its externref table) must stop growing
 // once warmed up.
 //
-// The polyfill's linear memory is read through the wasm-bindgen glue: once initialised,
-// `initSync()` (and the default `init()`) return the instance's exports, whose `memory` is the
-// polyfill's own WebAssembly.Memory. That is not a documented API of the package, only of the glue.
+// The polyfill's linear memory is read through its wasm instance's exports (`glue`: caught by
+// run.mjs as the package instantiates its wasm), whose `memory` is the polyfill's own
+// WebAssembly.Memory. That is not an API of the package, only what wasm-bindgen exports.
 
 const macrotask = () => new Promise((resolve) => setTimeout(resolve, 0));
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

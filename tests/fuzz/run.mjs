@@ -179,10 +179,27 @@ async function runNode() {
   // ledgered (rightly) and stay alive for good. Load it now, before anything is installed.
   void globalThis.Response;
   await new Promise((resolve) => setTimeout(resolve, 100));
-  const { Memory, install, ledger } = await import("../../pkg/node.js");
-  const glueModule = await import("../../pkg/wasm_memory_polyfill.js");
-  // Once initialised, initSync() returns the instance's exports (it does not initialise again).
-  const glue = glueModule.initSync();
+  // The polyfill's own wasm instance (its linear memory, its externref table) for the isolation
+  // and leak checks. The package ships bundled, with no glue module to ask, so its instance is
+  // caught as the Node entry makes it (initSync: `new WebAssembly.Instance`), and the engine's
+  // constructor is put back before anything else runs.
+  const NativeInstance = WebAssembly.Instance;
+  let glue;
+  WebAssembly.Instance = new Proxy(NativeInstance, {
+    construct(target, args) {
+      const instance = Reflect.construct(target, args);
+      glue ??= instance.exports;
+      return instance;
+    },
+  });
+  let api;
+  try {
+    api = await import("../../pkg/node.js");
+  } finally {
+    WebAssembly.Instance = NativeInstance;
+  }
+  if (!(glue?.memory instanceof WebAssembly.Memory)) throw new Error("pkg/node.js made no wasm instance with a memory: the polyfill's own memory is unknown");
+  const { Memory, install, ledger } = api;
   const { createHarness } = await import("./harness.mjs");
   const { leakTest } = await import("./leak.mjs");
   const fixture = (name) => new Uint8Array(readFileSync(new URL(`../fixtures/${name}.wasm`, import.meta.url)));
@@ -204,10 +221,26 @@ async function runNode() {
 
 /** Set-up code evaluated in the page: loads the package, the glue and the harness. */
 async function pageSetup() {
-  const api = await import("/pkg/index.js");
-  const glueModule = await import("/pkg/wasm_memory_polyfill.js");
-  // Already initialised by /pkg/index.js: the default init() just returns the exports.
-  const glue = await glueModule.default();
+  // The polyfill's own wasm instance, caught as /pkg/index.js makes it (instantiateStreaming,
+  // or instantiate when the server's MIME type is wrong); the engine's functions are put back
+  // before anything else runs. See runNode().
+  const W = WebAssembly;
+  const native = { instantiate: W.instantiate, instantiateStreaming: W.instantiateStreaming };
+  let glue;
+  const caught = (p) => p.then((r) => ((glue ??= (r instanceof W.Instance ? r : r.instance).exports), r));
+  W.instantiate = function instantiate(...args) {
+    return caught(native.instantiate.apply(this, args));
+  };
+  W.instantiateStreaming = function instantiateStreaming(...args) {
+    return caught(native.instantiateStreaming.apply(this, args));
+  };
+  let api;
+  try {
+    api = await import("/pkg/index.js");
+  } finally {
+    Object.assign(W, native);
+  }
+  if (!(glue?.memory instanceof W.Memory)) throw new Error("/pkg/index.js made no wasm instance with a memory: the polyfill's own memory is unknown");
   const { createHarness } = await import("/tests/fuzz/harness.mjs");
   const fixture = async (name) => new Uint8Array(await (await fetch(`/tests/fixtures/${name}.wasm`)).arrayBuffer());
   const makeWorker = () => {

@@ -1,0 +1,163 @@
+// Bundles the package's JS (scripts/build.sh): `node scripts/bundle.mjs STAGE OUT [--minify]`.
+// STAGE holds the package as separate modules (wasm-bindgen's glue, src/js/*.js and the entries
+// of js/, side by side, as they import each other); OUT gets one ESM file per entry and the
+// chunks they share, bundled by rolldown (vite's own bundler, pinned in package.json) and, with
+// --minify, minified by terser. Prints one line: the sizes of what ships, per path.
+//
+// What ships:
+//   index.js    browsers and bundlers: init() with `new URL("./wasm_memory_polyfill_bg.wasm",
+//               import.meta.url)`, the pattern vite and webpack turn into an emitted asset
+//   node.js     Node, Deno, Bun: initSync() with the wasm read from disk
+//   polyfill.js everything both import (the glue, src/js): ONE chunk, so that an app that
+//               somehow loads both entries still has one ledger, as with separate modules
+//   realms.js   loaded by the first `ledger.share()` only (`import("./realms.js")` in ledger.js);
+//               it reaches the ledger's state through polyfill.js, never a copy of it
+//   auto.js     imports the bare "wasm-memory-polyfill", so that the package's "exports" map
+//               picks index.js or node.js for it
+//   overlay.js  imports "./index.js" (kept external), so it shares the page's ledger
+import { rolldown } from "rolldown";
+import { parseAst } from "rolldown/parseAst";
+import { minify } from "terser";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { gzipSync } from "node:zlib";
+
+const [stageArg, outArg, ...flags] = process.argv.slice(2);
+if (!stageArg || !outArg) {
+  console.error("usage: node scripts/bundle.mjs STAGE OUT [--minify]");
+  process.exit(64);
+}
+const stage = resolve(stageArg);
+const out = resolve(outArg);
+const minifying = flags.includes("--minify");
+
+const fail = (message) => {
+  console.error(`bundle.mjs: ${message}`);
+  process.exit(1);
+};
+/** wasm-bindgen's glue, as `wasm-pack --out-name wasm_memory_polyfill` names it. */
+const GLUE = "wasm_memory_polyfill.js";
+const output = { dir: out, format: "esm", entryFileNames: "[name].js", chunkFileNames: "[name].js" };
+
+// 1. index, node and auto in one build: what index.js and node.js share lands in one chunk.
+const entries = { index: join(stage, "index.js"), node: join(stage, "node.js"), auto: join(stage, "auto.js") };
+const entryIds = new Set(Object.values(entries));
+const main = await rolldown({
+  input: entries,
+  external: ["wasm-memory-polyfill", /^node:/],
+  platform: "neutral",
+});
+const chunks = (
+  await main.write({
+    ...output,
+    // Left alone, rolldown puts the modules realms.js shares with the rest (rust.js, events.js)
+    // in a chunk of their own: a third request on the main path for no gain, since ledger.js
+    // has loaded them by the time it imports realms.js. One group takes every module the
+    // entries load statically; realms.js ($initial excludes it) stays a chunk of its own.
+    codeSplitting: { groups: [{ name: "polyfill", tags: ["$initial"], test: (id) => !entryIds.has(id) }] },
+  })
+).output;
+await main.close();
+
+// 2. The overlay on its own, with "./index.js" external: bundling the main entry into it would
+// give the overlay a second ledger, not the page's.
+const overlay = await rolldown({ input: { overlay: join(stage, "overlay.js") }, external: ["./index.js"], platform: "neutral" });
+chunks.push(...(await overlay.write(output)).output);
+await overlay.close();
+
+// 3. Checks on the layout, before anything is minified.
+const byName = new Map(chunks.map((c) => [c.fileName, c]));
+const expected = ["auto.js", "index.js", "node.js", "overlay.js", "polyfill.js", "realms.js"];
+const names = [...byName.keys()].sort();
+if (names.join() !== expected.join()) fail(`expected the files ${expected.join(", ")}; rolldown wrote ${names.join(", ")}`);
+const seen = new Map();
+for (const c of chunks) {
+  if (c.type !== "chunk") fail(`unexpected asset ${c.fileName}`);
+  for (const id of Object.keys(c.modules)) {
+    // A module in two files would run twice: two ledgers, two cores.
+    if (seen.has(id)) fail(`${id} is bundled into both ${seen.get(id)} and ${c.fileName}`);
+    seen.set(id, c.fileName);
+  }
+}
+const realms = byName.get("realms.js");
+if (Object.keys(realms.modules).map((id) => id.slice(stage.length + 1)).join() !== "realms.js") fail("realms.js holds more than src/js/realms.js");
+for (const c of chunks) if (c.imports.includes("realms.js")) fail(`${c.fileName} imports realms.js statically: it must load only on share()`);
+if (!byName.get("polyfill.js").dynamicImports.includes("realms.js")) fail("polyfill.js no longer imports realms.js lazily");
+if (!byName.get("overlay.js").imports.includes("index.js")) fail("overlay.js does not import ./index.js");
+if (!byName.get("auto.js").imports.includes("wasm-memory-polyfill")) fail('auto.js does not import "wasm-memory-polyfill"');
+
+/** The names of every function and class declared or named in `ast` (at any depth); with
+ * `bindings`, also those of variables initialised with a function or class (`const f = () => {}`
+ * takes the name "f"). */
+function declaredNames(ast, bindings = false) {
+  const found = [];
+  const isFn = (n) => n && /^(FunctionExpression|ArrowFunctionExpression|ClassExpression)$/.test(n.type);
+  const walk = (n) => {
+    if (Array.isArray(n)) return n.forEach(walk);
+    if (!n || typeof n !== "object") return;
+    if (/^(Function|Class)(Declaration|Expression)$/.test(n.type) && n.id) found.push(n.id.name);
+    if (bindings && n.type === "VariableDeclarator" && n.id?.type === "Identifier" && isFn(n.init)) found.push(n.id.name);
+    for (const k in n) if (k !== "type" && typeof n[k] === "object") walk(n[k]);
+  };
+  walk(ast);
+  return found;
+}
+const parse = (code, file) => parseAst(code, { sourceType: "module" }, file);
+
+// A function or class whose binding rolldown renamed to dodge a clash (`grow` -> `grow$1`) would
+// change its `name`, which is observable API (terser keeps names as it finds them): refuse that.
+for (const c of chunks) {
+  const renamed = declaredNames(parse(c.code, c.fileName), true).filter((name) => /\$\d+$/.test(name));
+  if (renamed.length) fail(`${c.fileName}: rolldown renamed ${renamed.join(", ")}, which changes their \`name\``);
+}
+
+// 4. Minify each file. Names of functions and classes are kept, because
+// `WebAssembly.Memory.name` and method names are observable API, with one exception: the
+// helpers wasm-bindgen's glue declares (passStringToWasm0, getUint8ArrayMemory0, __wbg_load,
+// the Core class, ...). The glue never hands one of them to the user (api.js keeps the Core to
+// itself), so their names are unobservable, and shortening them saves ~1.6 KB (~160 bytes gzip).
+// No module of ours may declare one of those names: that function would lose its name too.
+if (minifying) {
+  const glueNames = new Set(declaredNames(parse(readFileSync(join(stage, GLUE), "utf8"), GLUE)));
+  for (const c of chunks) {
+    for (const id of Object.keys(c.modules)) {
+      if (id === join(stage, GLUE) || !id.startsWith(stage)) continue; // not ours: the glue itself, a bundler helper
+      const clash = declaredNames(parse(readFileSync(id, "utf8"), id), true).filter((n) => glueNames.has(n));
+      if (clash.length) fail(`${id} declares ${clash.join(", ")}, a name of the glue's that the minifier shortens`);
+    }
+  }
+  const escape = (n) => n.replace(/\$/g, "\\$");
+  const keep = new RegExp(`^(?!(?:${[...glueNames].map(escape).join("|")})$)`);
+  for (const c of chunks) {
+    const file = join(out, c.fileName);
+    const r = await minify(readFileSync(file, "utf8"), { module: true, compress: {}, mangle: {}, keep_fnames: keep, keep_classnames: keep });
+    writeFileSync(file, r.code);
+  }
+}
+
+// The asset pattern the bundlers look for must survive bundling and minifying.
+const asset = /new URL\((["'])\.\/wasm_memory_polyfill_bg\.wasm\1,\s*import\.meta\.url\)/;
+for (const f of ["index.js", "node.js"]) if (!asset.test(readFileSync(join(out, f), "utf8"))) fail(`${f} lost new URL("./wasm_memory_polyfill_bg.wasm", import.meta.url)`);
+
+// 5. Sizes, as shipped: a file and every chunk it imports statically (what loading it loads),
+// each compressed alone at gzip level 9 (as `gzip -9n`), and the raw bytes.
+function closure(name, acc = new Set()) {
+  if (acc.has(name) || !byName.has(name)) return acc; // externals ("node:fs", the bare specifier) are not ours
+  acc.add(name);
+  for (const i of byName.get(name).imports) closure(i, acc);
+  return acc;
+}
+function size(files) {
+  let raw = 0, gz = 0;
+  for (const f of files) {
+    const b = readFileSync(join(out, f));
+    raw += b.length;
+    gz += gzipSync(b, { level: 9 }).length;
+  }
+  return `${gz} bytes gzip (${raw} raw)`;
+}
+const mainPath = [...closure("index.js")];
+console.log(
+  `JS on the browser main path ${size(mainPath)}: ${mainPath.join(" + ")}; ` +
+    `overlay.js ${size(["overlay.js"])} on top of it; realms.js ${size(["realms.js"])}, loaded by share() only`,
+);

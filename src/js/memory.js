@@ -4,7 +4,7 @@
 import { rust, layout } from "./rust.js";
 import { toBigInt, toNumber, toStr } from "./conversions.js";
 import { bufferGetter, fixedBufferGetter, freezeShared, isAllocationFailure, makeNative, nativeGrow, nativeProto, pagesOf, sharedBuffersFrozen } from "./engine.js";
-import { entryOf, idOf, readSizes, releaseNursery, track } from "./tracking.js";
+import { IS64, SHARED, entryId, entryOf, idOf, readSizes, releaseNursery, track } from "./tracking.js";
 import { deliver } from "./events.js";
 
 /** Set by the ledger: whether a budget is in force (requests are then checked with fresh sizes). */
@@ -112,8 +112,8 @@ export const methods = {
   grow(delta) {
     const entry = entryOf(this);
     if (entry === undefined) return nativeGrow.call(this, delta); // not ours: the engine does it all
-    const { id, is64 } = entry;
-    const d = addressValue(delta, is64, layout.fields.delta);
+    const id = entryId(entry);
+    const d = addressValue(delta, (entry & IS64) !== 0, layout.fields.delta);
     if (state.budgeted) {
       try {
         rust.planGrow(id, pagesOf(this), d, readSizes());
@@ -127,7 +127,7 @@ export const methods = {
     } catch (e) {
       throw rust.growError(id, pagesOf(this), d, e);
     }
-    if (entry.shared && !sharedBuffersFrozen) freezeShared(bufferGetter.call(this));
+    if ((entry & SHARED) !== 0 && !sharedBuffersFrozen) freezeShared(bufferGetter.call(this));
     // The new size without reading `buffer` (that would make the engine create the new buffer now).
     rust.commitGrow(id, Number(old) + Number(d));
     deliver();

@@ -1,21 +1,27 @@
 // Memories that instances bring with them under install(): the ones a module exports enter the
 // ledger with the type its bytes declare (`exported`), imports the ledger does not hold enter it
 // as `received`, and each instance is counted, weakly, for every ledgered memory it holds.
+//
+// This runs on every instance a program makes, so what depends only on the module (its memory
+// imports and exports, the core's arguments for each export) is worked out on its first
+// instance, and an instance holding one memory (the common case) allocates no array.
 
-import { rust, layout } from "./rust.js";
-import { NativeMemory, bufferGetter, moduleExports, moduleImports } from "./engine.js";
+import { rust } from "./rust.js";
+import { NativeMemory, bufferGetter, moduleExports, moduleImports, nativeGrow } from "./engine.js";
 import { idOf, track } from "./tracking.js";
 import { deliver } from "./events.js";
 import { sharedSeen } from "./memory.js";
 import { infoOf } from "./module-bytes.js";
 
-/** Instances that import or export ledgered memories, held weakly: each one collected is
- * one instance fewer for those memories. */
-const instances = new FinalizationRegistry((ids) => rust.countInstance(ids, false));
-/** @type {WeakMap<object, { module: string, name: string }[]>} module -> its memory imports (a module's imports never change) */
-const memoryImports = new WeakMap();
-/** @type {WeakMap<object, string[]>} module compiled before install() -> its memory exports' names */
-const memoryExports = new WeakMap();
+/** Bytes per page: a wasm constant (the core's `layout.pageBytes` says the same). */
+const PAGE = 65536;
+
+/** Instances that import or export ledgered memories, held weakly with the ids they hold (one
+ * id, or an array): each one collected is one instance fewer for those memories. */
+const instances = new FinalizationRegistry((held) => rust.countInstance(typeof held === "number" ? [held] : held, false));
+/** @type {WeakMap<object, { info: object | undefined, imports: object[], exports: object[] }>} module -> its plan (a module's imports and exports never change) */
+const plans = new WeakMap();
+
 /** An own data property's value, read without running a getter (undefined otherwise). */
 function own(o, key) {
   if (o === null || (typeof o !== "object" && typeof o !== "function")) return undefined;
@@ -35,108 +41,148 @@ function isMemory(v) {
 /** WebKit has no `SharedArrayBuffer` global, though its shared memories have such buffers. */
 const isSharedBuffer = (b) => (typeof SharedArrayBuffer === "function" ? b instanceof SharedArrayBuffer : Object.prototype.toString.call(b) === "[object SharedArrayBuffer]");
 
-/**
- * Memories passed in as imports that the ledger does not hold were made elsewhere (a shared
- * memory posted from another realm, as emscripten's pthread workers get theirs) or before the
- * polyfill saw them: they enter the ledger as `received`. Imports were read by the engine, so
- * each is looked at again here only as an own data property (no getter runs twice). The ids
- * of the ledgered memories it imports are added to `ids`.
- */
-function adoptImports(module, importObject, ids) {
-  const info = infoOf(module);
-  try {
-    for (const m of info ? info.imports : importedMemories(module)) {
-      const v = own(own(importObject, m.module), m.name);
-      if (idOf(v) < 0 && isMemory(v)) receive(v, info && m);
-      const id = idOf(v);
-      if (id >= 0 && !ids.includes(id)) ids.push(id);
-    }
-  } catch {
-    // a Proxy's trap threw: its memories go unledgered and uncounted
-  }
-}
-
-/**
- * Enters an engine-made memory: `enter(pages, shared, is64)` asks the core for its id; then it
- * is tracked (and its buffer frozen where the engine doesn't). `m`: its type from the module's
- * bytes, if they were read. Returns its id.
- */
-function enterEngineMemory(memory, m, enter) {
-  const buffer = bufferGetter.call(memory);
-  const shared = m ? m.shared : isSharedBuffer(buffer);
-  const is64 = m?.is64 ?? false; // unknown without the bytes: nothing reads it without changing the memory
-  const id = enter(buffer.byteLength / layout.pageBytes, shared, is64);
-  track(memory, id, is64, shared);
-  if (shared) sharedSeen(memory);
-  return id;
-}
-
-/** A memory this realm met as an import but did not make. `m`: the import's type (address and sharing are exact). */
-const receive = (memory, m) => enterEngineMemory(memory, m, (pages, shared, is64) => rust.receive(pages, shared, is64, Date.now()));
+// The ids an instance holds: undefined, one id, or (rarely) an array of them.
+const has = (ids, id) => ids === id || (typeof ids === "object" && ids.includes(id));
+const add = (ids, id) => (ids === undefined ? id : typeof ids === "number" ? [ids, id] : (ids.push(id), ids));
 
 /**
  * Ledgers the memories a new instance exports, and counts the instance for every ledgered
- * memory it exports or imports (until it is collected).
+ * memory it exports or imports (until it is collected). Memories passed in as imports that the
+ * ledger does not hold were made elsewhere (a shared memory posted from another realm, as
+ * emscripten's pthread workers get theirs) or before the polyfill saw them: they enter the
+ * ledger as `received`, first, so that a re-exported import is then found as ledgered. Imports
+ * were read by the engine, so each is looked at again only as an own data property (no getter
+ * runs twice).
  * @param {WebAssembly.Instance} instance @param {WebAssembly.Module} module @param {unknown} importObject
  */
 export function adoptExports(instance, module, importObject) {
   const exports = instance?.exports;
   if (!exports) return;
-  const info = infoOf(module);
-  /** @type {number[]} */
-  const ids = [], counted = [];
-  adoptImports(module, importObject, ids); // first: a re-exported import is then found as ledgered
-  // With the module's reading we know which exports are memories; else ask the module once.
-  const list = info ? info.memories : exportedMemories(module);
-  for (let i = 0; i < list.length; i++) {
-    const m = list[i];
-    const v = exports[info ? m.name : m];
+  let plan = plans.get(module); // (written out here: a minifier would make a one-use helper a closure per call)
+  if (plan === undefined) plans.set(module, (plan = makePlan(module)));
+  let held, uncounted; // every ledgered memory it holds; those not counted for it yet
+  try {
+    for (let i = 0; i < plan.imports.length; i++) {
+      const m = plan.imports[i];
+      const v = own(own(importObject, m.module), m.name);
+      let id = idOf(v);
+      if (id < 0 && isMemory(v)) id = receive(v, plan.info && m);
+      if (id >= 0 && !has(held, id)) (held = add(held, id)), (uncounted = add(uncounted, id));
+    }
+  } catch {
+    // a Proxy's trap threw: its memories go unledgered and uncounted
+  }
+  for (let i = 0; i < plan.exports.length; i++) {
+    const e = plan.exports[i];
+    const v = exports[e.name];
     if (!(v instanceof NativeMemory)) continue;
     let id = idOf(v);
-    if (id < 0 && !(info && m.maximumKnown === false)) {
-      // New here: entered and counted for this instance in one crossing.
-      id = adopt(v, info && m.maximumKnown !== undefined ? m : undefined);
-      counted.push(id);
-    } else if (id < 0) {
-      id = receive(v, m); // a re-exported import not seen as an import (an accessor there) was made elsewhere too
+    if (id < 0 && !e.received) {
+      held = add(held, adopt(v, e)); // new here: entered and counted for this instance in one crossing
+      continue;
     }
-    if (!ids.includes(id)) ids.push(id);
+    if (id < 0) id = receive(v, e.m); // a re-exported import not seen as an import (an accessor there) was made elsewhere too
+    if (!has(held, id)) (held = add(held, id)), (uncounted = add(uncounted, id));
   }
-  if (ids.length > 0) {
-    if (ids.length > counted.length) rust.countInstance(ids.filter((id) => !counted.includes(id)), true);
-    instances.register(instance, ids);
+  if (held !== undefined) {
+    if (uncounted !== undefined) rust.countInstance(typeof uncounted === "number" ? [uncounted] : uncounted, true);
+    instances.register(instance, held);
   }
   deliver();
 }
 
-/** A module's memory imports, read once per module. @param {WebAssembly.Module} module */
-function importedMemories(module) {
-  let list = memoryImports.get(module);
-  if (list === undefined) {
-    list = moduleImports(module).filter((d) => d.kind === "memory");
-    memoryImports.set(module, list);
+/** The memory imports, and the memory exports with what `adopt` needs, of a module: from the hooks' reading of its bytes, else asked of the module once. */
+function makePlan(module) {
+  const info = infoOf(module);
+  if (info) return { info, imports: info.imports, exports: info.memories.map((m) => exported(m.name, m, m.maximumKnown, m.maximumKnown && info.hasStart === false)) };
+  try {
+    const imports = moduleImports(module).filter((d) => d.kind === "memory");
+    // Without its bytes: a module that imports no memory defines every memory it exports.
+    const exports = moduleExports(module).filter((d) => d.kind === "memory").map((d) => exported(d.name, undefined, imports.length === 0, false));
+    return { info, imports, exports };
+  } catch {
+    return { info, imports: [], exports: [] }; // not a module: nothing to adopt
   }
-  return list;
 }
 
-/** The names of a module's exported memories (for a module the hooks never read). @param {WebAssembly.Module} module */
-function exportedMemories(module) {
-  let list = memoryExports.get(module);
-  if (list === undefined) {
-    try {
-      list = moduleExports(module).filter((d) => d.kind === "memory").map((d) => d.name);
-    } catch {
-      list = []; // not a module: nothing to adopt
+const pages = (x) => (x === undefined ? -1 : Number(x)); // i64 counts are BigInts; exact as numbers up to 2^53
+
+/**
+ * An exported memory as each instance's copy is entered: `m` is its type from the module's
+ * bytes, if they were read; `defined`: the module defines it (it doesn't re-export an import);
+ * `fixed`: and has no start function, so no code runs while an instance is made and each copy
+ * has the declared minimum. How to learn a copy's size without reading `buffer` (`size`, `quiet`)
+ * is learnt on the module's first instance (see `adopt`).
+ */
+function exported(name, m, defined, fixed) {
+  return {
+    name,
+    m,
+    defined,
+    fixed,
+    received: m !== undefined && !m.maximumKnown,
+    is64: m?.is64 ?? false, // unknown without the bytes: nothing reads it without changing the memory
+    shared: m?.shared,
+    maximum: pages(m?.maximum),
+    requested: pages(m?.requestedMaximum),
+    known: m?.maximumKnown ?? false,
+    bounded: m?.bounded ?? false,
+    definedBy: m?.definedBy,
+    size: -1,
+    quiet: undefined,
+  };
+}
+
+/**
+ * Ledgers a memory a module exported, counted for the instance that exported it; returns its
+ * id. Its size without reading `buffer` where that can be exact: V8 makes an exported memory's
+ * ArrayBuffer only when `buffer` is first read, and that read costs ~3 µs in Chromium (a third of
+ * `new Instance`), ~0.8 µs in Deno and Node 26. Programs read it anyway, but later and only
+ * once. The module's first instance reads it (as every instance once did), and teaches the rest:
+ * - a module whose bytes were read and that has no start function makes each copy with the same
+ *   size (`size`);
+ * - else, for a memory the module defines, `grow(0)` returns the size without making the
+ *   buffer (~0.2 µs; ~0.4 µs in Node 20 and 24, which make it at once and read it in ~0.1). It
+ *   is unobservable: no one has seen that buffer yet (grow(0) detaches the buffer, if there is
+ *   one). It is used (`quiet`) once the first copy has shown it gives the size: not shared (a
+ *   shared grow involves every thread), 64 KiB pages, and the address type assumed. Those come
+ *   from the module's declaration, so they hold for every copy.
+ */
+function adopt(memory, e) {
+  let size = e.size >= 0 ? e.size : e.quiet ? sizeByGrow(memory, e) : -1;
+  let shared = e.shared;
+  if (size < 0) {
+    const buffer = bufferGetter.call(memory);
+    size = buffer.byteLength / PAGE;
+    shared ??= isSharedBuffer(buffer);
+    if (e.quiet === undefined) {
+      e.quiet = e.defined && !e.fixed && !shared && sizeByGrow(memory, e) === size;
+      if (e.defined) e.shared = shared;
+      if (e.fixed) e.size = size;
     }
-    memoryExports.set(module, list);
   }
-  return list;
+  const id = rust.adopt(size, shared, e.is64, e.maximum, e.requested, e.known, e.bounded, Date.now(), e.definedBy, 1);
+  track(memory, id, e.is64, shared);
+  if (shared) sharedSeen(memory);
+  return id;
 }
 
-/** Ledgers a memory a module exported, counted for the instance that exported it; returns its id. */
-function adopt(memory, m) {
-  const pages = (x) => (x === undefined ? -1 : Number(x)); // i64 counts are BigInts; exact as numbers up to 2^53
-  return enterEngineMemory(memory, m, (size, shared, is64) =>
-    rust.adopt(size, shared, is64, pages(m?.maximum), pages(m?.requestedMaximum), m?.maximumKnown ?? false, m?.bounded ?? false, Date.now(), m?.definedBy, 1));
+/** `grow(0)` of a memory, or -1 when it throws (an i64 memory the module's bytes didn't say was one; the buffer tells then). */
+function sizeByGrow(memory, e) {
+  try {
+    return Number(nativeGrow.call(memory, e.is64 ? 0n : 0));
+  } catch {
+    return -1;
+  }
 }
 
+/** Enters a memory this realm met as an import but did not make; returns its id. `m`: the import's type, if the module's bytes were read (address and sharing are exact). */
+function receive(memory, m) {
+  const buffer = bufferGetter.call(memory);
+  const shared = m ? m.shared : isSharedBuffer(buffer);
+  const is64 = m?.is64 ?? false;
+  const id = rust.receive(buffer.byteLength / PAGE, shared, is64, Date.now());
+  track(memory, id, is64, shared);
+  if (shared) sharedSeen(memory);
+  return id;
+}

@@ -7,7 +7,7 @@ import { rust, layout } from "./rust.js";
 import { deliver } from "./events.js";
 import { state } from "./memory.js";
 
-/** @type {WeakMap<object, { memories: object[], imports: object[] }>} module -> what the core read from its bytes */
+/** @type {WeakMap<object, { memories: object[], imports: object[], hasStart: boolean }>} module -> what the core read from its bytes (and whether it has a start function) */
 const moduleInfo = new WeakMap();
 /** A custom section named "name": the length of its name, then "name". */
 const NAME = [4, 110, 97, 109, 101];
@@ -27,7 +27,7 @@ function bytesOf(source) {
  */
 function memorySections(bytes) {
   const parts = [bytes.subarray(0, 8)];
-  let at = 8, length = 8, memory, names;
+  let at = 8, length = 8, memory, names, hasStart = false;
   while (at < bytes.length) {
     const start = at, id = bytes[at++];
     let size = 0, shift = 0, b;
@@ -41,12 +41,13 @@ function memorySections(bytes) {
     if (end > bytes.length) return undefined;
     if (layout.typeSections.includes(id)) (parts.push(bytes.subarray(start, end)), (length += end - start));
     if (id === layout.memorySection) memory = [start, end];
+    if (id === 8) hasStart = true; // the start section: code runs while an instance is made
     if (id === 0 && !names && end - at >= 5 && NAME.every((b, i) => bytes[at + i] === b)) names = bytes.subarray(at + 5, Math.min(end, at + 5 + layout.nameBytes));
     at = end;
   }
   const small = new Uint8Array(length);
   parts.reduce((offset, p) => (small.set(p, offset), offset + p.length), 0);
-  return { small, memory, names };
+  return { small, memory, names, hasStart };
 }
 
 /**
@@ -64,6 +65,7 @@ export function prepare(source, url) {
   } finally {
     deliver();
   }
+  if (info) info.hasStart = cut.hasStart;
   if (info?.section === undefined || cut.memory === undefined) return { source, info };
   const [start, end] = cut.memory, s = info.section;
   const out = new Uint8Array(bytes.length - (end - start) + s.length);

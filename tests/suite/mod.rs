@@ -3,6 +3,7 @@
 //! `WebAssembly.Memory`, and compares both with what the spec prescribes.
 
 pub mod constructor;
+pub mod hot_paths;
 pub mod ledger;
 
 use js_sys::{Reflect, Uint8Array};

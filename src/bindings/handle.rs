@@ -139,6 +139,33 @@ impl Core {
         .map_err(js_error)
     }
 
+    /// Any other construction while no budget is in force (options and a label, i64, a stack
+    /// to record), in one crossing: the engine has already made the memory (JS asks it first
+    /// only when `newTarget` is its own constructor, so that is unobservable), and this checks
+    /// what [`Core::plan_create`] checks, in its order and with its errors, then records it as
+    /// [`Core::commit_create`] does. On an error nothing is recorded and JS drops the memory.
+    /// Without a budget the plan never clamps, so the maximum the engine got is the one asked.
+    #[wasm_bindgen(js_name = createMade)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn create_made(
+        &self,
+        is64: bool,
+        initial: JsValue,
+        maximum: JsValue,
+        shared: bool,
+        options: JsValue,
+        label: JsValue,
+        created: f64,
+        stack: Option<String>,
+    ) -> JsResult<u32> {
+        let effective = js(memory::plan_create(
+            is64, &initial, &maximum, shared, &options, &label, None,
+        ))?;
+        js(memory::commit_create(
+            is64, &initial, &maximum, &effective, shared, &label, created, stack,
+        ))
+    }
+
     /// Enters a memory the engine made; returns its ledger id.
     #[wasm_bindgen(js_name = commitCreate)]
     #[allow(clippy::too_many_arguments)]

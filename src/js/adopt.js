@@ -10,7 +10,7 @@ import { rust } from "./rust.js";
 import { NativeMemory, bufferGetter, moduleExports, moduleImports, nativeGrow } from "./engine.js";
 import { idOf, track } from "./tracking.js";
 import { deliver } from "./events.js";
-import { sharedSeen } from "./memory.js";
+import { sharedSeen } from "./shared.js";
 import { infoOf } from "./module-bytes.js";
 
 /** Bytes per page: a wasm constant (the core's `layout.pageBytes` says the same). */

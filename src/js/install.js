@@ -3,7 +3,8 @@
 // never written for the polyfill is ledgered too. Uninstall restores only what still holds our
 // value: where another tool has wrapped ours since, its wrapper stays and ours passes through.
 
-import { construct, constructors, members, onShared } from "./memory.js";
+import { construct, constructors, members } from "./memory.js";
+import { onShared } from "./shared.js";
 import { NativeMemory, fixedBufferGetter, nativeProto, nativeTypeIsSpec } from "./engine.js";
 import { hookInstantiate } from "./instantiate.js";
 

@@ -4,17 +4,22 @@
 import { rust, layout } from "./rust.js";
 import { toBigInt, toNumber, toStr } from "./conversions.js";
 import { bufferGetter, fixedBufferGetter, freezeShared, isAllocationFailure, makeNative, nativeGrow, nativeProto, pagesOf, sharedBuffersFrozen } from "./engine.js";
+import { onShared, sharedSeen } from "./shared.js";
 import { IS64, SHARED, entryId, entryOf, idOf, readSizes, releaseNursery, track } from "./tracking.js";
 import { deliver } from "./events.js";
 
 /** Set by the ledger: whether a budget is in force (requests are then checked with fresh sizes). */
 export const state = { budgeted: false, hard: false, captureStacks: false };
 
+/** WebIDL's enum conversion of `address` (after ToString): the core words the TypeError for a string that is neither. */
+const addressIs64 = (s) => (s === "i64" ? true : s === "i32" ? false : rust.addressIs64(s));
+
 /** `AddressValueToU64` of `v` for a field: ToNumber + [EnforceRange] for i32, ToBigInt + u64 for i64. */
 function addressValue(v, is64, field) {
   if (is64) {
     const b = toBigInt(v);
-    rust.checkU64(field, b);
+    // In range, u64 is the identity: only other values need the core (for its error).
+    if (b < 0n || b > 0xffffffffffffffffn) rust.checkU64(field, b);
     return b;
   }
   const x = toNumber(v);
@@ -25,36 +30,51 @@ function addressValue(v, is64, field) {
 /**
  * The WebIDL dictionary is read in the spec's order, each member once and converted as it is
  * read (as every engine and the spec's own tests do): `address` (ToString), `initial`
- * (required), `maximum`, `shared` (ToBoolean). Then the core checks everything, the engine makes
- * the memory, and the core records it.
+ * (required), `maximum`, `shared` (ToBoolean); then our options' `label`.
+ *
+ * With no budget in force and our own constructor as `newTarget`, the engine makes the memory
+ * first (unobservable: it reads only our descriptor and our own `prototype`) and one crossing
+ * checks and records it: numbers only in the common case (`createPlain`: i32, no options, no
+ * stack), else `createMade`. Should the core refuse what the engine accepted (a bad label, a rule
+ * an engine is laxer about), the memory is dropped untracked and the ledger is untouched; should
+ * the engine refuse, the full path gives the spec's error. The full path (any budget, any other
+ * `newTarget`): the core checks everything and plans (never allocate before a budget refuses),
+ * the engine makes the memory, and the core records it.
  * @param {unknown} descriptor @param {unknown} options @param {Function} newTarget
  */
 export function construct(descriptor, options, newTarget) {
   if (typeof descriptor !== "object" && typeof descriptor !== "function" && descriptor !== undefined) throw rust.notObject(descriptor);
   const d = descriptor ?? {}; // undefined and null are an empty dictionary
   const address = d.address;
-  const is64 = address !== undefined && rust.addressIs64(toStr(address));
+  const is64 = address !== undefined && addressIs64(toStr(address));
   const rawInitial = d.initial;
   if (rawInitial === undefined) throw rust.missingInitial();
   const initial = addressValue(rawInitial, is64, layout.fields.initial);
   const rawMaximum = d.maximum;
   const maximum = rawMaximum === undefined ? undefined : addressValue(rawMaximum, is64, layout.fields.maximum);
   const shared = !!d.shared;
-  if (!is64 && options === undefined && !state.budgeted && !state.captureStacks && (newTarget === Memory || newTarget === constructors.installed)) {
-    const memory = constructPlain(initial, maximum, shared, newTarget);
-    if (memory !== undefined) return memory;
-    // The engine refused: the full path below gives the spec's error (or retries an allocation).
-  }
   const label = typeof options === "object" && options !== null ? options.label : undefined;
+  if (!state.budgeted && (newTarget === Memory || newTarget === constructors.installed)) {
+    let memory;
+    try {
+      memory = makeNative(engineDescriptor(is64, initial, maximum, shared), newTarget);
+    } catch {
+      // the engine refused: the full path below
+    }
+    if (memory !== undefined) {
+      const id = !is64 && options === undefined && !state.captureStacks
+        ? rust.createPlain(initial, maximum === undefined ? -1 : maximum, shared, Date.now())
+        : rust.createMade(is64, initial, maximum, shared, options, label, Date.now(), state.captureStacks ? callerLine() : undefined);
+      return enter(memory, id, is64, shared);
+    }
+  }
   let effective;
   try {
     effective = rust.planCreate(is64, initial, maximum, shared, options, label, state.budgeted ? readSizes() : undefined);
   } finally {
     deliver(); // a budget the request passed, or that refused it
   }
-  const checked = { initial, shared };
-  if (effective !== undefined) checked.maximum = effective;
-  if (is64) checked.address = "i64"; // engines without memory64 never get here: the core refused
+  const checked = engineDescriptor(is64, initial, effective, shared);
   let memory;
   try {
     memory = makeNative(checked, newTarget);
@@ -63,36 +83,27 @@ export function construct(descriptor, options, newTarget) {
     if (!isAllocationFailure(e) || !releaseNursery()) throw e;
     memory = makeNative(checked, newTarget);
   }
-  if (shared) sharedSeen(memory);
   const stack = state.captureStacks ? callerLine() : undefined;
-  track(memory, rust.commitCreate(is64, initial, maximum, effective, shared, label, Date.now(), stack), is64, shared);
+  return enter(memory, rust.commitCreate(is64, initial, maximum, effective, shared, label, Date.now(), stack), is64, shared);
+}
+
+/** What the engine is asked to make (engines without memory64 never get an i64 one: the core refuses it first, or the engine's BigInt conversion does). */
+const engineDescriptor = (is64, initial, maximum, shared) => {
+  const checked = maximum === undefined ? { initial, shared } : { initial, maximum, shared };
+  if (is64) checked.address = "i64";
+  return checked;
+};
+
+/** A memory the core has recorded as `id`: tracked from now on. */
+function enter(memory, id, is64, shared) {
+  if (shared) sharedSeen(memory);
+  track(memory, id, is64, shared);
   deliver();
   return memory;
 }
 
 /** Our own constructors, whose `prototype` the engine reads without running user code. */
 export const constructors = { installed: null };
-
-/**
- * The common case (i32, no options, no budget, no stacks, our own constructor): the engine makes
- * the memory first and the core checks and records it in one crossing, numbers only. Returns
- * undefined when the engine refuses (the caller then takes the full path, which throws the
- * spec's error): asking the engine first is unobservable here, since `newTarget` is ours.
- * @param {number} initial @param {number | undefined} maximum @param {boolean} shared @param {Function} newTarget
- */
-function constructPlain(initial, maximum, shared, newTarget) {
-  let memory;
-  try {
-    memory = makeNative(maximum === undefined ? { initial, shared } : { initial, maximum, shared }, newTarget);
-  } catch {
-    return undefined;
-  }
-  const id = rust.createPlain(initial, maximum === undefined ? -1 : maximum, shared, Date.now()); // throws where the engine was laxer than the spec
-  if (shared) sharedSeen(memory);
-  track(memory, id, false, shared);
-  deliver();
-  return memory;
-}
 
 /** Frames from this directory are the package's own. */
 const packageDir = new URL(".", import.meta.url).href;
@@ -149,39 +160,6 @@ export function members(withType) {
   const list = [["grow", { value: methods.grow, writable: true }]];
   if (withType) list.push(["type", { value: methods.type, writable: true }]);
   return list;
-}
-
-// Where the engine leaves shared buffers unfrozen (Firefox), `buffer` needs a getter that freezes
-// them. Only shared memories need it, and every wasm-bindgen or emscripten program reads `buffer`
-// on its hot paths: so the prototypes get that getter only once this realm has a shared memory
-// (made, adopted or grown through us). Until then every memory reads the engine's own getter.
-/** @type {Set<() => void>} what puts the getter in place, per prototype */
-const whenShared = new Set();
-let sawShared = false;
-
-/** A shared memory is ours: freeze its buffer, and put the freezing getter in place if not yet. @param {object} memory */
-export function sharedSeen(memory) {
-  if (sharedBuffersFrozen) return;
-  freezeShared(bufferGetter.call(memory));
-  if (sawShared) return;
-  sawShared = true;
-  for (const put of whenShared) put();
-  whenShared.clear();
-}
-
-/**
- * Runs `put` (which installs the freezing `buffer` getter somewhere) now if this realm has a
- * shared memory, else when it first has one; returns the function that cancels a pending `put`.
- * @param {() => void} put
- */
-export function onShared(put) {
-  if (sharedBuffersFrozen) return () => {};
-  if (sawShared) {
-    put();
-    return () => {};
-  }
-  whenShared.add(put);
-  return () => whenShared.delete(put);
 }
 
 /**

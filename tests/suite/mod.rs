@@ -41,6 +41,7 @@ mod layer {
         "/src/js/engine.js" => makeNative,
         "/src/js/tracking.js" => track,
         "/src/js/events.js" => deliver,
+        "/src/js/shared.js" => sharedSeen,
         "/src/js/memory.js" => construct,
         "/src/js/install.js" => install,
         "/src/js/module-bytes.js" => prepare,

@@ -1,0 +1,35 @@
+// Where the engine leaves shared buffers unfrozen (Firefox), `buffer` needs a getter that freezes
+// them. Only shared memories need it, and every wasm-bindgen or emscripten program reads `buffer`
+// on its hot paths: so the prototypes get that getter only once this realm has a shared memory
+// (made, adopted or grown through us). Until then every memory reads the engine's own getter.
+
+import { bufferGetter, freezeShared, sharedBuffersFrozen } from "./engine.js";
+
+/** @type {Set<() => void>} what puts the getter in place, per prototype */
+const whenShared = new Set();
+let sawShared = false;
+
+/** A shared memory is ours: freeze its buffer, and put the freezing getter in place if not yet. @param {object} memory */
+export function sharedSeen(memory) {
+  if (sharedBuffersFrozen) return;
+  freezeShared(bufferGetter.call(memory));
+  if (sawShared) return;
+  sawShared = true;
+  for (const put of whenShared) put();
+  whenShared.clear();
+}
+
+/**
+ * Runs `put` (which installs the freezing `buffer` getter somewhere) now if this realm has a
+ * shared memory, else when it first has one; returns the function that cancels a pending `put`.
+ * @param {() => void} put
+ */
+export function onShared(put) {
+  if (sharedBuffersFrozen) return () => {};
+  if (sawShared) {
+    put();
+    return () => {};
+  }
+  whenShared.add(put);
+  return () => whenShared.delete(put);
+}

@@ -4,6 +4,7 @@
 //! learn on a module's first instance gives every later instance its true size.
 
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 use super::*;
@@ -15,7 +16,11 @@ extern "C" {
     #[wasm_bindgen(js_name = refusedAfterTheEngine)]
     fn refused_after_the_engine(memory: &JsValue, ledger: &JsValue, memory64: bool) -> JsValue;
     #[wasm_bindgen(js_name = instancesOfOneModule)]
-    fn instances_of_one_module(install: &JsValue, ledger: &JsValue, memory64: bool) -> JsValue;
+    fn instances_of_one_module(
+        install: &JsValue,
+        ledger: &JsValue,
+        memory64: bool,
+    ) -> js_sys::Promise;
 }
 
 #[wasm_bindgen_test]
@@ -64,8 +69,14 @@ fn a_construction_refused_after_the_engine_changes_nothing() {
 }
 
 #[wasm_bindgen_test]
-fn later_instances_of_a_module_are_ledgered_with_their_true_size() {
-    let r = instances_of_one_module(&api_member("install"), &api_member("ledger"), memory64());
+async fn later_instances_of_a_module_are_ledgered_with_their_true_size() {
+    let r = JsFuture::from(instances_of_one_module(
+        &api_member("install"),
+        &api_member("ledger"),
+        memory64(),
+    ))
+    .await
+    .expect("instances");
     let lines = |k: &str| -> Vec<String> {
         js_sys::Array::from(&get(&r, k))
             .iter()

@@ -7,7 +7,7 @@
 // instance, and an instance holding one memory (the common case) allocates no array.
 
 import { rust } from "./rust.js";
-import { NativeMemory, bufferGetter, moduleExports, moduleImports, nativeGrow } from "./engine.js";
+import { NativeMemory, bufferGetter, buffersMadeLazily, moduleExports, moduleImports, nativeGrow } from "./engine.js";
 import { idOf, track } from "./tracking.js";
 import { deliver } from "./events.js";
 import { sharedSeen } from "./shared.js";
@@ -156,7 +156,7 @@ function adopt(memory, e) {
     size = buffer.byteLength / PAGE;
     shared ??= isSharedBuffer(buffer);
     if (e.quiet === undefined) {
-      e.quiet = e.defined && !e.fixed && !shared && sizeByGrow(memory, e) === size;
+      e.quiet = buffersMadeLazily && e.defined && !e.fixed && !shared && sizeByGrow(memory, e) === size;
       if (e.defined) e.shared = shared;
       if (e.fixed) e.size = size;
     }

@@ -78,5 +78,21 @@ export function makeNative(checked, newTarget) {
   }
 }
 
+/**
+ * Whether the engine makes a memory's ArrayBuffer only when `buffer` is first read, as V8 14.6
+ * does (Node 26, Deno, Chromium 146 on; Node 24's 13.6 doesn't): that read costs ~1–3 µs, and
+ * `grow(0)` gives the size without it in ~0.2 µs. Elsewhere (Node 20–24, Firefox) the buffer
+ * exists already: a read costs ~0.1 µs, and `grow(0)`, which replaces it, ~0.4–0.7 µs. No API
+ * tells, and either way the size is exact, only the cost differs: so the V8 version decides,
+ * from `process.versions` (Bun's names a V8 it doesn't run; there both cost the same) or a
+ * Chrome user agent.
+ */
+export const buffersMadeLazily = (() => {
+  const v8 = /^(\d+)\.(\d+)/.exec(String(globalThis.process?.versions?.v8 ?? ""));
+  if (v8) return Number(v8[1]) * 100 + Number(v8[2]) >= 1406;
+  const chrome = /Chrome\/(\d+)/.exec(String(globalThis.navigator?.userAgent ?? ""));
+  return chrome !== null && Number(chrome[1]) >= 146;
+})();
+
 /** Whether `e` is how this engine says an allocation failed. @param {unknown} e */
 export const isAllocationFailure = (e) => e instanceof RangeError || e instanceof WebAssembly.RuntimeError || e === "out of memory";

@@ -6,10 +6,11 @@ import { Memory } from "./memory.js";
 import { install } from "./install.js";
 import { ledger } from "./ledger.js";
 
-export { hasMemory64 } from "./engine.js";
+import { hasMemory64 } from "./engine.js";
 
-/** @param {import("./wasm_memory_polyfill.js").Core} core the wasm core, started (`new Core(hasMemory64())`) */
+/** @param {typeof import("./wasm_memory_polyfill.js").Core} core the wasm core's class (static methods), its module initialised */
 export function createApi(core) {
+  core.start(hasMemory64());
   bind(core);
   return { Memory, install, ledger };
 }

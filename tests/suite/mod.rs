@@ -15,7 +15,10 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(module = "/src/js/api.js")]
 extern "C" {
     #[wasm_bindgen(js_name = createApi)]
-    fn create_api(core: Core) -> JsValue;
+    fn create_api(core: &JsValue) -> JsValue;
+}
+#[wasm_bindgen(module = "/src/js/engine.js")]
+extern "C" {
     #[wasm_bindgen(js_name = hasMemory64)]
     fn has_memory64() -> bool;
 }
@@ -60,7 +63,10 @@ use wasm_memory_polyfill::bindings::handle::Core;
 thread_local! {
     static API: JsValue = {
         layer::keep();
-        create_api(Core::new(has_memory64()))
+        // createApi takes the class of static methods, as the package's entries hand it over.
+        let class = Reflect::get(&JsValue::from(Core::token()), &JsValue::from_str("constructor"))
+            .expect("the class of a Core");
+        create_api(&class)
     };
 }
 

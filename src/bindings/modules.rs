@@ -16,7 +16,7 @@ use super::state::with_ledger;
 use super::values::address_value;
 use crate::core::{
     concat, decimal, defined_by, defined_memories, module_memories as memories_of, module_name,
-    rewrite_memory_maxima, section_spans, AddressType, Error,
+    rewrite_memory_section, AddressType, Error,
 };
 
 /// `{ memories, section }` for a module's memory-type sections (`small`: the magic number and
@@ -67,7 +67,7 @@ pub fn module_memories(
             .map(|(cap, d)| cap.filter(|&c| Some(c) != d.ty.maximum))
             .collect();
         if changes.iter().any(Option::is_some) {
-            let rewritten = rewrite_memory_maxima(small, &changes)
+            let rewritten = rewrite_memory_section(small, &changes)
                 // Unreachable in practice (the same reader just read these memories, and the caps
                 // come from `clamp_for`); if it happens, refusing keeps the budget. A fixed message
                 // keeps `BinaryError`'s formatting out of the wasm.
@@ -76,8 +76,7 @@ pub fn module_memories(
                         "the module's memory section could not be rewritten to the budget".into(),
                     )
                 })?;
-            section = memory_section(&rewritten)
-                .map_or(JsValue::UNDEFINED, |s| Uint8Array::from(s).into());
+            section = rewritten.map_or(JsValue::UNDEFINED, |s| Uint8Array::from(&s[..]).into());
         }
     }
     let list = Array::new();
@@ -124,17 +123,4 @@ pub fn module_memories(
     let _ = Reflect::set(&out, &"imports".into(), &imports);
     let _ = Reflect::set(&out, &"section".into(), &section);
     Ok(out.into())
-}
-
-/// The memory section of a module (id, size and body), as it stands in `bytes`.
-fn memory_section(bytes: &[u8]) -> Option<&[u8]> {
-    let spans = section_spans(bytes.len(), |i| bytes[i])?;
-    let mut start = 8;
-    for (id, _, end) in spans {
-        if id == 5 {
-            return bytes.get(start..end);
-        }
-        start = end;
-    }
-    None
 }

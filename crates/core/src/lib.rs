@@ -33,6 +33,6 @@ pub use realms::{
     AppTotals, Heard, RealmTotals, Realms, HEARTBEAT_MS, INTERVAL_MS, MISSED_HEARTBEATS,
 };
 mod module_rewrite;
-pub use module_rewrite::{defined_memories, rewrite_memory_maxima};
+pub use module_rewrite::{defined_memories, rewrite_memory_maxima, rewrite_memory_section};
 mod wasm_binary;
 pub use wasm_binary::{BinaryError, DefinedMemory, EXPORT_SECTION, IMPORT_SECTION, MEMORY_SECTION};

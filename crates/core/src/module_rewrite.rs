@@ -35,6 +35,33 @@ pub fn defined_memories(bytes: &[u8]) -> Option<Vec<DefinedMemory>> {
 /// bytes stay as they were. Returns the input unchanged when nothing changes (no memory section,
 /// no caps, or caps equal to the declared maxima).
 pub fn rewrite_memory_maxima(bytes: &[u8], caps: &[Option<u64>]) -> Result<Vec<u8>, BinaryError> {
+    let Some((before, section, after)) = rewrite(bytes, caps)? else {
+        return Ok(bytes.to_vec());
+    };
+    let mut out = Vec::with_capacity(bytes.len() + 16);
+    out.extend_from_slice(before);
+    out.extend_from_slice(&section);
+    out.extend_from_slice(after);
+    Ok(out)
+}
+
+/// The memory section alone (its id, size and body) as [`rewrite_memory_maxima`] would write
+/// it, or `None` when `bytes` has no memory section (caps must then be empty). What the compile
+/// hooks splice into the module in place of its own, which they cut out.
+pub fn rewrite_memory_section(
+    bytes: &[u8],
+    caps: &[Option<u64>],
+) -> Result<Option<Vec<u8>>, BinaryError> {
+    Ok(rewrite(bytes, caps)?.map(|(_, section, _)| section))
+}
+
+/// What comes before the memory section, the section rewritten (id, size and body), and what
+/// comes after it; `None` when there is no memory section.
+#[allow(clippy::type_complexity)]
+fn rewrite<'a>(
+    bytes: &'a [u8],
+    caps: &[Option<u64>],
+) -> Result<Option<(&'a [u8], Vec<u8>, &'a [u8])>, BinaryError> {
     let section = read_module(bytes)?;
     let defined = section.as_ref().map_or(0, |s| s.entries.len());
     if caps.len() > defined {
@@ -44,7 +71,7 @@ pub fn rewrite_memory_maxima(bytes: &[u8], caps: &[Option<u64>]) -> Result<Vec<u
         });
     }
     let Some(section) = section else {
-        return Ok(bytes.to_vec());
+        return Ok(None);
     };
     let mut body = section.count.to_vec();
     for (entry, cap) in section
@@ -70,17 +97,17 @@ pub fn rewrite_memory_maxima(bytes: &[u8], caps: &[Option<u64>]) -> Result<Vec<u
         write_leb(&mut body, cap);
         body.extend_from_slice(entry.page_size);
     }
+    let (before, after) = (section.before, section.after);
     // Caps equal to the declared maxima change nothing; keep even a padded section header then.
     if body == section.body {
-        return Ok(bytes.to_vec());
+        let end = bytes.len() - after.len();
+        return Ok(Some((before, bytes[before.len()..end].to_vec(), after)));
     }
-    let mut out = Vec::with_capacity(bytes.len() + 16);
-    out.extend_from_slice(section.before);
+    let mut out = Vec::with_capacity(body.len() + 6);
     out.push(MEMORY_SECTION);
     write_leb(&mut out, body.len() as u64);
     out.extend_from_slice(&body);
-    out.extend_from_slice(section.after);
-    Ok(out)
+    Ok(Some((before, out, after)))
 }
 
 /// The memory section of a module, as slices of its bytes.

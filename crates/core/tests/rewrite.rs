@@ -317,7 +317,22 @@ proptest! {
             prop_assert_eq!((r.ty.minimum, r.ty.maximum), (n.initial, n.maximum));
         }
         // Rewriting the result with no caps changes nothing.
-        prop_assert_eq!(rewrite_memory_maxima(&out, &[]).unwrap(), out);
+        prop_assert_eq!(&rewrite_memory_maxima(&out, &[]).unwrap(), &out);
+        // The section alone (what the compile hooks splice in) is the new module's memory
+        // section, as wasmparser finds it there.
+        let alone = rewrite_memory_section(&bytes, &caps).unwrap();
+        let found = section_ranges(&out).into_iter().find(|s| s.0 == 5);
+        match (alone, found) {
+            (Some(section), Some((_, range))) => {
+                // `section_ranges` gives the body; the section alone starts with its id and size.
+                prop_assert!(section.ends_with(&out[range.clone()]));
+                prop_assert_eq!(section[0], 5);
+                let start = range.start - (section.len() - range.len());
+                prop_assert_eq!(&out[start..range.end], &section[..]);
+            }
+            (None, None) => {}
+            (alone, found) => prop_assert!(false, "section alone {:?}, in the module {:?}", alone, found),
+        }
     }
 
     #[test]

@@ -23,8 +23,10 @@ try {
   const image = vips.Image.black(256, 256).add(100).gaussblur(2);
   out.avg = image.avg();
   out.concurrency = vips.concurrency();
-  // Each pthread worker publishes its received memory once, then waits inside wasm.
-  const until = Date.now() + 5000;
+  // Each pthread worker publishes its received memory once, then waits inside wasm. The loop
+  // ends as soon as every worker has been heard; 20 s only guards against a hang (a loaded
+  // 2-core CI machine has taken more than 5 s to start the workers).
+  const until = Date.now() + 20_000;
   let view;
   for (;;) {
     view = ledger.snapshot({ allRealms: true });

@@ -5,7 +5,7 @@
 // benches/page.html from a local server sending COOP/COEP. Writes artifacts/bench/<engine>.json,
 // then benches/report.mjs combines them.
 //
-//   node benches/run.mjs [--quick] [--engines=node20,chromium,...] [--only=construct,grow,...] [--pkg DIR]
+//   node benches/run.mjs [--quick] [--engines=node20,chromium,...] [--only=construct,grow,...] [--pkg=DIR]
 //   node benches/run.mjs --steps [--engines=...]   a per-step timing breakdown instead (benches/steps.mjs),
 //                                                 of the unbundled modules in target/pkg-modules/
 //
@@ -20,6 +20,12 @@ import { cleanup, makeTempDir, removeTempDir, sleep, startProcess, stopProcess, 
 
 const argv = process.argv.slice(2);
 const opt = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+// Every option takes its value after "=": one given as a separate word would be silently ignored.
+const loose = argv.find((a) => /^--(pkg|engines|only)$/.test(a));
+if (loose) {
+  console.error(`benches/run.mjs: write ${loose}=VALUE (one word)`);
+  process.exit(64);
+}
 const quick = argv.includes("--quick");
 const steps = argv.includes("--steps");
 // --steps calls the package's modules one by one (rust.js, engine.js, tracking.js): pkg/ ships

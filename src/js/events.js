@@ -7,7 +7,7 @@ import { rust } from "./rust.js";
 /** @type {Map<string, Set<Function>>} */
 const listeners = new Map();
 /** Whether anyone listens: the hot paths skip the core's queue when nobody does. */
-export let listening = false;
+let listening = false;
 /** `ledger.setMarks(on)`: each event is also a `performance.mark("wasm-memory:<type>")`. */
 let marks = false;
 

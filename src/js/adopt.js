@@ -7,14 +7,11 @@
 // instance, and an instance holding one memory (the common case) allocates no array.
 
 import { rust } from "./rust.js";
-import { NativeMemory, bufferGetter, buffersMadeLazily, moduleExports, moduleImports, nativeGrow } from "./engine.js";
+import { NativeMemory, PAGE, bufferGetter, buffersMadeLazily, moduleExports, moduleImports, nativeGrow } from "./engine.js";
 import { idOf, track } from "./tracking.js";
 import { deliver } from "./events.js";
-import { sharedSeen } from "./shared.js";
 import { infoOf } from "./module-bytes.js";
 
-/** Bytes per page: a wasm constant (the core's `layout.pageBytes` says the same). */
-const PAGE = 65536;
 
 /** Instances that import or export ledgered memories, held weakly with the ids they hold (one
  * id, or an array): each one collected is one instance fewer for those memories. */
@@ -163,7 +160,6 @@ function adopt(memory, e) {
   }
   const id = rust.adopt(size, shared, e.is64, e.maximum, e.requested, e.known, e.bounded, Date.now(), e.definedBy, 1);
   track(memory, id, e.is64, shared);
-  if (shared) sharedSeen(memory);
   return id;
 }
 
@@ -183,6 +179,5 @@ function receive(memory, m) {
   const is64 = m?.is64 ?? false;
   const id = rust.receive(buffer.byteLength / PAGE, shared, is64, Date.now());
   track(memory, id, is64, shared);
-  if (shared) sharedSeen(memory);
   return id;
 }

@@ -10,8 +10,12 @@ export const bufferGetter = Object.getOwnPropertyDescriptor(nativeProto, "buffer
 export const moduleImports = WebAssembly.Module.imports;
 export const moduleExports = WebAssembly.Module.exports;
 
+/** Bytes per page: a wasm constant, here as a literal so the hot paths divide by a constant
+ * (the core's `layout.pageBytes`; `createApi` checks that the two agree). */
+export const PAGE = 65536;
+
 /** Current pages, read through the engine's `buffer` getter (also the brand check). @param {unknown} m */
-export const pagesOf = (m) => bufferGetter.call(m).byteLength / layout.pageBytes;
+export const pagesOf = (m) => bufferGetter.call(m).byteLength / PAGE;
 
 /**
  * Whether this engine has memory64 in its JS API: Node 22 validates `(module (memory i64 0))`

@@ -3,7 +3,7 @@
 
 import { rust, layout } from "./rust.js";
 import { toBigInt, toNumber, toStr } from "./conversions.js";
-import { bufferGetter, fixedBufferGetter, freezeShared, isAllocationFailure, makeNative, nativeGrow, nativeProto, pagesOf, sharedBuffersFrozen } from "./engine.js";
+import { fixedBufferGetter, isAllocationFailure, makeNative, nativeGrow, nativeProto, pagesOf } from "./engine.js";
 import { onShared, sharedSeen } from "./shared.js";
 import { IS64, SHARED, entryId, entryOf, idOf, readSizes, releaseNursery, track } from "./tracking.js";
 import { deliver } from "./events.js";
@@ -96,7 +96,6 @@ const engineDescriptor = (is64, initial, maximum, shared) => {
 
 /** A memory the core has recorded as `id`: tracked from now on. */
 function enter(memory, id, is64, shared) {
-  if (shared) sharedSeen(memory);
   track(memory, id, is64, shared);
   deliver();
   return memory;
@@ -138,7 +137,7 @@ export const methods = {
     } catch (e) {
       throw rust.growError(id, pagesOf(this), d, e);
     }
-    if ((entry & SHARED) !== 0 && !sharedBuffersFrozen) freezeShared(bufferGetter.call(this));
+    if ((entry & SHARED) !== 0) sharedSeen(this); // the new buffer, frozen where the engine doesn't
     // The new size without reading `buffer` (that would make the engine create the new buffer now).
     rust.commitGrow(id, Number(old) + Number(d));
     deliver();

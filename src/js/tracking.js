@@ -11,11 +11,10 @@
 // cost per memory that no ledger which keeps nothing alive can avoid.
 
 import { rust } from "./rust.js";
-import { bufferGetter } from "./engine.js";
+import { PAGE, bufferGetter } from "./engine.js";
 import { deliver } from "./events.js";
+import { sharedSeen } from "./shared.js";
 
-/** Bytes per page: a wasm constant (the core's `layout.pageBytes` says the same). */
-const PAGE = 65536;
 
 /**
  * Each ledgered memory's entry, one number: `id * 4 + (is64 ? 2 : 0) + (shared ? 1 : 0)` (a small
@@ -83,10 +82,12 @@ async function ripenSoon() {
 }
 
 /**
- * Starts tracking a ledgered memory.
+ * Starts tracking a ledgered memory (a shared one also goes through `sharedSeen`, which freezes
+ * its buffer where the engine doesn't).
  * @param {object} memory @param {number} id @param {boolean} is64 @param {boolean} shared
  */
 export function track(memory, id, is64, shared) {
+  if (shared) sharedSeen(memory);
   ids.set(memory, id * 4 + (is64 ? IS64 : 0) + (shared ? SHARED : 0));
   registry.register(memory, id);
   if (nursery.length === 0) ripenSoon();

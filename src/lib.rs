@@ -22,10 +22,16 @@ pub mod bindings;
 #[global_allocator]
 static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
 
+/// Traps: what a panic does in the shipped build, without a panic's message and location.
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn trap() -> ! {
+    ::core::arch::wasm32::unreachable()
+}
+
 // Without std (the shipped build) a panic traps. None is reachable from a caller's input: every
 // such path returns a typed error instead (see the core's `Error`).
 #[cfg(all(target_arch = "wasm32", not(feature = "std")))]
 #[panic_handler]
 fn panic(_: &::core::panic::PanicInfo) -> ! {
-    ::core::arch::wasm32::unreachable()
+    trap()
 }

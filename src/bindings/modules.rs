@@ -93,7 +93,7 @@ pub fn module_memories(
             .and_then(|i| caps.get(i as usize).copied().flatten());
         let value =
             |v: Option<u64>| v.map_or(JsValue::UNDEFINED, |x| address_value(x, m.ty.address));
-        set("name", m.name.as_str().into());
+        set("name", m.name.into());
         set("is64", (m.ty.address == AddressType::I64).into());
         set("maximum", value(cap.or(declared)));
         set("requestedMaximum", value(declared));
@@ -112,8 +112,8 @@ pub fn module_memories(
         let set = |k: &str, v: JsValue| {
             let _ = Reflect::set(&o, &JsValue::from_str(k), &v);
         };
-        set("module", m.module.as_str().into());
-        set("name", m.name.as_str().into());
+        set("module", m.module.into());
+        set("name", m.name.into());
         set("is64", (m.ty.address == AddressType::I64).into());
         set("shared", m.ty.shared.into());
         imports.push(&o);

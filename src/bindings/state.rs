@@ -6,7 +6,7 @@
 //! [`OneThread`], which the build refuses to compile with atomics. Nothing here calls into JS
 //! while a borrow is held, so no borrow can fail.
 
-use ::core::cell::{Cell, RefCell};
+use ::core::cell::{Cell, RefCell, RefMut};
 
 use js_sys::Float64Array;
 
@@ -29,16 +29,23 @@ static REALMS: OneThread<RefCell<Option<Realms>>> = OneThread(RefCell::new(None)
 static MEMORY64: OneThread<Cell<bool>> = OneThread(Cell::new(false));
 static SNAPSHOT_ROWS: OneThread<RefCell<Option<Float64Array>>> = OneThread(RefCell::new(None));
 
-/// Runs `f` on the ledger. `f` must not call into JS, which is what makes the `borrow_mut`
-/// unable to fail.
+/// The cell's value, borrowed mutably. The callers never call into JS while they hold it, so it
+/// can't already be borrowed; if it ever were, the module traps, as a panic would, without
+/// carrying `RefCell`'s panic message and location.
+fn borrow<T>(cell: &RefCell<T>) -> RefMut<'_, T> {
+    cell.try_borrow_mut().unwrap_or_else(|_| crate::trap())
+}
+
+/// Runs `f` on the ledger. `f` must not call into JS, which is what makes the borrow unable
+/// to fail.
 pub fn with_ledger<R>(f: impl FnOnce(&mut Ledger) -> R) -> R {
-    f(LEDGER.0.borrow_mut().get_or_insert_with(Ledger::new))
+    f(borrow(&LEDGER.0).get_or_insert_with(Ledger::new))
 }
 
 /// Runs `f` on the view of the other realms (`ledger.share()`); like [`with_ledger`], `f` must
 /// not call into JS (nor into `with_realms` again).
 pub fn with_realms<R>(f: impl FnOnce(&mut Realms) -> R) -> R {
-    f(REALMS.0.borrow_mut().get_or_insert_with(Realms::new))
+    f(borrow(&REALMS.0).get_or_insert_with(Realms::new))
 }
 
 /// Whether the engine has memory64 (the JS entry detects it once, at start).
@@ -54,7 +61,7 @@ pub fn set_memory64(on: bool) {
 /// The Float64Array the snapshot copies its rows into (reused from call to call while it is
 /// large enough; `make(len)` makes a new one otherwise).
 pub fn snapshot_rows(len: u32, make: impl FnOnce(u32) -> Float64Array) -> Float64Array {
-    let mut slot = SNAPSHOT_ROWS.0.borrow_mut();
+    let mut slot = borrow(&SNAPSHOT_ROWS.0);
     match &*slot {
         Some(rows) if rows.length() >= len => rows.clone(),
         _ => {

@@ -261,17 +261,22 @@ pub fn concat(parts: &[&str]) -> String {
 
 /// `n` in decimal, as JavaScript prints an integer.
 pub fn decimal(mut n: u64) -> String {
+    // Filled from the end, iterators not indices: no bounds-check panic in the wasm.
     let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
+    let mut used = 0;
+    for d in digits.iter_mut().rev() {
+        *d = b'0' + (n % 10) as u8;
+        used += 1;
         n /= 10;
         if n == 0 {
             break;
         }
     }
-    digits[at..].iter().map(|&d| char::from(d)).collect()
+    digits
+        .iter()
+        .skip(digits.len() - used)
+        .map(|&d| char::from(d))
+        .collect()
 }
 
 impl fmt::Display for Error {

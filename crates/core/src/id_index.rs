@@ -27,7 +27,7 @@ impl IdIndex {
 
     /// The slot of `id`, if it is in the index.
     pub fn get(&self, id: u32) -> Option<usize> {
-        let slot = self.entries[self.find(id)?].1;
+        let slot = self.entries.get(self.find(id)?)?.1;
         (slot != GONE).then_some(slot as usize)
     }
 
@@ -43,9 +43,9 @@ impl IdIndex {
 
     /// Moves `id` (if present) to `slot`.
     pub fn set(&mut self, id: u32, slot: usize) {
-        if let Some(p) = self.find(id) {
-            if self.entries[p].1 != GONE {
-                self.entries[p].1 = slot as u32;
+        if let Some(e) = self.find(id).and_then(|p| self.entries.get_mut(p)) {
+            if e.1 != GONE {
+                e.1 = slot as u32;
             }
         }
     }
@@ -53,7 +53,7 @@ impl IdIndex {
     /// Removes `id`; returns the slot it had.
     pub fn remove(&mut self, id: u32) -> Option<usize> {
         let p = self.find(id)?;
-        let slot = core::mem::replace(&mut self.entries[p].1, GONE);
+        let slot = core::mem::replace(&mut self.entries.get_mut(p)?.1, GONE);
         if slot == GONE {
             return None;
         }

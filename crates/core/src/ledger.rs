@@ -273,7 +273,12 @@ impl Ledger {
 
     /// One record.
     pub fn get(&self, id: u32) -> Option<&Record> {
-        self.index.get(id).map(|i| &self.records[i])
+        self.records.get(self.index.get(id)?)
+    }
+
+    /// A memory's record, to change. (`get`, not `[]`: no index panic in the wasm, and none possible.)
+    fn record_mut(&mut self, id: u32) -> Option<&mut Record> {
+        self.records.get_mut(self.index.get(id)?)
     }
 
     /// The running totals.
@@ -529,22 +534,20 @@ impl Ledger {
 
     /// Sets a memory's label.
     pub fn set_label(&mut self, id: u32, label: Option<String>) -> bool {
-        match self.index.get(id) {
-            Some(i) => {
-                self.records[i].label = label;
-                self.version += 1;
-                true
-            }
-            None => false,
-        }
+        let Some(record) = self.record_mut(id) else {
+            return false;
+        };
+        record.label = label;
+        self.version += 1;
+        true
     }
 
     /// An instance that imports or exports the memories `ids` was made (`made`), or collected.
     /// Unknown ids (memories collected first) are ignored; a count never goes below zero.
     pub fn count_instance(&mut self, ids: &[u32], made: bool) {
         for id in ids {
-            if let Some(i) = self.index.get(*id) {
-                let n = &mut self.records[i].instances;
+            if let Some(record) = self.record_mut(*id) {
+                let n = &mut record.instances;
                 *n = if made {
                     n.saturating_add(1)
                 } else {
@@ -557,7 +560,8 @@ impl Ledger {
 
     /// Removes a memory that was garbage-collected. Unknown ids are ignored.
     pub fn collect(&mut self, id: u32) {
-        let Some(i) = self.index.remove(id) else {
+        // In range always; checked so that the wasm carries no `swap_remove` panic.
+        let Some(i) = self.index.remove(id).filter(|&i| i < self.records.len()) else {
             return;
         };
         let record = self.records.swap_remove(i);
@@ -577,10 +581,9 @@ impl Ledger {
     }
 
     fn resize(&mut self, id: u32, pages: u64, source: GrowSource) {
-        let Some(i) = self.index.get(id) else {
+        let Some(record) = self.record_mut(id) else {
             return;
         };
-        let record = &mut self.records[i];
         let from = record.pages;
         if pages == from && source == GrowSource::Wasm {
             return;
@@ -609,8 +612,7 @@ impl Ledger {
             return;
         };
         let mut crossed = Vec::new();
-        if let Some(i) = id.and_then(|id| self.index.get(id)) {
-            let r = &mut self.records[i];
+        if let Some(r) = id.and_then(|id| self.records.get_mut(self.index.get(id)?)) {
             let over = budget.per_memory_pages.is_some_and(|l| r.pages > l);
             if over && !r.over_per_memory && !core::mem::take(&mut self.per_memory_reported) {
                 crossed.push((

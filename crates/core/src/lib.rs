@@ -35,4 +35,6 @@ pub use realms::{
 mod module_rewrite;
 pub use module_rewrite::{defined_memories, rewrite_memory_maxima, rewrite_memory_section};
 mod wasm_binary;
-pub use wasm_binary::{BinaryError, DefinedMemory, EXPORT_SECTION, IMPORT_SECTION, MEMORY_SECTION};
+pub use wasm_binary::{
+    BinaryError, DefinedMemory, Part, EXPORT_SECTION, IMPORT_SECTION, MEMORY_SECTION,
+};

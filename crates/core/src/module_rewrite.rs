@@ -15,7 +15,8 @@
 use alloc::vec::Vec;
 
 use super::wasm_binary::{
-    BinaryError, DefinedMemory, MemoryEntry, Reader, HAS_MAXIMUM, MAGIC_AND_VERSION, MEMORY_SECTION,
+    BinaryError, DefinedMemory, MemoryEntry, Part, Reader, HAS_MAXIMUM, MAGIC_AND_VERSION,
+    MEMORY_SECTION,
 };
 
 /// The memories `bytes`' memory section defines, in order; `None` if the bytes can't be read.
@@ -100,8 +101,7 @@ fn rewrite<'a>(
     let (before, after) = (section.before, section.after);
     // Caps equal to the declared maxima change nothing; keep even a padded section header then.
     if body == section.body {
-        let end = bytes.len() - after.len();
-        return Ok(Some((before, bytes[before.len()..end].to_vec(), after)));
+        return Ok(Some((before, section.whole.to_vec(), after)));
     }
     let mut out = Vec::with_capacity(body.len() + 6);
     out.push(MEMORY_SECTION);
@@ -114,6 +114,8 @@ fn rewrite<'a>(
 struct MemorySection<'a> {
     /// Everything before the section's id byte.
     before: &'a [u8],
+    /// The section as it stands: id, size and body.
+    whole: &'a [u8],
     /// The section's body (after its id and size).
     body: &'a [u8],
     /// The encoded memory count that starts the body.
@@ -132,8 +134,8 @@ fn read_module(bytes: &[u8]) -> Result<Option<MemorySection<'_>>, BinaryError> {
     let mut found = None;
     while r.pos < bytes.len() {
         let start = r.pos;
-        let id = r.byte("a section id")?;
-        let size = r.leb(u64::from(u32::MAX), "a section size")?;
+        let id = r.byte(Part::SectionId)?;
+        let size = r.leb(u64::from(u32::MAX), Part::SectionSize)?;
         let available = bytes.len().saturating_sub(r.pos);
         let body = r.take(size).ok_or(BinaryError::SectionPastEnd {
             id,
@@ -154,7 +156,7 @@ fn read_module(bytes: &[u8]) -> Result<Option<MemorySection<'_>>, BinaryError> {
             pos: body_start,
         };
         // At most u32::MAX, so the cast is exact.
-        let n = s.leb(u64::from(u32::MAX), "the memory count")? as u32;
+        let n = s.leb(u64::from(u32::MAX), Part::MemoryCount)? as u32;
         let count = s.since(body_start);
         // No capacity from the count: a huge count in a short section must fail, not allocate.
         let mut entries = Vec::new();
@@ -169,6 +171,7 @@ fn read_module(bytes: &[u8]) -> Result<Option<MemorySection<'_>>, BinaryError> {
         }
         found = Some(MemorySection {
             before: bytes.get(..start).unwrap_or_default(),
+            whole: bytes.get(start..r.pos).unwrap_or_default(),
             body,
             count,
             entries,
@@ -331,7 +334,7 @@ mod tests {
             (
                 module(&[(5, b"\x01\x00")]),
                 Truncated {
-                    what: "a memory's minimum",
+                    what: Part::MemoryMinimum,
                     offset: 12,
                 },
             ),
@@ -339,14 +342,14 @@ mod tests {
             (
                 [&MAGIC_AND_VERSION[..], b"\x05", &[0xff; 10], b"\x00"].concat(),
                 BadLeb {
-                    what: "a section size",
+                    what: Part::SectionSize,
                     offset: 9,
                 },
             ),
             (
                 [&MAGIC_AND_VERSION[..], b"\x05\x80\x80\x80\x80\x10"].concat(),
                 BadLeb {
-                    what: "a section size",
+                    what: Part::SectionSize,
                     offset: 9,
                 },
             ),
@@ -386,7 +389,7 @@ mod tests {
             (
                 module(&[(5, b"\xff\xff\xff\xff\x0f")]),
                 Truncated {
-                    what: "a memory's limit flags",
+                    what: Part::MemoryFlags,
                     offset: 15,
                 },
             ),
@@ -394,7 +397,7 @@ mod tests {
             (
                 module(&[(5, &[&[1u8, 0][..], &[0xff; 9], &[0x02]].concat())]),
                 BadLeb {
-                    what: "a memory's minimum",
+                    what: Part::MemoryMinimum,
                     offset: 12,
                 },
             ),

@@ -9,14 +9,15 @@ use alloc::{string::String, vec::Vec};
 
 use super::limits::MemoryType;
 use super::wasm_binary::{
-    Reader, EXPORT_SECTION, IMPORT_SECTION, MAGIC_AND_VERSION, MEMORY_KIND, MEMORY_SECTION,
+    Part, Reader, EXPORT_SECTION, IMPORT_SECTION, MAGIC_AND_VERSION, MEMORY_KIND, MEMORY_SECTION,
 };
 
 /// A memory a module exports, by export name.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExportedMemory {
-    /// The export name.
-    pub name: String,
+pub struct ExportedMemory<'a> {
+    /// The export name (borrowed from the module's bytes: nothing is copied for the many
+    /// imports and exports that are not memories).
+    pub name: &'a str,
     /// Its declared type (minimum as declared, not as grown).
     pub ty: MemoryType,
     /// Whether `ty.maximum` is the memory's: false when the module re-exports a memory it
@@ -30,11 +31,11 @@ pub struct ExportedMemory {
 
 /// A memory a module imports.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImportedMemory {
+pub struct ImportedMemory<'a> {
     /// The import's module name (`"env"`).
-    pub module: String,
+    pub module: &'a str,
     /// The import's name (`"memory"`).
-    pub name: String,
+    pub name: &'a str,
     /// Its import type: the address type and sharing are exact (the memory passed in must
     /// match them); the limits only bound the memory's.
     pub ty: MemoryType,
@@ -85,17 +86,18 @@ pub fn section_spans(
 }
 
 /// The memories `bytes` exports, with their declared types; `None` if the bytes can't be read.
-pub fn exported_memories(bytes: &[u8]) -> Option<Vec<ExportedMemory>> {
+pub fn exported_memories(bytes: &[u8]) -> Option<Vec<ExportedMemory<'_>>> {
     module_memories(bytes).map(|(_, exports)| exports)
 }
 
 /// The memories `bytes` imports, in import order; `None` if the bytes can't be read.
-pub fn imported_memories(bytes: &[u8]) -> Option<Vec<ImportedMemory>> {
+pub fn imported_memories(bytes: &[u8]) -> Option<Vec<ImportedMemory<'_>>> {
     module_memories(bytes).map(|(imports, _)| imports)
 }
 
 /// The memories `bytes` imports and those it exports, read in one pass.
-pub fn module_memories(bytes: &[u8]) -> Option<(Vec<ImportedMemory>, Vec<ExportedMemory>)> {
+#[allow(clippy::type_complexity)]
+pub fn module_memories(bytes: &[u8]) -> Option<(Vec<ImportedMemory<'_>>, Vec<ExportedMemory<'_>>)> {
     let mut r = Reader { bytes, pos: 0 };
     if r.take(8)? != MAGIC_AND_VERSION {
         return None;
@@ -106,20 +108,20 @@ pub fn module_memories(bytes: &[u8]) -> Option<(Vec<ImportedMemory>, Vec<Exporte
     let mut exports = Vec::new();
     let mut imports = Vec::new();
     while r.pos < bytes.len() {
-        let id = r.byte("a section id").ok()?;
-        let size = r.u32("a section size").ok()?;
+        let id = r.byte(Part::SectionId).ok()?;
+        let size = r.u32(Part::SectionSize).ok()?;
         let body = r.take(u64::from(size))?;
         let mut s = Reader {
             bytes: body,
             pos: 0,
         };
-        let count = |s: &mut Reader| s.u32("a count").ok();
+        let count = |s: &mut Reader| s.u32(Part::Count).ok();
         match id {
             IMPORT_SECTION => {
                 for _ in 0..count(&mut s)? {
                     let module = s.name()?;
                     let name = s.name()?;
-                    let kind = s.byte("an import's kind").ok()?;
+                    let kind = s.byte(Part::ImportKind).ok()?;
                     if kind == MEMORY_KIND {
                         let ty = s.memory(imported).ok()?.memory.ty;
                         memories.push((ty, false));
@@ -138,8 +140,8 @@ pub fn module_memories(bytes: &[u8]) -> Option<(Vec<ImportedMemory>, Vec<Exporte
             EXPORT_SECTION => {
                 for _ in 0..count(&mut s)? {
                     let name = s.name()?;
-                    let kind = s.byte("an export's kind").ok()?;
-                    let index = s.u32("an export's index").ok()?;
+                    let kind = s.byte(Part::ExportKind).ok()?;
+                    let index = s.u32(Part::ExportIndex).ok()?;
                     if kind == MEMORY_KIND {
                         let (ty, defined) = *memories.get(index as usize)?;
                         exports.push(ExportedMemory {
@@ -182,16 +184,16 @@ pub fn module_name(payload: &[u8]) -> Option<String> {
         bytes: payload,
         pos: 0,
     };
-    if r.byte("a subsection id").ok()? != 0 {
+    if r.byte(Part::SubsectionId).ok()? != 0 {
         return None;
     }
-    let size = r.u32("a subsection size").ok()?;
+    let size = r.u32(Part::SubsectionSize).ok()?;
     let mut s = Reader {
         bytes: r.take(u64::from(size))?,
         pos: 0,
     };
     let name = s.name()?;
-    (s.pos == size as usize).then_some(name)
+    (s.pos == size as usize).then(|| name.into())
 }
 
 /// What the ledger records as `definedBy` for a memory a module defines: the module's name
@@ -277,10 +279,7 @@ mod tests {
         );
         let found = imported_memories(&bytes).expect("parses");
         assert_eq!(found.len(), 2);
-        assert_eq!(
-            (found[0].module.as_str(), found[0].name.as_str()),
-            ("env", "memory")
-        );
+        assert_eq!((found[0].module, found[0].name), ("env", "memory"));
         assert!(found[0].ty.shared);
         assert_eq!(found[0].ty.address, AddressType::I32);
         assert_eq!(found[1].name, "other");

@@ -4,8 +4,6 @@
 //! maxima it declares); every layout constant is here once. Malformed input is an error or
 //! `None`, never a panic: the bindings run this on bytes any page hands them.
 
-use alloc::string::String;
-
 use super::limits::{AddressType, MemoryType};
 
 /// The import section's id.
@@ -59,6 +57,89 @@ impl DefinedMemory {
     }
 }
 
+/// What the reader was reading when the bytes went wrong, as [`BinaryError`] names it. A type,
+/// not text: the shipped wasm drops these errors (the engine says why when it compiles the
+/// bytes), so the names are linked only where the errors are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// a count.
+    Count,
+    /// an export's index.
+    ExportIndex,
+    /// an export's kind.
+    ExportKind,
+    /// a global's mutability.
+    GlobalMutability,
+    /// a global's type.
+    GlobalType,
+    /// an import's kind.
+    ImportKind,
+    /// the memory count.
+    MemoryCount,
+    /// a memory's limit flags.
+    MemoryFlags,
+    /// a memory's maximum.
+    MemoryMaximum,
+    /// a memory's minimum.
+    MemoryMinimum,
+    /// a memory's page size.
+    MemoryPageSize,
+    /// a name's length.
+    NameLength,
+    /// a section id.
+    SectionId,
+    /// a section size.
+    SectionSize,
+    /// a subsection id.
+    SubsectionId,
+    /// a subsection size.
+    SubsectionSize,
+    /// a table's limit flags.
+    TableFlags,
+    /// a table's maximum.
+    TableMaximum,
+    /// a table's minimum.
+    TableMinimum,
+    /// a table's reftype.
+    TableRefType,
+    /// a tag's attribute.
+    TagAttribute,
+    /// a tag's type index.
+    TagTypeIndex,
+    /// a type index.
+    TypeIndex,
+}
+
+impl core::fmt::Display for Part {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Part::Count => "a count",
+            Part::ExportIndex => "an export's index",
+            Part::ExportKind => "an export's kind",
+            Part::GlobalMutability => "a global's mutability",
+            Part::GlobalType => "a global's type",
+            Part::ImportKind => "an import's kind",
+            Part::MemoryCount => "the memory count",
+            Part::MemoryFlags => "a memory's limit flags",
+            Part::MemoryMaximum => "a memory's maximum",
+            Part::MemoryMinimum => "a memory's minimum",
+            Part::MemoryPageSize => "a memory's page size",
+            Part::NameLength => "a name's length",
+            Part::SectionId => "a section id",
+            Part::SectionSize => "a section size",
+            Part::SubsectionId => "a subsection id",
+            Part::SubsectionSize => "a subsection size",
+            Part::TableFlags => "a table's limit flags",
+            Part::TableMaximum => "a table's maximum",
+            Part::TableMinimum => "a table's minimum",
+            Part::TableRefType => "a table's reftype",
+            Part::TagAttribute => "a tag's attribute",
+            Part::TagTypeIndex => "a tag's type index",
+            Part::TypeIndex => "a type index",
+        })
+    }
+}
+
 /// Why a module's bytes could not be read (or its memory maxima rewritten).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BinaryError {
@@ -69,7 +150,7 @@ pub enum BinaryError {
     #[error("{what} at byte {offset} is cut off: the module or its section ends first")]
     Truncated {
         /// What was being read.
-        what: &'static str,
+        what: Part,
         /// Where it starts.
         offset: usize,
     },
@@ -77,7 +158,7 @@ pub enum BinaryError {
     #[error("{what} at byte {offset} is not a valid LEB128 number (too long or too large)")]
     BadLeb {
         /// What was being read.
-        what: &'static str,
+        what: Part,
         /// Where it starts.
         offset: usize,
     },
@@ -166,7 +247,7 @@ pub(crate) struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    pub(crate) fn byte(&mut self, what: &'static str) -> Result<u8, BinaryError> {
+    pub(crate) fn byte(&mut self, what: Part) -> Result<u8, BinaryError> {
         let b = *self.bytes.get(self.pos).ok_or(BinaryError::Truncated {
             what,
             offset: self.pos,
@@ -176,7 +257,7 @@ impl<'a> Reader<'a> {
     }
 
     /// An unsigned LEB128 number of at most `max`, in at most the 10 bytes a u64 takes.
-    pub(crate) fn leb(&mut self, max: u64, what: &'static str) -> Result<u64, BinaryError> {
+    pub(crate) fn leb(&mut self, max: u64, what: Part) -> Result<u64, BinaryError> {
         let offset = self.pos;
         let bad = BinaryError::BadLeb { what, offset };
         let mut result: u64 = 0;
@@ -211,7 +292,7 @@ impl<'a> Reader<'a> {
     /// A memory type: flags, minimum, maximum if flagged, page size exponent if flagged.
     pub(crate) fn memory(&mut self, index: u32) -> Result<MemoryEntry<'a>, BinaryError> {
         let start = self.pos;
-        let flags = self.byte("a memory's limit flags")?;
+        let flags = self.byte(Part::MemoryFlags)?;
         if flags & !(HAS_MAXIMUM | SHARED | MEMORY64 | CUSTOM_PAGE_SIZE) != 0 {
             return Err(BinaryError::UnknownFlags {
                 index,
@@ -220,16 +301,16 @@ impl<'a> Reader<'a> {
             });
         }
         let min_start = self.pos;
-        let minimum = self.leb(u64::MAX, "a memory's minimum")?;
+        let minimum = self.leb(u64::MAX, Part::MemoryMinimum)?;
         let minimum_bytes = self.since(min_start);
         let maximum = if flags & HAS_MAXIMUM != 0 {
-            Some(self.leb(u64::MAX, "a memory's maximum")?)
+            Some(self.leb(u64::MAX, Part::MemoryMaximum)?)
         } else {
             None
         };
         let page_start = self.pos;
         let page_size_log2 = if flags & CUSTOM_PAGE_SIZE != 0 {
-            let log2 = self.leb(u64::from(u32::MAX), "a memory's page size")?;
+            let log2 = self.leb(u64::from(u32::MAX), Part::MemoryPageSize)?;
             if log2 >= 64 {
                 return Err(BinaryError::BadPageSize { index, log2 });
             }
@@ -261,38 +342,38 @@ impl<'a> Reader<'a> {
     }
 
     /// An unsigned LEB128 number that fits in a u32.
-    pub(crate) fn u32(&mut self, what: &'static str) -> Result<u32, BinaryError> {
+    pub(crate) fn u32(&mut self, what: Part) -> Result<u32, BinaryError> {
         // At most u32::MAX, so the cast is exact.
         Ok(self.leb(u64::from(u32::MAX), what)? as u32)
     }
 
     /// A name: a u32 length, then that many bytes of UTF-8.
-    pub(crate) fn name(&mut self) -> Option<String> {
-        let n = self.u32("a name's length").ok()?;
-        String::from_utf8(self.take(u64::from(n))?.to_vec()).ok()
+    pub(crate) fn name(&mut self) -> Option<&'a str> {
+        let n = self.u32(Part::NameLength).ok()?;
+        core::str::from_utf8(self.take(u64::from(n))?).ok()
     }
 
     /// Skips an import's description of `kind` (function, table, global or tag).
     pub(crate) fn skip_import_desc(&mut self, kind: u8) -> Option<()> {
         match kind {
             0x00 => {
-                self.u32("a type index").ok()?;
+                self.u32(Part::TypeIndex).ok()?;
             }
             0x01 => {
-                self.byte("a table's reftype").ok()?; // a simple one; typed refs fail below
-                let flags = self.byte("a table's limit flags").ok()?;
-                self.leb(u64::MAX, "a table's minimum").ok()?;
+                self.byte(Part::TableRefType).ok()?; // a simple one; typed refs fail below
+                let flags = self.byte(Part::TableFlags).ok()?;
+                self.leb(u64::MAX, Part::TableMinimum).ok()?;
                 if flags & HAS_MAXIMUM != 0 {
-                    self.leb(u64::MAX, "a table's maximum").ok()?;
+                    self.leb(u64::MAX, Part::TableMaximum).ok()?;
                 }
             }
             0x03 => {
-                self.byte("a global's type").ok()?;
-                self.byte("a global's mutability").ok()?;
+                self.byte(Part::GlobalType).ok()?;
+                self.byte(Part::GlobalMutability).ok()?;
             }
             0x04 => {
-                self.byte("a tag's attribute").ok()?;
-                self.u32("a tag's type index").ok()?;
+                self.byte(Part::TagAttribute).ok()?;
+                self.u32(Part::TagTypeIndex).ok()?;
             }
             _ => return None,
         }

@@ -5,8 +5,8 @@
 // macrotask is scheduled and whether gc() exists.
 //
 // Method:
-// - a *sample* times a batch of operations with performance.now() and divides by the batch
-//   size; batches are sized at the start of each case so that a sample lasts `sampleMs` (or
+// - a *sample* times a batch of operations with performance.now(), through the microtask
+//   checkpoint that ends it (deferred work counts), and divides by the batch size; batches are sized at the start of each case so that a sample lasts `sampleMs` (or
 //   more, on a coarse clock), capped by how many memories the engine lets live at once;
 // - native and polyfill samples alternate one by one (N P P N N P ...), `samples` of each per
 //   round, over `rounds` rounds; a round's ratio is the median of its polyfill samples over the
@@ -103,15 +103,25 @@ export async function runBenchmarks(ctx) {
   const compile = (params, body) => new Function(...params, `/* bench loop ${++uid} */\n${body}`);
   let sink = null; // keeps a batch's last result observable
 
-  // ---- the sides: each { make(n) -> per-batch memory count, run(n) -> ms, setup?(), teardown?() } ----
+  // ---- the sides: each { make(n) -> per-batch memory count, run(n) -> ms (or a promise of it), setup?(), teardown?() } ----
+
+  /**
+   * The ms since `t0`, once the microtasks the timed code queued have run: work a side defers to
+   * the end of its task (the polyfill's nursery gets its WeakRefs then) is part of its cost. The
+   * one span is read after the checkpoint, so a coarse clock can't round the deferred part away.
+   */
+  async function untilMicrotasksRan(t0) {
+    await undefined; // queued after whatever the loop queued: those run first
+    return performance.now() - t0;
+  }
 
   function constructSide(C, source) {
-    const loop = compile(["C", "n"], `let m; const t0 = performance.now(); for (let i = 0; i < n; i++) m = new C(${source}); const dt = performance.now() - t0; return [dt, m];`);
-    return { makes: 1, run(n) { const [dt, m] = loop(C, n); sink = m; return dt; } };
+    const loop = compile(["C", "n"], `let m; const t0 = performance.now(); for (let i = 0; i < n; i++) m = new C(${source}); return [t0, m];`);
+    return { makes: 1, async run(n) { const [t0, m] = loop(C, n); const dt = await untilMicrotasksRan(t0); sink = m; return dt; } };
   }
 
   function growSide(C) {
-    const loop = compile(["m", "n"], `let old = 0; const t0 = performance.now(); for (let i = 0; i < n; i++) old = m.grow(1); const dt = performance.now() - t0; return [dt, old];`);
+    const loop = compile(["m", "n"], `let old = 0; const t0 = performance.now(); for (let i = 0; i < n; i++) old = m.grow(1); return [t0, old];`);
     let m = null;
     let pages = 0;
     return {
@@ -124,8 +134,9 @@ export async function runBenchmarks(ctx) {
           pages = 0;
         }
       },
-      run(n) {
-        const [dt, old] = loop(m, n);
+      async run(n) {
+        const [t0, old] = loop(m, n);
+        const dt = await untilMicrotasksRan(t0);
         pages += n;
         if (old !== pages - 1) throw new Error(`grow returned ${old}, expected ${pages - 1}`);
         return dt;
@@ -138,8 +149,8 @@ export async function runBenchmarks(ctx) {
   function bufferSide(C) {
     const m = new C({ initial: 1 });
     const b0 = m.buffer;
-    const loop = compile(["m", "b0", "n"], `let same = 0; const t0 = performance.now(); for (let i = 0; i < n; i++) if (m.buffer === b0) same++; const dt = performance.now() - t0; if (same !== n) throw new Error("buffer changed"); return dt;`);
-    return { makes: 0, run: (n) => loop(m, b0, n), maxBatch: 1e6 };
+    const loop = compile(["m", "b0", "n"], `let same = 0; const t0 = performance.now(); for (let i = 0; i < n; i++) if (m.buffer === b0) same++; if (same !== n) throw new Error("buffer changed"); return t0;`);
+    return { makes: 0, run: (n) => untilMicrotasksRan(loop(m, b0, n)), maxBatch: 1e6 };
   }
 
   const memoryModule = new WebAssembly.Module(ctx.memoryWasm);
@@ -157,10 +168,9 @@ export async function runBenchmarks(ctx) {
         new Instance(grower, { js: { mem: memory } }).exports.grow(1); // inside wasm
         sum += new Uint32Array(memory.buffer)[9];
       }
-      const dt = performance.now() - t0;
       if (sum !== 54 * n) throw new Error("accumulate gave " + sum / n);
-      return dt;`);
-    return { makes: 1, run: (n) => loop(C, NativeInstance, memoryModule, growerModule, n) };
+      return t0;`);
+    return { makes: 1, run: (n) => untilMicrotasksRan(loop(C, NativeInstance, memoryModule, growerModule, n)) };
   }
 
   /**
@@ -168,7 +178,7 @@ export async function runBenchmarks(ctx) {
    * global with install() in force for the whole case (as a program under install() runs).
    */
   function instanceSide(installed, precompiled) {
-    const loop = compile(["Instance", "module", "n"], `let m; const t0 = performance.now(); for (let i = 0; i < n; i++) m = new Instance(module).exports.memory; return [performance.now() - t0, m];`);
+    const loop = compile(["Instance", "module", "n"], `let m; const t0 = performance.now(); for (let i = 0; i < n; i++) m = new Instance(module).exports.memory; return [t0, m];`);
     let uninstall = null;
     let module = null;
     let Instance = NativeInstance;
@@ -184,8 +194,9 @@ export async function runBenchmarks(ctx) {
         }
         if (!precompiled) module = new WebAssembly.Module(ctx.exporterWasm); // compiled under install(), as with the auto entry
       },
-      run(n) {
-        const [dt, m] = loop(Instance, module, n);
+      async run(n) {
+        const [t0, m] = loop(Instance, module, n);
+        const dt = await untilMicrotasksRan(t0);
         stats.seen++;
         if (ledger.idOf(m) >= 0) stats.adopted++;
         return dt;
@@ -211,7 +222,7 @@ export async function runBenchmarks(ctx) {
         await side.before?.(n);
         if (side.makes) await beforeMaking(n * side.makes);
         else await macrotask();
-        best = Math.min(best, side.run(n));
+        best = Math.min(best, await side.run(n));
       }
       if (best >= sampleMs || n >= cap) break;
       n = Math.min(cap, Math.max(n * 2, Math.ceil((n * sampleMs) / Math.max(best, resolution))));
@@ -236,7 +247,7 @@ export async function runBenchmarks(ctx) {
           await side.before?.(n);
           if (side.makes) await beforeMaking(n * side.makes);
           else await macrotask();
-          round[name].push(side.run(n) / n);
+          round[name].push((await side.run(n)) / n);
         }
       }
       pooled.native.push(...round.native);

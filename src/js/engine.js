@@ -62,6 +62,27 @@ export const fixedBufferGetter = Object.getOwnPropertyDescriptor({
 }, "buffer").get;
 
 /**
+ * What the engine is asked to make, from values already read and converted (engines without
+ * memory64 never get an i64 one: the core refuses it first, or the engine's BigInt conversion
+ * does). Every member the engine may read is our own property (undefined counts as absent), and
+ * the prototype chain holds nothing but a frozen empty object: the engine must never reach
+ * `Object.prototype`, where an inherited getter for a member the caller's descriptor lacked
+ * (`maximum`, `address`, JSC's `minimum`) already ran once. A constructor rather than a
+ * `{ __proto__: null }` literal: V8 makes those dictionary objects, ~25x slower to create.
+ * @param {"i64" | undefined} address @param {number | bigint} initial @param {number | bigint | undefined} maximum @param {boolean} shared
+ */
+function EngineDescriptor(address, initial, maximum, shared) {
+  this.address = address;
+  this.initial = initial;
+  this.maximum = maximum;
+  this.shared = shared;
+}
+EngineDescriptor.prototype = Object.freeze(Object.create(null));
+
+/** @param {boolean} is64 @param {number | bigint} initial @param {number | bigint | undefined} maximum @param {boolean} shared */
+export const engineDescriptor = (is64, initial, maximum, shared) => new EngineDescriptor(is64 ? "i64" : undefined, initial, maximum, shared);
+
+/**
  * Reflect.construct(NativeMemory, [checked], newTarget). The descriptor is valid by then, so an
  * engine error is an allocation failure, which the spec makes a RangeError: Firefox throws a
  * WebAssembly.RuntimeError (or the string "out of memory") instead. Anything else (a Proxy
@@ -76,8 +97,8 @@ export function makeNative(checked, newTarget) {
     // V8 refuses an i64 maximum above its own page limit (262144) where the spec's tests allow
     // 2^37-1. It can never grow a memory past its limit anyway, so one made without the maximum
     // grows exactly as far; the ledger and type() keep the maximum asked for.
-    const { maximum, ...rest } = checked;
-    if (e instanceof RangeError && rest.address === "i64" && !rest.shared && maximum !== undefined && maximum <= BigInt(layout.i64MaximumPages)) return makeNative(rest, newTarget);
+    const { address, initial, maximum, shared } = checked;
+    if (e instanceof RangeError && address === "i64" && !shared && maximum !== undefined && maximum <= BigInt(layout.i64MaximumPages)) return makeNative(engineDescriptor(true, initial, undefined, shared), newTarget);
     throw e;
   }
 }

@@ -3,7 +3,7 @@
 
 import { rust, layout } from "./rust.js";
 import { toBigInt, toNumber, toStr } from "./conversions.js";
-import { fixedBufferGetter, isAllocationFailure, makeNative, nativeGrow, nativeProto, pagesOf } from "./engine.js";
+import { engineDescriptor, fixedBufferGetter, isAllocationFailure, makeNative, nativeGrow, nativeProto, pagesOf } from "./engine.js";
 import { onShared, sharedSeen } from "./shared.js";
 import { IS64, SHARED, entryId, entryOf, idOf, readSizes, releaseNursery, track } from "./tracking.js";
 import { deliver } from "./events.js";
@@ -87,12 +87,6 @@ export function construct(descriptor, options, newTarget) {
   return enter(memory, rust.commitCreate(is64, initial, maximum, effective, shared, label, Date.now(), stack), is64, shared);
 }
 
-/** What the engine is asked to make (engines without memory64 never get an i64 one: the core refuses it first, or the engine's BigInt conversion does). */
-const engineDescriptor = (is64, initial, maximum, shared) => {
-  const checked = maximum === undefined ? { initial, shared } : { initial, maximum, shared };
-  if (is64) checked.address = "i64";
-  return checked;
-};
 
 /** A memory the core has recorded as `id`: tracked from now on. */
 function enter(memory, id, is64, shared) {

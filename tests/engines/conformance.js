@@ -490,6 +490,24 @@ test("ctor: descriptor order of evaluation", ({ M }) => {
     "maximum valueOf", "get shared"], "order");
 });
 
+test("ctor: a member inherited from Object.prototype is read once, as an own one is", ({ M }) => {
+  // Getters on Object.prototype stand for every member the descriptor lacks. Engines differ in
+  // which they read (address, JSC's minimum), but none reads one twice.
+  const keys = ["address", "maximum", "shared", "minimum", "index"];
+  const saved = keys.map((k) => [k, Object.getOwnPropertyDescriptor(Object.prototype, k)]);
+  const reads = [];
+  for (const k of keys) Object.defineProperty(Object.prototype, k, { get: () => void reads.push(k), configurable: true });
+  let m;
+  try {
+    m = new M({ initial: 1 });
+  } finally {
+    for (const [k, d] of saved) (d ? Object.defineProperty(Object.prototype, k, d) : delete Object.prototype[k]);
+  }
+  assertBuffer(m.buffer, { pages: 1 }, "buffer");
+  assertList(reads.filter((k, i) => reads.indexOf(k) !== i), [], "members read more than once");
+  assertSame(reads.includes("maximum") && reads.includes("shared"), true, "maximum and shared are read");
+});
+
 test("ctor: Proxy descriptor sees only 4 gets", ({ M }) => {
   const seen = [];
   const handler = {};

@@ -69,18 +69,15 @@ export const fixedBufferGetter = Object.getOwnPropertyDescriptor({
  * `Object.prototype`, where an inherited getter for a member the caller's descriptor lacked
  * (`maximum`, `address`, JSC's `minimum`) already ran once. A constructor rather than a
  * `{ __proto__: null }` literal: V8 makes those dictionary objects, ~25x slower to create.
- * @param {"i64" | undefined} address @param {number | bigint} initial @param {number | bigint | undefined} maximum @param {boolean} shared
+ * @param {boolean} is64 @param {number | bigint} initial @param {number | bigint | undefined} maximum @param {boolean} shared
  */
-function EngineDescriptor(address, initial, maximum, shared) {
-  this.address = address;
+export function EngineDescriptor(is64, initial, maximum, shared) {
+  this.address = is64 ? "i64" : undefined;
   this.initial = initial;
   this.maximum = maximum;
   this.shared = shared;
 }
 EngineDescriptor.prototype = Object.freeze(Object.create(null));
-
-/** @param {boolean} is64 @param {number | bigint} initial @param {number | bigint | undefined} maximum @param {boolean} shared */
-export const engineDescriptor = (is64, initial, maximum, shared) => new EngineDescriptor(is64 ? "i64" : undefined, initial, maximum, shared);
 
 /**
  * Reflect.construct(NativeMemory, [checked], newTarget). The descriptor is valid by then, so an
@@ -98,7 +95,7 @@ export function makeNative(checked, newTarget) {
     // 2^37-1. It can never grow a memory past its limit anyway, so one made without the maximum
     // grows exactly as far; the ledger and type() keep the maximum asked for.
     const { address, initial, maximum, shared } = checked;
-    if (e instanceof RangeError && address === "i64" && !shared && maximum !== undefined && maximum <= BigInt(layout.i64MaximumPages)) return makeNative(engineDescriptor(true, initial, undefined, shared), newTarget);
+    if (e instanceof RangeError && address === "i64" && !shared && maximum !== undefined && maximum <= BigInt(layout.i64MaximumPages)) return makeNative(new EngineDescriptor(true, initial, undefined, shared), newTarget);
     throw e;
   }
 }

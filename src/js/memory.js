@@ -3,7 +3,7 @@
 
 import { rust, layout } from "./rust.js";
 import { toBigInt, toNumber, toStr } from "./conversions.js";
-import { engineDescriptor, fixedBufferGetter, isAllocationFailure, makeNative, nativeGrow, nativeProto, pagesOf } from "./engine.js";
+import { EngineDescriptor, fixedBufferGetter, isAllocationFailure, makeNative, nativeGrow, nativeProto, pagesOf } from "./engine.js";
 import { onShared, sharedSeen } from "./shared.js";
 import { IS64, SHARED, entryId, entryOf, idOf, readSizes, releaseNursery, track } from "./tracking.js";
 import { deliver } from "./events.js";
@@ -57,7 +57,7 @@ export function construct(descriptor, options, newTarget) {
   if (!state.budgeted && (newTarget === Memory || newTarget === constructors.installed)) {
     let memory;
     try {
-      memory = makeNative(engineDescriptor(is64, initial, maximum, shared), newTarget);
+      memory = makeNative(new EngineDescriptor(is64, initial, maximum, shared), newTarget);
     } catch {
       // the engine refused: the full path below
     }
@@ -74,7 +74,7 @@ export function construct(descriptor, options, newTarget) {
   } finally {
     deliver(); // a budget the request passed, or that refused it
   }
-  const checked = engineDescriptor(is64, initial, effective, shared);
+  const checked = new EngineDescriptor(is64, initial, effective, shared);
   let memory;
   try {
     memory = makeNative(checked, newTarget);

@@ -3,6 +3,6 @@
 import init, { Core } from "./wasm_memory_polyfill.js";
 import { createApi } from "./api.js";
 
-await init({ module_or_path: new URL("./wasm_memory_polyfill_bg.wasm", import.meta.url) });
+const exports = await init({ module_or_path: new URL("./wasm_memory_polyfill_bg.wasm", import.meta.url) });
 
-export const { Memory, install, ledger } = createApi(Core);
+export const { Memory, install, ledger } = createApi(Core, exports);

@@ -3,6 +3,6 @@ import { readFileSync } from "node:fs";
 import { initSync, Core } from "./wasm_memory_polyfill.js";
 import { createApi } from "./api.js";
 
-initSync({ module: readFileSync(new URL("./wasm_memory_polyfill_bg.wasm", import.meta.url)) });
+const exports = initSync({ module: readFileSync(new URL("./wasm_memory_polyfill_bg.wasm", import.meta.url)) });
 
-export const { Memory, install, ledger } = createApi(Core);
+export const { Memory, install, ledger } = createApi(Core, exports);

@@ -16,6 +16,7 @@ rm -rf pkg "$stage" # start empty, as on a fresh clone: package.json's "files" l
 wasm-pack build "$profile" --target web --out-dir "$stage" --out-name wasm_memory_polyfill --no-pack -- --no-default-features >/dev/null 2>&1 \
   || wasm-pack build "$profile" --target web --out-dir "$stage" --out-name wasm_memory_polyfill --no-pack -- --no-default-features
 wasm=$stage/wasm_memory_polyfill_bg.wasm
+node scripts/export-stack-pointer.mjs "$wasm"
 if [ "$profile" = --release ]; then
   # --low-memory-unused: rustc's wasm32 layout puts the 1 MiB stack first, growing down to
   # address 0, so the low 1 KiB is touched only at a stack depth this module never nears (no

@@ -18,20 +18,45 @@ pub mod bindings;
 // talc instead of the default dlmalloc: about 5 KB less wasm for the few small allocations the
 // core makes (records, label strings, event queues). `AssumeUnlockable` is sound here because
 // the module runs on one thread: wasm-bindgen modules without the atomics feature are not shared.
+//
+// Wrapped so that every allocation first makes sure the engine's stack has room for it
+// (`bindings::state::stack_room`): an allocation abandoned half-way by a stack overflow (the glue
+// allocates for strings and arrays before a call starts) would leave the allocator's free lists
+// half-updated.
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
-static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
+static ALLOCATOR: Guarded = Guarded(unsafe { talc::TalckWasm::new_global() });
 
-/// Traps: what a panic does in the shipped build, without a panic's message and location.
 #[cfg(target_arch = "wasm32")]
-pub(crate) fn trap() -> ! {
-    ::core::arch::wasm32::unreachable()
+struct Guarded(talc::TalckWasm);
+
+// SAFETY: each method delegates to talc's (a sound allocator) after a call that only uses stack.
+#[cfg(target_arch = "wasm32")]
+unsafe impl ::core::alloc::GlobalAlloc for Guarded {
+    unsafe fn alloc(&self, layout: ::core::alloc::Layout) -> *mut u8 {
+        bindings::state::stack_room(bindings::state::ALLOCATION_FRAMES);
+        self.0.alloc(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: ::core::alloc::Layout) {
+        bindings::state::stack_room(bindings::state::ALLOCATION_FRAMES);
+        self.0.dealloc(ptr, layout)
+    }
+    unsafe fn alloc_zeroed(&self, layout: ::core::alloc::Layout) -> *mut u8 {
+        bindings::state::stack_room(bindings::state::ALLOCATION_FRAMES);
+        self.0.alloc_zeroed(layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: ::core::alloc::Layout, size: usize) -> *mut u8 {
+        bindings::state::stack_room(bindings::state::ALLOCATION_FRAMES);
+        self.0.realloc(ptr, layout, size)
+    }
 }
+
+
 
 // Without std (the shipped build) a panic traps. None is reachable from a caller's input: every
 // such path returns a typed error instead (see the core's `Error`).
 #[cfg(all(target_arch = "wasm32", not(feature = "std")))]
 #[panic_handler]
 fn panic(_: &::core::panic::PanicInfo) -> ! {
-    trap()
+    ::core::arch::wasm32::unreachable()
 }

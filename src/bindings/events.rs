@@ -1,74 +1,66 @@
-//! The core's queued events as plain objects for the JS entry, which holds the listeners and
-//! calls them: Rust never calls a listener.
+//! The core's queued events as numbers for the JS entry, which holds the listeners, builds each
+//! event object (an object literal: no setter on `Object.prototype` sees or drops a member) and
+//! calls them: Rust never calls a listener, nor into JS while it holds the ledger.
 
-use js_sys::{Array, Object, Reflect};
-use wasm_bindgen::JsValue;
+use alloc::vec::Vec;
 
 use super::state::with_ledger;
 use crate::core::{Event, GrowSource};
 
-/// The event kinds a listener can subscribe to, as `ledger.on` spells them.
+/// The event kinds a listener can subscribe to, as `ledger.on` spells them; an event's code is
+/// its index here.
 pub const KINDS: [&str; 4] = ["create", "grow", "collect", "budget"];
+
+/// Numbers per event in [`drain`]'s rows: `[kind, id (-1: none), a, b, c, d]`, where
+/// - create, collect: `a` = pages;
+/// - grow: `a` = from, `b` = to, `c` = source (0: js, 1: wasm);
+/// - budget: `a` = the budget field's code, `b` = limit, `c` = value, `d` = refused (0|1).
+pub const EVENT_LENGTH: usize = 6;
 
 /// Whether `s` is one of [`KINDS`].
 pub fn is_kind(s: &str) -> bool {
     KINDS.contains(&s)
 }
 
-/// Takes the queued events, as `{ type, id, ... }` objects in the order they happened.
-pub fn drain() -> Array {
-    let events = with_ledger(|l| l.drain_events());
-    events.iter().map(event_object).collect()
+/// Takes the queued events, oldest first, as rows of [`EVENT_LENGTH`] numbers.
+pub fn drain() -> Vec<f64> {
+    with_ledger(|l| {
+        let events = l.drain_events();
+        let mut out = Vec::with_capacity(events.len() * EVENT_LENGTH);
+        for e in &events {
+            out.extend_from_slice(&row(e));
+        }
+        out
+    })
 }
 
-fn event_object(e: &Event) -> JsValue {
-    let o = Object::new();
-    let set = |k: &str, v: JsValue| {
-        // Defining data properties on our own fresh plain object cannot fail.
-        let _ = Reflect::set(&o, &JsValue::from_str(k), &v);
-    };
-    let num = |n: u64| JsValue::from_f64(n as f64);
+fn row(e: &Event) -> [f64; EVENT_LENGTH] {
+    let n = |x: u64| x as f64;
     match *e {
-        Event::Create { id, pages } => {
-            set("type", KINDS[0].into());
-            set("id", id.into());
-            set("pages", num(pages));
-        }
+        Event::Create { id, pages } => [0.0, id.into(), n(pages), 0.0, 0.0, 0.0],
         Event::Grow {
             id,
             from,
             to,
             source,
         } => {
-            set("type", KINDS[1].into());
-            set("id", id.into());
-            set("from", num(from));
-            set("to", num(to));
-            let source = match source {
-                GrowSource::Js => "js",
-                GrowSource::Wasm => "wasm",
-            };
-            set("source", source.into());
+            let wasm = f64::from(u8::from(source == GrowSource::Wasm));
+            [1.0, id.into(), n(from), n(to), wasm, 0.0]
         }
-        Event::Collect { id, pages } => {
-            set("type", KINDS[2].into());
-            set("id", id.into());
-            set("pages", num(pages));
-        }
+        Event::Collect { id, pages } => [2.0, id.into(), n(pages), 0.0, 0.0, 0.0],
         Event::Budget {
             id,
             budget,
             limit,
             value,
             refused,
-        } => {
-            set("type", KINDS[3].into());
-            set("id", id.map_or(JsValue::NULL, JsValue::from));
-            set("budget", budget.as_str().into());
-            set("limit", num(limit));
-            set("value", num(value));
-            set("refused", refused.into());
-        }
+        } => [
+            3.0,
+            id.map_or(-1.0, f64::from),
+            budget.code().into(),
+            n(limit),
+            n(value),
+            f64::from(u8::from(refused)),
+        ],
     }
-    o.into()
 }

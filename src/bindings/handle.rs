@@ -4,7 +4,6 @@
 
 use alloc::{string::String, vec::Vec};
 
-use js_sys::{Array, Float64Array};
 use wasm_bindgen::prelude::*;
 
 use super::errors::{js_error, Failure};
@@ -13,6 +12,9 @@ use super::{events, ledger, memory, modules, realms, state};
 use crate::core::{enforce_range_u32, AddressType, Error, Field};
 
 type JsResult<T> = Result<T, JsValue>;
+
+/// `ledger.watch()`'s interval when none is given, in milliseconds.
+pub const WATCH_MS: f64 = 250.0;
 
 fn field(code: u8) -> Field {
     ledger::FIELDS
@@ -49,9 +51,15 @@ impl Core {
         state::set_memory64(memory64);
     }
 
-    /// The layouts JS reads by name: `{ pageBytes, columns, rowLength, origins }`.
-    pub fn layout() -> JsValue {
+    /// The layouts and constants JS reads by name, as JSON (see [`ledger::layout`]).
+    pub fn layout() -> String {
         ledger::layout()
+    }
+
+    /// How many calls were found abandoned while they held the core's state (a JS exception
+    /// unwound them there); the hostile-input tests expect 0.
+    pub fn abandoned() -> u32 {
+        state::abandoned()
     }
 
     // ---- reading a descriptor (JS runs the conversions; the rules and messages are here) ----
@@ -203,9 +211,9 @@ impl Core {
         memory::grow_error(id, pages, &delta, engine)
     }
 
-    /// `type()` of the memory with ledger id `id` (-1: unknown), now `pages` pages.
+    /// `type()`'s numbers for the memory with ledger id `id` (-1: unknown), now `pages` pages.
     #[wasm_bindgen(js_name = typeOf)]
-    pub fn type_of(id: i32, pages: f64) -> JsResult<JsValue> {
+    pub fn type_of(id: i32, pages: f64) -> JsResult<Vec<f64>> {
         js(memory::type_of(id, pages))
     }
 
@@ -277,19 +285,25 @@ impl Core {
 
     // ---- the ledger ----
 
-    /// `[rows, strings, totals, budget]` (see the `ledger` module).
-    pub fn snapshot() -> Array {
+    /// A snapshot's numbers (see [`ledger::snapshot`]).
+    pub fn snapshot() -> Vec<f64> {
         ledger::snapshot()
+    }
+
+    /// The texts of the last snapshot, one after the other.
+    #[wasm_bindgen(js_name = snapshotTexts)]
+    pub fn snapshot_texts() -> String {
+        ledger::snapshot_texts()
     }
 
     /// `ledger.snapshotArray()`.
     #[wasm_bindgen(js_name = snapshotArray)]
-    pub fn snapshot_array() -> Float64Array {
+    pub fn snapshot_array() -> Vec<f64> {
         ledger::snapshot_array()
     }
 
-    /// `ledger.setBudget()`; returns whether a budget is in force in this realm (`appPages` is
-    /// app-wide and only reported).
+    /// `ledger.setBudget()`; returns the budget in force in this realm: 0 none, 1 soft, 2 hard
+    /// (`appPages` is app-wide and only reported). One number, so JS learns both at once.
     #[wasm_bindgen(js_name = setBudget)]
     pub fn set_budget(
         budget: JsValue,
@@ -298,10 +312,15 @@ impl Core {
         memories: JsValue,
         mode: JsValue,
         app: JsValue,
-    ) -> JsResult<bool> {
+    ) -> JsResult<u8> {
         js(ledger::set_budget(
             &budget, &total, &per, &memories, &mode, &app,
-        ))
+        ))?;
+        Ok(state::with_ledger(|l| match l.budget() {
+            None => 0,
+            Some(b) if b.mode == crate::core::BudgetMode::Hard => 2,
+            Some(_) => 1,
+        }))
     }
 
     /// A number that changes whenever a snapshot would (lets `share()` skip unchanged states).
@@ -388,7 +407,7 @@ impl Core {
     #[wasm_bindgen(js_name = checkInterval)]
     pub fn check_interval(interval: JsValue) -> JsResult<f64> {
         if interval.is_undefined() {
-            return Ok(250.0);
+            return Ok(WATCH_MS);
         }
         match interval.as_f64() {
             Some(x) if (10.0..=2_147_483_647.0).contains(&x) => Ok(x),
@@ -402,9 +421,9 @@ impl Core {
         state::with_ledger(|l| l.set_listening(on));
     }
 
-    /// Takes the queued events, oldest first.
+    /// Takes the queued events, oldest first, as rows of numbers (see [`events::EVENT_LENGTH`]).
     #[wasm_bindgen(js_name = drainEvents)]
-    pub fn drain_events() -> Array {
+    pub fn drain_events() -> Vec<f64> {
         events::drain()
     }
 }

@@ -1,19 +1,20 @@
-//! The ledger as JS reads it: snapshot rows, the budget, labels. Everything handed out is a fresh
-//! copy: nothing returned here is a view of the module's own linear memory, so no user object
-//! can reach the polyfill's heap.
+//! The ledger as JS reads it: snapshot rows, the budget, labels. Everything handed out is numbers
+//! or text, copied out of the module's linear memory (no user object can reach the polyfill's
+//! heap), and JS builds the objects: nothing here calls into JS while it holds the ledger.
 
 use alloc::vec::Vec;
 
-use js_sys::{Array, Float64Array, Object, Reflect};
+use alloc::string::String;
+
 use wasm_bindgen::JsValue;
 
 use super::errors::Failure;
-use super::state::{snapshot_rows, with_ledger, with_realms};
+use super::state::{self, with_ledger, with_realms};
 use super::values::{describe, label};
 use crate::core::{
-    parse_budget, parse_count, AddressType, BudgetField, BudgetMode, Error, Field, LabelSite,
-    Origin, Record, EXPORT_SECTION, HEARTBEAT_MS, I64_MAXIMUM_PAGES, IMPORT_SECTION, MAX_LABEL,
-    MEMORY_SECTION, NAME_SECTION_BYTES, PAGE_BYTES,
+    decimal, parse_budget, parse_count, AddressType, BudgetField, BudgetMode, Error, Field,
+    LabelSite, Origin, Record, EXPORT_SECTION, HEARTBEAT_MS, I64_MAXIMUM_PAGES, IMPORT_SECTION,
+    MAX_LABEL, MEMORY_SECTION, NAME_SECTION_BYTES, PAGE_BYTES,
 };
 
 /// The columns of a snapshot row, in order: the one definition of the layout, which the JS
@@ -57,134 +58,198 @@ fn row(r: &Record, out: &mut Vec<f64>) {
     ]);
 }
 
-fn set(o: &Object, k: &str, v: JsValue) {
-    // Our own fresh plain object: defining a property cannot fail.
-    let _ = Reflect::set(o, &JsValue::from_str(k), &v);
-}
-
 /// The descriptor members and arguments error messages name, by the code JS passes.
 pub const FIELDS: [Field; 3] = [Field::Initial, Field::Maximum, Field::Delta];
 
-/// `{ pageBytes, columns: { id: 0, ... }, rowLength, fields: { initial: 0, ... }, origins,
-/// nameBytes, maxText, madeHere, heartbeatMs, realmTotals, appTotals }`: the layouts and
-/// constants the JS entry reads by name. `nameBytes`: the most bytes of a "name" section it copies in; `maxText`: the longest text
-/// (label, definedBy) kept.
-pub fn layout() -> JsValue {
-    let o = Object::new();
-    set(&o, "pageBytes", JsValue::from_f64(PAGE_BYTES as f64));
-    set(
-        &o,
-        "i64MaximumPages",
-        JsValue::from_f64(I64_MAXIMUM_PAGES as f64),
+/// The totals that open a snapshot, in order (after them: the budget, see [`snapshot`]).
+pub const TOTALS: [&str; 5] = [
+    "live",
+    "livePages",
+    "peakTotalPages",
+    "created",
+    "collected",
+];
+
+/// The budget's numbers in a snapshot, in order: `has` (0: none, and the rest is -1), then the
+/// limits (-1: not set) and `hard` (0|1).
+pub const BUDGET: [&str; 6] = [
+    "has",
+    "totalPages",
+    "perMemoryPages",
+    "memories",
+    "hard",
+    "appPages",
+];
+
+/// The layouts and constants the JS entry reads by name, as one JSON text (which JS parses:
+/// no object is built here, so nothing on `Object.prototype` can see or drop a member):
+/// `pageBytes`, `i64MaximumPages`, `typeSections` (the sections the JS entry copies out of a
+/// module's bytes for the core to read), `memorySection`, `nameBytes` (the most bytes of a
+/// "name" section it copies in), `maxText` (the longest text kept: label, definedBy),
+/// `columns` (a snapshot row's, by name), `rowLength`, `totals`, `budget` (a snapshot's head,
+/// by name), `fields` (the codes of error fields), `origins`, `madeHere` (per origin, whether
+/// the app-wide view counts such a record, else it lists it as received), `heartbeatMs`,
+/// `realmTotals`, `appTotals`, `events` (the event kinds by code), `eventLength`,
+/// `budgetFields` (by code) and `watchMs` (the watcher's default interval).
+pub fn layout() -> String {
+    let mut j = Json::default();
+    j.num("pageBytes", PAGE_BYTES as f64);
+    j.num("i64MaximumPages", I64_MAXIMUM_PAGES as f64);
+    j.nums(
+        "typeSections",
+        &[IMPORT_SECTION, MEMORY_SECTION, EXPORT_SECTION].map(f64::from),
     );
-    // The sections the JS entry copies out of a module's bytes for the core to read.
-    let sections = [IMPORT_SECTION, MEMORY_SECTION, EXPORT_SECTION];
-    let ids: Array = sections.iter().map(|&id| JsValue::from(id)).collect();
-    set(&o, "typeSections", ids.into());
-    set(&o, "memorySection", MEMORY_SECTION.into());
-    set(&o, "nameBytes", JsValue::from(NAME_SECTION_BYTES as u32));
-    set(&o, "maxText", JsValue::from(MAX_LABEL));
-    let columns = Object::new();
-    for (i, name) in COLUMNS.iter().enumerate() {
-        set(&columns, name, JsValue::from(i as u32));
-    }
-    set(&o, "columns", columns.into());
-    set(&o, "rowLength", JsValue::from(COLUMNS.len() as u32));
-    let fields = Object::new();
-    for (code, f) in FIELDS.iter().enumerate() {
-        set(&fields, f.as_str(), JsValue::from(code as u32));
-    }
-    set(&o, "fields", fields.into());
-    let origins: Array = Origin::ALL
-        .iter()
-        .map(|o| JsValue::from_str(o.as_str()))
-        .collect();
-    set(&o, "origins", origins.into());
-    // Per origin, whether the app-wide view counts such a record (else it lists it as received).
-    let made: Array = Origin::ALL
-        .iter()
-        .map(|o| JsValue::from_bool(o.made_here()))
-        .collect();
-    set(&o, "madeHere", made.into());
-    set(&o, "heartbeatMs", JsValue::from_f64(HEARTBEAT_MS));
-    let names = |list: &[&str]| -> JsValue {
-        list.iter()
-            .map(|k| JsValue::from_str(k))
-            .collect::<Array>()
-            .into()
-    };
-    set(&o, "realmTotals", names(&super::realms::TOTALS));
-    set(&o, "appTotals", names(&super::realms::APP_TOTALS));
-    o.into()
+    j.num("memorySection", MEMORY_SECTION.into());
+    j.num("nameBytes", NAME_SECTION_BYTES as f64);
+    j.num("maxText", MAX_LABEL.into());
+    j.indices("columns", &COLUMNS);
+    j.num("rowLength", COLUMNS.len() as f64);
+    j.indices("totals", &TOTALS);
+    j.indices("budget", &BUDGET);
+    j.indices("fields", &FIELDS.map(Field::as_str));
+    j.names("origins", &Origin::ALL.map(Origin::as_str));
+    j.nums(
+        "madeHere",
+        &Origin::ALL.map(|o| f64::from(u8::from(o.made_here()))),
+    );
+    j.num("heartbeatMs", HEARTBEAT_MS);
+    j.names("realmTotals", &super::realms::TOTALS);
+    j.names("appTotals", &super::realms::APP_TOTALS);
+    j.names("events", &super::events::KINDS);
+    j.num("eventLength", super::events::EVENT_LENGTH as f64);
+    j.names("budgetFields", &BudgetField::ALL.map(BudgetField::as_str));
+    j.num("watchMs", super::handle::WATCH_MS);
+    j.finish()
 }
 
-/// `[rows, strings, totals, budget]` for `ledger.snapshot()`: one Float64Array of
-/// [`COLUMNS`] per record (reused by the next call: read it before calling again),
-/// `[rowIndex, label, stack, definedBy]` quadruples for the records that have strings, `[live, livePages, peakTotalPages, created, collected]`, and the budget (or null).
-pub fn snapshot() -> Array {
-    let strings = Array::new();
+/// A JSON object written member by member: names and strings here are the crate's own
+/// identifiers (no character needs escaping), numbers are whole or JavaScript's own text.
+#[derive(Default)]
+struct Json(String);
+
+impl Json {
+    fn key(&mut self, k: &str) {
+        self.0.push(if self.0.is_empty() { '{' } else { ',' });
+        self.0.push('"');
+        self.0.push_str(k);
+        self.0.push_str("\":");
+    }
+    fn number(&mut self, x: f64) {
+        // Every number here is a whole one (written without calling into JS).
+        self.0.push_str(&decimal(x as u64));
+    }
+    fn num(&mut self, k: &str, x: f64) {
+        self.key(k);
+        self.number(x);
+    }
+    fn list<T: Copy>(&mut self, k: &str, items: &[T], mut each: impl FnMut(&mut Self, T)) {
+        self.key(k);
+        self.0.push('[');
+        for (i, &item) in items.iter().enumerate() {
+            if i > 0 {
+                self.0.push(',');
+            }
+            each(self, item);
+        }
+        self.0.push(']');
+    }
+    fn nums(&mut self, k: &str, xs: &[f64]) {
+        self.list(k, xs, |j, x| j.number(x));
+    }
+    fn names(&mut self, k: &str, names: &[&str]) {
+        self.list(k, names, |j, n| {
+            j.0.push('"');
+            j.0.push_str(n);
+            j.0.push('"');
+        });
+    }
+    /// `{ "name": index, ... }`.
+    fn indices(&mut self, k: &str, names: &[&str]) {
+        self.key(k);
+        for (i, n) in names.iter().enumerate() {
+            self.0.push(if i == 0 { '{' } else { ',' });
+            self.0.push('"');
+            self.0.push_str(n);
+            self.0.push_str("\":");
+            self.number(i as f64);
+        }
+        self.0.push_str(if names.is_empty() { "{}" } else { "}" });
+    }
+    fn finish(mut self) -> String {
+        self.0.push('}');
+        self.0
+    }
+}
+
+/// `ledger.snapshot()`'s numbers, in one Float64Array: the [`TOTALS`], the [`BUDGET`], the
+/// number of rows, a row of [`COLUMNS`] per record, the number of records with texts, and for
+/// each `[rowIndex, label, stack, definedBy]`, each text as its length in UTF-16 code units
+/// (-1: none). The texts themselves, one after the other, are [`snapshot_texts`]'s (JS calls it
+/// next, only when there are any). Everything is copied out before any of it reaches JS.
+pub fn snapshot() -> Vec<f64> {
     let app_pages = with_realms(|r| r.app_budget());
-    let (rows, totals, budget) = with_ledger(|l| {
-        let mut rows = Vec::with_capacity(l.records().len() * COLUMNS.len());
-        for (i, r) in l.records().iter().enumerate() {
-            row(r, &mut rows);
-            let texts = [&r.label, &r.stack, &r.defined_by];
-            if texts.iter().any(|t| t.is_some()) {
-                strings.push(&JsValue::from(i as u32));
-                for t in texts {
-                    strings.push(&t.as_deref().map_or(JsValue::NULL, JsValue::from_str));
+    let (out, texts) = with_ledger(|l| {
+        let records = l.records();
+        let mut out =
+            Vec::with_capacity(TOTALS.len() + BUDGET.len() + 2 + records.len() * COLUMNS.len());
+        let t = l.totals();
+        out.extend_from_slice(&[
+            t.live as f64,
+            t.live_pages as f64,
+            t.peak_total_pages as f64,
+            t.created as f64,
+            t.collected as f64,
+        ]);
+        let budget = l.budget();
+        let num = |n: Option<u64>| n.map_or(-1.0, |x| x as f64);
+        if budget.is_none() && app_pages.is_none() {
+            out.extend_from_slice(&[0.0, -1.0, -1.0, -1.0, 0.0, -1.0]);
+        } else {
+            // `appPages` alone sets no budget in this realm, and is only ever reported: "soft".
+            let hard = budget.is_some_and(|b| b.mode == BudgetMode::Hard);
+            out.extend_from_slice(&[
+                1.0,
+                num(budget.and_then(|b| b.total_pages)),
+                num(budget.and_then(|b| b.per_memory_pages)),
+                num(budget.and_then(|b| b.memories)),
+                f64::from(u8::from(hard)),
+                num(app_pages),
+            ]);
+        }
+        out.push(records.len() as f64);
+        let mut texts = String::new();
+        let mut marks = Vec::new();
+        for (i, r) in records.iter().enumerate() {
+            row(r, &mut out);
+            let fields = [&r.label, &r.stack, &r.defined_by];
+            if fields.iter().any(|t| t.is_some()) {
+                marks.push(i as f64);
+                for t in fields {
+                    marks.push(t.as_deref().map_or(-1.0, |s| {
+                        texts.push_str(s);
+                        s.encode_utf16().count() as f64
+                    }));
                 }
             }
         }
-        (rows, l.totals(), l.budget())
+        out.push((marks.len() / 4) as f64);
+        out.extend_from_slice(&marks);
+        (out, texts)
     });
-    let t = [
-        totals.live as f64,
-        totals.live_pages as f64,
-        totals.peak_total_pages as f64,
-        totals.created as f64,
-        totals.collected as f64,
-    ];
-    let num = |n: Option<u64>| n.map_or(JsValue::NULL, |x| JsValue::from_f64(x as f64));
-    let budget = if budget.is_none() && app_pages.is_none() {
-        JsValue::NULL
-    } else {
-        let o = Object::new();
-        set(&o, "totalPages", num(budget.and_then(|b| b.total_pages)));
-        set(
-            &o,
-            "perMemoryPages",
-            num(budget.and_then(|b| b.per_memory_pages)),
-        );
-        set(&o, "memories", num(budget.and_then(|b| b.memories)));
-        // `appPages` alone sets no budget in this realm, and is only ever reported: "soft".
-        let hard = budget.is_some_and(|b| b.mode == BudgetMode::Hard);
-        set(&o, "mode", if hard { "hard" } else { "soft" }.into());
-        set(&o, "appPages", num(app_pages));
-        o.into()
-    };
-    // The rows are copied out of linear memory (JS never holds a view of the polyfill's heap)
-    // into one Float64Array kept for the next snapshot: a fresh one per call is a megabyte for
-    // 10 000 memories, and allocating it (fresh pages) costs V8 more than the copy. The JS entry
-    // reads it at once and never hands it out.
-    let len = rows.len() as u32;
-    let all = snapshot_rows(len, |len| {
-        Float64Array::new_with_length(len.max(1024).next_power_of_two())
-    });
-    let rows_out = all.subarray(0, len);
-    rows_out.copy_from(&rows);
-    Array::of4(
-        &rows_out.into(),
-        &strings,
-        &Float64Array::from(&t[..]).into(),
-        &budget,
-    )
+    state::put_texts(texts);
+    out
+}
+
+/// The texts of the last [`snapshot`], one after the other (see there); taken, so a second call
+/// gives "".
+pub fn snapshot_texts() -> String {
+    state::take_texts()
 }
 
 /// `ledger.snapshotArray()`: `[id, pages, peak, grows, shared (0|1), address (32|64)]` per live
-/// memory, row after row, in a fresh Float64Array.
-pub fn snapshot_array() -> Float64Array {
-    let rows: Vec<f64> = with_ledger(|l| {
+/// memory, row after row.
+pub fn snapshot_array() -> Vec<f64> {
+    with_ledger(|l| {
         l.records()
             .iter()
             .flat_map(|r| {
@@ -203,8 +268,7 @@ pub fn snapshot_array() -> Float64Array {
                 ]
             })
             .collect()
-    });
-    Float64Array::from(rows.as_slice())
+    })
 }
 
 fn optional_number(v: &JsValue, field: &'static str) -> Result<Option<f64>, Error> {

@@ -5,7 +5,6 @@
 
 use alloc::{string::String, vec::Vec};
 
-use js_sys::{Object, Reflect};
 use wasm_bindgen::JsValue;
 
 use super::errors::Failure;
@@ -159,10 +158,11 @@ pub fn grow_error(id: u32, pages: f64, delta: &JsValue, engine: JsValue) -> JsVa
     }
 }
 
-/// `memory.type()`: `{ address, maximum?, minimum, shared }` (a WebIDL dictionary, so its members
-/// come out in lexicographic order), `minimum` being the current size. `id` is the ledger id
-/// (-1 for a memory the polyfill never saw).
-pub fn type_of(id: i32, pages: f64) -> Result<JsValue, Failure> {
+/// `memory.type()`'s numbers: `[is64 (0|1), maximum (-1: none), minimum, shared (0|1)]`, with
+/// `minimum` the current size; JS builds the dictionary (`{ address, maximum?, minimum, shared }`,
+/// its members in lexicographic order). `id` is the ledger id (-1 for a memory the polyfill
+/// never saw).
+pub fn type_of(id: i32, pages: f64) -> Result<Vec<f64>, Failure> {
     let pages = pages as u64;
     let ty = u32::try_from(id).ok().and_then(|id| {
         with_ledger(|l| {
@@ -171,18 +171,13 @@ pub fn type_of(id: i32, pages: f64) -> Result<JsValue, Failure> {
         })
     });
     let ty = ty.ok_or(Error::UnknownMaximum)?;
-    let o = Object::new();
-    let set = |key: &str, v: JsValue| {
-        // Our own fresh plain object: defining a property cannot fail.
-        let _ = Reflect::set(&o, &JsValue::from_str(key), &v);
-    };
-    set("address", ty.address.as_str().into());
-    if let Some(m) = ty.maximum {
-        set("maximum", address_value(m, ty.address));
-    }
-    set("minimum", address_value(pages, ty.address));
-    set("shared", ty.shared.into());
-    Ok(o.into())
+    let flag = |b: bool| f64::from(u8::from(b));
+    Ok(alloc::vec![
+        flag(ty.address == AddressType::I64),
+        ty.maximum.map_or(-1.0, |m| m as f64),
+        pages as f64,
+        flag(ty.shared),
+    ])
 }
 
 /// Enters a memory a module exported (seen by `install()`'s instantiate hooks). `declared` is

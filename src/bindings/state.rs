@@ -1,14 +1,23 @@
-//! Per-realm state of the bindings: the ledger, the other realms, what the JS entry told us
-//! once, and the snapshot's reusable rows.
+//! Per-realm state of the bindings: the ledger, the other realms, and what the JS entry told us
+//! once.
 //!
 //! wasm32 without the atomics feature has no threads: each worker instantiates its own copy of
 //! the module (and so has its own ledger). The state therefore lives in plain `static`s through
-//! [`OneThread`], which the build refuses to compile with atomics. Nothing here calls into JS
-//! while a borrow is held, so no borrow can fail.
+//! [`OneThread`], which the build refuses to compile with atomics.
+//!
+//! Every exported function may be abandoned at any instruction: a JS exception (a stack
+//! overflow at a wasm function's entry, most often) unwinds through wasm frames without running
+//! a Rust destructor, so a `RefCell` borrow would stay taken and trap every later call. So each
+//! piece of state sits in a [`Slot`] whose `busy` flag is set while a call holds it: a call that
+//! finds it set knows the one before was abandoned (no call into JS is ever made while a slot is
+//! held, so nothing can re-enter), counts it, and goes on. Before taking a slot, [`headroom`]
+//! makes sure the engine's stack has room for the deepest work done while holding it, so the
+//! abandoning happens before the state is touched, not in the middle of a change.
 
-use ::core::cell::{Cell, RefCell, RefMut};
+use ::core::cell::{Cell, UnsafeCell};
+use ::core::hint::black_box;
 
-use js_sys::Float64Array;
+use alloc::string::String;
 
 use crate::core::{Ledger, Realms};
 
@@ -24,28 +33,102 @@ struct OneThread<T>(T);
 // one thread, so the value is never shared between threads.
 unsafe impl<T> Sync for OneThread<T> {}
 
-static LEDGER: OneThread<RefCell<Option<Ledger>>> = OneThread(RefCell::new(None));
-static REALMS: OneThread<RefCell<Option<Realms>>> = OneThread(RefCell::new(None));
-static MEMORY64: OneThread<Cell<bool>> = OneThread(Cell::new(false));
-static SNAPSHOT_ROWS: OneThread<RefCell<Option<Float64Array>>> = OneThread(RefCell::new(None));
-
-/// The cell's value, borrowed mutably. The callers never call into JS while they hold it, so it
-/// can't already be borrowed; if it ever were, the module traps, as a panic would, without
-/// carrying `RefCell`'s panic message and location.
-fn borrow<T>(cell: &RefCell<T>) -> RefMut<'_, T> {
-    cell.try_borrow_mut().unwrap_or_else(|_| crate::trap())
+/// State one call at a time holds, and the flag that tells an abandoned call from none.
+struct Slot<T> {
+    busy: Cell<bool>,
+    value: UnsafeCell<Option<T>>,
 }
 
-/// Runs `f` on the ledger. `f` must not call into JS, which is what makes the borrow unable
-/// to fail.
+impl<T> Slot<T> {
+    const fn new() -> Self {
+        Slot {
+            busy: Cell::new(false),
+            value: UnsafeCell::new(None),
+        }
+    }
+
+    fn with<R>(&self, make: fn() -> T, f: impl FnOnce(&mut T) -> R) -> R {
+        headroom();
+        if self.busy.replace(true) {
+            ABANDONED.0.set(ABANDONED.0.get().wrapping_add(1));
+        }
+        // SAFETY: one thread (see `OneThread`), and `f` never calls into JS, so nothing runs
+        // between here and the end of `f` that could take this slot again: when `busy` was
+        // already set, the call that set it was abandoned (a JS exception unwound its frames,
+        // which never run again), so this is the only live reference.
+        let value = unsafe { &mut *self.value.get() };
+        let r = f(value.get_or_insert_with(make));
+        self.busy.set(false);
+        r
+    }
+}
+
+static LEDGER: OneThread<Slot<Ledger>> = OneThread(Slot::new());
+static REALMS: OneThread<Slot<Realms>> = OneThread(Slot::new());
+static MEMORY64: OneThread<Cell<bool>> = OneThread(Cell::new(false));
+static ABANDONED: OneThread<Cell<u32>> = OneThread(Cell::new(0));
+static TEXTS: OneThread<Slot<String>> = OneThread(Slot::new());
+
+/// Wasm frames [`headroom`] stacks up before a slot is taken. The engine checks its stack at
+/// each wasm function's entry, so if these fit, the (shallower) work done while holding a slot
+/// fits too, allocations included (each of which first makes [`ALLOCATION_FRAMES`] of room);
+/// `tests/js/hostile.test.mjs` sweeps every stack depth and checks that no call is ever
+/// abandoned while it holds one ([`abandoned`] stays 0).
+const SLOT_FRAMES: u32 = 40;
+
+/// Wasm frames an allocation makes room for before the allocator changes anything.
+pub const ALLOCATION_FRAMES: u32 = 12;
+
+fn headroom() {
+    stack_room(SLOT_FRAMES);
+}
+
+/// Uses the engine's stack `frames` wasm frames deep (frames that pass their arguments through
+/// `black_box`, so none is inlined or turned into a loop), so that a stack overflow happens
+/// here, before anything changes, rather than in the middle of a change.
+#[inline(never)]
+pub fn stack_room(frames: u32) {
+    #[inline(never)]
+    fn frame(n: u32, a: u64, b: u64, c: u64, d: u64) -> u64 {
+        if n == 0 {
+            return a ^ b ^ c ^ d;
+        }
+        let next = frame(
+            black_box(n - 1),
+            black_box(b),
+            black_box(c),
+            black_box(d),
+            a,
+        );
+        black_box(next).wrapping_add(u64::from(n))
+    }
+    black_box(frame(black_box(frames), 1, 2, 3, 4));
+}
+
+/// Runs `f` on the ledger. `f` must not call into JS (see the module's comment).
 pub fn with_ledger<R>(f: impl FnOnce(&mut Ledger) -> R) -> R {
-    f(borrow(&LEDGER.0).get_or_insert_with(Ledger::new))
+    LEDGER.0.with(Ledger::new, f)
 }
 
 /// Runs `f` on the view of the other realms (`ledger.share()`); like [`with_ledger`], `f` must
 /// not call into JS (nor into `with_realms` again).
 pub fn with_realms<R>(f: impl FnOnce(&mut Realms) -> R) -> R {
-    f(borrow(&REALMS.0).get_or_insert_with(Realms::new))
+    REALMS.0.with(Realms::new, f)
+}
+
+/// Keeps the texts of the last snapshot until JS takes them (see `ledger::snapshot`).
+pub fn put_texts(texts: String) {
+    TEXTS.0.with(String::new, |t| *t = texts);
+}
+
+/// The texts [`put_texts`] kept ("" once taken).
+pub fn take_texts() -> String {
+    TEXTS.0.with(String::new, ::core::mem::take)
+}
+
+/// How many calls were found abandoned while holding a slot (for the hostile-input tests).
+pub fn abandoned() -> u32 {
+    ABANDONED.0.get()
 }
 
 /// Whether the engine has memory64 (the JS entry detects it once, at start).
@@ -56,18 +139,4 @@ pub fn memory64() -> bool {
 /// Records whether the engine has memory64.
 pub fn set_memory64(on: bool) {
     MEMORY64.0.set(on);
-}
-
-/// The Float64Array the snapshot copies its rows into (reused from call to call while it is
-/// large enough; `make(len)` makes a new one otherwise).
-pub fn snapshot_rows(len: u32, make: impl FnOnce(u32) -> Float64Array) -> Float64Array {
-    let mut slot = borrow(&SNAPSHOT_ROWS.0);
-    match &*slot {
-        Some(rows) if rows.length() >= len => rows.clone(),
-        _ => {
-            let rows = make(len);
-            *slot = Some(rows.clone());
-            rows
-        }
-    }
 }

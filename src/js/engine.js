@@ -2,6 +2,7 @@
 // few places where an engine differs from the spec in a way only JS can fix.
 
 import { rust, layout } from "./rust.js";
+import { ArrayBufferPrototypeGetByteLength, ObjectFreeze, ObjectIsFrozen, apply, construct, getOwnPropertyDescriptor } from "./primordials.js";
 
 export const NativeMemory = WebAssembly.Memory;
 export const nativeProto = NativeMemory.prototype;
@@ -15,7 +16,7 @@ export const moduleExports = WebAssembly.Module.exports;
 export const PAGE = 65536;
 
 /** Current pages, read through the engine's `buffer` getter (also the brand check). @param {unknown} m */
-export const pagesOf = (m) => bufferGetter.call(m).byteLength / PAGE;
+export const pagesOf = (m) => ArrayBufferPrototypeGetByteLength(apply(bufferGetter, m, [])) / PAGE;
 
 /**
  * Whether this engine has memory64 in its JS API: Node 22 validates `(module (memory i64 0))`
@@ -50,14 +51,26 @@ export const sharedBuffersFrozen = (() => {
 
 /** @param {ArrayBuffer | SharedArrayBuffer} b */
 export function freezeShared(b) {
-  if (!sharedBuffersFrozen && typeof SharedArrayBuffer === "function" && b instanceof SharedArrayBuffer && !Object.isFrozen(b)) Object.freeze(b);
+  if (!sharedBuffersFrozen && isShared(b) && !ObjectIsFrozen(b)) ObjectFreeze(b);
   return b;
+}
+
+/** Whether `b` is a SharedArrayBuffer, by its intrinsic getter (no `instanceof`: no user code). */
+const sabByteLength = typeof SharedArrayBuffer === "function" ? getOwnPropertyDescriptor(SharedArrayBuffer.prototype, "byteLength").get : undefined;
+function isShared(b) {
+  if (sabByteLength === undefined) return false;
+  try {
+    apply(sabByteLength, b, []);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The `buffer` getter for engines that leave shared buffers unfrozen; its name is "get buffer". */
 export const fixedBufferGetter = Object.getOwnPropertyDescriptor({
   get buffer() {
-    return freezeShared(bufferGetter.call(this));
+    return freezeShared(apply(bufferGetter, this, []));
   },
 }, "buffer").get;
 
@@ -88,7 +101,7 @@ EngineDescriptor.prototype = Object.freeze(Object.create(null));
  */
 export function makeNative(checked, newTarget) {
   try {
-    return Reflect.construct(NativeMemory, [checked], newTarget);
+    return construct(NativeMemory, [checked], newTarget);
   } catch (e) {
     if (e instanceof WebAssembly.RuntimeError || e === "out of memory") throw rust.allocationFailed(String(e?.message ?? e));
     // V8 refuses an i64 maximum above its own page limit (262144) where the spec's tests allow

@@ -1,65 +1,115 @@
 // Listeners live here, in JS: the core queues events (only while someone listens) and hands
-// them over as plain objects; this calls the listeners. A listener that throws is reported the
-// way the platform reports uncaught errors and breaks nothing.
+// them over as rows of numbers; this builds each event (an object literal, so no setter on
+// `Object.prototype` sees or drops a member) and calls the listeners. A listener that throws is
+// reported the way the platform reports uncaught errors and breaks nothing. Events are
+// delivered once the operation they are about is complete: no listener ever runs between a
+// budget's check and the engine call it guards.
 
-import { rust } from "./rust.js";
+import { rust, layout } from "./rust.js";
+import { ArrayPrototypePush, MapCtor, MapPrototypeGet, MapPrototypeSet, apply, list } from "./primordials.js";
 
-/** @type {Map<string, Set<Function>>} */
-const listeners = new Map();
+/** kind -> the listeners' wrappers, a fresh list on every change (delivery reads one as it was). */
+const listeners = new MapCtor();
 /** Whether anyone listens: the hot paths skip the core's queue when nobody does. */
 let listening = false;
 /** `ledger.setMarks(on)`: each event is also a `performance.mark("wasm-memory:<type>")`. */
 let marks = false;
+let subscribed = 0;
+const reportError = globalThis.reportError;
+const consoleError = globalThis.console?.error;
+const mark = globalThis.performance?.mark;
+const perf = globalThis.performance;
 
 /** `ledger.on(kind, listener)`; returns the function that unsubscribes. */
 export function on(kind, listener) {
   rust.checkListener(kind, listener);
-  if (!listeners.has(kind)) listeners.set(kind, new Set());
-  const set = listeners.get(kind);
   // A wrapper per subscription, so the same function subscribed twice is two subscriptions.
-  const entry = (e) => listener(e);
-  set.add(entry);
-  setListening();
+  const entry = (e) => apply(listener, undefined, [e]);
+  const was = MapPrototypeGet(listeners, kind), now = list();
+  if (was !== undefined) for (let i = 0; i < was.length; i++) ArrayPrototypePush(now, was[i]);
+  ArrayPrototypePush(now, entry);
+  // The core is told first: a call cut short there (a stack overflow) changes nothing here.
+  setListening(subscribed + 1);
+  MapPrototypeSet(listeners, kind, now);
+  subscribed++;
+  let removed = false;
   return () => {
-    const removed = set.delete(entry);
-    setListening();
-    return removed;
+    if (removed) return false;
+    const was = MapPrototypeGet(listeners, kind), rest = list();
+    for (let i = 0; i < was.length; i++) if (was[i] !== entry) ArrayPrototypePush(rest, was[i]);
+    setListening(subscribed - 1);
+    MapPrototypeSet(listeners, kind, rest);
+    subscribed--;
+    removed = true;
+    return true;
   };
 }
 
 /** `ledger.setMarks(on)`: DevTools' performance panel shows each event, with it as `detail`. */
 export function setMarks(on) {
+  const was = marks;
   marks = !!on;
-  setListening();
+  try {
+    setListening(subscribed);
+  } catch (e) {
+    marks = was;
+    throw e;
+  }
 }
 
-function setListening() {
-  const now = marks || [...listeners.values()].some((s) => s.size > 0);
-  if (now !== listening) rust.setListening((listening = now));
+/** Tells the core whether anyone listens with `count` subscriptions; this side changes only
+ * once the core has (else the two could disagree, and events pile up or go unheard). */
+function setListening(count) {
+  const now = marks || count > 0;
+  if (now === listening) return;
+  rust.setListening(now);
+  listening = now;
 }
 
 /** Set while this realm shares (realms.js): told after every operation that may change the ledger. */
 export const after = { change: null };
 
+/** The event in row `r` of the core's numbers. @param {Float64Array} e @param {number} r */
+function event(e, r) {
+  const kind = e[r], id = e[r + 1];
+  if (kind === 0) return { type: "create", id, pages: e[r + 2] };
+  if (kind === 1) return { type: "grow", id, from: e[r + 2], to: e[r + 3], source: e[r + 4] === 1 ? "wasm" : "js" };
+  if (kind === 2) return { type: "collect", id, pages: e[r + 2] };
+  return { type: "budget", id: id < 0 ? null : id, budget: layout.budgetFields[e[r + 2]], limit: e[r + 3], value: e[r + 4], refused: e[r + 5] === 1 };
+}
+
 /** Delivers what the core queued. Every operation that may change the ledger ends here. */
 export function deliver() {
   after.change?.();
   if (!listening) return;
-  for (const event of rust.drainEvents()) {
+  const rows = rust.drainEvents(), n = layout.eventLength;
+  for (let r = 0; r < rows.length; r += n) {
+    const e = event(rows, r);
     if (marks) {
       try {
-        performance.mark(`wasm-memory:${event.type}`, { detail: event });
+        apply(mark, perf, [`wasm-memory:${e.type}`, { detail: e }]);
       } catch {
         // no User Timing here (or no `detail`): marks are best effort, never an error
       }
     }
-    for (const f of [...(listeners.get(event.type) ?? [])]) {
+    const now = MapPrototypeGet(listeners, e.type);
+    if (now === undefined) continue;
+    for (let i = 0; i < now.length; i++) {
       try {
-        f(event);
+        now[i](e);
       } catch (error) {
-        if (typeof globalThis.reportError === "function") globalThis.reportError(error);
-        else console.error("wasm-memory-polyfill: a ledger listener threw:", error);
+        report(error);
       }
     }
+  }
+}
+
+/** A listener's exception, reported as uncaught, never thrown into the operation. */
+function report(error) {
+  try {
+    if (typeof reportError === "function") apply(reportError, globalThis, [error]);
+    else apply(consoleError, globalThis.console, ["wasm-memory-polyfill: a ledger listener threw:", error]);
+  } catch {
+    // a reporter that throws (or none at all): the operation goes on
   }
 }

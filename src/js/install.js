@@ -37,7 +37,7 @@ export function install() {
   const Installed = function Memory(descriptor) {
     if (new.target === undefined) throw new TypeError("WebAssembly.Memory: constructor cannot be called without 'new'");
     if (!installed.on) return Reflect.construct(NativeMemory, [descriptor], new.target);
-    return construct(descriptor, undefined, new.target);
+    return construct(descriptor, undefined, new.target, this);
   };
   Object.defineProperty(Installed, "prototype", { value: nativeProto, writable: false, enumerable: false, configurable: false });
   constructors.installed = Installed;

@@ -5,6 +5,7 @@ import { rust, layout } from "./rust.js";
 import { idOf, readChanges } from "./tracking.js";
 import { deliver, on, setMarks } from "./events.js";
 import { state } from "./memory.js";
+import { ArrayPrototypePush, ArrayPrototypeSlice, ArrayPrototypeSort, MathMax, StringCtor, StringPrototypeCharCodeAt, StringPrototypePadEnd, StringPrototypePadStart, StringPrototypeSlice, StringPrototypeTrimEnd, arrayOf, list } from "./primordials.js";
 
 /** Reads every memory's size from the engine into the core; growth found is reported. */
 function refresh() {
@@ -16,52 +17,74 @@ function refresh() {
 /** The row layout, read once from the core's `layout` (by name) after it is bound. */
 let cols;
 function columns() {
-  const c = layout.columns;
+  const c = layout.columns, t = layout.totals, b = layout.budget;
   return (cols = {
     n: layout.rowLength, page: layout.pageBytes, origins: layout.origins,
+    rowsAt: t.collected + 1 + b.appPages + 1, // the totals, then the budget, then the number of rows
     id: c.id, is64: c.is64, shared: c.shared, pages: c.pages, peak: c.peak, grows: c.grows, maximum: c.maximum,
     requestedMaximum: c.requestedMaximum, bounded: c.bounded, createdAt: c.createdAt, origin: c.origin, instances: c.instances,
+    live: t.live, livePages: t.livePages, peakTotalPages: t.peakTotalPages, created: t.created, collected: t.collected,
+    budget: t.collected + 1, has: b.has, totalPages: b.totalPages, perMemoryPages: b.perMemoryPages, memories: b.memories, hard: b.hard, appPages: b.appPages,
   });
 }
 
-/** `ledger.snapshot()`: plain, JSON-serialisable data, built from the core's rows. With
+const count = (x) => (x < 0 ? null : x); // -1: none
+
+/** `ledger.snapshot()`: plain, JSON-serialisable data, built here from the core's numbers (object
+ * literals: no setter on `Object.prototype` or `Array.prototype` sees or drops a member). With
  * `{ allRealms: true }`: the app-wide view of `share()` (null while this realm doesn't share). */
 function snapshot(options) {
   if (typeof options === "object" && options !== null && options.allRealms) return sharing?.allRealms() ?? null;
   refresh();
-  const out = rust.snapshot(); // indexed, not destructured: no iterator on the way
-  const rows = out[0], strings = out[1], t = out[2], budget = out[3];
+  const out = rust.snapshot();
   const c = cols ?? columns();
-  const n = c.n, page = c.page, origins = c.origins;
-  const memories = new Array(rows.length / n);
-  for (let i = 0, r = 0; r < rows.length; i++, r += n) {
-    const pages = rows[r + c.pages], maximum = rows[r + c.maximum], requested = rows[r + c.requestedMaximum];
-    memories[i] = {
-      id: rows[r + c.id],
+  const n = c.n, page = c.page, origins = c.origins, b = c.budget;
+  const rows = out[c.rowsAt], first = c.rowsAt + 1;
+  const memories = arrayOf(rows, (i) => {
+    const r = first + i * n;
+    const pages = out[r + c.pages];
+    return {
+      id: out[r + c.id],
       label: null,
       definedBy: null,
-      address: rows[r + c.is64] === 1 ? "i64" : "i32",
-      shared: rows[r + c.shared] === 1,
+      address: out[r + c.is64] === 1 ? "i64" : "i32",
+      shared: out[r + c.shared] === 1,
       pages,
       bytes: pages * page,
-      peak: rows[r + c.peak],
-      grows: rows[r + c.grows],
-      maximum: maximum < 0 ? null : maximum, // -1: none
-      requestedMaximum: requested < 0 ? null : requested,
-      bounded: rows[r + c.bounded] === 1,
-      createdAt: rows[r + c.createdAt],
-      origin: origins[rows[r + c.origin]],
-      instances: rows[r + c.instances],
+      peak: out[r + c.peak],
+      grows: out[r + c.grows],
+      maximum: count(out[r + c.maximum]),
+      requestedMaximum: count(out[r + c.requestedMaximum]),
+      bounded: out[r + c.bounded] === 1,
+      createdAt: out[r + c.createdAt],
+      origin: origins[out[r + c.origin]],
+      instances: out[r + c.instances],
       stack: null,
     };
+  });
+  // The texts: [row, label, stack, definedBy] per record that has any, each a length (-1: none)
+  // into one string.
+  const marks = first + rows * n, withText = out[marks];
+  if (withText > 0) {
+    const texts = rust.snapshotTexts();
+    let at = 0;
+    const next = (len) => (len < 0 ? null : StringPrototypeSlice(texts, at, (at += len)));
+    for (let k = marks + 1; k < marks + 1 + withText * 4; k += 4) {
+      const m = memories[out[k]]; // own members: assigning them runs no setter
+      m.label = next(out[k + 1]);
+      m.stack = next(out[k + 2]);
+      m.definedBy = next(out[k + 3]);
+    }
   }
-  for (let k = 0; k < strings.length; k += 4) {
-    const m = memories[strings[k]];
-    m.label = strings[k + 1];
-    m.stack = strings[k + 2];
-    m.definedBy = strings[k + 3];
-  }
-  return { live: t[0], livePages: t[1], liveBytes: t[1] * page, peakTotalPages: t[2], created: t[3], collected: t[4], budget, memories };
+  const budget = out[b + c.has] === 0 ? null : {
+    totalPages: count(out[b + c.totalPages]),
+    perMemoryPages: count(out[b + c.perMemoryPages]),
+    memories: count(out[b + c.memories]),
+    mode: out[b + c.hard] === 1 ? "hard" : "soft",
+    appPages: count(out[b + c.appPages]),
+  };
+  const livePages = out[c.livePages];
+  return { live: out[c.live], livePages, liveBytes: livePages * page, peakTotalPages: out[c.peakTotalPages], created: out[c.created], collected: out[c.collected], budget, memories };
 }
 
 /**
@@ -71,20 +94,43 @@ function snapshot(options) {
  */
 function format() {
   const s = snapshot();
-  const text = (v) => {
-    const t = v === null ? "-" : String(v).replace(/[\0-\x1f\x7f]/g, " ");
-    return t.length > 32 ? `${t.slice(0, 31)}…` : t;
-  };
-  const table = [["id", "label", "definedBy", "pages", "peak", "grows", "maximum", "origin"]];
-  for (const m of s.memories.sort((a, b) => a.id - b.id)) table.push([m.id, text(m.label), text(m.definedBy), m.pages, m.peak, m.grows, text(m.maximum), m.origin].map(String));
-  const width = table[0].map((_, i) => table.reduce((w, r) => Math.max(w, r[i].length), 0));
-  const line = (r) => r.map((c, i) => ("03456".includes(i) ? c.padStart(width[i]) : c.padEnd(width[i]))).join("  ").trimEnd();
+  const table = list();
+  ArrayPrototypePush(table, ["id", "label", "definedBy", "pages", "peak", "grows", "maximum", "origin"]);
+  const memories = ArrayPrototypeSort(ArrayPrototypeSlice(s.memories), (a, b) => a.id - b.id);
+  for (let i = 0; i < memories.length; i++) {
+    const m = memories[i];
+    ArrayPrototypePush(table, [StringCtor(m.id), text(m.label), text(m.definedBy), StringCtor(m.pages), StringCtor(m.peak), StringCtor(m.grows), text(m.maximum), m.origin]);
+  }
+  const width = [0, 0, 0, 0, 0, 0, 0, 0];
+  for (let r = 0; r < table.length; r++) for (let i = 0; i < 8; i++) width[i] = MathMax(width[i], table[r][i].length);
+  let out = "";
+  for (let r = 0; r < table.length; r++) {
+    let line = "";
+    for (let i = 0; i < 8; i++) {
+      const cell = table[r][i], right = i === 0 || (i >= 3 && i <= 6); // numbers to the right
+      line += (i > 0 ? "  " : "") + (right ? StringPrototypePadStart(cell, width[i]) : StringPrototypePadEnd(cell, width[i]));
+    }
+    out += `${StringPrototypeTrimEnd(line)}\n`;
+  }
   const b = s.budget;
-  const limits = b && ["totalPages", "perMemoryPages", "memories"].filter((k) => b[k] !== null).map((k) => ` ${k} ${b[k]}`).join("");
-  return `${table.map(line).join("\n")}
-${s.live} live memories, ${s.livePages} pages (${s.liveBytes} bytes); peak ${s.peakTotalPages} pages; ${s.created} created, ${s.collected} collected
+  let limits = "";
+  if (b) for (const k of ["totalPages", "perMemoryPages", "memories"]) if (b[k] !== null) limits += ` ${k} ${b[k]}`;
+  return `${out}${s.live} live memories, ${s.livePages} pages (${s.liveBytes} bytes); peak ${s.peakTotalPages} pages; ${s.created} created, ${s.collected} collected
 budget${b ? ` (${b.mode}):${limits}` : ": none"}
 `;
+}
+
+/** A text cell: "-" for none, control characters as spaces (a loop, not a RegExp: compiling one
+ * near the stack's limit can abort V8), cut to 32 characters. @param {unknown} v */
+function text(v) {
+  if (v === null) return "-";
+  const t = StringCtor(v);
+  let clean = "";
+  for (let i = 0; i < t.length; i++) {
+    const c = StringPrototypeCharCodeAt(t, i);
+    clean += c < 0x20 || c === 0x7f ? " " : t[i];
+  }
+  return clean.length > 32 ? `${StringPrototypeSlice(clean, 0, 31)}…` : clean;
 }
 
 /**
@@ -134,8 +180,10 @@ export const ledger = Object.freeze({
   setBudget(budget) {
     const b = typeof budget === "object" && budget !== null ? budget : {};
     refresh();
-    state.budgeted = rust.setBudget(budget, b.totalPages, b.perMemoryPages, b.memories, b.mode, b.appPages);
-    state.hard = rust.hardBudget();
+    // One call gives both: a second one cut short would leave `hard` stale (and modules unclamped).
+    const mode = rust.setBudget(budget, b.totalPages, b.perMemoryPages, b.memories, b.mode, b.appPages);
+    state.budgeted = mode !== 0;
+    state.hard = mode === 2;
     deliver(); // a budget already passed is reported, never refused
   },
   on,
@@ -148,4 +196,6 @@ export const ledger = Object.freeze({
   watch,
   share,
   realms: () => sharing?.realms() ?? [],
+  /** How the core has fared: calls found abandoned while they held its state (0 is the design). */
+  diagnostics: () => ({ abandonedCalls: rust.abandoned() }),
 });

@@ -7,6 +7,7 @@ import { EngineDescriptor, fixedBufferGetter, isAllocationFailure, makeNative, n
 import { onShared, sharedSeen } from "./shared.js";
 import { IS64, SHARED, entryId, entryOf, idOf, readSizes, releaseNursery, track } from "./tracking.js";
 import { deliver } from "./events.js";
+import { BigIntCtor, DateNow, NumberCtor, ObjectPrototype, WeakMapCtor, WeakMapPrototypeGet, WeakMapPrototypeSet, apply, getPrototypeOf } from "./primordials.js";
 
 /** Set by the ledger: whether a budget is in force (requests are then checked with fresh sizes). */
 export const state = { budgeted: false, hard: false, captureStacks: false };
@@ -42,7 +43,7 @@ function addressValue(v, is64, field) {
  * the engine makes the memory, and the core records it.
  * @param {unknown} descriptor @param {unknown} options @param {Function} newTarget
  */
-export function construct(descriptor, options, newTarget) {
+export function construct(descriptor, options, newTarget, self) {
   if (typeof descriptor !== "object" && typeof descriptor !== "function" && descriptor !== undefined) throw rust.notObject(descriptor);
   const d = descriptor ?? {}; // undefined and null are an empty dictionary
   const address = d.address;
@@ -54,39 +55,73 @@ export function construct(descriptor, options, newTarget) {
   const maximum = rawMaximum === undefined ? undefined : addressValue(rawMaximum, is64, layout.fields.maximum);
   const shared = !!d.shared;
   const label = typeof options === "object" && options !== null ? options.label : undefined;
-  if (!state.budgeted && (newTarget === Memory || newTarget === constructors.installed)) {
+  // The object's prototype, read once: our constructors are plain functions, whose [[Construct]]
+  // read `newTarget.prototype` to make `self` before any of this ran, so it is taken from there.
+  // The engine gets a newTarget no user code runs through (not a Proxy, nor a bound function
+  // reaching a getter on Object.prototype), so nothing can run between the checks below and
+  // the allocation.
+  const target = newTarget === Memory || newTarget === constructors.installed ? newTarget : targetFor(getPrototypeOf(self));
+  if (!state.budgeted) {
     let memory;
     try {
-      memory = makeNative(new EngineDescriptor(is64, initial, maximum, shared), newTarget);
+      memory = makeNative(new EngineDescriptor(is64, initial, maximum, shared), target);
     } catch {
       // the engine refused: the full path below
     }
     if (memory !== undefined) {
       const id = !is64 && options === undefined && !state.captureStacks
-        ? rust.createPlain(initial, maximum === undefined ? -1 : maximum, shared, Date.now())
-        : rust.createMade(is64, initial, maximum, shared, options, label, Date.now(), state.captureStacks ? callerLine() : undefined);
+        ? rust.createPlain(initial, maximum === undefined ? -1 : maximum, shared, DateNow())
+        : rust.createMade(is64, initial, maximum, shared, options, label, DateNow(), state.captureStacks ? callerLine() : undefined);
       return enter(memory, id, is64, shared);
     }
   }
   let effective;
   try {
     effective = rust.planCreate(is64, initial, maximum, shared, options, label, state.budgeted ? readSizes() : undefined);
-  } finally {
-    deliver(); // a budget the request passed, or that refused it
+  } catch (e) {
+    deliver(); // the budget that refused it
+    throw e;
   }
+  // What the plan queued (a budget passed) is delivered once the memory is made, in `enter`.
   const checked = new EngineDescriptor(is64, initial, effective, shared);
   let memory;
   try {
-    memory = makeNative(checked, newTarget);
+    memory = makeNative(checked, target);
   } catch (e) {
     // Out of address space with this task's new memories held: let go of them and try once more.
-    if (!isAllocationFailure(e) || !releaseNursery()) throw e;
-    memory = makeNative(checked, newTarget);
+    if (!isAllocationFailure(e) || !releaseNursery()) {
+      deliver();
+      throw e;
+    }
+    try {
+      memory = makeNative(checked, target);
+    } catch (again) {
+      deliver();
+      throw again;
+    }
   }
   const stack = state.captureStacks ? callerLine() : undefined;
-  return enter(memory, rust.commitCreate(is64, initial, maximum, effective, shared, label, Date.now(), stack), is64, shared);
+  return enter(memory, rust.commitCreate(is64, initial, maximum, effective, shared, label, DateNow(), stack), is64, shared);
 }
 
+/** proto -> a constructor of ours whose `prototype` it is (a data property: reading it runs nothing). */
+const targets = new WeakMapCtor();
+/** The newTarget for a prototype that is not an object: the engine falls back to its own. */
+const plainTarget = function () {};
+plainTarget.prototype = undefined;
+
+/** A newTarget with `proto` as its `prototype`, made once per prototype. `Object.prototype`
+ * is what [[Construct]] gave `self` for a `prototype` that is not an object. @param {object} proto */
+function targetFor(proto) {
+  if (proto === ObjectPrototype) return plainTarget;
+  let t = WeakMapPrototypeGet(targets, proto);
+  if (t === undefined) {
+    t = function () {};
+    t.prototype = proto;
+    WeakMapPrototypeSet(targets, proto, t);
+  }
+  return t;
+}
 
 /** A memory the core has recorded as `id`: tracked from now on. */
 function enter(memory, id, is64, shared) {
@@ -115,21 +150,24 @@ function callerLine() {
 export const methods = {
   grow(delta) {
     const entry = entryOf(this);
-    if (entry === undefined) return nativeGrow.call(this, delta); // not ours: the engine does it all
+    if (entry === undefined) return apply(nativeGrow, this, [delta]); // not ours: the engine does it all
     const id = entryId(entry);
     const d = addressValue(delta, (entry & IS64) !== 0, layout.fields.delta);
     if (state.budgeted) {
       try {
         rust.planGrow(id, pagesOf(this), d, readSizes());
-      } finally {
-        deliver();
+      } catch (e) {
+        deliver(); // the budget that refused it; one passed is delivered after the grow
+        throw e;
       }
     }
     let old;
     try {
-      old = nativeGrow.call(this, d);
+      old = apply(nativeGrow, this, [d]);
     } catch (e) {
-      throw rust.growError(id, pagesOf(this), d, e);
+      const error = rust.growError(id, pagesOf(this), d, e);
+      deliver();
+      throw error;
     }
     if ((entry & SHARED) !== 0) sharedSeen(this); // the new buffer, frozen where the engine doesn't
     // The new size without reading `buffer` (that would make the engine create the new buffer now).
@@ -139,11 +177,16 @@ export const methods = {
   },
   type() {
     const pages = pagesOf(this); // the brand check: a TypeError for anything but a memory
+    let t;
     try {
-      return rust.typeOf(idOf(this), pages);
+      t = rust.typeOf(idOf(this), pages); // [is64, maximum (-1: none), minimum, shared]
     } finally {
       deliver();
     }
+    // A WebIDL dictionary: its members in lexicographic order, `maximum` only when there is one.
+    const is64 = t[0] === 1, value = is64 ? BigIntCtor : NumberCtor;
+    const address = is64 ? "i64" : "i32", minimum = value(t[2]), shared = t[3] === 1;
+    return t[1] < 0 ? { address, minimum, shared } : { address, maximum: value(t[1]), minimum, shared };
   },
 };
 
@@ -162,7 +205,7 @@ export function members(withType) {
  */
 export function Memory(descriptor) {
   if (new.target === undefined) throw new TypeError("WebAssembly.Memory: constructor cannot be called without 'new'");
-  return construct(descriptor, arguments[1], new.target);
+  return construct(descriptor, arguments[1], new.target, this);
 }
 const proto = Object.create(nativeProto);
 for (const [key, desc] of members(true)) Object.defineProperty(proto, key, { enumerable: true, configurable: true, ...desc });

@@ -1,13 +1,63 @@
-// The core (Rust, compiled to wasm): the one class (of static methods) every JS file calls for a rule, a budget or
-// the ledger. Bound once by api.js; JS calls Rust, Rust never calls back.
+// The core (Rust, compiled to wasm): the one class (of static methods) every JS file calls for a
+// rule, a budget or the ledger. Bound once by api.js; JS calls Rust, Rust never calls back.
+//
+// Every call goes through a wrapper that knows whether a call is running. A call that a JS
+// exception abandons inside wasm (a stack overflow at any depth) skips its epilogue and leaves
+// the module's shadow-stack pointer lowered by its frames; enough of those and the stack runs
+// into the module's data. So once no call is running, the next call first puts the pointer back
+// where it stood when the core started (the build exports it as `__wmp_stack_pointer`).
+
+import { JSONParse, ObjectGetOwnPropertyNames, apply, getOwnPropertyDescriptor, uncurryThis } from "./primordials.js";
 
 /** @type {typeof import("./wasm_memory_polyfill.js").Core} */
 export let rust;
 /** Layouts the core defines, read by name: page size, snapshot columns, field codes. */
 export let layout;
 
-/** @param {typeof import("./wasm_memory_polyfill.js").Core} core */
-export function bind(core) {
-  rust = core;
-  layout = core.layout();
+const globalValue = getOwnPropertyDescriptor(WebAssembly.Global.prototype, "value");
+const getValue = uncurryThis(globalValue.get), setValue = uncurryThis(globalValue.set);
+
+/** Core calls running now (the glue's and ours); and whether one ended by an exception. */
+let running = 0, interrupted = false;
+/** The exported stack pointer, and its value between calls. */
+let sp, base = 0;
+
+/** Puts the stack pointer back after an interrupted call, once none is running. */
+function restore() {
+  interrupted = false;
+  if (sp !== undefined && getValue(sp) !== base) setValue(sp, base);
+}
+
+/** `f`, called so that the wrapper knows when it runs and whether it was cut short. @param {Function} f */
+function guarded(f) {
+  return function () {
+    if (interrupted && running === 0) restore();
+    running++;
+    let done = false;
+    try {
+      const r = apply(f, this, arguments);
+      done = true;
+      return r;
+    } finally {
+      running--;
+      if (!done) interrupted = true; // an error the core returned, or a call cut short
+    }
+  };
+}
+
+/**
+ * @param {typeof import("./wasm_memory_polyfill.js").Core} core
+ * @param {WebAssembly.Exports} [exports] the module's exports (the build's stack pointer among them)
+ */
+export function bind(core, exports) {
+  sp = exports?.__wmp_stack_pointer;
+  if (sp !== undefined) base = getValue(sp);
+  /** @type {any} */
+  const wrapped = { __proto__: null };
+  for (const name of ObjectGetOwnPropertyNames(core)) {
+    const d = getOwnPropertyDescriptor(core, name);
+    if (typeof d.value === "function" && name !== "constructor" && name !== "prototype") wrapped[name] = guarded(d.value);
+  }
+  rust = wrapped;
+  layout = JSONParse(rust.layout()); // JSON: its objects are made without running any setter
 }

@@ -4,6 +4,7 @@
 // (made, adopted or grown through us). Until then every memory reads the engine's own getter.
 
 import { bufferGetter, freezeShared, sharedBuffersFrozen } from "./engine.js";
+import { apply } from "./primordials.js";
 
 /** @type {Set<() => void>} what puts the getter in place, per prototype */
 const whenShared = new Set();
@@ -12,7 +13,7 @@ let sawShared = false;
 /** A shared memory is ours: freeze its buffer, and put the freezing getter in place if not yet. @param {object} memory */
 export function sharedSeen(memory) {
   if (sharedBuffersFrozen) return;
-  freezeShared(bufferGetter.call(memory));
+  freezeShared(apply(bufferGetter, memory, []));
   if (sawShared) return;
   sawShared = true;
   for (const put of whenShared) put();

@@ -14,6 +14,11 @@ import { rust } from "./rust.js";
 import { PAGE, bufferGetter } from "./engine.js";
 import { deliver } from "./events.js";
 import { sharedSeen } from "./shared.js";
+import {
+  ArrayBufferPrototypeGetByteLength, ArrayPrototypePop, ArrayPrototypePush, FinalizationRegistryCtor, FinalizationRegistryPrototypeRegister, Float64ArrayCtor,
+  MapCtor, MapPrototypeDelete, MapPrototypeGet, MapPrototypeSet, TypedArrayPrototypeSubarray, WeakMapCtor, WeakMapPrototypeGet, WeakMapPrototypeSet,
+  WeakRefCtor, WeakRefPrototypeDeref, apply, list,
+} from "./primordials.js";
 
 
 /**
@@ -21,26 +26,26 @@ import { sharedSeen } from "./shared.js";
  * integer, so unlike an object per memory it allocates nothing: ~2% of `new Instance` in Node).
  * @type {WeakMap<object, number>}
  */
-const ids = new WeakMap();
+const ids = new WeakMapCtor();
 /** Tracked memories past their first task: ledger id and WeakRef at the same index. */
-const liveIds = [];
+const liveIds = list();
 /** @type {WeakRef<object>[]} */
-const liveRefs = [];
+const liveRefs = list();
 /**
  * The pages last sent to the core by `readChanges()` (-1: none yet). Memories never shrink and
  * the core only ever records sizes the engine had, so sent <= the core's <= the engine's: where
  * the engine still says what was sent, the core has it already, and the pair is not sent again.
  */
-const liveSent = [];
+const liveSent = list();
 /** @type {Map<number, number>} ledger id -> index in liveIds/liveRefs */
-const slotOf = new Map();
+const slotOf = new MapCtor();
 /** ids and memories made in this task, alternating */
-let nursery = [];
+let nursery = list();
 /** Scratch for `[id, pages, ...]` (copied by the core on every call, so reused). */
-let scratch = new Float64Array(64);
+let scratch = new Float64ArrayCtor(64);
 
-const registry = new FinalizationRegistry((id) => {
-  const at = slotOf.get(id);
+const registry = new FinalizationRegistryCtor((id) => {
+  const at = MapPrototypeGet(slotOf, id);
   if (at !== undefined) {
     // Swap-remove: the last entry takes the collected one's place.
     const last = liveIds.length - 1;
@@ -48,12 +53,12 @@ const registry = new FinalizationRegistry((id) => {
       liveIds[at] = liveIds[last];
       liveRefs[at] = liveRefs[last];
       liveSent[at] = liveSent[last];
-      slotOf.set(liveIds[at], at);
+      MapPrototypeSet(slotOf, liveIds[at], at);
     }
-    liveIds.pop();
-    liveRefs.pop();
-    liveSent.pop();
-    slotOf.delete(id);
+    ArrayPrototypePop(liveIds);
+    ArrayPrototypePop(liveRefs);
+    ArrayPrototypePop(liveSent);
+    MapPrototypeDelete(slotOf, id);
   }
   rust.collected(id);
   deliver();
@@ -61,12 +66,12 @@ const registry = new FinalizationRegistry((id) => {
 
 function ripen() {
   for (let i = 0; i < nursery.length; i += 2) {
-    slotOf.set(nursery[i], liveIds.length);
-    liveIds.push(nursery[i]);
-    liveRefs.push(new WeakRef(nursery[i + 1]));
-    liveSent.push(-1);
+    MapPrototypeSet(slotOf, nursery[i], liveIds.length);
+    ArrayPrototypePush(liveIds, nursery[i]);
+    ArrayPrototypePush(liveRefs, new WeakRefCtor(nursery[i + 1]));
+    ArrayPrototypePush(liveSent, -1);
   }
-  nursery = [];
+  nursery = list();
 }
 
 /**
@@ -88,21 +93,21 @@ async function ripenSoon() {
  */
 export function track(memory, id, is64, shared) {
   if (shared) sharedSeen(memory);
-  ids.set(memory, id * 4 + (is64 ? IS64 : 0) + (shared ? SHARED : 0));
-  registry.register(memory, id);
+  WeakMapPrototypeSet(ids, memory, id * 4 + (is64 ? IS64 : 0) + (shared ? SHARED : 0));
+  FinalizationRegistryPrototypeRegister(registry, memory, id);
   if (nursery.length === 0) ripenSoon();
-  nursery.push(id, memory);
+  ArrayPrototypePush(nursery, id, memory);
 }
 
 /** Lets go of this task's new memories (they stay ledgered, but their sizes are no longer read). */
 export function releaseNursery() {
   const had = nursery.length > 0;
-  nursery = [];
+  nursery = list();
   return had;
 }
 
 /** The ledger entry of a memory, if ours: its id by `entryId`, its flags as `entry & IS64`, `entry & SHARED`. @param {unknown} memory */
-export const entryOf = (memory) => (typeof memory === "object" && memory !== null ? ids.get(memory) : undefined);
+export const entryOf = (memory) => (typeof memory === "object" && memory !== null ? WeakMapPrototypeGet(ids, memory) : undefined);
 /** @param {number} entry */
 export const entryId = (entry) => (entry - (entry & 3)) / 4;
 // Flags, not one-use helpers: a minifier makes a one-use function an IIFE, a closure per call.
@@ -128,13 +133,13 @@ export const readChanges = () => read(true);
 /** Both of the above; `changes`: only sizes not sent before (and remember these as sent). */
 function read(changes) {
   const count = liveRefs.length + nursery.length / 2;
-  if (scratch.length < count * 2) scratch = new Float64Array(count * 4);
+  if (scratch.length < count * 2) scratch = new Float64ArrayCtor(count * 4);
   const out = scratch;
   let n = 0;
   for (let i = 0; i < liveRefs.length; i++) {
-    const m = liveRefs[i].deref();
+    const m = WeakRefPrototypeDeref(liveRefs[i]);
     if (m === undefined) continue;
-    const pages = bufferGetter.call(m).byteLength / PAGE;
+    const pages = ArrayBufferPrototypeGetByteLength(apply(bufferGetter, m, [])) / PAGE;
     if (changes) {
       if (pages === liveSent[i]) continue;
       liveSent[i] = pages;
@@ -145,8 +150,8 @@ function read(changes) {
   }
   for (let i = 0; i < nursery.length; i += 2) {
     out[n] = nursery[i];
-    out[n + 1] = bufferGetter.call(nursery[i + 1]).byteLength / PAGE;
+    out[n + 1] = ArrayBufferPrototypeGetByteLength(apply(bufferGetter, nursery[i + 1], [])) / PAGE;
     n += 2;
   }
-  return out.subarray(0, n);
+  return TypedArrayPrototypeSubarray(out, 0, n);
 }

@@ -39,6 +39,7 @@ macro_rules! layer_files {
 mod layer {
     use wasm_bindgen::prelude::*;
     layer_files! {
+        "/src/js/primordials.js" => uncurryThis,
         "/src/js/rust.js" => bind,
         "/src/js/conversions.js" => toNumber,
         "/src/js/engine.js" => makeNative,

@@ -154,6 +154,19 @@ pub enum BudgetField {
 }
 
 impl BudgetField {
+    /// Every field, in the order of [`BudgetField::code`].
+    pub const ALL: [BudgetField; 4] = [
+        BudgetField::TotalPages,
+        BudgetField::PerMemoryPages,
+        BudgetField::Memories,
+        BudgetField::AppPages,
+    ];
+
+    /// The field's index in [`BudgetField::ALL`] (how the bindings hand it to JS).
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
     /// The field's name in `setBudget`'s argument.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -180,6 +180,9 @@ export interface Ledger {
   share(options: { name: string; interval?: number }): () => void;
   /** One entry per realm in the view, this one first; [] while this realm does not share. */
   realms(): RealmInfo[];
+  /** How the core has fared: `abandonedCalls` counts calls a JS exception (a stack overflow)
+   * cut short while they held the core's state; the design keeps it at 0. */
+  diagnostics(): { abandonedCalls: number };
 }
 
 export declare const ledger: Ledger;

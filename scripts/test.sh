@@ -2,7 +2,8 @@
 # Runs every test: host `cargo test`, the wasm-bindgen tests in Node, headless Chromium and
 # headless Firefox, the built package in Node, the bundler/TypeScript consumers, and the demo in
 # a real headless browser, and the differential fuzz/reliability suite in Node, Chromium and
-# Firefox (fixed seed; `node tests/fuzz/run.mjs --long` for the long run). Installs what it needs
+# Firefox (fixed seed; `node tests/fuzz/run.mjs --long` for the long run), the hostile-input stack
+# sweep in Chromium and Firefox (tests/hostile/run.mjs). Installs what it needs
 # first (scripts/setup.sh). Ends with one line:
 # "total: N passed, N failed". Exit status 0 only if nothing failed.
 # `bash scripts/test.sh STEP...` runs only the named steps (e.g. `host`, `fuzz`); `build` is the
@@ -109,6 +110,7 @@ step node node --expose-gc --test tests/js/
 step consumers node tests/consumers/run.mjs
 step demo node tests/demo/run.mjs
 step fuzz node tests/fuzz/run.mjs
+step hostile node tests/hostile/run.mjs
 [ -f tests/programs/run.mjs ] && step programs node tests/programs/run.mjs
 # The README's engine table comes only from a full engines run made by this invocation.
 if [ -f tests/engines/run.mjs ] && { [ ${#only[@]} = 0 ] || [[ " ${only[*]} " == *" engines "* ]]; }; then

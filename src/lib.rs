@@ -51,8 +51,6 @@ unsafe impl ::core::alloc::GlobalAlloc for Guarded {
     }
 }
 
-
-
 // Without std (the shipped build) a panic traps. None is reachable from a caller's input: every
 // such path returns a typed error instead (see the core's `Error`).
 #[cfg(all(target_arch = "wasm32", not(feature = "std")))]

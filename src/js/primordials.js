@@ -63,7 +63,27 @@ export const SetPrototypeGetSize = uncurryThis(setSize);
 const typedArrayPrototype = getPrototypeOf(Uint8Array.prototype);
 export const TypedArrayPrototypeSubarray = uncurryThis(typedArrayPrototype.subarray);
 export const TypedArrayPrototypeGetLength = uncurryThis(getOwnPropertyDescriptor(typedArrayPrototype, "length").get);
-export const ArrayBufferPrototypeGetByteLength = uncurryThis(getOwnPropertyDescriptor(ArrayBuffer.prototype, "byteLength").get);
+const arrayBufferByteLength = uncurryThis(getOwnPropertyDescriptor(ArrayBuffer.prototype, "byteLength").get);
+const sharedByteLength = (() => {
+  try {
+    // From a shared memory's buffer: WebKit has no SharedArrayBuffer global, only such buffers.
+    const proto = typeof SharedArrayBuffer === "function" ? SharedArrayBuffer.prototype : getPrototypeOf(new WebAssembly.Memory({ initial: 0, maximum: 0, shared: true }).buffer);
+    return uncurryThis(getOwnPropertyDescriptor(proto, "byteLength").get);
+  } catch {
+    return undefined; // no shared memories here
+  }
+})();
+/** A memory's buffer's `byteLength` by the intrinsic getters: an ArrayBuffer's, else a
+ * SharedArrayBuffer's. @param {ArrayBuffer | SharedArrayBuffer} b */
+export function ArrayBufferPrototypeGetByteLength(b) {
+  try {
+    return arrayBufferByteLength(b);
+  } catch (e) {
+    // Not an ArrayBuffer (a TypeError): a SharedArrayBuffer? Anything else (a stack overflow) stands.
+    if (sharedByteLength === undefined || !(e instanceof TypeError)) throw e;
+    return sharedByteLength(b);
+  }
+}
 const iteratorNext = getPrototypeOf([][Symbol.iterator]()).next;
 export const ArrayIteratorPrototypeNext = uncurryThis(iteratorNext);
 

@@ -16,7 +16,8 @@ export function sweep(op, levels = 600) {
       try {
         op();
       } catch (inner) {
-        if (inner instanceof RangeError) overflowed++; // the overflow (the ops here refuse nothing else)
+        // The overflow: a RangeError (V8, JSC) or an InternalError (SpiderMonkey); the ops refuse nothing else.
+        if (inner instanceof RangeError || inner?.name === "InternalError") overflowed++;
         else if (other === null) other = inner;
       }
       throw e;

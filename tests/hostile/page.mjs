@@ -1,0 +1,43 @@
+// The browser half of the hostile-input suite (tests/hostile/run.mjs loads it into a page):
+// every public call interrupted by a stack overflow at every depth near the limit, then a
+// health check and the ledger against the engine's sizes.
+import { Memory, install, ledger } from "/pkg/index.js";
+import { sweep, ledgerExact } from "/tests/hostile/sweep.mjs";
+
+export function run() {
+  const held = [];
+  const keep = (m) => (held.push(m), m);
+  const grower = keep(new Memory({ initial: 0 }));
+  const ops = {
+    // (No constructions swept here: a browser grants ~125 live memories; the Node half sweeps them.)
+    grow: () => grower.grow(0),
+    "type()": () => grower.type(),
+    "snapshot()": () => ledger.snapshot(),
+    "format()": () => ledger.format(),
+    "setBudget (soft)": () => ledger.setBudget({ totalPages: 1e6, mode: "soft" }),
+    "on / off": () => ledger.on("grow", () => {})(),
+    "install / uninstall": () => install()(),
+  };
+  const results = [];
+  const probe = keep(new Memory({ initial: 1, maximum: 40 }));
+  for (const [name, op] of Object.entries(ops)) {
+    let overflowed = 0, problem = "";
+    try {
+      for (let round = 0; round < 3; round++) overflowed += sweep(op, 400);
+      const m = probe;
+      const before = m.buffer.byteLength / 65536;
+      if (m.grow(1) !== before) problem = "grow after the sweep";
+      const t = m.type();
+      if (t.minimum !== before + 1 || t.maximum !== 40) problem = `type() after the sweep: ${JSON.stringify(t)}`;
+      const exact = ledgerExact(ledger, held);
+      if (exact.length) problem = exact.join("; ");
+      const abandoned = ledger.diagnostics().abandonedCalls;
+      if (abandoned !== 0) problem = `${abandoned} calls abandoned while holding the core's state`;
+    } catch (e) {
+      problem = String(e?.stack ?? e);
+    }
+    results.push({ name, overflowed, problem });
+  }
+  ledger.setBudget(null);
+  return results;
+}

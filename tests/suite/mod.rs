@@ -42,6 +42,7 @@ mod layer {
         "/src/js/rust.js" => bind,
         "/src/js/conversions.js" => toNumber,
         "/src/js/engine.js" => makeNative,
+        "/src/js/stacks.js" => callerLine,
         "/src/js/tracking.js" => track,
         "/src/js/events.js" => deliver,
         "/src/js/shared.js" => sharedSeen,

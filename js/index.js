@@ -1,8 +1,8 @@
 // Entry for browsers and bundlers (vite, webpack 5): the wasm is fetched next to this file via
 // `new URL(..., import.meta.url)`, which both bundlers turn into an emitted asset with no config.
+// Where another copy of the package started first in this realm and can stand in for this one,
+// its API is this one's and this copy's wasm is never fetched (see src/js/api.js).
 import init, { Core } from "./wasm_memory_polyfill.js";
-import { createApi } from "./api.js";
+import { createApi, sharedApi } from "./api.js";
 
-const exports = await init({ module_or_path: new URL("./wasm_memory_polyfill_bg.wasm", import.meta.url) });
-
-export const { Memory, install, ledger } = createApi(Core, exports);
+export const { Memory, install, ledger } = sharedApi() ?? createApi(Core, await init({ module_or_path: new URL("./wasm_memory_polyfill_bg.wasm", import.meta.url) }));

@@ -10,6 +10,7 @@
 //   node.js     Node, Deno, Bun: initSync() with the wasm read from disk
 //   polyfill.js everything both import (the glue, src/js): ONE chunk, so that an app that
 //               somehow loads both entries still has one ledger, as with separate modules
+//               (the glue's `WebAssembly` is src/js/natives.js's: see glueNatives below)
 //   realms.js   loaded by the first `ledger.share()` only (`import("./realms.js")` in ledger.js);
 //               it reaches the ledger's state through polyfill.js, never a copy of it
 //   auto.js     imports the bare "wasm-memory-polyfill", so that the package's "exports" map
@@ -42,10 +43,25 @@ const output = { dir: out, format: "esm", entryFileNames: "[name].js", chunkFile
 // 1. index, node and auto in one build: what index.js and node.js share lands in one chunk.
 const entries = { index: join(stage, "index.js"), node: join(stage, "node.js"), auto: join(stage, "auto.js") };
 const entryIds = new Set(Object.values(entries));
+// The glue loads the wasm through `WebAssembly.*`, read when it runs: in a realm where another
+// copy of the package has installed its hooks, that would compile this copy's own module through
+// them (clamped to a hard budget, ledgered). One import makes the glue's `WebAssembly` the
+// engine's own functions (src/js/natives.js); the glue declares no `WebAssembly` of its own.
+const glueId = join(stage, GLUE);
+const NATIVES_IMPORT = 'import { natives as WebAssembly } from "./natives.js";\n';
+const glueNatives = {
+  name: "glue-natives",
+  transform(code, id) {
+    if (id !== glueId) return null;
+    if (/\b(?:const|let|var|function|class)\s+WebAssembly\b|\bimport\b[^;]*\bWebAssembly\b/.test(code)) fail(`${GLUE} declares WebAssembly itself`);
+    return { code: NATIVES_IMPORT + code, map: null };
+  },
+};
 const main = await rolldown({
   input: entries,
   external: ["wasm-memory-polyfill", /^node:/],
   platform: "neutral",
+  plugins: [glueNatives],
 });
 const chunks = (
   await main.write({
@@ -79,6 +95,16 @@ for (const c of chunks) {
     seen.set(id, c.fileName);
   }
 }
+// The glue reaches the engine only through natives.js: rendered, no `WebAssembly.x` is left in it.
+const glueCode = byName.get("polyfill.js").modules[glueId]?.code ?? fail(`${GLUE} is not in polyfill.js`);
+const globalUses = [];
+(function walk(n) {
+  if (Array.isArray(n)) return n.forEach(walk);
+  if (!n || typeof n !== "object") return;
+  if (n.type === "MemberExpression" && n.object?.type === "Identifier" && n.object.name === "WebAssembly") globalUses.push(n.property?.name);
+  for (const k in n) if (k !== "type" && typeof n[k] === "object") walk(n[k]);
+})(parseAst(glueCode, { sourceType: "module" }, GLUE));
+if (globalUses.length) fail(`${GLUE} still calls the global WebAssembly (${globalUses.join(", ")})`);
 const realms = byName.get("realms.js");
 if (Object.keys(realms.modules).map((id) => id.slice(stage.length + 1)).join() !== "realms.js") fail("realms.js holds more than src/js/realms.js");
 for (const c of chunks) if (c.imports.includes("realms.js")) fail(`${c.fileName} imports realms.js statically: it must load only on share()`);

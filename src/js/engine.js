@@ -1,15 +1,17 @@
-// The engine's own objects, captured at load before any install() can replace them, and the
-// few places where an engine differs from the spec in a way only JS can fix.
+// The engine's own objects, captured at load before any install() can replace them (from the
+// first copy of the package in this realm, if there is one: see natives.js), and the few places
+// where an engine differs from the spec in a way only JS can fix.
 
 import { rust, layout } from "./rust.js";
 import { ArrayBufferPrototypeGetByteLength, ObjectFreeze, ObjectIsFrozen, apply, construct, getOwnPropertyDescriptor } from "./primordials.js";
+import { natives } from "./natives.js";
 
-export const NativeMemory = WebAssembly.Memory;
+export const NativeMemory = natives.Memory;
 export const nativeProto = NativeMemory.prototype;
 export const nativeGrow = nativeProto.grow;
 export const bufferGetter = Object.getOwnPropertyDescriptor(nativeProto, "buffer").get;
-export const moduleImports = WebAssembly.Module.imports;
-export const moduleExports = WebAssembly.Module.exports;
+export const moduleImports = natives.Module.imports;
+export const moduleExports = natives.Module.exports;
 
 /** Bytes per page: a wasm constant, here as a literal so the hot paths divide by a constant
  * (the core's `layout.pageBytes`; `createApi` checks that the two agree). */
@@ -24,7 +26,7 @@ export const pagesOf = (m) => ArrayBufferPrototypeGetByteLength(apply(bufferGett
  */
 export function hasMemory64() {
   try {
-    return WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 5, 3, 1, 4, 0])) && typeof nativeGrow.call(new NativeMemory({ address: "i64", initial: 0n }), 0n) === "bigint";
+    return natives.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 5, 3, 1, 4, 0])) && typeof nativeGrow.call(new NativeMemory({ address: "i64", initial: 0n }), 0n) === "bigint";
   } catch {
     return false;
   }
@@ -103,7 +105,7 @@ export function makeNative(checked, newTarget) {
   try {
     return construct(NativeMemory, [checked], newTarget);
   } catch (e) {
-    if (e instanceof WebAssembly.RuntimeError || e === "out of memory") throw rust.allocationFailed(String(e?.message ?? e));
+    if (e instanceof natives.RuntimeError || e === "out of memory") throw rust.allocationFailed(String(e?.message ?? e));
     // V8 refuses an i64 maximum above its own page limit (262144) where the spec's tests allow
     // 2^37-1. It can never grow a memory past its limit anyway, so one made without the maximum
     // grows exactly as far; the ledger and type() keep the maximum asked for.
@@ -130,4 +132,4 @@ export const buffersMadeLazily = (() => {
 })();
 
 /** Whether `e` is how this engine says an allocation failed. @param {unknown} e */
-export const isAllocationFailure = (e) => e instanceof RangeError || e instanceof WebAssembly.RuntimeError || e === "out of memory";
+export const isAllocationFailure = (e) => e instanceof RangeError || e instanceof natives.RuntimeError || e === "out of memory";

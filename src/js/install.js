@@ -2,59 +2,138 @@
 // has none, or not the spec's) on the engine's prototype, and the instantiate hooks, so code
 // never written for the polyfill is ledgered too. Uninstall restores only what still holds our
 // value: where another tool has wrapped ours since, its wrapper stays and ours passes through.
+//
+// All or nothing: every property install() will change is listed and checked first (an object
+// the app froze, sealed or made non-extensible, or a property it made non-configurable, is a
+// TypeError naming it, with nothing changed), and should a change fail anyway (a Proxy'd
+// namespace), what was done is undone before the error is rethrown. Descriptors handed to the
+// engine have no prototype: `defineProperty` reads `get`, `set`, `value`… through the chain,
+// and an `Object.prototype.get` would make every one of them an accessor.
 
 import { construct, constructors, members } from "./memory.js";
 import { onShared } from "./shared.js";
-import { NativeMemory, fixedBufferGetter, nativeProto, nativeTypeIsSpec } from "./engine.js";
+import { NativeMemory, fixedBufferGetter, nativeProto, nativeTypeIsSpec, sharedBuffersFrozen } from "./engine.js";
 import { hookInstantiate } from "./instantiate.js";
+
+const { defineProperty, deleteProperty, getOwnPropertyDescriptor, isExtensible } = Reflect;
+const { hasOwn, isFrozen, isSealed } = Object;
 
 /** Whether install() is in force; the wrappers pass straight through to the engine when not. */
 export const installed = { on: false, uninstall: null };
 
+/** The TypeError for a property install() can't replace. */
+const cannot = (where, why) => new TypeError(`install(): ${where} can't be replaced (${why}); nothing was changed`);
+
 /**
- * Replaces a property and remembers how to put it back.
- * @param {object[]} undo @param {object} target @param {PropertyKey} key @param {PropertyDescriptor} desc
+ * Replaces a property and remembers how to put it back. `desc`'s fields go over the attributes
+ * the property had (a new one is writable, enumerable and configurable), and a value replaces a
+ * getter or a getter a value. Spreads copy own fields only, onto objects with no prototype.
+ * @param {(() => void)[]} undo @param {object} target @param {PropertyKey} key @param {PropertyDescriptor} desc
+ * @param {PropertyDescriptor | undefined} [saved] what is there now, if already read
+ * @param {string} [where] the property's name, for a message
  */
-export function replace(undo, target, key, desc) {
-  const saved = Object.getOwnPropertyDescriptor(target, key);
-  Object.defineProperty(target, key, saved ? { ...saved, ...desc } : { writable: true, enumerable: true, configurable: true, ...desc });
-  const ours = desc.value ?? desc.get;
+export function replace(undo, target, key, desc, saved = getOwnPropertyDescriptor(target, key), where = String(key)) {
+  if (saved !== undefined) saved = { __proto__: null, ...saved };
+  const d = { __proto__: null, writable: true, enumerable: true, configurable: true, ...saved, ...desc };
+  if (hasOwn(desc, "get")) delete d.value, delete d.writable;
+  else delete d.get, delete d.set;
+  if (!defineProperty(target, key, d)) throw cannot(where, "defineProperty refused");
+  const ours = hasOwn(desc, "get") ? desc.get : desc.value;
   undo.push(() => {
-    const now = Object.getOwnPropertyDescriptor(target, key);
-    if (now?.value !== ours && now?.get !== ours) return; // someone wrapped ours: leave theirs
-    if (saved) Object.defineProperty(target, key, saved);
-    else delete target[key];
+    const now = getOwnPropertyDescriptor(target, key);
+    if ((now && hasOwn(now, "get") ? now.get : now?.value) !== ours) return; // someone wrapped ours: leave theirs
+    if (saved !== undefined) defineProperty(target, key, saved);
+    else deleteProperty(target, key);
   });
+}
+
+/** Runs `undo` last first, every step; the first error, if any, is thrown at the end. */
+function undoAll(undo) {
+  let error;
+  for (const f of undo.splice(0).reverse()) {
+    try {
+      f();
+    } catch (e) {
+      error ??= e;
+    }
+  }
+  if (error !== undefined) throw error;
+}
+
+/**
+ * What `target[key]` is now (undefined: absent), if install() may replace it; else the TypeError
+ * naming it. Locked objects and properties are the app's decision, and stay as they are.
+ * @param {object} target @param {PropertyKey} key @param {string} name the target's name
+ */
+function replaceable(target, key, name) {
+  const where = `${name}.${String(key)}`;
+  if (!isExtensible(target)) throw cannot(where, `${name} is ${isFrozen(target) ? "frozen" : isSealed(target) ? "sealed" : "not extensible"}`);
+  const saved = getOwnPropertyDescriptor(target, key);
+  if (saved !== undefined && !saved.configurable) throw cannot(where, "not configurable");
+  return saved;
 }
 
 /** Replaces globalThis.WebAssembly.Memory; returns the function that puts everything back. */
 export function install() {
   if (installed.on) return installed.uninstall;
-  const W = globalThis.WebAssembly;
-  /** @type {(() => void)[]} */
-  const undo = [];
+  const W = globalThis.WebAssembly; // read once
+  if (W === null || typeof W !== "object") throw new TypeError("install(): globalThis.WebAssembly is not an object; nothing was changed");
   // `function`, not `class`: its `prototype` must be the engine's own prototype object.
   const Installed = function Memory(descriptor) {
     if (new.target === undefined) throw new TypeError("WebAssembly.Memory: constructor cannot be called without 'new'");
     if (!installed.on) return Reflect.construct(NativeMemory, [descriptor], new.target);
     return construct(descriptor, undefined, new.target, this);
   };
-  Object.defineProperty(Installed, "prototype", { value: nativeProto, writable: false, enumerable: false, configurable: false });
+  defineProperty(Installed, "prototype", { __proto__: null, value: nativeProto, writable: false, enumerable: false, configurable: false });
+
+  // 1. Every change, listed before any is made: [target, key, descriptor, the target's name].
+  const proto = "WebAssembly.Memory.prototype";
+  /** @type {[object, PropertyKey, PropertyDescriptor, string][]} */
+  const plan = [[nativeProto, "constructor", { value: Installed }, proto]];
+  for (const [key, desc] of members(!nativeTypeIsSpec)) plan.push([nativeProto, key, desc, proto]);
+  plan.push([W, "Memory", { value: Installed }, "WebAssembly"]);
+  // The hooks only describe their changes here (on Module.prototype and Instance.prototype:
+  // their `constructor`, which names them).
+  hookInstantiate(W, (target, key, desc) => {
+    const name = target === W ? "WebAssembly" : target === nativeProto ? proto : key === "constructor" ? `WebAssembly.${desc.value.name}.prototype` : "an object";
+    plan.push([target, key, desc, name]);
+  }, installed);
+
+  // 2. Checked, all of them, before anything changes. Where shared buffers need freezing, the
+  // engine's prototype gets the freezing getter later (once there is a shared memory): checked now too.
+  const checks = sharedBuffersFrozen ? plan : [...plan, [nativeProto, "buffer", null, proto]];
+  const saved = checks.map(([target, key, , name]) => replaceable(target, key, name));
+
+  // 3. Made, or none of them.
+  /** @type {(() => void)[]} */
+  const undo = [];
+  try {
+    plan.forEach(([target, key, desc, name], i) => replace(undo, target, key, desc, saved[i], `${name}.${String(key)}`));
+    // Later, inside a construction or a grow: it must never throw there (buffers are still frozen
+    // one by one where it fails).
+    const cancel = onShared(() => {
+      try {
+        replace(undo, nativeProto, "buffer", { get: fixedBufferGetter });
+      } catch {
+        // the app locked `buffer` after install(): it keeps its own getter
+      }
+    });
+    undo.push(cancel);
+  } catch (e) {
+    try {
+      undoAll(undo);
+    } catch {
+      // a Proxy that refuses the way back too: the first error is the one to report
+    }
+    throw e;
+  }
   constructors.installed = Installed;
-  replace(undo, nativeProto, "constructor", { value: Installed });
-  for (const [key, desc] of members(!nativeTypeIsSpec)) replace(undo, nativeProto, key, desc);
-  // Where shared buffers need freezing, the engine's prototype gets the freezing getter once
-  // there is a shared memory (see memory.js); until then, and everywhere else, it keeps its own.
-  const cancel = onShared(() => replace(undo, nativeProto, "buffer", { get: fixedBufferGetter }));
-  undo.push(cancel);
-  replace(undo, W, "Memory", { value: Installed });
-  hookInstantiate(W, (target, key, desc) => replace(undo, target, key, desc), installed);
   installed.on = true;
   const uninstall = () => {
     if (installed.uninstall !== uninstall) return;
-    for (const f of undo.reverse()) f();
     installed.on = false;
     installed.uninstall = null;
+    undoAll(undo);
   };
   installed.uninstall = uninstall;
   return uninstall;

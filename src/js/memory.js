@@ -8,6 +8,7 @@ import { onShared, sharedSeen } from "./shared.js";
 import { IS64, SHARED, entryId, entryOf, idOf, readSizes, releaseNursery, track } from "./tracking.js";
 import { deliver } from "./events.js";
 import { BigIntCtor, DateNow, NumberCtor, ObjectPrototype, WeakMapCtor, WeakMapPrototypeGet, WeakMapPrototypeSet, apply, getPrototypeOf } from "./primordials.js";
+import { callerLine } from "./stacks.js";
 
 /** Set by the ledger: whether a budget is in force (requests are then checked with fresh sizes). */
 export const state = { budgeted: false, hard: false, captureStacks: false };
@@ -75,6 +76,8 @@ export function construct(descriptor, options, newTarget, self) {
       return enter(memory, id, is64, shared);
     }
   }
+  // The caller's line before the check: an app's Error.prepareStackTrace is user code.
+  const stack = state.captureStacks ? callerLine() : undefined;
   let effective;
   try {
     effective = rust.planCreate(is64, initial, maximum, shared, options, label, state.budgeted ? readSizes() : undefined);
@@ -100,7 +103,6 @@ export function construct(descriptor, options, newTarget, self) {
       throw again;
     }
   }
-  const stack = state.captureStacks ? callerLine() : undefined;
   return enter(memory, rust.commitCreate(is64, initial, maximum, effective, shared, label, DateNow(), stack), is64, shared);
 }
 
@@ -132,19 +134,6 @@ function enter(memory, id, is64, shared) {
 
 /** Our own constructors, whose `prototype` the engine reads without running user code. */
 export const constructors = { installed: null };
-
-/** Frames from this directory are the package's own. */
-const packageDir = new URL(".", import.meta.url).href;
-
-/** The first stack frame outside this package, for "where it was made". */
-function callerLine() {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 64; // enough to get past the glue frames between the user and here
-  const stack = new Error().stack ?? "";
-  Error.stackTraceLimit = limit;
-  const ours = (l) => l.includes(packageDir) || /wasm-function|wasm:\/\/|^at new Memory|^Memory@/.test(l);
-  return stack.split("\n").slice(1).map((l) => l.trim()).find((l) => l && !ours(l)) ?? "";
-}
 
 // Method definitions: not constructible, with the engine's `name` and `length`.
 export const methods = {

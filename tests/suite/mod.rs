@@ -41,8 +41,10 @@ mod layer {
     layer_files! {
         "/src/js/primordials.js" => uncurryThis,
         "/src/js/rust.js" => bind,
+        "/src/js/natives.js" => natives,
         "/src/js/conversions.js" => toNumber,
         "/src/js/engine.js" => makeNative,
+        "/src/js/stacks.js" => callerLine,
         "/src/js/tracking.js" => track,
         "/src/js/events.js" => deliver,
         "/src/js/shared.js" => sharedSeen,

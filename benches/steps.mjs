@@ -43,10 +43,10 @@ export async function runSteps(load, o = {}) {
   // The core's records these steps make have no memory behind them: collected below, so that
   // the snapshot steps see only the memories they made.
   const recorded = [];
-  await time("  core: createPlain (+ Date.now()): the one crossing", () => recorded.push(rust.createPlain(1, -1, false, Date.now())), 200);
-  await time("  core: createMade (a label, + Date.now()): the one crossing", () => recorded.push(rust.createMade(false, 1, 2, false, { label: "x" }, "x", Date.now(), undefined)), 200);
+  await time("  core: createPlain (+ Date.now()): the one crossing", () => recorded.push(rust.createPlain(tracking.claimId(), 1, -1, false, Date.now())), 200);
+  await time("  core: createMade (a label, + Date.now()): the one crossing", () => recorded.push(rust.createMade(tracking.claimId(), false, 1, 2, false, { label: "x" }, "x", Date.now(), undefined)), 200);
   await time("  core: planCreate (under a budget: the first of two)", () => rust.planCreate(false, 1, undefined, false, undefined, undefined, undefined), 200);
-  await time("  core: commitCreate (+ Date.now()): the second", () => recorded.push(rust.commitCreate(false, 1, undefined, undefined, false, undefined, Date.now(), undefined)), 200);
+  await time("  core: commitCreate (+ Date.now()): the second", () => recorded.push(rust.commitCreate(tracking.claimId(), false, 1, undefined, undefined, false, undefined, Date.now(), undefined)), 200);
   for (const id of recorded.splice(0)) rust.collected(id);
   await time("  Date.now()", () => Date.now(), 2000);
   await time("  tracking: track() (WeakMap, registry, nursery)", () => tracking.track(new NativeMemory({ initial: 0 }), 2147483647, false, false), 20);
@@ -79,7 +79,7 @@ export async function runSteps(load, o = {}) {
       await time("instance: installed new Instance(exporter)", () => new Hooked(module), 20);
       await time("  Module.imports(module)", () => WebAssembly.Module.imports(module), 200);
       await time("  core: countInstance([id], true)", () => rust.countInstance([0], true), 200);
-      await time("  core: adopt(...)", () => recorded.push(rust.adopt(2, false, false, 10, 10, true, false, Date.now(), undefined, 1)), 200);
+      await time("  core: adopt(...)", () => recorded.push(rust.adopt(tracking.claimId(), 2, false, false, 10, 10, true, false, Date.now(), undefined, 1)), 200);
       for (const id of recorded.splice(0)) rust.collected(id);
       // What adopt.js avoids: the first `buffer` read of an exported memory makes its ArrayBuffer
       // in recent V8 (Chromium, Node 26, Deno); grow(0) gives the size without making it. Timed

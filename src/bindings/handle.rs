@@ -132,7 +132,13 @@ impl Core {
     /// one (for i32 page counts the engines refuse exactly what the spec refuses, so this fails
     /// only where an engine is laxer) and entered; returns its ledger id.
     #[wasm_bindgen(js_name = createPlain)]
-    pub fn create_plain(initial: f64, maximum: f64, shared: bool, created: f64) -> JsResult<u32> {
+    pub fn create_plain(
+        id: u32,
+        initial: f64,
+        maximum: f64,
+        shared: bool,
+        created: f64,
+    ) -> JsResult<u32> {
         let ty = crate::core::RequestedType {
             address: AddressType::I32,
             initial: initial as u64,
@@ -143,6 +149,7 @@ impl Core {
         .map_err(js_error)?;
         state::with_ledger(|l| {
             let plan = l.plan_create(ty)?;
+            l.next_id_at_least(id);
             let origin = crate::core::Origin::Constructed;
             Ok(l.commit_create(plan, ty.minimum, None, origin, created, None, None))
         })
@@ -158,6 +165,7 @@ impl Core {
     #[wasm_bindgen(js_name = createMade)]
     #[allow(clippy::too_many_arguments)]
     pub fn create_made(
+        id: u32,
         is64: bool,
         initial: JsValue,
         maximum: JsValue,
@@ -171,14 +179,16 @@ impl Core {
             is64, &initial, &maximum, shared, &options, &label, None,
         ))?;
         js(memory::commit_create(
-            is64, &initial, &maximum, &effective, shared, &label, created, stack,
+            id, is64, &initial, &maximum, &effective, shared, &label, created, stack,
         ))
     }
 
-    /// Enters a memory the engine made; returns its ledger id.
+    /// Enters a memory the engine made under `id` (the JS side hands out the ids); returns its
+    /// ledger id.
     #[wasm_bindgen(js_name = commitCreate)]
     #[allow(clippy::too_many_arguments)]
     pub fn commit_create(
+        id: u32,
         is64: bool,
         initial: JsValue,
         maximum: JsValue,
@@ -189,7 +199,7 @@ impl Core {
         stack: Option<String>,
     ) -> JsResult<u32> {
         js(memory::commit_create(
-            is64, &initial, &maximum, &effective, shared, &label, created, stack,
+            id, is64, &initial, &maximum, &effective, shared, &label, created, stack,
         ))
     }
 
@@ -222,6 +232,7 @@ impl Core {
     /// returns its ledger id.
     #[allow(clippy::too_many_arguments)]
     pub fn adopt(
+        id: u32,
         pages: f64,
         shared: bool,
         is64: bool,
@@ -234,6 +245,7 @@ impl Core {
         instances: u32,
     ) -> u32 {
         memory::adopt(
+            id,
             pages,
             shared,
             is64,
@@ -255,8 +267,8 @@ impl Core {
     }
 
     /// Enters a memory this realm met as an import but did not make; returns its ledger id.
-    pub fn receive(pages: f64, shared: bool, is64: bool, created: f64) -> u32 {
-        memory::receive(pages, shared, is64, created)
+    pub fn receive(id: u32, pages: f64, shared: bool, is64: bool, created: f64) -> u32 {
+        memory::receive(id, pages, shared, is64, created)
     }
 
     /// A ledgered memory was garbage-collected.

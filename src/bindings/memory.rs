@@ -82,10 +82,12 @@ fn check_options(options: &JsValue, label_value: &JsValue) -> Result<(), Error> 
     label(label_value, LabelSite::Options).map(drop)
 }
 
-/// Enters a memory the engine has made; returns its ledger id. `effective` is what
+/// Enters a memory the engine has made under `id` (see `Ledger::next_id_at_least`); returns
+/// its ledger id. `effective` is what
 /// [`plan_create`] returned; `stack` the caller's line when stacks are captured.
 #[allow(clippy::too_many_arguments)]
 pub fn commit_create(
+    id: u32,
     is64: bool,
     initial: &JsValue,
     maximum: &JsValue,
@@ -113,6 +115,7 @@ pub fn commit_create(
     };
     let label = label(label_value, LabelSite::Options)?;
     Ok(with_ledger(|l| {
+        l.next_id_at_least(id);
         l.commit_create(
             plan,
             ty.minimum,
@@ -188,6 +191,7 @@ pub fn type_of(id: i32, pages: f64) -> Result<Vec<f64>, Failure> {
 /// engine-made memory can't be refused, but a budget it passes is reported.
 #[allow(clippy::too_many_arguments)]
 pub fn adopt(
+    id: u32,
     pages: f64,
     shared: bool,
     is64: bool,
@@ -214,6 +218,7 @@ pub fn adopt(
         ..CreatePlan::adopted(ty, maximum_known)
     };
     with_ledger(|l| {
+        l.next_id_at_least(id);
         let id = l.commit_create(
             plan,
             pages,
@@ -234,7 +239,7 @@ pub fn adopt(
 /// ledger did not hold: a shared memory another realm made and posted here). Its maximum is
 /// unknown (an import's type only bounds it). Returns its id; like an adopted memory it can't
 /// be refused, but a budget it passes is reported.
-pub fn receive(pages: f64, shared: bool, is64: bool, created: f64) -> u32 {
+pub fn receive(id: u32, pages: f64, shared: bool, is64: bool, created: f64) -> u32 {
     let pages = pages as u64;
     let ty = MemoryType {
         address: address(is64),
@@ -243,5 +248,8 @@ pub fn receive(pages: f64, shared: bool, is64: bool, created: f64) -> u32 {
         shared,
     };
     let plan = CreatePlan::adopted(ty, false);
-    with_ledger(|l| l.commit_create(plan, pages, None, Origin::Received, created, None, None))
+    with_ledger(|l| {
+        l.next_id_at_least(id);
+        l.commit_create(plan, pages, None, Origin::Received, created, None, None)
+    })
 }

@@ -8,7 +8,8 @@
 
 import { rust } from "./rust.js";
 import { NativeMemory, PAGE, bufferGetter, buffersMadeLazily, moduleExports, moduleImports, nativeGrow } from "./engine.js";
-import { idOf, track } from "./tracking.js";
+import { claimId, idOf, track } from "./tracking.js";
+import { DateNow } from "./primordials.js";
 import { deliver } from "./events.js";
 import { infoOf } from "./module-bytes.js";
 
@@ -158,8 +159,9 @@ function adopt(memory, e) {
       if (e.fixed) e.size = size;
     }
   }
-  const id = rust.adopt(size, shared, e.is64, e.maximum, e.requested, e.known, e.bounded, Date.now(), e.definedBy, 1);
-  track(memory, id, e.is64, shared);
+  const id = claimId();
+  track(memory, id, e.is64, shared); // before the core records it (see claimId)
+  rust.adopt(id, size, shared, e.is64, e.maximum, e.requested, e.known, e.bounded, DateNow(), e.definedBy, 1);
   return id;
 }
 
@@ -177,7 +179,8 @@ function receive(memory, m) {
   const buffer = bufferGetter.call(memory);
   const shared = m ? m.shared : isSharedBuffer(buffer);
   const is64 = m?.is64 ?? false;
-  const id = rust.receive(buffer.byteLength / PAGE, shared, is64, Date.now());
-  track(memory, id, is64, shared);
+  const id = claimId();
+  track(memory, id, is64, shared); // before the core records it (see claimId)
+  rust.receive(id, buffer.byteLength / PAGE, shared, is64, DateNow());
   return id;
 }

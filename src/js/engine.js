@@ -3,7 +3,7 @@
 // where an engine differs from the spec in a way only JS can fix.
 
 import { rust, layout } from "./rust.js";
-import { ArrayBufferPrototypeGetByteLength, ObjectFreeze, ObjectIsFrozen, apply, construct, getOwnPropertyDescriptor } from "./primordials.js";
+import { ArrayBufferPrototypeGetByteLength, ObjectFreeze, ObjectIsFrozen, apply, construct, getOwnPropertyDescriptor, uncurryThis } from "./primordials.js";
 import { natives } from "./natives.js";
 
 export const NativeMemory = natives.Memory;
@@ -18,7 +18,10 @@ export const moduleExports = natives.Module.exports;
 export const PAGE = 65536;
 
 /** Current pages, read through the engine's `buffer` getter (also the brand check). @param {unknown} m */
-export const pagesOf = (m) => ArrayBufferPrototypeGetByteLength(apply(bufferGetter, m, [])) / PAGE;
+/** A memory's `buffer` by the engine's getter (also the brand check), and its `grow`, called on a memory. */
+export const bufferOf = uncurryThis(bufferGetter);
+export const growNative = uncurryThis(nativeGrow);
+export const pagesOf = (m) => ArrayBufferPrototypeGetByteLength(bufferOf(m)) / PAGE;
 
 /**
  * Whether this engine has memory64 in its JS API: Node 22 validates `(module (memory i64 0))`
@@ -72,7 +75,7 @@ function isShared(b) {
 /** The `buffer` getter for engines that leave shared buffers unfrozen; its name is "get buffer". */
 export const fixedBufferGetter = Object.getOwnPropertyDescriptor({
   get buffer() {
-    return freezeShared(apply(bufferGetter, this, []));
+    return freezeShared(bufferOf(this));
   },
 }, "buffer").get;
 

@@ -3,9 +3,9 @@
 
 import { rust, layout } from "./rust.js";
 import { toBigInt, toNumber, toStr } from "./conversions.js";
-import { EngineDescriptor, fixedBufferGetter, isAllocationFailure, makeNative, nativeGrow, nativeProto, pagesOf } from "./engine.js";
+import { EngineDescriptor, fixedBufferGetter, growNative, isAllocationFailure, makeNative, nativeProto, pagesOf } from "./engine.js";
 import { onShared, sharedSeen } from "./shared.js";
-import { IS64, SHARED, entryId, entryOf, idOf, readSizes, releaseNursery, track } from "./tracking.js";
+import { IS64, SHARED, claimId, entryId, entryOf, idOf, readSizes, releaseNursery, track } from "./tracking.js";
 import { deliver } from "./events.js";
 import { BigIntCtor, DateNow, NumberCtor, ObjectPrototype, WeakMapCtor, WeakMapPrototypeGet, WeakMapPrototypeSet, apply, getPrototypeOf } from "./primordials.js";
 import { callerLine } from "./stacks.js";
@@ -70,10 +70,13 @@ export function construct(descriptor, options, newTarget, self) {
       // the engine refused: the full path below
     }
     if (memory !== undefined) {
-      const id = !is64 && options === undefined && !state.captureStacks
-        ? rust.createPlain(initial, maximum === undefined ? -1 : maximum, shared, DateNow())
-        : rust.createMade(is64, initial, maximum, shared, options, label, DateNow(), state.captureStacks ? callerLine() : undefined);
-      return enter(memory, id, is64, shared);
+      const stack = state.captureStacks ? callerLine() : undefined;
+      const id = claimId();
+      track(memory, id, is64, shared); // before the core records it (see claimId)
+      if (!is64 && options === undefined && stack === undefined) rust.createPlain(id, initial, maximum === undefined ? -1 : maximum, shared, DateNow());
+      else rust.createMade(id, is64, initial, maximum, shared, options, label, DateNow(), stack);
+      deliver();
+      return memory;
     }
   }
   // The caller's line before the check: an app's Error.prepareStackTrace is user code.
@@ -85,7 +88,7 @@ export function construct(descriptor, options, newTarget, self) {
     deliver(); // the budget that refused it
     throw e;
   }
-  // What the plan queued (a budget passed) is delivered once the memory is made, in `enter`.
+  // What the plan queued (a budget passed) is delivered once the memory is made and recorded.
   const checked = new EngineDescriptor(is64, initial, effective, shared);
   let memory;
   try {
@@ -103,7 +106,11 @@ export function construct(descriptor, options, newTarget, self) {
       throw again;
     }
   }
-  return enter(memory, rust.commitCreate(is64, initial, maximum, effective, shared, label, DateNow(), stack), is64, shared);
+  const id = claimId();
+  track(memory, id, is64, shared); // before the core records it (see claimId)
+  rust.commitCreate(id, is64, initial, maximum, effective, shared, label, DateNow(), stack);
+  deliver();
+  return memory;
 }
 
 /** proto -> a constructor of ours whose `prototype` it is (a data property: reading it runs nothing). */
@@ -125,13 +132,6 @@ function targetFor(proto) {
   return t;
 }
 
-/** A memory the core has recorded as `id`: tracked from now on. */
-function enter(memory, id, is64, shared) {
-  track(memory, id, is64, shared);
-  deliver();
-  return memory;
-}
-
 /** Our own constructors, whose `prototype` the engine reads without running user code. */
 export const constructors = { installed: null };
 
@@ -139,7 +139,7 @@ export const constructors = { installed: null };
 export const methods = {
   grow(delta) {
     const entry = entryOf(this);
-    if (entry === undefined) return apply(nativeGrow, this, [delta]); // not ours: the engine does it all
+    if (entry === undefined) return growNative(this, delta); // not ours: the engine does it all
     const id = entryId(entry);
     const d = addressValue(delta, (entry & IS64) !== 0, layout.fields.delta);
     if (state.budgeted) {
@@ -152,7 +152,7 @@ export const methods = {
     }
     let old;
     try {
-      old = apply(nativeGrow, this, [d]);
+      old = growNative(this, d);
     } catch (e) {
       const error = rust.growError(id, pagesOf(this), d, e);
       deliver();

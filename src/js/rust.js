@@ -7,7 +7,7 @@
 // into the module's data. So once no call is running, the next call first puts the pointer back
 // where it stood when the core started (the build exports it as `__wmp_stack_pointer`).
 
-import { JSONParse, ObjectGetOwnPropertyNames, apply, getOwnPropertyDescriptor, uncurryThis } from "./primordials.js";
+import { JSONParse, ObjectGetOwnPropertyNames, getOwnPropertyDescriptor, uncurryThis } from "./primordials.js";
 
 /** @type {typeof import("./wasm_memory_polyfill.js").Core} */
 export let rust;
@@ -30,12 +30,13 @@ function restore() {
 
 /** `f`, called so that the wrapper knows when it runs and whether it was cut short. @param {Function} f */
 function guarded(f) {
-  return function () {
+  // The core's methods are static: no `this` to pass.
+  return (...args) => {
     if (interrupted && running === 0) restore();
     running++;
     let done = false;
     try {
-      const r = apply(f, this, arguments);
+      const r = f(...args);
       done = true;
       return r;
     } finally {

@@ -3,8 +3,7 @@
 // on its hot paths: so the prototypes get that getter only once this realm has a shared memory
 // (made, adopted or grown through us). Until then every memory reads the engine's own getter.
 
-import { bufferGetter, freezeShared, sharedBuffersFrozen } from "./engine.js";
-import { apply } from "./primordials.js";
+import { bufferOf, freezeShared, sharedBuffersFrozen } from "./engine.js";
 
 /** @type {Set<() => void>} what puts the getter in place, per prototype */
 const whenShared = new Set();
@@ -13,7 +12,7 @@ let sawShared = false;
 /** A shared memory is ours: freeze its buffer, and put the freezing getter in place if not yet. @param {object} memory */
 export function sharedSeen(memory) {
   if (sharedBuffersFrozen) return;
-  freezeShared(apply(bufferGetter, memory, []));
+  freezeShared(bufferOf(memory));
   if (sawShared) return;
   sawShared = true;
   for (const put of whenShared) put();

@@ -11,11 +11,11 @@
 // cost per memory that no ledger which keeps nothing alive can avoid.
 
 import { rust } from "./rust.js";
-import { PAGE, bufferGetter } from "./engine.js";
+import { PAGE, bufferOf } from "./engine.js";
 import { deliver } from "./events.js";
 import { sharedSeen } from "./shared.js";
 import {
-  ArrayBufferPrototypeGetByteLength, ArrayPrototypePop, ArrayPrototypePush, FinalizationRegistryCtor, FinalizationRegistryPrototypeRegister, Float64ArrayCtor,
+  ArrayBufferPrototypeGetByteLength, FinalizationRegistryCtor, FinalizationRegistryPrototypeRegister, Float64ArrayCtor,
   MapCtor, MapPrototypeDelete, MapPrototypeGet, MapPrototypeSet, TypedArrayPrototypeSubarray, WeakMapCtor, WeakMapPrototypeGet, WeakMapPrototypeSet,
   WeakRefCtor, WeakRefPrototypeDeref, apply, list,
 } from "./primordials.js";
@@ -55,9 +55,9 @@ const registry = new FinalizationRegistryCtor((id) => {
       liveSent[at] = liveSent[last];
       MapPrototypeSet(slotOf, liveIds[at], at);
     }
-    ArrayPrototypePop(liveIds);
-    ArrayPrototypePop(liveRefs);
-    ArrayPrototypePop(liveSent);
+    liveIds.length = last; // (our lists have no prototype: no setter, and no builtin call)
+    liveRefs.length = last;
+    liveSent.length = last;
     MapPrototypeDelete(slotOf, id);
   }
   rust.collected(id);
@@ -66,10 +66,11 @@ const registry = new FinalizationRegistryCtor((id) => {
 
 function ripen() {
   for (let i = 0; i < nursery.length; i += 2) {
-    MapPrototypeSet(slotOf, nursery[i], liveIds.length);
-    ArrayPrototypePush(liveIds, nursery[i]);
-    ArrayPrototypePush(liveRefs, new WeakRefCtor(nursery[i + 1]));
-    ArrayPrototypePush(liveSent, -1);
+    const at = liveIds.length;
+    MapPrototypeSet(slotOf, nursery[i], at);
+    liveIds[at] = nursery[i];
+    liveRefs[at] = new WeakRefCtor(nursery[i + 1]);
+    liveSent[at] = -1;
   }
   nursery = list();
 }
@@ -86,8 +87,18 @@ async function ripenSoon() {
   ripen();
 }
 
+/** The next ledger id. The ids are handed out here, not by the core, so that a memory is
+ * tracked under its id *before* the core records it: a call cut short after the core recorded a
+ * memory (a stack overflow in `track`) would leave a record whose memory no one tracks, and
+ * that never leaves the ledger. Tracked first, a memory the core then never records (a refusal,
+ * or a call cut short) is only a size read for nothing until it is collected, and its id is
+ * never given again. */
+let nextId = 0;
+/** An id for a memory about to be recorded. */
+export const claimId = () => nextId++;
+
 /**
- * Starts tracking a ledgered memory (a shared one also goes through `sharedSeen`, which freezes
+ * Starts tracking a ledgered memory (call it before the core records it, under `claimId()`) (a shared one also goes through `sharedSeen`, which freezes
  * its buffer where the engine doesn't).
  * @param {object} memory @param {number} id @param {boolean} is64 @param {boolean} shared
  */
@@ -96,7 +107,9 @@ export function track(memory, id, is64, shared) {
   WeakMapPrototypeSet(ids, memory, id * 4 + (is64 ? IS64 : 0) + (shared ? SHARED : 0));
   FinalizationRegistryPrototypeRegister(registry, memory, id);
   if (nursery.length === 0) ripenSoon();
-  ArrayPrototypePush(nursery, id, memory);
+  const n = nursery.length;
+  nursery[n] = id;
+  nursery[n + 1] = memory;
 }
 
 /** Lets go of this task's new memories (they stay ledgered, but their sizes are no longer read). */
@@ -139,7 +152,7 @@ function read(changes) {
   for (let i = 0; i < liveRefs.length; i++) {
     const m = WeakRefPrototypeDeref(liveRefs[i]);
     if (m === undefined) continue;
-    const pages = ArrayBufferPrototypeGetByteLength(apply(bufferGetter, m, [])) / PAGE;
+    const pages = ArrayBufferPrototypeGetByteLength(bufferOf(m)) / PAGE;
     if (changes) {
       if (pages === liveSent[i]) continue;
       liveSent[i] = pages;
@@ -150,7 +163,7 @@ function read(changes) {
   }
   for (let i = 0; i < nursery.length; i += 2) {
     out[n] = nursery[i];
-    out[n + 1] = ArrayBufferPrototypeGetByteLength(apply(bufferGetter, nursery[i + 1], [])) / PAGE;
+    out[n + 1] = ArrayBufferPrototypeGetByteLength(bufferOf(nursery[i + 1])) / PAGE;
     n += 2;
   }
   return TypedArrayPrototypeSubarray(out, 0, n);

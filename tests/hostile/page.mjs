@@ -2,22 +2,13 @@
 // every public call interrupted by a stack overflow at every depth near the limit, then a
 // health check and the ledger against the engine's sizes.
 import { Memory, install, ledger } from "/pkg/index.js";
-import { sweep, ledgerExact } from "/tests/hostile/sweep.mjs";
+import { callsOn, sweep, ledgerExact } from "/tests/hostile/sweep.mjs";
 
 export function run() {
   const held = [];
   const keep = (m) => (held.push(m), m);
   const grower = keep(new Memory({ initial: 0 }));
-  const ops = {
-    // (No constructions swept here: a browser grants ~125 live memories; the Node half sweeps them.)
-    grow: () => grower.grow(0),
-    "type()": () => grower.type(),
-    "snapshot()": () => ledger.snapshot(),
-    "format()": () => ledger.format(),
-    "setBudget (soft)": () => ledger.setBudget({ totalPages: 1e6, mode: "soft" }),
-    "on / off": () => ledger.on("grow", () => {})(),
-    "install / uninstall": () => install()(),
-  };
+  const ops = callsOn({ install, ledger }, grower);
   const results = [];
   const probe = keep(new Memory({ initial: 1, maximum: 40 }));
   for (const [name, op] of Object.entries(ops)) {

@@ -49,3 +49,21 @@ export function ledgerExact(ledger, held) {
   if (s.memories.length !== s.live) problems.push(`live ${s.live} but ${s.memories.length} records`);
   return problems;
 }
+
+/**
+ * The public calls the sweeps interrupt that make no memory (a browser grants ~125 live
+ * memories, so constructions are swept in Node only): `grower` is a ledgered memory to grow
+ * by 0, ask the type of and label.
+ */
+export function callsOn({ install, ledger }, grower) {
+  return {
+    grow: () => grower.grow(0),
+    "type()": () => grower.type(),
+    "snapshot()": () => ledger.snapshot(),
+    "format()": () => ledger.format(),
+    "setBudget (soft)": () => ledger.setBudget({ totalPages: 1e6, mode: "soft" }),
+    "on / off": () => ledger.on("grow", () => {})(),
+    label: () => ledger.label(grower, "grower"),
+    "install / uninstall": () => install()(),
+  };
+}

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { sweep, ledgerExact } from "../hostile/sweep.mjs";
+import { callsOn, sweep, ledgerExact } from "../hostile/sweep.mjs";
 
 const { Memory, install, ledger } = await import("../../pkg/node.js");
 const bytes = readFileSync(new URL("../fixtures/memory.wasm", import.meta.url));
@@ -29,14 +29,7 @@ test("every public call, interrupted by a stack overflow at every depth, leaves 
     "new Memory": () => keep(new Memory({ initial: 1 })),
     "new Memory with a label": () => keep(new Memory({ initial: 1, maximum: 2 }, { label: "swept" })),
     "new Memory, i64": () => keep(new Memory({ address: "i64", initial: 1n })),
-    grow: () => grower.grow(0),
-    "type()": () => grower.type(),
-    "snapshot()": () => ledger.snapshot(),
-    "format()": () => ledger.format(),
-    "setBudget (soft)": () => ledger.setBudget({ totalPages: 1e6, mode: "soft" }),
-    "on / off": () => ledger.on("grow", () => {})(),
-    "label": () => ledger.label(grower, "grower"),
-    "install / uninstall": () => install()(),
+    ...callsOn({ install, ledger }, grower),
   };
   let overflowed = 0;
   for (const [name, op] of Object.entries(ops)) {

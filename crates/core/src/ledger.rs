@@ -457,6 +457,13 @@ impl Ledger {
         Ok(Some(cap.max(ty.minimum)))
     }
 
+    /// The next [`Ledger::commit_create`] gives `id` (or a larger one, if ids up to `id` were
+    /// given already). The bindings' caller hands out the ids itself, so that it can start
+    /// tracking a memory under its id before the ledger records it (see `src/js/tracking.js`).
+    pub fn next_id_at_least(&mut self, id: u32) {
+        self.next_id = self.next_id.max(id);
+    }
+
     /// Enters a memory the engine has made. Returns its id.
     #[allow(clippy::too_many_arguments)]
     pub fn commit_create(

@@ -167,3 +167,20 @@ test("built-ins patched after load (call, apply, WeakMap, Array and Map methods,
   assert.deepEqual(result, { grew: 1, type: { address: "i32", maximum: 4, minimum: 2, shared: false }, live: true, format: true });
   healthy();
 });
+
+test("a construction cut short at any depth leaves no record behind: once collected, the ledger holds exactly the memories still alive", async () => {
+  assert.equal(typeof globalThis.gc, "function", "run with node --expose-gc");
+  sweep(() => keep(new Memory({ initial: 1 })), 600);
+  sweep(() => keep(new Memory({ initial: 1, maximum: 2 }, { label: "cut" })), 600);
+  const tick = () => new Promise((r) => setTimeout(r, 20));
+  let s;
+  for (let i = 0; i < 50; i++) {
+    await tick();
+    globalThis.gc();
+    await tick();
+    s = ledger.snapshot();
+    if (s.live === held.length) break;
+  }
+  assert.equal(s.live, held.length, `${s.live} records for ${held.length} live memories`);
+  healthy();
+});

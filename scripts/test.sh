@@ -61,7 +61,10 @@ step() {
 # pageLoadStrategy "none" turns any stall left into a timeout, and only that case is retried; a
 # failed assertion never is. Exactly one driver variable may be set per run. WebKitGTK runs through
 # the runner's Safari support: WebKitWebDriver answers to the name `safaridriver`, under Xvfb; it
-# takes no proxy, so only the retry covers it.
+# takes no proxy, so only the retry covers it. Each attempt may take 60 s (WebKit: 90 s): on a
+# machine whose cores are busy with other work, WebKitGTK's start and the suite took more than the
+# 20 s it once had, every time, so all four attempts timed out; a stalled page still ends the
+# attempt, only later.
 wasm_pack_browser() {
   local browser=$1 try out rc proxy="" config drivers=""
   if [ "$browser" = safari ]; then
@@ -74,13 +77,13 @@ wasm_pack_browser() {
   fi
   for try in 1 2 3 4; do
     if [ "$browser" = safari ]; then
-      out=$(env -u CHROMEDRIVER -u GECKODRIVER PATH="$drivers:$PATH" WASM_BINDGEN_TEST_TIMEOUT=20 \
+      out=$(env -u CHROMEDRIVER -u GECKODRIVER PATH="$drivers:$PATH" WASM_BINDGEN_TEST_TIMEOUT=90 \
         xvfb-run -a wasm-pack test --headless --safari 2>&1)
     elif [ "$browser" = chrome ]; then
       out=$(env -u GECKODRIVER CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_WEBDRIVER_JSON="$config" \
-        WASM_BINDGEN_TEST_TIMEOUT=30 wasm-pack test --headless --chrome 2>&1)
+        WASM_BINDGEN_TEST_TIMEOUT=60 wasm-pack test --headless --chrome 2>&1)
     else
-      out=$(env -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" WASM_BINDGEN_TEST_TIMEOUT=30 wasm-pack test --headless --firefox 2>&1)
+      out=$(env -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" WASM_BINDGEN_TEST_TIMEOUT=60 wasm-pack test --headless --firefox 2>&1)
     fi
     rc=$?
     printf '%s\n' "$out"

@@ -261,18 +261,38 @@ impl Core {
         memory::observe_sizes(&sizes);
     }
 
-    // ---- modules ----
+    // ---- modules (numbers only: see the `modules` module) ----
 
-    /// The memories a module exports (with what defined them: `names`, the start of its "name"
-    /// section's payload, or `url`), and under a hard budget its rewritten memory section.
+    /// This module's own memory, for the JS entry's views of the buffers a module's reading
+    /// crosses in (never handed to anyone else).
+    pub fn heap() -> JsValue {
+        wasm_bindgen::memory()
+    }
+
+    /// Makes the module-reading input `len` bytes long; where it starts (0: not available).
+    #[wasm_bindgen(js_name = moduleInput)]
+    pub fn module_input(len: u32) -> u32 {
+        modules::input(len)
+    }
+
+    /// Makes the module-reading sizes `len` numbers long; where they start (0: not available).
+    #[wasm_bindgen(js_name = moduleSizes)]
+    pub fn module_sizes(len: u32) -> u32 {
+        modules::sizes(len)
+    }
+
+    /// Reads a module's memory types from the input (`small`, `names`, `url` bytes), under a
+    /// hard budget (`clamp`, after `sizes` numbers of sizes) with its memory section rewritten
+    /// to the clamp; returns where the answer starts (laid out by `layout().module`).
     #[wasm_bindgen(js_name = moduleMemories)]
-    pub fn module_memories(
-        small: Vec<u8>,
-        clamp: bool,
-        names: Option<Vec<u8>>,
-        url: Option<String>,
-    ) -> JsResult<JsValue> {
-        js(modules::module_memories(&small, clamp, names, url))
+    pub fn module_memories(small: u32, names: u32, url: u32, sizes: u32, clamp: bool) -> u32 {
+        modules::read(small, names, url, sizes, clamp)
+    }
+
+    /// The budget's refusal of the module last read (reported now), as a `RangeError`.
+    #[wasm_bindgen(js_name = moduleRefusal)]
+    pub fn module_refusal(small: u32) -> JsValue {
+        modules::refusal(small)
     }
 
     // ---- the ledger ----

@@ -113,6 +113,20 @@ pub fn layout() -> JsValue {
             .collect::<Array>()
             .into()
     };
+    // A module's reading: the answer's header, its rows and its statuses, each by name.
+    let module = Object::new();
+    let indices = |list: &[&str]| -> JsValue {
+        let o = Object::new();
+        for (i, name) in list.iter().enumerate() {
+            set(&o, name, JsValue::from(i as u32));
+        }
+        o.into()
+    };
+    set(&module, "header", indices(&super::modules::HEADER));
+    set(&module, "exportRow", indices(&super::modules::EXPORT_ROW));
+    set(&module, "importRow", indices(&super::modules::IMPORT_ROW));
+    set(&module, "status", indices(&super::modules::STATUSES));
+    set(&o, "module", module.into());
     set(&o, "realmTotals", names(&super::realms::TOTALS));
     set(&o, "appTotals", names(&super::realms::APP_TOTALS));
     o.into()

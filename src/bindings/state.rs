@@ -8,6 +8,8 @@
 
 use ::core::cell::{Cell, RefCell, RefMut};
 
+use alloc::vec::Vec;
+
 use js_sys::Float64Array;
 
 use crate::core::{Ledger, Realms};
@@ -28,6 +30,22 @@ static LEDGER: OneThread<RefCell<Option<Ledger>>> = OneThread(RefCell::new(None)
 static REALMS: OneThread<RefCell<Option<Realms>>> = OneThread(RefCell::new(None));
 static MEMORY64: OneThread<Cell<bool>> = OneThread(Cell::new(false));
 static SNAPSHOT_ROWS: OneThread<RefCell<Option<Float64Array>>> = OneThread(RefCell::new(None));
+static MODULE_IO: OneThread<RefCell<ModuleIo>> = OneThread(RefCell::new(ModuleIo {
+    input: Vec::new(),
+    sizes: Vec::new(),
+    output: Vec::new(),
+}));
+
+/// The buffers through which a module's reading crosses (see [`super::modules`]): JS writes
+/// `input` and `sizes` and reads `output`, through its own views of this module's memory.
+pub struct ModuleIo {
+    /// The bytes the core reads.
+    pub input: Vec<u8>,
+    /// `[id, pages, ...]`, read from the engine just before.
+    pub sizes: Vec<f64>,
+    /// The answer, as rows of numbers.
+    pub output: Vec<f64>,
+}
 
 /// The cell's value, borrowed mutably. The callers never call into JS while they hold it, so it
 /// can't already be borrowed; if it ever were, the module traps, as a panic would, without
@@ -46,6 +64,11 @@ pub fn with_ledger<R>(f: impl FnOnce(&mut Ledger) -> R) -> R {
 /// not call into JS (nor into `with_realms` again).
 pub fn with_realms<R>(f: impl FnOnce(&mut Realms) -> R) -> R {
     f(borrow(&REALMS.0).get_or_insert_with(Realms::new))
+}
+
+/// Runs `f` on the module-reading buffers; like [`with_ledger`], `f` must not call into JS.
+pub fn with_module_io<R>(f: impl FnOnce(&mut ModuleIo) -> R) -> R {
+    f(&mut borrow(&MODULE_IO.0))
 }
 
 /// Whether the engine has memory64 (the JS entry detects it once, at start).

@@ -40,6 +40,7 @@ mod layer {
     use wasm_bindgen::prelude::*;
     layer_files! {
         "/src/js/rust.js" => bind,
+        "/src/js/primordials.js" => uncurry,
         "/src/js/conversions.js" => toNumber,
         "/src/js/engine.js" => makeNative,
         "/src/js/tracking.js" => track,

@@ -269,30 +269,33 @@ impl Core {
         wasm_bindgen::memory()
     }
 
-    /// Makes the module-reading input `len` bytes long; where it starts (0: not available).
+    /// Makes the module-reading input `len` bytes long; returns where it starts.
     #[wasm_bindgen(js_name = moduleInput)]
     pub fn module_input(len: u32) -> u32 {
         modules::input(len)
     }
 
-    /// Makes the module-reading sizes `len` numbers long; where they start (0: not available).
-    #[wasm_bindgen(js_name = moduleSizes)]
-    pub fn module_sizes(len: u32) -> u32 {
-        modules::sizes(len)
-    }
-
-    /// Reads a module's memory types from the input (`small`, `names`, `url` bytes), under a
-    /// hard budget (`clamp`, after `sizes` numbers of sizes) with its memory section rewritten
-    /// to the clamp; returns where the answer starts (laid out by `layout().module`).
+    /// Reads a module's memory types from the input (`small`, `names`, `url` bytes, `sizes`
+    /// numbers at byte `sizes_at`), under a hard budget (`clamp`) with its memory section
+    /// rewritten to the clamp (`report`: a refusal is reported and kept); returns where the
+    /// answer starts (laid out by `layout().module`).
     #[wasm_bindgen(js_name = moduleMemories)]
-    pub fn module_memories(small: u32, names: u32, url: u32, sizes: u32, clamp: bool) -> u32 {
-        modules::read(small, names, url, sizes, clamp)
+    pub fn module_memories(
+        small: u32,
+        names: u32,
+        url: u32,
+        sizes_at: u32,
+        sizes: u32,
+        clamp: bool,
+        report: bool,
+    ) -> u32 {
+        modules::read(small, names, url, sizes_at, sizes, clamp, report)
     }
 
-    /// The budget's refusal of the module last read (reported now), as a `RangeError`.
+    /// The budget's refusal of the module last read with `report`, as a `RangeError`.
     #[wasm_bindgen(js_name = moduleRefusal)]
-    pub fn module_refusal(small: u32) -> JsValue {
-        modules::refusal(small)
+    pub fn module_refusal() -> JsValue {
+        modules::refusal()
     }
 
     // ---- the ledger ----

@@ -12,7 +12,7 @@ use alloc::vec::Vec;
 
 use js_sys::Float64Array;
 
-use crate::core::{Ledger, Realms};
+use crate::core::{Error, Ledger, Realms};
 
 #[cfg(target_feature = "atomics")]
 compile_error!(
@@ -32,19 +32,19 @@ static MEMORY64: OneThread<Cell<bool>> = OneThread(Cell::new(false));
 static SNAPSHOT_ROWS: OneThread<RefCell<Option<Float64Array>>> = OneThread(RefCell::new(None));
 static MODULE_IO: OneThread<RefCell<ModuleIo>> = OneThread(RefCell::new(ModuleIo {
     input: Vec::new(),
-    sizes: Vec::new(),
     output: Vec::new(),
+    refusal: None,
 }));
 
 /// The buffers through which a module's reading crosses (see [`super::modules`]): JS writes
-/// `input` and `sizes` and reads `output`, through its own views of this module's memory.
+/// `input` and reads `output`, through its own views of this module's memory.
 pub struct ModuleIo {
-    /// The bytes the core reads.
+    /// The bytes the core reads (and the sizes read from the engine just before).
     pub input: Vec<u8>,
-    /// `[id, pages, ...]`, read from the engine just before.
-    pub sizes: Vec<f64>,
     /// The answer, as rows of numbers.
     pub output: Vec<f64>,
+    /// The budget's refusal of the module last read, once reported.
+    pub refusal: Option<Error>,
 }
 
 /// The cell's value, borrowed mutably. The callers never call into JS while they hold it, so it

@@ -202,7 +202,7 @@ function moduleRows() {
 export function prepare(bytes, url, clamp) {
   const n = TypedArrayByteLength(bytes);
   const cut = n >= 8 ? sectionsOf(bytes, n) : undefined;
-  const asIs = { bytes, info: undefined, rewritten: false, refused: false, small: 0 };
+  const asIs = { bytes, info: undefined, rewritten: false, refused: false, small: 0, namesLength: 0, urlLength: 0 };
   if (cut === undefined) return asIs; // the engine will say why
   const spans = cut.spans, m = cut.memory;
   if (clamp && m >= 0 && !memorySectionValid(bytes, spans[2 * m], spans[2 * m + 1])) return asIs;
@@ -212,12 +212,12 @@ export function prepare(bytes, url, clamp) {
   const urlRoom = url === undefined ? 0 : 3 * url.length; // UTF-8 takes at most 3 bytes per UTF-16 unit
   const sizes = clamp ? readSizes() : undefined;
   const count = sizes === undefined ? 0 : TypedArrayByteLength(sizes) / 8;
-  const inAt = rust.moduleInput(cut.small + namesLength + urlRoom);
-  const sizesAt = count > 0 ? rust.moduleSizes(count) : 1;
-  if (inAt === 0 || sizesAt === 0) return clamp ? { ...asIs, refused: true } : asIs; // out of memory: nothing read
-  // The views only after both calls: either may have grown the core's memory.
-  let buffer = WebAssemblyMemoryBuffer(heap);
-  const into = new Uint8Array(buffer, inAt, cut.small + namesLength + urlRoom);
+  // The sizes go last, as f64s at an offset the core's memory has 8-aligned (room for it).
+  const used = cut.small + namesLength + urlRoom, total = used + 7 + 8 * count;
+  const inAt = rust.moduleInput(total);
+  const sizesAt = ((inAt + used + 7) & ~7) - inAt;
+  const buffer = WebAssemblyMemoryBuffer(heap); // after the call, which may have grown the core's memory
+  const into = new Uint8Array(buffer, inAt, total);
   TypedArrayPrototypeSet(into, view(bytes, 0, 8), 0);
   let at = 8;
   for (let k = 0; k < 6; k += 2) {
@@ -227,14 +227,12 @@ export function prepare(bytes, url, clamp) {
   }
   if (namesLength > 0) TypedArrayPrototypeSet(into, view(bytes, cut.namesStart, namesLength), at);
   const urlLength = urlRoom > 0 ? encodeUtf8Into(url, new Uint8Array(buffer, inAt + at + namesLength, urlRoom)) : 0;
-  if (count > 0) TypedArrayPrototypeSet(new Float64Array(buffer, sizesAt, count), sizes);
+  if (count > 0) TypedArrayPrototypeSet(new Float64Array(buffer, inAt + sizesAt, count), sizes);
 
-  const outAt = rust.moduleMemories(cut.small, namesLength, urlLength, count, clamp);
-  buffer = WebAssemblyMemoryBuffer(heap);
-  const out = new Float64Array(buffer, outAt, new Float64Array(buffer, outAt, 1)[0]);
+  const out = answer(rust.moduleMemories(cut.small, namesLength, urlLength, sizesAt, count, clamp, false));
   const H = R.header, S = R.status, status = out[H.status];
-  if (status === S.refused || status === S.unbounded) return { ...asIs, refused: true, small: cut.small };
-  const text = (start, length) => decodeUtf8(new Uint8Array(buffer, inAt + start, length));
+  if (status === S.refused || status === S.unbounded) return { ...asIs, refused: true, small: cut.small, namesLength, urlLength };
+  const text = (start, length) => decodeUtf8(new Uint8Array(TypedArrayBuffer(out), inAt + start, length));
   let info;
   if (out[H.known] === 1) {
     const E = R.exportRow, I = R.importRow, exportsAt = R.headerLength, importsAt = exportsAt + out[H.exports] * R.exportLength;
@@ -267,12 +265,23 @@ export function prepare(bytes, url, clamp) {
   TypedArrayPrototypeSet(rewritten, view(bytes, 0, start), 0);
   for (let k = 0; k < length; k++) rewritten[start + k] = out[sectionAt + k];
   TypedArrayPrototypeSet(rewritten, view(bytes, end, n - end), start + length);
-  return { bytes: rewritten, info, rewritten: true, refused: false, small: cut.small };
+  return { ...asIs, bytes: rewritten, info, rewritten: true };
 }
 
-/** The RangeError for a module `prepare` found `refused`, reported now (a `budget` event): once the engine has accepted the module. */
+/** The core's answer at `at` in its memory, as f64 rows (valid until the next call into the core). */
+function answer(at) {
+  const buffer = WebAssemblyMemoryBuffer(heap);
+  return new Float64Array(buffer, at, new Float64Array(buffer, at, 1)[0]);
+}
+
+/**
+ * The RangeError for a module `prepare` found `refused`, reported now (a `budget` event): once
+ * the engine has accepted the module. The core reads it again (its input is still there: no call
+ * into the core came between) to report the refusal as a construction's is.
+ */
 export function refusal(prepared) {
-  const e = rust.moduleRefusal(prepared.small);
+  rust.moduleMemories(prepared.small, prepared.namesLength, prepared.urlLength, 0, 0, true, true);
+  const e = rust.moduleRefusal();
   deliver();
   return e;
 }

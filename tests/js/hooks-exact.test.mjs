@@ -271,6 +271,37 @@ test("a module compiled after another memory grew inside wasm gets its clamp fro
   }
 });
 
+test("the budget's refusal is reported (one budget event) only for a module the engine accepts", async () => {
+  const events = [];
+  const offEvents = ledger.on("budget", (e) => events.push(e));
+  const off = install();
+  try {
+    ledger.setBudget({ perMemoryPages: 2, mode: "hard" });
+    events.length = 0;
+    // Valid, minimum 5: refused by the budget, reported once.
+    assert.throws(() => new WebAssembly.Module(growerModule(oneMemory(5, 10))), (e) => e instanceof RangeError && /compiling a module \(its memory 0\) would exceed the hard budget perMemoryPages = 2 \(it would make it 5\)/.test(e.message));
+    assert.equal(events.length, 1);
+    assert.equal(events[0].refused, true);
+    // Minimum 5 but invalid elsewhere (a code section cut short): the engine's CompileError, no event.
+    const broken = growerModule(oneMemory(5, 10)).slice(0, -3);
+    const native = (() => {
+      try {
+        new N.Module(broken);
+      } catch (e) {
+        return e;
+      }
+    })();
+    assert.ok(native instanceof WebAssembly.CompileError);
+    assert.throws(() => new WebAssembly.Module(broken), (e) => e instanceof WebAssembly.CompileError && e.message === native.message);
+    await assert.rejects(WebAssembly.compile(broken), (e) => e instanceof WebAssembly.CompileError && e.message === native.message.replace("WebAssembly.Module()", "WebAssembly.compile()"));
+    assert.equal(events.length, 1, "no event for a module the engine rejects");
+  } finally {
+    off();
+    offEvents();
+    ledger.setBudget(null);
+  }
+});
+
 // ---------------------------------------------------------------- streaming
 
 test("the streaming APIs: the engine's answer to every Response, with and without a hard budget", async () => {

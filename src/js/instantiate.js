@@ -2,15 +2,16 @@
 // the type their bytes declare, and under a hard budget each memory a module defines is compiled
 // with its maximum lowered to the budget's clamp, so a grow inside wasm past it returns -1.
 //
-// Each compile path is the engine's own: the engine is handed our copy of the bytes it would
-// have compiled (module-bytes.js), and rewritten only when the engine accepts the memory section
-// as declared. A module it rejects is rejected with its own error (the original bytes go to the
-// same engine function), on every path, with and without a budget; what it doesn't take as
-// bytes is handed on untouched, for its own TypeError. Every built-in called here is one
-// captured at load (primordials.js), and no promise is resolved with another (`return await`).
+// Each compile path is the engine's own: the engine is handed the bytes it would have compiled
+// (module-bytes.js: the caller's, or under a hard budget ours), rewritten only where the engine
+// accepts the memory section as declared. A module it rejects is rejected with its own error
+// (its own bytes go to the same engine function), on every path, with and without a budget;
+// what it doesn't take as bytes is handed on untouched, for its own TypeError. Every built-in
+// called here is one captured at load (primordials.js), and no promise is resolved with another
+// (`return await`).
 
 import { state } from "./memory.js";
-import { copyBytes, prepare, refusal, remember, readResponse, cloneBytes, readClone, wasmResponse } from "./module-bytes.js";
+import { copyOf, original, prepare, readBytes, refusal, remember, readResponse, cloneBytes, readClone, wasmResponse } from "./module-bytes.js";
 import { adoptExports } from "./adopt.js";
 import { deliver } from "./events.js";
 import { rust } from "./rust.js";
@@ -23,27 +24,43 @@ import {
 const arg = (args, i) => (i < args.length ? args[i] : undefined);
 
 /**
- * Compiles our copy `copy` of a module through `run(bytes)` (the engine's function, returning its
- * promise): the bytes `prepare` gives, or, where those fail, the original when the engine rejects
- * it (its own error); `done(result, info)` then. A module the budget refuses is compiled only
- * when the engine rejects it (for its error); else the refusal. `options`: the caller's compile
- * options, which the engine's `validate` reads as its compile does.
+ * What the engine is to compile for `read` (`readBytes` of `source`) as `prepare` found it: the
+ * rewritten module; else bytes of ours under a hard budget, or with compile `options` (the
+ * engine converts them, running their getters, before it copies the bytes: user code that could
+ * change the caller's); else the caller's own (no user code runs before the engine copies them).
  */
-async function compileWith(run, copy, url, options, done) {
-  const p = prepare(copy, url, state.hard);
+const given = (read, source, p, clamp, options) =>
+  p.rewritten !== undefined ? p.rewritten : read.own ? read.view : clamp || (options !== undefined && options !== null) ? copyOf(read.view) : source;
+
+/**
+ * Compiles a module through `run(bytes)` (the engine's function, returning its promise): `read`
+ * is `readBytes(source)`. What `prepare` gives is compiled; where that fails after a rewrite, the
+ * module as it was, for the engine's error about it when it rejects that too. A module the
+ * budget refuses is compiled only when the engine rejects it (for its error); else the refusal.
+ * `options`: the caller's compile options, which the engine's `validate` reads as its compile
+ * does. `done(result, info)` then.
+ */
+async function compileWith(run, read, source, url, options, done) {
+  const clamp = state.hard;
+  const p = prepare(read.view, url, clamp);
   if (p.refused) {
-    if (!WebAssemblyValidate(copy, options)) return await run(copy);
+    // Ours, validated and compiled: the options' getters run in both calls.
+    const own = read.own ? read.view : copyOf(read.view);
+    if (!WebAssemblyValidate(own, options)) return await run(own);
     throw refusal(p);
   }
   let result;
-  const pending = run(p.bytes);
+  const pending = run(given(read, source, p, clamp, options));
   deliver(); // after the engine has its bytes: listeners see the budget's events, and can change nothing
   try {
     result = await pending;
   } catch (e) {
     // Only the memory section's limits differ, and the engine accepted them as declared: a module
     // it rejects now was invalid before. Its own error, for its own bytes.
-    if (p.rewritten && !WebAssemblyValidate(copy, options)) return await run(copy);
+    if (p.rewritten !== undefined) {
+      const bytes = original(p);
+      if (!WebAssemblyValidate(bytes, options)) return await run(bytes);
+    }
     throw e;
   }
   return done(result, p.info);
@@ -62,9 +79,9 @@ export function hookInstantiate(W, patch, installed) {
 
   /** instantiate(bytes) and instantiateStreaming: `{ module, instance }`, the exports ledgered. */
   const adopted = (importObject) => (r, info) => (adoptExports(r.instance, remember(r.module, info), importObject), r);
-  const compile = (self, copy, options) => compileWith((b) => ReflectApply(native.compile, self, [b, options]), copy, undefined, options, remember);
-  const instantiate = (self, copy, importObject, options) =>
-    compileWith((b) => ReflectApply(native.instantiate, self, [b, importObject, options]), copy, undefined, options, adopted(importObject));
+  const compile = (self, read, source, options) => compileWith((b) => ReflectApply(native.compile, self, [b, options]), read, source, undefined, options, remember);
+  const instantiate = (self, read, source, importObject, options) =>
+    compileWith((b) => ReflectApply(native.instantiate, self, [b, importObject, options]), read, source, undefined, options, adopted(importObject));
 
   /** instantiate(module): the engine's result, its exports ledgered. */
   async function instanceOf(pending, module, importObject) {
@@ -89,7 +106,7 @@ export function hookInstantiate(W, patch, installed) {
       await run(r);
       throw rust.allocationFailed("the module's memory section could not be rewritten to the budget");
     }
-    return await compileWith((b) => run(wasmResponse(b)), read.bytes, read.url, options, instantiating ? adopted(importObject) : remember);
+    return await compileWith((b) => run(wasmResponse(b)), { view: read.bytes, own: true }, undefined, read.url, options, instantiating ? adopted(importObject) : remember);
   }
 
   /** The streaming APIs without a hard budget: the engine streams; a clone gives the types. */
@@ -103,17 +120,16 @@ export function hookInstantiate(W, patch, installed) {
   const hooks = {
     compile(bytes) {
       if (!installed.on) return ReflectApply(native.compile, this, arguments);
-      const copy = copyBytes(bytes);
-      if (copy === undefined) return ReflectApply(native.compile, this, arguments); // the engine's TypeError
-      return compile(this, copy, arg(arguments, 1));
+      const read = readBytes(bytes);
+      if (read === undefined) return ReflectApply(native.compile, this, arguments); // the engine's TypeError
+      return compile(this, read, bytes, arg(arguments, 1));
     },
     instantiate(source, importObject) {
       if (!installed.on) return ReflectApply(native.instantiate, this, arguments);
-      const copy = copyBytes(source);
+      const read = readBytes(source);
       // A module (of any realm), or what the engine refuses with its own TypeError.
-      if (copy === undefined) return instanceOf(ReflectApply(native.instantiate, this, arguments), source, importObject);
-      const imports = arg(arguments, 1);
-      return instantiate(this, copy, imports, arg(arguments, 2));
+      if (read === undefined) return instanceOf(ReflectApply(native.instantiate, this, arguments), source, importObject);
+      return instantiate(this, read, source, arg(arguments, 1), arg(arguments, 2));
     },
     compileStreaming(source) {
       if (!installed.on) return ReflectApply(native.compileStreaming, this, arguments);
@@ -136,19 +152,21 @@ export function hookInstantiate(W, patch, installed) {
   const Module = function Module(bytes) {
     if (new.target === undefined) throw new TypeError("WebAssembly.Module: constructor cannot be called without 'new'");
     if (!installed.on) return ReflectConstruct(NativeModule, arguments, new.target);
-    const copy = copyBytes(bytes);
-    if (copy === undefined) return ReflectConstruct(NativeModule, arguments, new.target); // the engine's TypeError
-    const options = arg(arguments, 1);
-    const p = prepare(copy, undefined, state.hard);
+    const read = readBytes(bytes);
+    if (read === undefined) return ReflectConstruct(NativeModule, arguments, new.target); // the engine's TypeError
+    const options = arg(arguments, 1), clamp = state.hard;
+    const p = prepare(read.view, undefined, clamp);
     if (p.refused) {
-      if (!WebAssemblyValidate(copy, options)) ReflectConstruct(NativeModule, [copy, options]); // throws the engine's own error
+      const own = read.own ? read.view : copyOf(read.view); // (see compileWith)
+      if (!WebAssemblyValidate(own, options)) ReflectConstruct(NativeModule, [own, options]); // throws the engine's own error
       throw refusal(p);
     }
     let module;
     try {
-      module = ReflectConstruct(NativeModule, [p.bytes, options], new.target);
+      module = ReflectConstruct(NativeModule, [given(read, bytes, p, clamp, options), options], new.target);
     } catch (e) {
-      if (p.rewritten && !WebAssemblyValidate(copy, options)) ReflectConstruct(NativeModule, [copy, options]); // (see compileWith)
+      const own = p.rewritten === undefined ? undefined : original(p); // (see compileWith)
+      if (own !== undefined && !WebAssemblyValidate(own, options)) ReflectConstruct(NativeModule, [own, options]);
       throw e;
     } finally {
       deliver();

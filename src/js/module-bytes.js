@@ -1,12 +1,14 @@
 // A module's bytes on their way to the engine under install(). The bytes of every BufferSource
 // the engine compiles are read through the intrinsic getters (in any realm, whatever getters,
-// subclasses or own properties the object has) and copied once, at the start: the copy is what
-// the core reads and what the engine compiles, so nothing a getter, a listener or another thread
-// does to the caller's buffer afterwards changes either. Only the few sections that declare
-// memory types (and the module's name) are written into the core, which reads them; under a hard
+// subclasses or own properties the object has). Only the few sections that declare memory
+// types (and the module's name) are written into the core, which reads them; under a hard
 // budget the memory section comes back with its maxima lowered, and is spliced into a copy for
-// the engine. The streaming APIs' Responses are read here too. Every built-in called here is one
-// captured at load (primordials.js).
+// the engine. The engine is always handed bytes that nothing can change between our reading
+// and its own copy: under a hard budget ours (the rewritten module, or a copy), a shared
+// buffer's copied at once (another thread may write it), and otherwise the caller's own, as no
+// user code runs between (every built-in called here is one captured at load, primordials.js,
+// and events are delivered after the engine has its bytes). The streaming APIs' Responses are
+// read here too.
 
 import { rust, layout } from "./rust.js";
 import { deliver } from "./events.js";
@@ -82,12 +84,13 @@ function tryGet(get, v) {
 const view = (bytes, start, length) => new Uint8Array(TypedArrayBuffer(bytes), TypedArrayByteOffset(bytes) + start, length);
 
 /**
- * A copy of the bytes the engine compiles from `source`: a fresh Uint8Array of this realm, read
- * through the engine's own getters (detached or out of bounds: empty, as the engine reads it);
- * undefined when the engine doesn't take `source` as module bytes (it is then handed on).
+ * The bytes the engine compiles from `source`, read through the engine's own getters:
+ * `{ view, own }`, a Uint8Array of this realm over them (detached or out of bounds: empty, as the
+ * engine reads them) and whether it is our copy (a shared buffer's, made at once); undefined when
+ * the engine doesn't take `source` as module bytes (it is then handed on, for its TypeError).
  * @param {unknown} source
  */
-export function copyBytes(source) {
+export function readBytes(source) {
   if (typeof source !== "object" || source === null) return undefined;
   let buffer, kind, offset = 0, length;
   if ((buffer = tryGet(TypedArrayBuffer, source)) !== FAILED) {
@@ -110,8 +113,15 @@ export function copyBytes(source) {
   const shared = tryGet(ArrayBufferByteLength, buffer) === FAILED;
   const resizable = shared ? tryGet(SharedArrayBufferGrowable, buffer) === true : tryGet(ArrayBufferResizable, buffer) === true;
   if (accepted[kindIndex(shared, resizable, kind)] === 0) return undefined;
-  const copy = new Uint8Array(new ArrayBuffer(length));
-  if (length > 0) TypedArrayPrototypeSet(copy, new Uint8Array(buffer, offset, length));
+  if (length === 0) return { view: new Uint8Array(0), own: false };
+  const bytes = new Uint8Array(buffer, offset, length);
+  return shared ? { view: copyOf(bytes), own: true } : { view: bytes, own: false };
+}
+
+/** A copy of `bytes` in a buffer of its own. @param {Uint8Array} bytes */
+export function copyOf(bytes) {
+  const copy = new Uint8Array(new ArrayBuffer(TypedArrayByteLength(bytes)));
+  TypedArrayPrototypeSet(copy, bytes);
   return copy;
 }
 
@@ -191,26 +201,27 @@ function moduleRows() {
 }
 
 /**
- * What the engine is to compile from `bytes` (our copy of a module), and what the core read from
- * them: `{ bytes, info, rewritten, refused, small }`. `clamp` (a hard budget): each memory the
- * module defines gets the maximum a construction would get now, from sizes read now; `refused`:
- * the budget leaves one less than its minimum, or its memory section can't be held to it (the
- * hooks compile nothing then: `refusal()` once the engine has accepted the module, else the
- * engine's own error). `url`: the Response's, for a streamed module. Runs no user code.
+ * What the core reads from the module `bytes` (a view of them, `readBytes`): `{ info,
+ * rewritten, refused, ... }`. `clamp` (a hard budget): each memory the module defines gets the
+ * maximum a construction would get now, from sizes read now; `rewritten`: the module to compile
+ * instead (a copy with its memory section rewritten), where the engine accepts that section as
+ * declared; `refused`: the budget leaves a memory less than its minimum, or its memory section
+ * can't be held to it (the hooks compile nothing then: `refusal()` once the engine has accepted
+ * the module, else the engine's own error). `url`: the Response's, for a streamed module.
  * @param {Uint8Array} bytes @param {string | undefined} url @param {boolean} clamp
  */
 export function prepare(bytes, url, clamp) {
+  // The sizes first: nothing runs between reading the bytes and the engine's compiling them.
+  const sizes = clamp ? readSizes() : undefined;
   const n = TypedArrayByteLength(bytes);
   const cut = n >= 8 ? sectionsOf(bytes, n) : undefined;
-  const asIs = { bytes, info: undefined, rewritten: false, refused: false, small: 0, namesLength: 0, urlLength: 0 };
+  const asIs = { info: undefined, rewritten: undefined, refused: false, small: 0, namesLength: 0, urlLength: 0, memory: undefined };
   if (cut === undefined) return asIs; // the engine will say why
   const spans = cut.spans, m = cut.memory;
-  if (clamp && m >= 0 && !memorySectionValid(bytes, spans[2 * m], spans[2 * m + 1])) return asIs;
   heap ??= rust.heap();
   const R = rows ?? moduleRows();
   const namesLength = cut.namesStart < 0 ? 0 : cut.namesEnd - cut.namesStart;
   const urlRoom = url === undefined ? 0 : 3 * url.length; // UTF-8 takes at most 3 bytes per UTF-16 unit
-  const sizes = clamp ? readSizes() : undefined;
   const count = sizes === undefined ? 0 : TypedArrayByteLength(sizes) / 8;
   // The sizes go last, as f64s at an offset the core's memory has 8-aligned (room for it).
   const used = cut.small + namesLength + urlRoom, total = used + 7 + 8 * count;
@@ -258,14 +269,32 @@ export function prepare(bytes, url, clamp) {
     info = { memories, imports, hasStart: cut.hasStart };
   }
   if (status !== S.rewritten) return { ...asIs, info };
-  // The rewritten memory section in place of the module's own; every other byte as it was.
+  // The rewritten memory section in place of the module's own; every other byte as it was. Only
+  // where the engine accepts the memory section as declared (a refused module is validated
+  // whole by the hooks; one within the clamp is compiled as it is).
   const start = spans[2 * m], end = spans[2 * m + 1], length = out[H.section];
+  if (!memorySectionValid(bytes, start, end)) return asIs;
   const sectionAt = R.headerLength + out[H.exports] * R.exportLength + out[H.imports] * R.importLength;
   const rewritten = new Uint8Array(new ArrayBuffer(n - (end - start) + length));
   TypedArrayPrototypeSet(rewritten, view(bytes, 0, start), 0);
   for (let k = 0; k < length; k++) rewritten[start + k] = out[sectionAt + k];
   TypedArrayPrototypeSet(rewritten, view(bytes, end, n - end), start + length);
-  return { ...asIs, bytes: rewritten, info, rewritten: true };
+  // The module's own memory section, to rebuild its bytes for its own error (`original`).
+  return { ...asIs, info, rewritten, memory: { start, length, section: copyOf(view(bytes, start, end - start)) } };
+}
+
+/**
+ * The module a `prepare` that rewrote it read, rebuilt from the rewritten bytes (which are ours)
+ * and its own memory section: for the engine's error about the module as it was, after user code
+ * may have run (the caller's buffer may have changed since). @param {ReturnType<typeof prepare>} p
+ */
+export function original(p) {
+  const r = p.rewritten, { start, length, section } = p.memory, n = TypedArrayByteLength(r), own = TypedArrayByteLength(section);
+  const bytes = new Uint8Array(new ArrayBuffer(n - length + own));
+  TypedArrayPrototypeSet(bytes, view(r, 0, start), 0);
+  TypedArrayPrototypeSet(bytes, section, start);
+  TypedArrayPrototypeSet(bytes, view(r, start + length, n - start - length), start + own);
+  return bytes;
 }
 
 /** The core's answer at `at` in its memory, as f64 rows (valid until the next call into the core). */
@@ -349,7 +378,7 @@ export async function readResponse(r) {
   const type = f.headersGet(f.headers(r), "content-type");
   if (type !== "application/wasm" && !(await typeTaken(f, type))) return undefined;
   const url = urlOf(f, r);
-  return { __proto__: null, bytes: new Uint8Array(await f.arrayBuffer(r)), url };
+  return { __proto__: null, bytes: new Uint8Array(await f.arrayBuffer(r)), url }; // ours: nobody else has the body's buffer
 }
 
 /** Whether the engine compiles a Response whose `Content-Type` is `type` (null: none). */

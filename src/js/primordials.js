@@ -38,11 +38,20 @@ export function getter(proto, key) {
  */
 export const dataProperty = (value) => ({ __proto__: null, value, writable: true, enumerable: true, configurable: true });
 
-/** A fresh array of `n` elements `f(0) ... f(n - 1)`, defined (not assigned: no setter a page put
- * on `Array.prototype` runs, or sees them). */
+/**
+ * A fresh array of `n` elements `f(0) ... f(n - 1)`, defined (not assigned: no setter a page put
+ * on `Array.prototype` or `Object.prototype` runs, or sees them). One or two elements (the
+ * common case) are an array literal, which defines them too and costs far less.
+ */
 export function arrayOf(n, f) {
-  const a = [];
-  for (let i = 0; i < n; i++) ObjectDefineProperty(a, i, dataProperty(f(i)));
+  if (n === 0) return [];
+  if (n === 1) return [f(0)];
+  if (n === 2) return [f(0), f(1)];
+  const a = [], d = dataProperty(undefined);
+  for (let i = 0; i < n; i++) {
+    d.value = f(i);
+    ObjectDefineProperty(a, i, d);
+  }
   return a;
 }
 

@@ -1741,6 +1741,38 @@ export function createHarness(ctx) {
       checks.push({ name: `compile paths: compileStreaming and instantiateStreaming answer ${Object.keys(responses).length} kinds of Response (types, statuses, bodies, non-Responses) as the engine does, with and without a hard budget`, ok: streamProblems.length === 0, detail: streamProblems.join("\n  ") });
     }
     await rest();
+
+    // 4. compile options (js-string-builtins) whose getter changes the caller's bytes: the engine
+    // converts them before it copies the bytes, so the hooks hand it bytes of their own.
+    const optionProblems = [];
+    let getterRan = 0;
+    for (const budget of [null, { perMemoryPages: 4, mode: "hard" }]) {
+      for (const path of ["Module", "compile", "instantiate(bytes)"]) {
+        const bytes = growerModule(oneMemory(1, 3));
+        const section = [5, 4, 1, 1, 1, 3];
+        const maxAt = bytes.findIndex((_, i) => section.every((b, k) => bytes[i + k] === b)) + 5;
+        const options = {
+          get builtins() {
+            getterRan++;
+            bytes[maxAt] = 100;
+            return [];
+          },
+        };
+        const problem = await installed(budget, async () => {
+          const w = W();
+          const r = await outcome(() => (path === "Module" ? new w.Module(bytes, options) : path === "compile" ? w.compile(bytes, options) : w.instantiate(bytes, {}, options)));
+          if (!r.ok) return `${path}: ${said(r)}`;
+          const instance = path === "instantiate(bytes)" ? r.value.instance : new w.Instance(r.value);
+          const record = ledger.snapshot().memories.find((x) => x.id === ledger.idOf(instance.exports.memory));
+          const grows = [instance.exports.grow(2), instance.exports.grow(1)].join();
+          return grows === "1,-1" && record?.maximum === 3 ? null : `${path}${budget ? " (hard budget)" : ""}: grow(2), grow(1) ${grows}, ledgered maximum ${record?.maximum} (declared 3 when read)`;
+        });
+        if (problem) optionProblems.push(problem);
+      }
+    }
+    checks.push({ name: "compile paths: compile options whose getter changes the caller's bytes change nothing (the engine compiles what the hooks read)", ok: optionProblems.length === 0, detail: optionProblems.join("\n  ") });
+    notes.push(`compile paths: the options' getter ran ${getterRan} times (0 where the engine takes no compile options)`);
+    await rest();
     const p = probe();
     checks.push({ name: "zero traps: the module still works after the compile paths", ok: p === null, detail: p ?? "" });
     return { checks, notes };

@@ -302,6 +302,45 @@ test("the budget's refusal is reported (one budget event) only for a module the 
   }
 });
 
+test("what the caller or a listener does to the bytes after the call changes nothing: the engine compiles what the hooks read", async () => {
+  // A module of maximum 3, within the budget's 4: compiled as it is (no rewrite), then the
+  // caller's bytes are changed to maximum 100 at once, and by a listener of the grow event the
+  // compile's size reading emits.
+  const bytes = growerModule(oneMemory(1, 3));
+  const section = [5, 4, 1, 1, 1, 3]; // id, size, count, flags (a maximum), minimum, maximum
+  const maxAt = bytes.findIndex((_, i) => section.every((b, k) => bytes[i + k] === b)) + 5;
+  assert.ok(maxAt > 5, "found the memory section");
+  const other = new WebAssembly.Instance(new N.Module(growerModule(oneMemory(1))));
+  const off = install();
+  const offGrow = ledger.on("grow", () => (bytes[maxAt] = 100));
+  try {
+    const adopted = new WebAssembly.Instance(new WebAssembly.Module(growerModule(oneMemory(1)))); // ledgered
+    ledger.setBudget({ perMemoryPages: 4, mode: "hard" });
+    adopted.exports.grow(1); // inside wasm: the next compile's size reading reports it (a grow event)
+    const pending = WebAssembly.compile(bytes);
+    bytes[maxAt] = 100;
+    const instance = new WebAssembly.Instance(await pending);
+    assert.equal(instance.exports.grow(2), 1, "maximum 3 as read");
+    assert.equal(instance.exports.grow(1), -1);
+    bytes[maxAt] = 3;
+    // A module invalid past its memory section (a cut code section) that the budget rewrites,
+    // made valid by the caller right after the call: the engine's error for the bytes as they were.
+    const broken = growerModule(oneMemory(1, 100)).slice(0, -3);
+    const nativeError = await N.compile(broken).catch((e) => e);
+    const copy = broken.slice();
+    const ours = WebAssembly.compile(copy);
+    copy.set(growerModule(oneMemory(1, 100)).subarray(0, copy.length));
+    const error = await ours.catch((e) => e);
+    assert.ok(error instanceof WebAssembly.CompileError);
+    assert.equal(error.message, nativeError.message);
+  } finally {
+    offGrow();
+    off();
+    ledger.setBudget(null);
+  }
+  assert.ok(other.exports.memory);
+});
+
 // ---------------------------------------------------------------- streaming
 
 test("the streaming APIs: the engine's answer to every Response, with and without a hard budget", async () => {

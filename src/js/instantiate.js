@@ -90,7 +90,6 @@ export function hookInstantiate(W, patch, installed) {
     return instance;
   }
 
-
   /**
    * The streaming APIs under a hard budget: the Response is read here (`readResponse`) and the
    * engine's streaming function compiles our bytes from a Response of its own; where the engine

@@ -22,6 +22,7 @@
 
 const NativeMemory = WebAssembly.Memory;
 const NativeInstance = WebAssembly.Instance;
+const NativeModule = WebAssembly.Module;
 
 /** Default settings; `options` override them. */
 export const DEFAULTS = {
@@ -49,6 +50,9 @@ export const CASES = [
   { id: "instance", operation: "`new Instance` of a memory-exporting module, installed", target: 1.1 },
   { id: "instance-pre", operation: "the same, module compiled before `install()`", target: 1.1 },
   { id: "mdn", operation: "MDN example (construct, instantiate, grow inside wasm)", target: 1.05 },
+  // No target (info): what the compile hooks add to a (small) module's compilation.
+  { id: "module", operation: "`new Module` of a memory-exporting module (74 bytes), installed", target: null },
+  { id: "module-hard", operation: "the same under a hard budget (its maximum rewritten)", target: null },
   { id: "snapshot", operation: "`ledger.snapshot()` / its floor", target: 1.5 },
   // No target (info): the polyfill against the least any ledger that keeps nothing alive must do.
   { id: "construct-keeper", operation: "construct `{initial: 1}` / native + the weak bookkeeping", target: null },
@@ -212,6 +216,35 @@ export async function runBenchmarks(ctx) {
   }
 
   /**
+   * `new WebAssembly.Module(exporter)`: natively, or through the global with install() in force
+   * (`hard`: and a hard budget of perMemoryPages 5, so that the module's maximum 10 is rewritten).
+   */
+  function moduleSide(installed, hard) {
+    const loop = compile(["Module", "bytes", "n"], `let m; const t0 = performance.now(); for (let i = 0; i < n; i++) m = new Module(bytes); return [t0, m];`);
+    let uninstall = null;
+    let Module = NativeModule;
+    return {
+      makes: 0,
+      setup() {
+        if (!installed) return;
+        uninstall = install();
+        Module = WebAssembly.Module;
+        if (hard) ledger.setBudget({ perMemoryPages: 5, mode: "hard" });
+      },
+      async run(n) {
+        const [t0, m] = loop(Module, ctx.exporterWasm, n);
+        sink = m;
+        return untilMicrotasksRan(t0);
+      },
+      teardown() {
+        if (hard) ledger.setBudget(null);
+        uninstall?.();
+        uninstall = null;
+      },
+    };
+  }
+
+  /**
    * What any ledger that keeps nothing alive must do per memory, and nothing more: a WeakMap
    * entry (is it ledgered, under which id), a FinalizationRegistry registration (it was
    * collected), and once its task has ended a WeakRef (its size can be read later; made in a
@@ -366,6 +399,8 @@ export async function runBenchmarks(ctx) {
     check(`${id}: WebAssembly.Memory restored after uninstall()`, WebAssembly.Memory === NativeMemory);
   }
   await pair(byId.mdn, mdnSide(NativeMemory), mdnSide(Memory));
+  await pair(byId.module, moduleSide(false, false), moduleSide(true, false), { note: "native = the engine's Module without install()" });
+  await pair(byId["module-hard"], moduleSide(false, false), moduleSide(true, true), { note: "native = the engine's Module without install(); installed: perMemoryPages 5 hard, the module declares maximum 10" });
   await pair(byId["construct-keeper"], constructKeeperSide("{ initial: 1 }"), constructSide(Memory, "{ initial: 1 }"), { note: "native side = the engine's constructor + a WeakMap entry, a FinalizationRegistry registration and a WeakRef" });
   if (wanted("instance-keeper")) {
     const p = instanceSide(true, false);

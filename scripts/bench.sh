@@ -11,7 +11,7 @@
 #   bash scripts/bench.sh [--quick] [--engines=node20,deno,chromium,...] [--only=CASE,...] [--strict]
 #     --quick    fewer, shorter rounds (rough figures; about 1–2 minutes for every engine)
 #     --engines  just these engines (node20 node22 node24 node26 deno bun chromium firefox webkitgtk)
-#     --only     just these cases (construct construct-max grow buffer instance instance-pre mdn snapshot
+#     --only     just these cases (construct construct-max grow buffer instance instance-pre mdn module module-hard snapshot
 #                construct-keeper instance-keeper)
 #     --strict   exit 2 when a target is missed or a check fails
 # A full run takes 3–5 minutes here. Needs: node, node_modules (playwright-core, puppeteer-core),

@@ -281,18 +281,41 @@ impl Core {
         memory::observe_sizes(&sizes);
     }
 
-    // ---- modules ----
+    // ---- modules (numbers only: see the `modules` module) ----
 
-    /// The memories a module exports (with what defined them: `names`, the start of its "name"
-    /// section's payload, or `url`), and under a hard budget its rewritten memory section.
+    /// This module's own memory, for the JS entry's views of the buffers a module's reading
+    /// crosses in (never handed to anyone else).
+    pub fn heap() -> JsValue {
+        wasm_bindgen::memory()
+    }
+
+    /// Makes the module-reading input `len` bytes long; returns where it starts.
+    #[wasm_bindgen(js_name = moduleInput)]
+    pub fn module_input(len: u32) -> u32 {
+        modules::input(len)
+    }
+
+    /// Reads a module's memory types from the input (`small`, `names`, `url` bytes, `sizes`
+    /// numbers at byte `sizes_at`), under a hard budget (`clamp`) with its memory section
+    /// rewritten to the clamp (`report`: a refusal is reported and kept); returns where the
+    /// answer starts (laid out by `layout().module`).
     #[wasm_bindgen(js_name = moduleMemories)]
     pub fn module_memories(
-        small: Vec<u8>,
+        small: u32,
+        names: u32,
+        url: u32,
+        sizes_at: u32,
+        sizes: u32,
         clamp: bool,
-        names: Option<Vec<u8>>,
-        url: Option<String>,
-    ) -> JsResult<JsValue> {
-        js(modules::module_memories(&small, clamp, names, url))
+        report: bool,
+    ) -> u32 {
+        modules::read(small, names, url, sizes_at, sizes, clamp, report)
+    }
+
+    /// The budget's refusal of the module last read with `report`, as a `RangeError`.
+    #[wasm_bindgen(js_name = moduleRefusal)]
+    pub fn module_refusal() -> JsValue {
+        modules::refusal()
     }
 
     // ---- the ledger ----

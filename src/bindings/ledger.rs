@@ -119,6 +119,13 @@ pub fn layout() -> String {
     j.num("eventLength", super::events::EVENT_LENGTH as f64);
     j.names("budgetFields", &BudgetField::ALL.map(BudgetField::as_str));
     j.num("watchMs", super::handle::WATCH_MS);
+    // A module's reading: the answer's header, its rows and its statuses, each by name.
+    let mut module = Json::default();
+    module.indices("header", &super::modules::HEADER);
+    module.indices("exportRow", &super::modules::EXPORT_ROW);
+    module.indices("importRow", &super::modules::IMPORT_ROW);
+    module.indices("status", &super::modules::STATUSES);
+    j.raw("module", &module.finish());
     j.finish()
 }
 
@@ -137,6 +144,11 @@ impl Json {
     fn number(&mut self, x: f64) {
         // Every number here is a whole one (written without calling into JS).
         self.0.push_str(&decimal(x as u64));
+    }
+    /// A member whose value is JSON text already.
+    fn raw(&mut self, k: &str, json: &str) {
+        self.key(k);
+        self.0.push_str(json);
     }
     fn num(&mut self, k: &str, x: f64) {
         self.key(k);

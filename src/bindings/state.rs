@@ -18,8 +18,9 @@ use ::core::cell::{Cell, UnsafeCell};
 use ::core::hint::black_box;
 
 use alloc::string::String;
+use alloc::vec::Vec;
 
-use crate::core::{Ledger, Realms};
+use crate::core::{Error, Ledger, Realms};
 
 #[cfg(target_feature = "atomics")]
 compile_error!(
@@ -68,6 +69,28 @@ static REALMS: OneThread<Slot<Realms>> = OneThread(Slot::new());
 static MEMORY64: OneThread<Cell<bool>> = OneThread(Cell::new(false));
 static ABANDONED: OneThread<Cell<u32>> = OneThread(Cell::new(0));
 static TEXTS: OneThread<Slot<String>> = OneThread(Slot::new());
+static MODULE_IO: OneThread<Slot<ModuleIo>> = OneThread(Slot::new());
+
+/// The buffers through which a module's reading crosses (see [`super::modules`]): JS writes
+/// `input` and reads `output`, through its own views of this module's memory.
+pub struct ModuleIo {
+    /// The bytes the core reads (and the sizes read from the engine just before).
+    pub input: Vec<u8>,
+    /// The answer, as rows of numbers.
+    pub output: Vec<f64>,
+    /// The budget's refusal of the module last read, once reported.
+    pub refusal: Option<Error>,
+}
+
+impl ModuleIo {
+    fn new() -> Self {
+        ModuleIo {
+            input: Vec::new(),
+            output: Vec::new(),
+            refusal: None,
+        }
+    }
+}
 
 /// Wasm frames [`headroom`] stacks up before a slot is taken. The engine checks its stack at
 /// each wasm function's entry, so if these fit, the (shallower) work done while holding a slot
@@ -114,6 +137,12 @@ pub fn with_ledger<R>(f: impl FnOnce(&mut Ledger) -> R) -> R {
 /// not call into JS (nor into `with_realms` again).
 pub fn with_realms<R>(f: impl FnOnce(&mut Realms) -> R) -> R {
     REALMS.0.with(Realms::new, f)
+}
+
+/// Runs `f` on the module-reading buffers; like [`with_ledger`], `f` must not call into JS (it
+/// may take the ledger: another slot).
+pub fn with_module_io<R>(f: impl FnOnce(&mut ModuleIo) -> R) -> R {
+    MODULE_IO.0.with(ModuleIo::new, f)
 }
 
 /// Keeps the texts of the last snapshot until JS takes them (see `ledger::snapshot`).

@@ -1,10 +1,70 @@
 // install()'s compile and instantiate hooks: memories that modules export enter the ledger with
 // the type their bytes declare, and under a hard budget each memory a module defines is compiled
 // with its maximum lowered to the budget's clamp, so a grow inside wasm past it returns -1.
+//
+// Each compile path is the engine's own: the engine is handed the bytes it would have compiled
+// (module-bytes.js: the caller's, or under a hard budget ours), rewritten only where the engine
+// accepts the memory section as declared. A module it rejects is rejected with its own error
+// (its own bytes go to the same engine function), on every path, with and without a budget;
+// what it doesn't take as bytes is handed on untouched, for its own TypeError. Every built-in
+// called here is one captured at load (primordials.js), and no promise is resolved with another
+// (`return await`).
 
 import { state } from "./memory.js";
-import { prepare, remember, readResponse, cloneBytes } from "./module-bytes.js";
+import { copyOf, original, prepare, readBytes, refusal, remember, readResponse, cloneBytes, readClone, wasmResponse } from "./module-bytes.js";
 import { adoptExports } from "./adopt.js";
+import { deliver } from "./events.js";
+import { rust } from "./rust.js";
+import {
+  ObjectDefineProperty, ObjectGetOwnPropertyDescriptor, ObjectGetOwnPropertyNames, TypeError, WebAssemblyValidate, ReflectApply,
+  ReflectConstruct,
+} from "./primordials.js";
+
+/** The argument at `i`, read as an own element only (an absent one is not looked up on `Object.prototype`). */
+const arg = (args, i) => (i < args.length ? args[i] : undefined);
+
+/**
+ * What the engine is to compile for `read` (`readBytes` of `source`) as `prepare` found it: the
+ * rewritten module; else bytes of ours under a hard budget, or with compile `options` (the
+ * engine converts them, running their getters, before it copies the bytes: user code that could
+ * change the caller's); else the caller's own (no user code runs before the engine copies them).
+ */
+const given = (read, source, p, clamp, options) =>
+  p.rewritten !== undefined ? p.rewritten : read.own ? read.view : clamp || (options !== undefined && options !== null) ? copyOf(read.view) : source;
+
+/**
+ * Compiles a module through `run(bytes)` (the engine's function, returning its promise): `read`
+ * is `readBytes(source)`. What `prepare` gives is compiled; where that fails after a rewrite, the
+ * module as it was, for the engine's error about it when it rejects that too. A module the
+ * budget refuses is compiled only when the engine rejects it (for its error); else the refusal.
+ * `options`: the caller's compile options, which the engine's `validate` reads as its compile
+ * does. `done(result, info)` then.
+ */
+async function compileWith(run, read, source, url, options, done) {
+  const clamp = state.hard;
+  const p = prepare(read.view, url, clamp);
+  if (p.refused) {
+    // Ours, validated and compiled: the options' getters run in both calls.
+    const own = read.own ? read.view : copyOf(read.view);
+    if (!WebAssemblyValidate(own, options)) return await run(own);
+    throw refusal(p);
+  }
+  let result;
+  const pending = run(given(read, source, p, clamp, options));
+  deliver(); // after the engine has its bytes: listeners see the budget's events, and can change nothing
+  try {
+    result = await pending;
+  } catch (e) {
+    // Only the memory section's limits differ, and the engine accepted them as declared: a module
+    // it rejects now was invalid before. Its own error, for its own bytes.
+    if (p.rewritten !== undefined) {
+      const bytes = original(p);
+      if (!WebAssemblyValidate(bytes, options)) return await run(bytes);
+    }
+    throw e;
+  }
+  return done(result, p.info);
+}
 
 /**
  * Wraps compile, compileStreaming, Module, instantiate, instantiateStreaming and Instance.
@@ -12,67 +72,120 @@ import { adoptExports } from "./adopt.js";
  * @param {{ on: boolean }} installed
  */
 export function hookInstantiate(W, patch, installed) {
+  // What is there at install (the engine's, or another tool's wrapper, which ours then wraps).
   const native = { compile: W.compile, instantiate: W.instantiate, compileStreaming: W.compileStreaming, instantiateStreaming: W.instantiateStreaming };
   const NativeModule = W.Module, NativeInstance = W.Instance;
-  const fail = (f) => { try { return f(); } catch (e) { return { error: e }; } };
-  /** compile(bytes), and instantiate(bytes, ...rest) as `args`; `url` for a streamed module. */
-  const compile = (self, bytes, url) => {
-    const p = fail(() => prepare(bytes, url));
-    if (p.error) return Promise.reject(p.error);
-    return native.compile.call(self, p.source).then((module) => remember(module, p.info));
-  };
-  const instantiate = (self, args, url) => {
-    const p = fail(() => prepare(args[0], url));
-    if (p.error) return Promise.reject(p.error);
-    args[0] = p.source;
-    return native.instantiate.apply(self, args).then((r) => (adoptExports(r.instance, remember(r.module, p.info), args[1]), r));
-  };
+  const names = ["compile", "instantiate", "compileStreaming", "instantiateStreaming"];
+
+  /** instantiate(bytes) and instantiateStreaming: `{ module, instance }`, the exports ledgered. */
+  const adopted = (importObject) => (r, info) => (adoptExports(r.instance, remember(r.module, info), importObject), r);
+  const compile = (self, read, source, options) => compileWith((b) => ReflectApply(native.compile, self, [b, options]), read, source, undefined, options, remember);
+  const instantiate = (self, read, source, importObject, options) =>
+    compileWith((b) => ReflectApply(native.instantiate, self, [b, importObject, options]), read, source, undefined, options, adopted(importObject));
+
+  /** instantiate(module): the engine's result, its exports ledgered. */
+  async function instanceOf(pending, module, importObject) {
+    const instance = await pending;
+    adoptExports(instance, module, importObject);
+    return instance;
+  }
+
+  /**
+   * The streaming APIs under a hard budget: the Response is read here (`readResponse`) and the
+   * engine's streaming function compiles our bytes from a Response of its own; where the engine
+   * is to refuse the Response itself, it gets it. It never compiles a module we didn't read: one
+   * it compiled anyway would pass the budget, and is refused.
+   */
+  async function streamHard(self, source, instantiating, importObject, options) {
+    const f = instantiating ? native.instantiateStreaming : native.compileStreaming;
+    const run = (response) => ReflectApply(f, self, instantiating ? [response, importObject, options] : [response, options]);
+    const r = await source;
+    const read = await readResponse(r);
+    if (read === undefined) {
+      await run(r);
+      throw rust.allocationFailed("the module's memory section could not be rewritten to the budget");
+    }
+    return await compileWith((b) => run(wasmResponse(b)), { view: read.bytes, own: true }, undefined, read.url, options, instantiating ? adopted(importObject) : remember);
+  }
+
+  /** The streaming APIs without a hard budget: the engine streams; a clone gives the types. */
+  async function streamed(pending, cloned, done) {
+    const result = await pending;
+    const read = await readClone(cloned);
+    return done(result, read === undefined ? undefined : prepare(read.bytes, read.url, false).info);
+  }
+
   // Method definitions: not constructible, with the engine's `name` and `length`.
   const hooks = {
     compile(bytes) {
-      if (!installed.on) return native.compile.apply(this, arguments);
-      return compile(this, bytes);
+      if (!installed.on) return ReflectApply(native.compile, this, arguments);
+      const read = readBytes(bytes);
+      if (read === undefined) return ReflectApply(native.compile, this, arguments); // the engine's TypeError
+      return compile(this, read, bytes, arg(arguments, 1));
     },
     instantiate(source, importObject) {
-      if (!installed.on) return native.instantiate.apply(this, arguments);
-      if (source instanceof NativeModule) return native.instantiate.apply(this, arguments).then((i) => (adoptExports(i, source, importObject), i));
-      return instantiate(this, [...arguments]);
+      if (!installed.on) return ReflectApply(native.instantiate, this, arguments);
+      const read = readBytes(source);
+      // A module (of any realm), or what the engine refuses with its own TypeError.
+      if (read === undefined) return instanceOf(ReflectApply(native.instantiate, this, arguments), source, importObject);
+      return instantiate(this, read, source, arg(arguments, 1), arg(arguments, 2));
     },
     compileStreaming(source) {
-      if (!installed.on) return native.compileStreaming.apply(this, arguments);
-      if (state.hard) return readResponse(source).then((b) => (b ? compile(this, ...b) : native.compileStreaming.call(this, source)));
-      const bytes = cloneBytes(source);
-      return native.compileStreaming.apply(this, arguments).then(async (module) => remember(module, prepare(...((await bytes) ?? [])).info));
+      if (!installed.on) return ReflectApply(native.compileStreaming, this, arguments);
+      if (state.hard) return streamHard(this, source, false, undefined, arg(arguments, 1));
+      const cloned = cloneBytes(source);
+      return streamed(ReflectApply(native.compileStreaming, this, arguments), cloned, remember);
     },
     instantiateStreaming(source, importObject) {
-      if (!installed.on) return native.instantiateStreaming.apply(this, arguments);
-      if (state.hard) return readResponse(source).then((b) => (b ? instantiate(this, [b[0], importObject], b[1]) : native.instantiateStreaming.call(this, source, importObject)));
-      const bytes = cloneBytes(source);
-      return native.instantiateStreaming.apply(this, arguments).then(async (r) => (adoptExports(r.instance, remember(r.module, prepare(...((await bytes) ?? [])).info), importObject), r));
+      if (!installed.on) return ReflectApply(native.instantiateStreaming, this, arguments);
+      const imports = arg(arguments, 1);
+      if (state.hard) return streamHard(this, source, true, imports, arg(arguments, 2));
+      const cloned = cloneBytes(source);
+      return streamed(ReflectApply(native.instantiateStreaming, this, arguments), cloned, adopted(imports));
     },
   };
-  for (const name of Object.keys(native)) if (native[name]) patch(W, name, { value: hooks[name] });
+  for (let i = 0; i < names.length; i++) if (native[names[i]]) patch(W, names[i], { value: hooks[names[i]] });
 
   // Like the installed Memory: functions whose `prototype` is the engine's own, so objects keep
   // their native prototype and `instanceof` holds both ways.
   const Module = function Module(bytes) {
     if (new.target === undefined) throw new TypeError("WebAssembly.Module: constructor cannot be called without 'new'");
-    if (!installed.on) return Reflect.construct(NativeModule, arguments, new.target);
-    const p = prepare(bytes);
-    const args = [...arguments];
-    args[0] = p.source;
-    return remember(Reflect.construct(NativeModule, args, new.target), p.info);
+    if (!installed.on) return ReflectConstruct(NativeModule, arguments, new.target);
+    const read = readBytes(bytes);
+    if (read === undefined) return ReflectConstruct(NativeModule, arguments, new.target); // the engine's TypeError
+    const options = arg(arguments, 1), clamp = state.hard;
+    const p = prepare(read.view, undefined, clamp);
+    if (p.refused) {
+      const own = read.own ? read.view : copyOf(read.view); // (see compileWith)
+      if (!WebAssemblyValidate(own, options)) ReflectConstruct(NativeModule, [own, options]); // throws the engine's own error
+      throw refusal(p);
+    }
+    let module;
+    try {
+      module = ReflectConstruct(NativeModule, [given(read, bytes, p, clamp, options), options], new.target);
+    } catch (e) {
+      const own = p.rewritten === undefined ? undefined : original(p); // (see compileWith)
+      if (own !== undefined && !WebAssemblyValidate(own, options)) ReflectConstruct(NativeModule, [own, options]);
+      throw e;
+    } finally {
+      deliver();
+    }
+    return remember(module, p.info);
   };
   const Instance = function Instance(module, importObject) {
     if (new.target === undefined) throw new TypeError("WebAssembly.Instance: constructor cannot be called without 'new'");
-    const instance = Reflect.construct(NativeInstance, arguments, new.target);
+    const instance = ReflectConstruct(NativeInstance, arguments, new.target);
     if (installed.on) adoptExports(instance, module, importObject);
     return instance;
   };
-  for (const [F, N] of [[Module, NativeModule], [Instance, NativeInstance]]) {
-    Object.defineProperty(F, "prototype", { value: N.prototype, writable: false, enumerable: false, configurable: false });
-    for (const k of Object.getOwnPropertyNames(N)) {
-      if (!(k in F) || k === "length") Object.defineProperty(F, k, Object.getOwnPropertyDescriptor(N, k)); // Module.exports/imports/customSections
+  const pairs = [[Module, NativeModule], [Instance, NativeInstance]];
+  for (let i = 0; i < 2; i++) {
+    const F = pairs[i][0], N = pairs[i][1];
+    ObjectDefineProperty(F, "prototype", { __proto__: null, value: N.prototype, writable: false, enumerable: false, configurable: false });
+    const keys = ObjectGetOwnPropertyNames(N);
+    for (let k = 0; k < keys.length; k++) {
+      // Module.exports/imports/customSections
+      if (!ObjectGetOwnPropertyDescriptor(F, keys[k]) || keys[k] === "length") ObjectDefineProperty(F, keys[k], ObjectGetOwnPropertyDescriptor(N, keys[k]));
     }
     patch(N.prototype, "constructor", { value: F });
     patch(W, N.name, { value: F });

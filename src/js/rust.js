@@ -7,7 +7,7 @@
 // into the module's data. So once no call is running, the next call first puts the pointer back
 // where it stood when the core started (the build exports it as `__wmp_stack_pointer`).
 
-import { JSONParse, ObjectGetOwnPropertyNames, getOwnPropertyDescriptor, uncurryThis } from "./primordials.js";
+import { JSONParse, ObjectGetOwnPropertyNames, apply, getOwnPropertyDescriptor, uncurryThis } from "./primordials.js";
 
 /** @type {typeof import("./wasm_memory_polyfill.js").Core} */
 export let rust;
@@ -30,13 +30,14 @@ function restore() {
 
 /** `f`, called so that the wrapper knows when it runs and whether it was cut short. @param {Function} f */
 function guarded(f) {
-  // The core's methods are static: no `this` to pass.
+  // The core's methods are static: no `this` to pass. (Rest parameters and `apply`, not a spread
+  // call: spreading runs `Array.prototype[Symbol.iterator]`, which a page may have replaced.)
   return (...args) => {
     if (interrupted && running === 0) restore();
     running++;
     let done = false;
     try {
-      const r = f(...args);
+      const r = apply(f, undefined, args);
       done = true;
       return r;
     } finally {

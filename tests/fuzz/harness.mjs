@@ -8,7 +8,7 @@
 // bypass (hard budgets), isolation (no path to the polyfill's own memory), workers, final.
 
 import { CaseStream, Gen, HookError, makeHelpers, memSrc } from "./gen.mjs";
-import { ModuleGen, hex, moduleFeatures } from "./modules.mjs";
+import { Malformed, ModuleGen, definedMemories, growerModule, hex, moduleFeatures, oneMemory } from "./modules.mjs";
 import { KINDS, SPEC_I64_LIMIT, modelConstruct, modelGrow, specOptions, subsets } from "./model.mjs";
 
 // Captured at load, before any install() can replace them.
@@ -17,6 +17,16 @@ const nativeProto = NativeMemory.prototype;
 const nativeGrow = nativeProto.grow;
 const NativeModule = WebAssembly.Module;
 const NativeInstance = WebAssembly.Instance;
+// The engine's compile paths, for the compilePaths section.
+const NATIVE = {
+  validate: WebAssembly.validate,
+  compile: WebAssembly.compile,
+  Module: WebAssembly.Module,
+  Instance: WebAssembly.Instance,
+  instantiate: WebAssembly.instantiate,
+  compileStreaming: WebAssembly.compileStreaming,
+  instantiateStreaming: WebAssembly.instantiateStreaming,
+};
 const bufferGetter = Object.getOwnPropertyDescriptor(nativeProto, "buffer").get;
 const typedArrayBuffer = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), "buffer").get;
 const HAS_SAB = typeof SharedArrayBuffer === "function";
@@ -1523,6 +1533,251 @@ export function createHarness(ctx) {
     }
   }
 
+  // ---------------------------------------------------------------- compile paths (issue #20)
+
+  /**
+   * install()'s compile paths against the engine's own. Generated invalid and malformed modules
+   * (mutations of valid ones, and variants aimed at the memory section and the headers) go
+   * through every path natively and installed, with no budget and with a hard one: the same
+   * outcome, error class and message (a budget's RangeError only where the engine accepts the
+   * module and a defined memory's minimum is past the budget). Module bytes of every
+   * BufferSource kind, of this realm and another (an iframe; in Node a vm context), are compiled
+   * under a tight hard budget: the engine's outcome, and when it compiles, the memory lowered,
+   * ledgered and held inside wasm. The streaming APIs answer every kind of Response as the
+   * engine does.
+   */
+  async function compilePaths({ seed = 7, count = 300 }) {
+    const W = () => globalThis.WebAssembly;
+    const wasmResponse = (bytes, init = {}) => new Response(bytes, { ...init, headers: { "content-type": "application/wasm", ...init.headers } });
+    const streaming = typeof NATIVE.compileStreaming === "function" && typeof Response === "function";
+    const PATHS = {
+      validate: (w, b) => w.validate(b),
+      compile: (w, b) => w.compile(b),
+      Module: (w, b) => new w.Module(b),
+      "instantiate(bytes)": (w, b, imports) => w.instantiate(b, imports),
+      compileStreaming: (w, b) => w.compileStreaming(wasmResponse(b)),
+      instantiateStreaming: (w, b, imports) => w.instantiateStreaming(wasmResponse(b), imports),
+    };
+    const outcome = async (f) => {
+      try {
+        const value = await f();
+        return { ok: true, value };
+      } catch (e) {
+        return { ok: false, cls: errName(e), message: String(e?.message) };
+      }
+    };
+    const said = (o) => (o.ok ? (typeof o.value === "boolean" ? `ok (${o.value})` : "ok") : `${o.cls}: ${o.message}`);
+    const installed = async (budget, f) => {
+      ledger.setBudget(budget);
+      const off = install();
+      try {
+        return await f();
+      } finally {
+        off();
+        ledger.setBudget(null);
+      }
+    };
+    const checks = [];
+    const notes = [];
+
+    // 1. generated modules on every path
+    const gen = new ModuleGen((seed ^ 0x5eed0020) >>> 0, moduleFeatures());
+    const bad = new Malformed((seed ^ 0x5eed0021) >>> 0);
+    const CAP = 3;
+    const problems = [];
+    let compared = 0, rejected = 0;
+    for (let i = 0; i < count; i++) {
+      const mutated = i % 3 === 0 ? gen.module() : null;
+      const bytes = mutated ? (gen.chance(0.5) ? gen.mutate(mutated.bytes) : mutated.bytes) : bad.module();
+      if (!NATIVE.validate(bytes)) rejected++;
+      // Memories for the imports a generated module declares (the same for both sides).
+      const js = { mem: new NativeMemory({ initial: 0 }) };
+      for (const m of mutated?.memories ?? []) {
+        if (!m.imported) continue;
+        const t = m.type, v = (x) => (t.address === "i64" ? BigInt(x) : x);
+        try {
+          js[m.name] = new NativeMemory({ initial: v(t.min), ...(t.address === "i64" ? { address: "i64" } : {}), ...(t.max !== undefined ? { maximum: v(t.max) } : {}), ...(t.shared ? { shared: true } : {}) });
+        } catch {
+          // a type this engine can't make: both sides fail to link alike
+        }
+      }
+      const imports = { js };
+      for (const [path, run] of Object.entries(PATHS)) {
+        if (path.includes("Streaming") && (!streaming || i % 3 !== 0)) continue;
+        const native = await outcome(() => run(NATIVE, bytes, imports));
+        for (const cap of [undefined, CAP]) {
+          const ours = await installed(cap === undefined ? null : { perMemoryPages: cap, mode: "hard" }, () => outcome(() => run(W(), bytes, imports)));
+          compared++;
+          const refusable = cap !== undefined && path !== "validate" && (native.ok || (path.startsWith("instantiate") && native.cls !== "CompileError")) && definedMemories(bytes).some((d) => d.log2 === 16 && d.min > BigInt(cap));
+          if (refusable && !ours.ok && ours.cls === "RangeError" && /would exceed the hard budget perMemoryPages/.test(ours.message)) continue;
+          const same = native.ok === ours.ok && (native.ok ? path !== "validate" || native.value === ours.value : native.cls === ours.cls && native.message === ours.message);
+          if (!same && problems.length < 8) problems.push(`case ${i} ${path}${cap === undefined ? "" : " (hard budget)"}: engine ${said(native)}, installed ${said(ours)}; bytes ${hex(bytes)}`);
+          else if (!same) problems.push("");
+        }
+      }
+      if ((i + 1) % 10 === 0) await betweenBatches();
+    }
+    checks.push({ name: `compile paths: ${count} generated modules (${rejected} the engine rejects), ${compared} compiles on every path, natively and installed, with and without a hard budget: the engine's outcome, error class and message`, ok: problems.length === 0, detail: `${problems.length} differ:\n  ${problems.filter(Boolean).join("\n  ")}` });
+    await rest();
+
+    // 2. every BufferSource kind, of this realm and another
+    const GROWER = growerModule(oneMemory(1, 100));
+    const n = GROWER.length;
+    const other = typeof ctx.realm === "function" ? ctx.realm() : null;
+    const into = (ab, offset = 0) => (new Uint8Array(ab, offset, n).set(GROWER), ab);
+    const kinds = {
+      ArrayBuffer: () => into(new ArrayBuffer(n)),
+      "a view at an offset": () => new Uint8Array(into(new ArrayBuffer(n + 24), 13), 13, n),
+      "a DataView at an offset": () => new DataView(into(new ArrayBuffer(n + 24), 5), 5, n),
+      "a null-prototype ArrayBuffer": () => Object.setPrototypeOf(into(new ArrayBuffer(n)), null),
+      "a Uint8Array with own byteLength, buffer, byteOffset": () => Object.defineProperties(new Uint8Array(GROWER), { byteLength: { value: 3 }, buffer: { value: new ArrayBuffer(3) }, byteOffset: { value: 1 } }),
+      "a subclass overriding its getters": () => {
+        class Lying extends Uint8Array {
+          get byteLength() {
+            return 2;
+          }
+          get buffer() {
+            return new ArrayBuffer(2);
+          }
+        }
+        const x = new Lying(n);
+        x.set(GROWER);
+        return x;
+      },
+      "a Proxy of a Uint8Array": () => new Proxy(new Uint8Array(GROWER), {}),
+      "a Proxy of an ArrayBuffer": () => new Proxy(into(new ArrayBuffer(n)), {}),
+      "a resizable ArrayBuffer": () => into(new ArrayBuffer(n, { maxByteLength: 2 * n })),
+      "a length-tracking view of a resizable ArrayBuffer": () => new Uint8Array(into(new ArrayBuffer(n, { maxByteLength: 2 * n }))),
+    };
+    if (HAS_SAB) {
+      kinds["a SharedArrayBuffer"] = () => into(new SharedArrayBuffer(n));
+      kinds["a view of a SharedArrayBuffer"] = () => new Uint8Array(into(new SharedArrayBuffer(n)));
+      kinds["a DataView of a SharedArrayBuffer"] = () => new DataView(into(new SharedArrayBuffer(n)));
+    }
+    if (other) {
+      kinds["another realm's ArrayBuffer"] = () => into(new other.ArrayBuffer(n));
+      kinds["another realm's Uint8Array"] = () => new other.Uint8Array(into(new other.ArrayBuffer(n)));
+      kinds["another realm's DataView"] = () => new other.DataView(into(new other.ArrayBuffer(n)));
+      kinds["another realm's null-prototype ArrayBuffer"] = () => Object.setPrototypeOf(into(new other.ArrayBuffer(n)), null);
+    }
+    for (const T of [Int8Array, Uint8ClampedArray, Int16Array, Uint32Array, Float64Array, BigInt64Array, globalThis.Float16Array]) {
+      if (typeof T !== "function") continue;
+      const size = T.BYTES_PER_ELEMENT, padded = Math.ceil(n / size) * size;
+      kinds[T.name] = () => new T(into(new ArrayBuffer(padded))); // with trailing zeros past a 1-byte multiple: the engine decides
+      kinds[`${T.name} at an offset`] = () => new T(into(new ArrayBuffer(padded + 4 * size), 2 * size), 2 * size, padded / size);
+    }
+    const kindProblems = [];
+    let held = 0, refusedByEngine = 0;
+    for (const [name, make] of Object.entries(kinds)) {
+      for (const path of ["compile", "Module", "instantiate(bytes)"]) {
+        const native = await outcome(() => PATHS[path](NATIVE, make(), {}));
+        const problem = await installed({ perMemoryPages: 4, mode: "hard" }, async () => {
+          const ours = await outcome(() => PATHS[path](W(), make(), {}));
+          if (native.ok !== ours.ok || (!native.ok && (native.cls !== ours.cls || native.message !== ours.message))) return `${name}, ${path}: engine ${said(native)}, installed ${said(ours)}`;
+          if (!ours.ok) return void refusedByEngine++;
+          const instance = path === "instantiate(bytes)" ? ours.value.instance : new (W().Instance)(ours.value);
+          const record = ledger.snapshot().memories.find((r) => r.id === ledger.idOf(instance.exports.memory));
+          const grows = [instance.exports.grow(10), instance.exports.grow(3), instance.exports.grow(1), instance.exports.size()].join();
+          if (!record || record.maximum !== 4 || record.requestedMaximum !== 100 || !record.bounded || grows !== "-1,1,-1,4") return `${name}, ${path}: record ${JSON.stringify(record)}; grow(10), grow(3), grow(1), size: ${grows}`;
+          held++;
+          return null;
+        });
+        if (problem) kindProblems.push(problem);
+      }
+      await betweenBatches();
+    }
+    checks.push({ name: `compile paths: module bytes of ${Object.keys(kinds).length} BufferSource kinds${other ? " (another realm's too)" : ""} under a hard budget: the engine's outcome; compiled ones lowered, ledgered and held inside wasm`, ok: kindProblems.length === 0 && held >= 20, detail: kindProblems.join("\n  ") || `only ${held} held` });
+    notes.push(`compile paths: ${held} kind/path pairs compiled and held, ${refusedByEngine} refused by the engine as it refuses them natively${other ? "" : "; no other realm here"}`);
+    await rest();
+
+    // 3. streaming: the engine's answer to each Response
+    if (streaming) {
+      const responses = {
+        "application/wasm": () => wasmResponse(GROWER),
+        "Application/WASM": () => new Response(GROWER, { headers: { "content-type": "Application/WASM" } }),
+        "application/wasm;charset=utf-8": () => new Response(GROWER, { headers: { "content-type": "application/wasm;charset=utf-8" } }),
+        "application/wasm;": () => new Response(GROWER, { headers: { "content-type": "application/wasm;" } }),
+        "two Content-Type values": () => new Response(GROWER, { headers: [["content-type", "application/wasm"], ["content-type", "application/wasm"]] }),
+        "text/plain": () => new Response(GROWER, { headers: { "content-type": "text/plain" } }),
+        "no Content-Type": () => new Response(GROWER),
+        "status 404": () => wasmResponse(GROWER, { status: 404 }),
+        "status 201": () => wasmResponse(GROWER, { status: 201 }),
+        "an error Response": () => Response.error(),
+        "a used body": () => {
+          const r = wasmResponse(GROWER);
+          r.arrayBuffer();
+          return r;
+        },
+        "a locked body": () => {
+          const r = wasmResponse(GROWER);
+          r.body.getReader();
+          return r;
+        },
+        "an invalid module": () => wasmResponse(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 5, 3, 1, 2, 1])),
+        "an empty body": () => wasmResponse(new Uint8Array(0)),
+        "a promise of a Response": () => Promise.resolve(wasmResponse(GROWER)),
+        "a rejected promise": () => Promise.reject(new RangeError("not fetched")),
+        "a look-alike object": () => ({ ok: true, status: 200, headers: new Headers({ "content-type": "application/wasm" }), arrayBuffer: async () => GROWER.buffer }),
+        "a string": () => "memory.wasm",
+      };
+      if (other?.Response) responses["another realm's Response"] = () => new other.Response(GROWER, { headers: { "content-type": "application/wasm" } });
+      const streamProblems = [];
+      for (const [name, make] of Object.entries(responses)) {
+        for (const f of ["compileStreaming", "instantiateStreaming"]) {
+          const native = await outcome(() => NATIVE[f](make(), {}));
+          for (const budget of [null, { perMemoryPages: 4, mode: "hard" }]) {
+            const problem = await installed(budget, async () => {
+              const ours = await outcome(() => W()[f](make(), {}));
+              if (said(native) !== said(ours)) return `${name}, ${f}, ${budget ? "hard budget" : "no budget"}: engine ${said(native)}, installed ${said(ours)}`;
+              if (!ours.ok || !budget) return null;
+              const instance = f === "compileStreaming" ? new (W().Instance)(ours.value) : ours.value.instance;
+              return instance.exports.grow(4) === -1 && instance.exports.grow(3) === 1 ? null : `${name}, ${f}: not held to the budget`;
+            });
+            if (problem) streamProblems.push(problem);
+          }
+        }
+        await betweenBatches();
+      }
+      checks.push({ name: `compile paths: compileStreaming and instantiateStreaming answer ${Object.keys(responses).length} kinds of Response (types, statuses, bodies, non-Responses) as the engine does, with and without a hard budget`, ok: streamProblems.length === 0, detail: streamProblems.join("\n  ") });
+    }
+    await rest();
+
+    // 4. compile options (js-string-builtins) whose getter changes the caller's bytes: the engine
+    // converts them before it copies the bytes, so the hooks hand it bytes of their own.
+    const optionProblems = [];
+    let getterRan = 0;
+    for (const budget of [null, { perMemoryPages: 4, mode: "hard" }]) {
+      for (const path of ["Module", "compile", "instantiate(bytes)"]) {
+        const bytes = growerModule(oneMemory(1, 3));
+        const section = [5, 4, 1, 1, 1, 3];
+        const maxAt = bytes.findIndex((_, i) => section.every((b, k) => bytes[i + k] === b)) + 5;
+        const options = {
+          get builtins() {
+            getterRan++;
+            bytes[maxAt] = 100;
+            return [];
+          },
+        };
+        const problem = await installed(budget, async () => {
+          const w = W();
+          const r = await outcome(() => (path === "Module" ? new w.Module(bytes, options) : path === "compile" ? w.compile(bytes, options) : w.instantiate(bytes, {}, options)));
+          if (!r.ok) return `${path}: ${said(r)}`;
+          const instance = path === "instantiate(bytes)" ? r.value.instance : new w.Instance(r.value);
+          const record = ledger.snapshot().memories.find((x) => x.id === ledger.idOf(instance.exports.memory));
+          const grows = [instance.exports.grow(2), instance.exports.grow(1)].join();
+          return grows === "1,-1" && record?.maximum === 3 ? null : `${path}${budget ? " (hard budget)" : ""}: grow(2), grow(1) ${grows}, ledgered maximum ${record?.maximum} (declared 3 when read)`;
+        });
+        if (problem) optionProblems.push(problem);
+      }
+    }
+    checks.push({ name: "compile paths: compile options whose getter changes the caller's bytes change nothing (the engine compiles what the hooks read)", ok: optionProblems.length === 0, detail: optionProblems.join("\n  ") });
+    notes.push(`compile paths: the options' getter ran ${getterRan} times (0 where the engine takes no compile options)`);
+    await rest();
+    const p = probe();
+    checks.push({ name: "zero traps: the module still works after the compile paths", ok: p === null, detail: p ?? "" });
+    return { checks, notes };
+  }
+
   // ---------------------------------------------------------------- error paths don't leak
 
   /**
@@ -1642,7 +1897,7 @@ export function createHarness(ctx) {
     return { checks };
   }
 
-  const sections = { descriptors, grow, modules, errorPaths, allocation, bypass, isolation, workers, final };
+  const sections = { descriptors, grow, modules, compilePaths, errorPaths, allocation, bypass, isolation, workers, final };
   return {
     info: { ...info, i64Limit: `${info.i64Limit}`, growLimit: `${info.growLimit}`, kinds: KINDS },
     async run(section, args = {}) {

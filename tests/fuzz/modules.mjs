@@ -6,7 +6,7 @@
 
 import { Gen } from "./gen.mjs";
 
-function leb(n, pad = 0) {
+export function leb(n, pad = 0) {
   // unsigned LEB128 of n; `pad` extra bytes make a valid, overlong encoding
   let x = BigInt(n);
   const out = [];
@@ -24,11 +24,11 @@ function leb(n, pad = 0) {
   return out;
 }
 
-const str = (s) => {
+export const str = (s) => {
   const b = [...new TextEncoder().encode(s)];
   return [...leb(b.length), ...b];
 };
-const section = (id, body) => [id, ...leb(body.length), ...body];
+export const section = (id, body) => [id, ...leb(body.length), ...body];
 const vec = (items) => [...leb(items.length), ...items.flat()];
 
 const NAMES = ["memory", "mem", "", "m0", "m1", "__proto__", "constructor", "toString", "0", "length", "a b", "\u00e9t\u00e9", "\u{1F600}", "hasOwnProperty", "prototype", "then", "x".repeat(40)];
@@ -133,3 +133,105 @@ function wat(memories, exports, withFunc) {
 }
 
 export const hex = (bytes) => `new Uint8Array([${Array.from(bytes).join(", ")}])`;
+
+// ---------------------------------------------------------------- the compile paths (issue #20)
+// Modules aimed at what install()'s compile hooks read and rewrite: a module that grows its own
+// memory, and invalid or malformed variants of it (the memory section, the section headers).
+
+export const HEAD = [0, 97, 115, 109, 1, 0, 0, 0];
+/** limits bytes: flags, minimum, maximum */
+export const limits = (min, max, flags = 0) => [flags | (max === undefined ? 0 : 1), ...leb(min), ...(max === undefined ? [] : leb(max))];
+
+/**
+ * (module (memory (export "memory") <memory>) (func (export "grow") (param i32) (result i32)
+ *   local.get 0 memory.grow) (func (export "size") (result i32) memory.size)): `memory` as the
+ * memory section's raw body (count and entries).
+ */
+export function growerModule(memoryBody, { importMemory = false } = {}) {
+  const types = section(1, [2, 0x60, 1, 0x7f, 1, 0x7f, 0x60, 0, 1, 0x7f]);
+  const imports = importMemory ? section(2, [1, ...str("js"), ...str("mem"), 2, ...limits(0)]) : [];
+  const funcs = section(3, [2, 0, 1]);
+  const memory = memoryBody === undefined ? [] : section(5, memoryBody);
+  const exports = section(7, [3, ...str("memory"), 2, 0, ...str("grow"), 0, 0, ...str("size"), 0, 1]);
+  const code = section(10, [2, 6, 0, 0x20, 0, 0x40, 0, 0x0b, 4, 0, 0x3f, 0, 0x0b]);
+  return new Uint8Array([...HEAD, ...types, ...imports, ...funcs, ...memory, ...exports, ...code]);
+}
+export const oneMemory = (min, max, flags) => [1, ...limits(min, max, flags)];
+
+/** The defined memories' minimum and page-size exponent from a module the engine accepted (so well formed). */
+export function definedMemories(bytes) {
+  let at = 8;
+  const u = () => {
+    let x = 0n, shift = 0n, b;
+    do {
+      b = bytes[at++];
+      x |= BigInt(b & 0x7f) << shift;
+      shift += 7n;
+    } while (b & 0x80);
+    return x;
+  };
+  while (at < bytes.length) {
+    const id = bytes[at++];
+    const size = Number(u());
+    const end = at + size;
+    if (id === 5) {
+      const out = [];
+      for (let n = Number(u()); n > 0; n--) {
+        const flags = bytes[at++];
+        const min = u();
+        if (flags & 1) u();
+        const log2 = flags & 8 ? Number(u()) : 16;
+        out.push({ min, log2 });
+      }
+      return out;
+    }
+    at = end;
+  }
+  return [];
+}
+
+/** Invalid and malformed variants of valid modules, aimed at the memory section and the headers. */
+export class Malformed extends Gen {
+  memoryBody() {
+    const i64 = this.chance(0.2) ? 4 : 0;
+    const big = (n) => (i64 ? 2n ** 48n + BigInt(n) : 65536 + n);
+    return this.one([
+      [3, () => oneMemory(this.int(3), undefined, 2 | i64)], // shared without a maximum
+      [3, () => oneMemory(3 + this.int(3), this.int(3), i64)], // maximum below minimum
+      [2, () => oneMemory(big(1 + this.int(3)), undefined, i64)], // minimum past the limit
+      [2, () => oneMemory(1, big(1 + this.int(3)), i64)], // maximum past the limit
+      [2, () => oneMemory(1, 2 + this.int(4), this.pick([0x10, 0x20, 0x40, 0x80]))], // unknown flags
+      [2, () => [1, i64 | 1, 0x81, 0x80, 0x80, 0x80, 0x80, 0x00, 2]], // an overlong minimum
+      [1, () => [1, 0, 0x80]], // an unterminated minimum
+      [2, () => [2, ...limits(1, 3), ...limits(0)]], // two memories (multi-memory)
+      [1, () => [2, ...limits(1, 3)]], // a count past the entries
+      [1, () => [...oneMemory(1, 3), 0]], // trailing bytes
+      [1, () => [1, 8, 1, ...leb(this.pick([0, 16, 65, 12]))]], // custom page sizes
+      [1, () => oneMemory(0, 1 + this.int(3))], // valid
+      [1, () => oneMemory(1 + this.int(3), undefined, i64)], // valid (i64 where memory64 is)
+    ]);
+  }
+
+  /** A grower module whose memory section is `memoryBody()`, with one header mutation in most. */
+  module() {
+    const body = this.memoryBody();
+    const bytes = [...growerModule(body, { importMemory: this.chance(0.1) })];
+    const what = this.int(8);
+    if (what === 0) bytes.length = 8 + this.int(bytes.length - 8); // truncated
+    else if (what === 1) {
+      // a section id that doesn't exist, somewhere between sections
+      bytes.splice(bytes.length - this.int(14), 0, this.pick([0x0e, 0x0f, 0x20, 0x7f, 0xff]), 1, 0);
+    } else if (what === 2) {
+      // a second memory section
+      bytes.push(...section(5, oneMemory(0, 1)));
+    } else if (what === 3) {
+      // the memory section's size off by one
+      const at = bytes.indexOf(5, 8);
+      if (at > 0) bytes[at + 1] += this.pick([-1, 1]);
+    } else if (what === 4) {
+      // a bad LEB for a section size
+      bytes.push(1, 0xff, 0xff, 0xff, 0xff, 0x7f);
+    }
+    return new Uint8Array(bytes);
+  }
+}

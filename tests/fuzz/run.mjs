@@ -6,7 +6,7 @@
 //   node tests/fuzz/run.mjs --seed N        replay with another seed
 //   node tests/fuzz/run.mjs --only node,chromium,firefox
 //   node tests/fuzz/run.mjs --cases N       N descriptor cases (and N/2 grow cases) per engine
-//   node tests/fuzz/run.mjs --sections descriptors,grow,modules,errorPaths,allocation,bypass,isolation,workers,leak,final
+//   node tests/fuzz/run.mjs --sections descriptors,grow,modules,compilePaths,errorPaths,allocation,bypass,isolation,workers,leak,final
 //   node tests/fuzz/run.mjs --case K        replay only case #K of each differential section
 //   node tests/fuzz/run.mjs --modules N     N generated modules per engine (default 400)
 //
@@ -39,7 +39,7 @@ const option = (name, fallback) => {
 const LONG = flag("--long");
 const SEED = Number(option("--seed", "7")) >>> 0;
 const ONLY = option("--only", "node,chromium,firefox").split(",").map((s) => s.trim()).filter(Boolean);
-const SECTIONS = option("--sections", "descriptors,grow,modules,errorPaths,allocation,bypass,isolation,workers,leak,final").split(",");
+const SECTIONS = option("--sections", "descriptors,grow,modules,compilePaths,errorPaths,allocation,bypass,isolation,workers,leak,final").split(",");
 const DESCRIPTOR_CASES = Number(option("--cases", LONG ? "75000" : "3000"));
 const GROW_CASES = Math.ceil(DESCRIPTOR_CASES / 2);
 const MODULE_CASES = Number(option("--modules", LONG ? "5000" : "400"));
@@ -148,8 +148,8 @@ async function runSections(engine, info, run, { leak } = {}) {
     sum.moduleCases = stats.cases;
     sum.cases += stats.cases;
   }
-  for (const section of ["errorPaths", "allocation", "bypass", "isolation", "workers"].filter((s) => SECTIONS.includes(s))) {
-    const r = await run(section, {});
+  for (const section of ["compilePaths", "errorPaths", "allocation", "bypass", "isolation", "workers"].filter((s) => SECTIONS.includes(s))) {
+    const r = await run(section, section === "compilePaths" ? { seed: SEED, count: LONG ? 3000 : 300 } : {});
     for (const c of r.checks) report(engine, c);
     for (const n of r.notes ?? []) comment(`${engine}: note: ${n}`);
   }
@@ -210,7 +210,10 @@ async function runNode() {
     w.on("error", (e) => o.onmessage?.({ type: "error", error: String(e?.stack ?? e) }));
     return o;
   };
-  const harness = createHarness({ Memory, install, ledger, glue, env: "node", gc: globalThis.gc, fixtures: { grower: fixture("grower"), exporter: fixture("exporter"), memory: fixture("memory") }, makeWorker });
+  // Another realm, for module bytes from elsewhere (as a jest environment or vm.runInNewContext has them).
+  const { runInNewContext } = await import("node:vm");
+  const realm = () => runInNewContext("globalThis");
+  const harness = createHarness({ Memory, install, ledger, glue, env: "node", gc: globalThis.gc, fixtures: { grower: fixture("grower"), exporter: fixture("exporter"), memory: fixture("memory") }, makeWorker, realm });
   await runSections("node", harness.info, (s, a) => harness.run(s, a), {
     leak: () => leakTest({ Memory, ledger, glue, count: 100000, batch: 1000 }),
   });
@@ -257,6 +260,12 @@ async function pageSetup() {
     gc: typeof globalThis.gc === "function" ? globalThis.gc : null,
     fixtures: { grower: await fixture("grower"), exporter: await fixture("exporter"), memory: await fixture("memory") },
     makeWorker,
+    // Another realm: a same-origin iframe's window (its ArrayBuffer, Uint8Array, Response).
+    realm: () => {
+      const frame = document.createElement("iframe");
+      document.body.append(frame);
+      return frame.contentWindow;
+    },
   });
   globalThis.__fuzz = harness;
   return harness.info;

@@ -464,6 +464,20 @@ impl Ledger {
         self.next_id = self.next_id.max(id);
     }
 
+    /// What [`clamp_for`](Self::clamp_for) would give a memory of type `ty` made now, without
+    /// reporting anything: the compile hooks ask first, and have the refusal reported (by
+    /// `clamp_for`) only once the engine has accepted the module, so a module the engine rejects
+    /// gets the engine's error and leaves no `budget` event.
+    pub fn peek_clamp(&self, ty: MemoryType) -> Clamp {
+        let Some(budget) = self.budget.filter(|b| b.mode == BudgetMode::Hard) else {
+            return Clamp::Unbudgeted;
+        };
+        if !self.page_breaches(budget, ty).is_empty() {
+            return Clamp::Refused;
+        }
+        Clamp::To(self.hard_cap(budget, ty).max(ty.minimum))
+    }
+
     /// Enters a memory the engine has made. Returns its id.
     #[allow(clippy::too_many_arguments)]
     pub fn commit_create(
@@ -713,6 +727,17 @@ impl Ledger {
             _ => Ok(()),
         }
     }
+}
+
+/// What a hard budget gives a memory a module defines ([`Ledger::peek_clamp`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clamp {
+    /// No hard budget: the memory stays as declared.
+    Unbudgeted,
+    /// Its maximum is lowered to (at most) this many pages.
+    To(u64),
+    /// The budget leaves less than its minimum: compiling is refused.
+    Refused,
 }
 
 /// A budget count (`totalPages`, `appPages`, ...): a whole number from 0 to 2^53 - 1, or none.

@@ -17,7 +17,7 @@ mod module_types;
 
 pub use error::{concat, decimal, Error, ErrorKind, Field, LabelSite, MAX_LABEL};
 pub use ledger::{
-    parse_budget, parse_count, whole, Budget, BudgetField, BudgetMode, CreatePlan, Event,
+    parse_budget, parse_count, whole, Budget, BudgetField, BudgetMode, Clamp, CreatePlan, Event,
     GrowSource, Ledger, Origin, Record, Totals,
 };
 mod realms;
@@ -26,8 +26,9 @@ pub use limits::{
     PAGE_BYTES,
 };
 pub use module_types::{
-    defined_by, exported_memories, imported_memories, is_memory_type_section, module_memories,
-    module_name, section_spans, ExportedMemory, ImportedMemory, NAME_SECTION_BYTES,
+    defined_by, defined_by_prefix, exported_memories, imported_memories, is_memory_type_section,
+    module_memories, module_name, module_name_str, section_spans, ExportedMemory, ImportedMemory,
+    NAME_SECTION_BYTES,
 };
 pub use realms::{
     AppTotals, Heard, RealmTotals, Realms, HEARTBEAT_MS, INTERVAL_MS, MISSED_HEARTBEATS,

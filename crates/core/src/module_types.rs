@@ -180,6 +180,12 @@ pub const NAME_SECTION_BYTES: usize = 3 * crate::MAX_LABEL as usize + 11;
 /// assert_eq!(module_name(b"\x01\x06\x05codec"), None); // function names only
 /// ```
 pub fn module_name(payload: &[u8]) -> Option<String> {
+    module_name_str(payload).map(String::from)
+}
+
+/// [`module_name`], borrowed from `payload` (the bindings hand JS its place in the bytes, not
+/// a copy).
+pub fn module_name_str(payload: &[u8]) -> Option<&str> {
     let mut r = Reader {
         bytes: payload,
         pos: 0,
@@ -193,28 +199,41 @@ pub fn module_name(payload: &[u8]) -> Option<String> {
         pos: 0,
     };
     let name = s.name()?;
-    (s.pos == size as usize).then(|| name.into())
+    (s.pos == size as usize).then_some(name)
 }
 
 /// What the ledger records as `definedBy` for a memory a module defines: the module's name
 /// (non-empty), else the URL of the Response it was streamed from (non-empty), cut to
 /// [`MAX_LABEL`](crate::MAX_LABEL) UTF-16 code units (a `data:` URL can be megabytes).
 pub fn defined_by(name: Option<String>, url: Option<String>) -> Option<String> {
+    let (text, cut) = defined_by_prefix(name.as_deref(), url.as_deref())?;
+    let mut out = String::with_capacity(text.len() + 3);
+    out.push_str(text);
+    if cut {
+        out.push('…');
+    }
+    Some(out)
+}
+
+/// [`defined_by`] without a copy: the text it keeps, borrowed (the module name, else the URL,
+/// cut at a character boundary to at most [`MAX_LABEL`](crate::MAX_LABEL) UTF-16 code units),
+/// and whether it was cut (the record then ends it with '…').
+pub fn defined_by_prefix<'a>(
+    name: Option<&'a str>,
+    url: Option<&'a str>,
+) -> Option<(&'a str, bool)> {
     let text = name
         .filter(|s| !s.is_empty())
         .or(url.filter(|s| !s.is_empty()))?;
     // Char by char, with no string slicing: the wasm then carries no slicing panic.
     let mut units = 0;
-    let mut out = String::with_capacity(text.len().min(4 * crate::MAX_LABEL as usize));
-    for c in text.chars() {
+    for (at, c) in text.char_indices() {
         units += c.len_utf16();
         if units > crate::MAX_LABEL as usize {
-            out.push('…');
-            break;
+            return Some((text.get(..at).unwrap_or_default(), true));
         }
-        out.push(c);
     }
-    Some(out)
+    Some((text, false))
 }
 
 // Host only: the tests compile WAT with the `wat` crate.
@@ -269,6 +288,30 @@ mod tests {
         );
         assert!(found[1].maximum_known);
         assert_eq!(found[1].ty.minimum, 3);
+    }
+
+    #[test]
+    fn imports_of_typed_references_are_skipped() {
+        // What GC languages (Kotlin/Wasm, Dart) import: globals and tables of `(ref null $t)`
+        // and `(ref extern)`, whose types take more than one byte, before the memory import.
+        let bytes = wasm(
+            r#"(module (type $t (struct)) (import "js" "g" (global (ref null $t)))
+                (import "js" "h" (global (mut (ref extern))))
+                (import "js" "t" (table 1 (ref null func)))
+                (import "js" "u" (table 1 2 (ref null $t)))
+                (import "env" "memory" (memory 2 8)) (memory 1 4)
+                (export "m" (memory 1)))"#,
+        );
+        let (imports, exports) = module_memories(&bytes).expect("parses");
+        assert_eq!(imports.len(), 1);
+        assert_eq!((imports[0].module, imports[0].name), ("env", "memory"));
+        assert_eq!(imports[0].ty.maximum, Some(8));
+        assert_eq!(exports.len(), 1);
+        assert_eq!(exports[0].defined_index, Some(0));
+        assert_eq!(exports[0].ty.maximum, Some(4));
+        for cut in 0..bytes.len() {
+            let _ = module_memories(&bytes[..cut]); // never a panic
+        }
     }
 
     #[test]
@@ -423,6 +466,28 @@ mod tests {
         let astral = "𝄞".repeat(200);
         let cut = defined_by(Some(astral), None).expect("a name");
         assert_eq!(cut.chars().count(), 129);
+    }
+
+    #[test]
+    fn defined_by_prefix_borrows_what_defined_by_keeps() {
+        let url = "https://x/".to_string() + &"é".repeat(300);
+        let (text, cut) = defined_by_prefix(None, Some(&url)).expect("a url");
+        assert!(cut);
+        assert!(url.starts_with(text));
+        assert_eq!(text.encode_utf16().count(), crate::MAX_LABEL as usize);
+        assert_eq!(
+            defined_by(None, Some(url.clone())),
+            Some(format!("{text}…"))
+        );
+        assert_eq!(
+            defined_by_prefix(Some("codec"), Some("u")),
+            Some(("codec", false))
+        );
+        assert_eq!(defined_by_prefix(Some(""), Some("")), None);
+        let p = name_payload(Some("codec"), &[(0, "main")]);
+        let name = module_name_str(&p).expect("a name");
+        assert_eq!(name, "codec");
+        assert_eq!(name.as_ptr(), p[3..].as_ptr(), "borrowed from the payload");
     }
 
     #[test]

@@ -21,6 +21,9 @@ pub(crate) const HAS_MAXIMUM: u8 = 0x01;
 pub(crate) const SHARED: u8 = 0x02;
 pub(crate) const MEMORY64: u8 = 0x04;
 pub(crate) const CUSTOM_PAGE_SIZE: u8 = 0x08;
+// The prefixes of typed reference types (`ref null ht`, `ref ht`).
+const REF_NULL: u8 = 0x63;
+const REF: u8 = 0x64;
 /// The page size when the custom-page-sizes flag is absent: 64 KiB.
 pub(crate) const DEFAULT_PAGE_SIZE_LOG2: u32 = 16;
 
@@ -72,6 +75,8 @@ pub enum Part {
     GlobalMutability,
     /// a global's type.
     GlobalType,
+    /// a reference type's heap type.
+    HeapType,
     /// an import's kind.
     ImportKind,
     /// the memory count.
@@ -118,6 +123,7 @@ impl core::fmt::Display for Part {
             Part::ExportKind => "an export's kind",
             Part::GlobalMutability => "a global's mutability",
             Part::GlobalType => "a global's type",
+            Part::HeapType => "a reference type's heap type",
             Part::ImportKind => "an import's kind",
             Part::MemoryCount => "the memory count",
             Part::MemoryFlags => "a memory's limit flags",
@@ -360,7 +366,7 @@ impl<'a> Reader<'a> {
                 self.u32(Part::TypeIndex).ok()?;
             }
             0x01 => {
-                self.byte(Part::TableRefType).ok()?; // a simple one; typed refs fail below
+                self.value_type(Part::TableRefType)?;
                 let flags = self.byte(Part::TableFlags).ok()?;
                 self.leb(u64::MAX, Part::TableMinimum).ok()?;
                 if flags & HAS_MAXIMUM != 0 {
@@ -368,7 +374,7 @@ impl<'a> Reader<'a> {
                 }
             }
             0x03 => {
-                self.byte(Part::GlobalType).ok()?;
+                self.value_type(Part::GlobalType)?;
                 self.byte(Part::GlobalMutability).ok()?;
             }
             0x04 => {
@@ -376,6 +382,23 @@ impl<'a> Reader<'a> {
                 self.u32(Part::TagTypeIndex).ok()?;
             }
             _ => return None,
+        }
+        Some(())
+    }
+
+    /// Skips a value type (a table's is a reference type): one byte, or, for the typed
+    /// references of the function-references and GC proposals (`ref null ht`, `ref ht`: what
+    /// Kotlin/Wasm, Dart and other GC languages import), the prefix and a heap type, a signed
+    /// LEB128 of at most 33 bits (an abstract heap type, or a type index).
+    fn value_type(&mut self, what: Part) -> Option<()> {
+        let b = self.byte(what).ok()?;
+        if b == REF_NULL || b == REF {
+            for _ in 0..5 {
+                if self.byte(Part::HeapType).ok()? & 0x80 == 0 {
+                    return Some(());
+                }
+            }
+            return None;
         }
         Some(())
     }

@@ -447,6 +447,41 @@ fn clamp_for_gives_a_module_memory_the_constructors_clamp() {
 }
 
 #[test]
+fn peek_clamp_agrees_with_clamp_for_and_reports_nothing() {
+    let mut l = Ledger::new();
+    l.set_listening(true);
+    one_memory(&mut l, 3);
+    let _ = l.drain_events();
+    let declared = i32_type(1, None);
+    assert_eq!(l.peek_clamp(declared), Clamp::Unbudgeted, "no budget");
+    for (total, per, mode) in [
+        (Some(10.0), Some(6.0), "hard"),
+        (Some(5.0), None, "hard"),
+        (Some(3.0), None, "hard"),
+        (Some(5.0), None, "soft"),
+    ] {
+        l.set_budget(parse_budget(total, per, None, Some(mode), &text).ok());
+        let _ = l.drain_events();
+        for minimum in 0..8 {
+            let ty = MemoryType {
+                minimum,
+                ..declared
+            };
+            let peeked = l.peek_clamp(ty);
+            assert!(budget_events(&mut l).is_empty(), "a peek reports nothing");
+            match l.clamp_for(ty, "compile") {
+                Ok(None) => assert_eq!(peeked, Clamp::Unbudgeted),
+                Ok(Some(cap)) => assert_eq!(peeked, Clamp::To(cap)),
+                Err(_) => {
+                    assert_eq!(peeked, Clamp::Refused);
+                    assert_eq!(budget_events(&mut l).len(), 1, "clamp_for reports it");
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn instances_count_up_and_down_and_never_below_zero() {
     let mut l = Ledger::new();
     let a = one_memory(&mut l, 1);

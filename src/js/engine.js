@@ -97,6 +97,9 @@ export function EngineDescriptor(is64, initial, maximum, shared) {
 }
 EngineDescriptor.prototype = Object.freeze(Object.create(null));
 
+/** V8's own limit on an i64 memory's pages (16 GiB), where the spec allows 2^37 - 1. */
+const V8_I64_PAGES = 262144n;
+
 /**
  * Reflect.construct(NativeMemory, [checked], newTarget). The descriptor is valid by then, so an
  * engine error is an allocation failure, which the spec makes a RangeError: Firefox throws a
@@ -113,7 +116,10 @@ export function makeNative(checked, newTarget) {
     // 2^37-1. It can never grow a memory past its limit anyway, so one made without the maximum
     // grows exactly as far; the ledger and type() keep the maximum asked for.
     const { address, initial, maximum, shared } = checked;
-    if (e instanceof RangeError && address === "i64" && !shared && maximum !== undefined && maximum <= BigInt(layout.i64MaximumPages)) return makeNative(new EngineDescriptor(true, initial, undefined, shared), newTarget);
+    // Only above V8's limit: below it a RangeError is the engine's real refusal (its address space
+    // ran short), and making the memory without its maximum would let code inside wasm grow it
+    // past that maximum, or past a hard budget's clamp.
+    if (e instanceof RangeError && address === "i64" && !shared && maximum !== undefined && maximum > V8_I64_PAGES && maximum <= BigInt(layout.i64MaximumPages)) return makeNative(new EngineDescriptor(true, initial, undefined, shared), newTarget);
     throw e;
   }
 }

@@ -8,7 +8,7 @@
 // bypass (hard budgets), isolation (no path to the polyfill's own memory), workers, final.
 
 import { CaseStream, Gen, HookError, makeHelpers, memSrc } from "./gen.mjs";
-import { Malformed, ModuleGen, definedMemories, growerModule, hex, moduleFeatures, oneMemory } from "./modules.mjs";
+import { Malformed, ModuleGen, bufferSources, definedMemories, growerModule, hex, moduleFeatures, oneMemory } from "./modules.mjs";
 import { KINDS, SPEC_I64_LIMIT, modelConstruct, modelGrow, specOptions, subsets } from "./model.mjs";
 
 // Captured at load, before any install() can replace them.
@@ -1622,50 +1622,8 @@ export function createHarness(ctx) {
 
     // 2. every BufferSource kind, of this realm and another
     const GROWER = growerModule(oneMemory(1, 100));
-    const n = GROWER.length;
     const other = typeof ctx.realm === "function" ? ctx.realm() : null;
-    const into = (ab, offset = 0) => (new Uint8Array(ab, offset, n).set(GROWER), ab);
-    const kinds = {
-      ArrayBuffer: () => into(new ArrayBuffer(n)),
-      "a view at an offset": () => new Uint8Array(into(new ArrayBuffer(n + 24), 13), 13, n),
-      "a DataView at an offset": () => new DataView(into(new ArrayBuffer(n + 24), 5), 5, n),
-      "a null-prototype ArrayBuffer": () => Object.setPrototypeOf(into(new ArrayBuffer(n)), null),
-      "a Uint8Array with own byteLength, buffer, byteOffset": () => Object.defineProperties(new Uint8Array(GROWER), { byteLength: { value: 3 }, buffer: { value: new ArrayBuffer(3) }, byteOffset: { value: 1 } }),
-      "a subclass overriding its getters": () => {
-        class Lying extends Uint8Array {
-          get byteLength() {
-            return 2;
-          }
-          get buffer() {
-            return new ArrayBuffer(2);
-          }
-        }
-        const x = new Lying(n);
-        x.set(GROWER);
-        return x;
-      },
-      "a Proxy of a Uint8Array": () => new Proxy(new Uint8Array(GROWER), {}),
-      "a Proxy of an ArrayBuffer": () => new Proxy(into(new ArrayBuffer(n)), {}),
-      "a resizable ArrayBuffer": () => into(new ArrayBuffer(n, { maxByteLength: 2 * n })),
-      "a length-tracking view of a resizable ArrayBuffer": () => new Uint8Array(into(new ArrayBuffer(n, { maxByteLength: 2 * n }))),
-    };
-    if (HAS_SAB) {
-      kinds["a SharedArrayBuffer"] = () => into(new SharedArrayBuffer(n));
-      kinds["a view of a SharedArrayBuffer"] = () => new Uint8Array(into(new SharedArrayBuffer(n)));
-      kinds["a DataView of a SharedArrayBuffer"] = () => new DataView(into(new SharedArrayBuffer(n)));
-    }
-    if (other) {
-      kinds["another realm's ArrayBuffer"] = () => into(new other.ArrayBuffer(n));
-      kinds["another realm's Uint8Array"] = () => new other.Uint8Array(into(new other.ArrayBuffer(n)));
-      kinds["another realm's DataView"] = () => new other.DataView(into(new other.ArrayBuffer(n)));
-      kinds["another realm's null-prototype ArrayBuffer"] = () => Object.setPrototypeOf(into(new other.ArrayBuffer(n)), null);
-    }
-    for (const T of [Int8Array, Uint8ClampedArray, Int16Array, Uint32Array, Float64Array, BigInt64Array, globalThis.Float16Array]) {
-      if (typeof T !== "function") continue;
-      const size = T.BYTES_PER_ELEMENT, padded = Math.ceil(n / size) * size;
-      kinds[T.name] = () => new T(into(new ArrayBuffer(padded))); // with trailing zeros past a 1-byte multiple: the engine decides
-      kinds[`${T.name} at an offset`] = () => new T(into(new ArrayBuffer(padded + 4 * size), 2 * size), 2 * size, padded / size);
-    }
+    const kinds = bufferSources(GROWER, other);
     const kindProblems = [];
     let held = 0, refusedByEngine = 0;
     for (const [name, make] of Object.entries(kinds)) {

@@ -235,3 +235,64 @@ export class Malformed extends Gen {
     return new Uint8Array(bytes);
   }
 }
+
+/**
+ * Copies of `bytes` in every kind of BufferSource an engine might take, made fresh, by name:
+ * buffers and views of this realm (offsets, a null prototype, lying own properties and
+ * subclasses, Proxies, resizable buffers, every typed array), SharedArrayBuffers where there are
+ * some, and another realm's where `other` (a global object: a vm context's, an iframe's) is given.
+ * Shared by the fuzz suite (every engine) and tests/js/hooks-exact.test.mjs (Node).
+ * @param {Uint8Array} bytes @param {any} [other]
+ */
+export function bufferSources(bytes, other) {
+  const n = bytes.length;
+  const into = (ab, offset = 0) => (new Uint8Array(ab, offset, n).set(bytes), ab);
+  const kinds = {
+    ArrayBuffer: () => into(new ArrayBuffer(n)),
+    "a view at an offset": () => new Uint8Array(into(new ArrayBuffer(n + 24), 13), 13, n),
+    "a DataView at an offset": () => new DataView(into(new ArrayBuffer(n + 24), 5), 5, n),
+    "a null-prototype ArrayBuffer": () => Object.setPrototypeOf(into(new ArrayBuffer(n)), null),
+    "a Uint8Array with own byteLength, buffer, byteOffset": () => Object.defineProperties(new Uint8Array(bytes), { byteLength: { value: 3 }, buffer: { value: new ArrayBuffer(3) }, byteOffset: { value: 1 } }),
+    "a subclass overriding its getters": () => {
+      class Lying extends Uint8Array {
+        get byteLength() {
+          return 2;
+        }
+        get buffer() {
+          return new ArrayBuffer(2);
+        }
+        get byteOffset() {
+          return 1;
+        }
+      }
+      const x = new Lying(n);
+      x.set(bytes);
+      return x;
+    },
+    "a Proxy of a Uint8Array": () => new Proxy(new Uint8Array(bytes), {}),
+    "a Proxy of an ArrayBuffer": () => new Proxy(into(new ArrayBuffer(n)), {}),
+    "a resizable ArrayBuffer": () => into(new ArrayBuffer(n, { maxByteLength: 2 * n })),
+    "a length-tracking view of a resizable ArrayBuffer": () => new Uint8Array(into(new ArrayBuffer(n, { maxByteLength: 2 * n }))),
+  };
+  if (typeof SharedArrayBuffer === "function") {
+    kinds["a SharedArrayBuffer"] = () => into(new SharedArrayBuffer(n));
+    kinds["a view of a SharedArrayBuffer"] = () => new Uint8Array(into(new SharedArrayBuffer(n)));
+    kinds["a DataView of a SharedArrayBuffer"] = () => new DataView(into(new SharedArrayBuffer(n)));
+  }
+  if (other) {
+    kinds["another realm's ArrayBuffer"] = () => into(new other.ArrayBuffer(n));
+    kinds["another realm's Uint8Array"] = () => new other.Uint8Array(into(new other.ArrayBuffer(n)));
+    kinds["another realm's DataView"] = () => new other.DataView(into(new other.ArrayBuffer(n)));
+    kinds["another realm's null-prototype ArrayBuffer"] = () => Object.setPrototypeOf(into(new other.ArrayBuffer(n)), null);
+  }
+  for (const T of [Int8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array, globalThis.Float16Array]) {
+    if (typeof T !== "function") continue;
+    const size = T.BYTES_PER_ELEMENT, padded = Math.ceil(n / size) * size;
+    // The module's bytes then zeros: a view of exactly n bytes only exists for 1-byte elements,
+    // so these views end past the module (a trailing byte the engine rejects), or start at an
+    // aligned offset of a bigger buffer.
+    kinds[T.name] = () => new T(into(new ArrayBuffer(padded)));
+    kinds[`${T.name} at an offset`] = () => new T(into(new ArrayBuffer(padded + 4 * size), 2 * size), 2 * size, padded / size);
+  }
+  return kinds;
+}

@@ -9,7 +9,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import vm from "node:vm";
-import { HEAD, Malformed, ModuleGen, definedMemories, growerModule, leb, limits, moduleFeatures, oneMemory, section, str } from "../fuzz/modules.mjs";
+import { HEAD, Malformed, ModuleGen, bufferSources, definedMemories, growerModule, leb, limits, moduleFeatures, oneMemory, section, str } from "../fuzz/modules.mjs";
 
 const N = {
   validate: WebAssembly.validate,
@@ -127,57 +127,11 @@ test("thousands of malformed and invalid modules: every compile path gives the e
 
 const GROWER = growerModule(oneMemory(1, 100));
 
-/** Byte copies of GROWER in every kind of BufferSource this engine might take, made fresh. */
+/** Byte copies of GROWER in every kind of BufferSource this engine might take (another realm's:
+ * a vm context's), made fresh, plus a Node Buffer. */
 function sources() {
-  const n = GROWER.length;
-  const inBuffer = (ab, offset = 0) => (new Uint8Array(ab, offset, n).set(GROWER), ab);
-  const list = {
-    ArrayBuffer: () => inBuffer(new ArrayBuffer(n)),
-    "a view at an offset": () => new Uint8Array(inBuffer(new ArrayBuffer(n + 24), 13), 13, n),
-    "a DataView at an offset": () => new DataView(inBuffer(new ArrayBuffer(n + 24), 5), 5, n),
-    "a null-prototype ArrayBuffer": () => Object.setPrototypeOf(inBuffer(new ArrayBuffer(n)), null),
-    "a Uint8Array with an own byteLength": () => Object.defineProperties(new Uint8Array(GROWER), { byteLength: { value: 3 }, buffer: { value: new ArrayBuffer(3) }, byteOffset: { value: 1 } }),
-    "a subclass overriding its getters": () => {
-      class Lying extends Uint8Array {
-        get byteLength() {
-          return 2;
-        }
-        get buffer() {
-          return new ArrayBuffer(2);
-        }
-        get byteOffset() {
-          return 1;
-        }
-      }
-      const x = new Lying(n);
-      x.set(GROWER);
-      return x;
-    },
-    "a Proxy of a Uint8Array": () => new Proxy(new Uint8Array(GROWER), {}),
-    "a Proxy of an ArrayBuffer": () => new Proxy(inBuffer(new ArrayBuffer(n)), {}),
-    "a vm realm's ArrayBuffer": () => inBuffer(vm.runInNewContext(`new ArrayBuffer(${n})`)),
-    "a vm realm's Uint8Array": () => {
-      const u = vm.runInNewContext(`new Uint8Array(${n})`);
-      u.set(GROWER);
-      return u;
-    },
-    "a vm realm's DataView": () => vm.runInNewContext(`(b) => new DataView(b)`)(inBuffer(vm.runInNewContext(`new ArrayBuffer(${n})`))),
-    "a Node Buffer (pooled, at an offset)": () => Buffer.from(GROWER),
-    "a SharedArrayBuffer": () => inBuffer(new SharedArrayBuffer(n)),
-    "a view of a SharedArrayBuffer": () => new Uint8Array(inBuffer(new SharedArrayBuffer(n))),
-    "a resizable ArrayBuffer": () => inBuffer(new ArrayBuffer(n, { maxByteLength: 2 * n })),
-    "a length-tracking view of a resizable ArrayBuffer": () => new Uint8Array(inBuffer(new ArrayBuffer(n, { maxByteLength: 2 * n }))),
-  };
-  for (const T of [Int8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array, globalThis.Float16Array]) {
-    if (typeof T !== "function") continue;
-    const size = T.BYTES_PER_ELEMENT;
-    const padded = Math.ceil(n / size) * size;
-    // The module's bytes then zeros: a view of exactly n bytes only exists for 1-byte elements,
-    // so these views end past the module (a trailing byte the engine rejects), or start at an
-    // aligned offset of a bigger buffer.
-    list[T.name] = () => new T(inBuffer(new ArrayBuffer(padded)));
-    list[`${T.name} at an offset`] = () => new T(inBuffer(new ArrayBuffer(padded + 4 * size), 2 * size), 2 * size, padded / size);
-  }
+  const list = bufferSources(GROWER, vm.runInNewContext("globalThis"));
+  list["a Node Buffer (pooled, at an offset)"] = () => Buffer.from(GROWER);
   return list;
 }
 

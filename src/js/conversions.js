@@ -1,6 +1,6 @@
 // ECMAScript conversions, run here so that a user's exception never crosses into wasm.
 
-import { BigIntCtor, TypeErrorCtor, apply } from "./primordials.js";
+import { BigInt, TypeError, apply } from "./primordials.js";
 const isPrimitive = (v) => (typeof v !== "object" && typeof v !== "function") || v === null;
 
 /**
@@ -42,6 +42,6 @@ export const toStr = (v) => `${toPrimitive(v, "string")}`;
 export function toBigInt(v) {
   const p = toPrimitive(v, "number");
   if (typeof p === "bigint") return p;
-  if (typeof p === "string" || typeof p === "boolean") return BigIntCtor(p);
+  if (typeof p === "string" || typeof p === "boolean") return BigInt(p);
   throw new TypeError(`Memory: cannot convert ${typeof p === "symbol" ? "a Symbol" : String(p)} to a BigInt`);
 }

@@ -6,10 +6,10 @@
 // budget's check and the engine call it guards.
 
 import { rust, layout } from "./rust.js";
-import { ArrayPrototypePush, MapCtor, MapPrototypeGet, MapPrototypeSet, apply, list } from "./primordials.js";
+import { ArrayPrototypePush, Map, MapPrototypeGet, MapPrototypeSet, apply, list } from "./primordials.js";
 
 /** kind -> the listeners' wrappers, a fresh list on every change (delivery reads one as it was). */
-const listeners = new MapCtor();
+const listeners = new Map();
 /** Whether anyone listens: the hot paths skip the core's queue when nobody does. */
 let listening = false;
 /** `ledger.setMarks(on)`: each event is also a `performance.mark("wasm-memory:<type>")`. */

@@ -16,8 +16,8 @@ import { adoptExports } from "./adopt.js";
 import { deliver } from "./events.js";
 import { rust } from "./rust.js";
 import {
-  ObjectDefineProperty, ObjectGetOwnPropertyDescriptor, ObjectGetOwnPropertyNames, TypeError, WebAssemblyValidate, ReflectApply,
-  ReflectConstruct,
+  ObjectDefineProperty, getOwnPropertyDescriptor, ObjectGetOwnPropertyNames, TypeError, WebAssemblyValidate, apply,
+  construct,
 } from "./primordials.js";
 
 /** The argument at `i`, read as an own element only (an absent one is not looked up on `Object.prototype`). */
@@ -79,9 +79,9 @@ export function hookInstantiate(W, patch, installed) {
 
   /** instantiate(bytes) and instantiateStreaming: `{ module, instance }`, the exports ledgered. */
   const adopted = (importObject) => (r, info) => (adoptExports(r.instance, remember(r.module, info), importObject), r);
-  const compile = (self, read, source, options) => compileWith((b) => ReflectApply(native.compile, self, [b, options]), read, source, undefined, options, remember);
+  const compile = (self, read, source, options) => compileWith((b) => apply(native.compile, self, [b, options]), read, source, undefined, options, remember);
   const instantiate = (self, read, source, importObject, options) =>
-    compileWith((b) => ReflectApply(native.instantiate, self, [b, importObject, options]), read, source, undefined, options, adopted(importObject));
+    compileWith((b) => apply(native.instantiate, self, [b, importObject, options]), read, source, undefined, options, adopted(importObject));
 
   /** instantiate(module): the engine's result, its exports ledgered. */
   async function instanceOf(pending, module, importObject) {
@@ -98,7 +98,7 @@ export function hookInstantiate(W, patch, installed) {
    */
   async function streamHard(self, source, instantiating, importObject, options) {
     const f = instantiating ? native.instantiateStreaming : native.compileStreaming;
-    const run = (response) => ReflectApply(f, self, instantiating ? [response, importObject, options] : [response, options]);
+    const run = (response) => apply(f, self, instantiating ? [response, importObject, options] : [response, options]);
     const r = await source;
     const read = await readResponse(r);
     if (read === undefined) {
@@ -118,30 +118,30 @@ export function hookInstantiate(W, patch, installed) {
   // Method definitions: not constructible, with the engine's `name` and `length`.
   const hooks = {
     compile(bytes) {
-      if (!installed.on) return ReflectApply(native.compile, this, arguments);
+      if (!installed.on) return apply(native.compile, this, arguments);
       const read = readBytes(bytes);
-      if (read === undefined) return ReflectApply(native.compile, this, arguments); // the engine's TypeError
+      if (read === undefined) return apply(native.compile, this, arguments); // the engine's TypeError
       return compile(this, read, bytes, arg(arguments, 1));
     },
     instantiate(source, importObject) {
-      if (!installed.on) return ReflectApply(native.instantiate, this, arguments);
+      if (!installed.on) return apply(native.instantiate, this, arguments);
       const read = readBytes(source);
       // A module (of any realm), or what the engine refuses with its own TypeError.
-      if (read === undefined) return instanceOf(ReflectApply(native.instantiate, this, arguments), source, importObject);
+      if (read === undefined) return instanceOf(apply(native.instantiate, this, arguments), source, importObject);
       return instantiate(this, read, source, arg(arguments, 1), arg(arguments, 2));
     },
     compileStreaming(source) {
-      if (!installed.on) return ReflectApply(native.compileStreaming, this, arguments);
+      if (!installed.on) return apply(native.compileStreaming, this, arguments);
       if (state.hard) return streamHard(this, source, false, undefined, arg(arguments, 1));
       const cloned = cloneBytes(source);
-      return streamed(ReflectApply(native.compileStreaming, this, arguments), cloned, remember);
+      return streamed(apply(native.compileStreaming, this, arguments), cloned, remember);
     },
     instantiateStreaming(source, importObject) {
-      if (!installed.on) return ReflectApply(native.instantiateStreaming, this, arguments);
+      if (!installed.on) return apply(native.instantiateStreaming, this, arguments);
       const imports = arg(arguments, 1);
       if (state.hard) return streamHard(this, source, true, imports, arg(arguments, 2));
       const cloned = cloneBytes(source);
-      return streamed(ReflectApply(native.instantiateStreaming, this, arguments), cloned, adopted(imports));
+      return streamed(apply(native.instantiateStreaming, this, arguments), cloned, adopted(imports));
     },
   };
   for (let i = 0; i < names.length; i++) if (native[names[i]]) patch(W, names[i], { value: hooks[names[i]] });
@@ -150,22 +150,22 @@ export function hookInstantiate(W, patch, installed) {
   // their native prototype and `instanceof` holds both ways.
   const Module = function Module(bytes) {
     if (new.target === undefined) throw new TypeError("WebAssembly.Module: constructor cannot be called without 'new'");
-    if (!installed.on) return ReflectConstruct(NativeModule, arguments, new.target);
+    if (!installed.on) return construct(NativeModule, arguments, new.target);
     const read = readBytes(bytes);
-    if (read === undefined) return ReflectConstruct(NativeModule, arguments, new.target); // the engine's TypeError
+    if (read === undefined) return construct(NativeModule, arguments, new.target); // the engine's TypeError
     const options = arg(arguments, 1), clamp = state.hard;
     const p = prepare(read.view, undefined, clamp);
     if (p.refused) {
       const own = read.own ? read.view : copyOf(read.view); // (see compileWith)
-      if (!WebAssemblyValidate(own, options)) ReflectConstruct(NativeModule, [own, options]); // throws the engine's own error
+      if (!WebAssemblyValidate(own, options)) construct(NativeModule, [own, options]); // throws the engine's own error
       throw refusal(p);
     }
     let module;
     try {
-      module = ReflectConstruct(NativeModule, [given(read, bytes, p, clamp, options), options], new.target);
+      module = construct(NativeModule, [given(read, bytes, p, clamp, options), options], new.target);
     } catch (e) {
       const own = p.rewritten === undefined ? undefined : original(p); // (see compileWith)
-      if (own !== undefined && !WebAssemblyValidate(own, options)) ReflectConstruct(NativeModule, [own, options]);
+      if (own !== undefined && !WebAssemblyValidate(own, options)) construct(NativeModule, [own, options]);
       throw e;
     } finally {
       deliver();
@@ -174,7 +174,7 @@ export function hookInstantiate(W, patch, installed) {
   };
   const Instance = function Instance(module, importObject) {
     if (new.target === undefined) throw new TypeError("WebAssembly.Instance: constructor cannot be called without 'new'");
-    const instance = ReflectConstruct(NativeInstance, arguments, new.target);
+    const instance = construct(NativeInstance, arguments, new.target);
     if (installed.on) adoptExports(instance, module, importObject);
     return instance;
   };
@@ -185,7 +185,7 @@ export function hookInstantiate(W, patch, installed) {
     const keys = ObjectGetOwnPropertyNames(N);
     for (let k = 0; k < keys.length; k++) {
       // Module.exports/imports/customSections
-      if (!ObjectGetOwnPropertyDescriptor(F, keys[k]) || keys[k] === "length") ObjectDefineProperty(F, keys[k], ObjectGetOwnPropertyDescriptor(N, keys[k]));
+      if (!getOwnPropertyDescriptor(F, keys[k]) || keys[k] === "length") ObjectDefineProperty(F, keys[k], getOwnPropertyDescriptor(N, keys[k]));
     }
     patch(N.prototype, "constructor", { value: F });
     patch(W, N.name, { value: F });

@@ -5,7 +5,7 @@ import { rust, layout } from "./rust.js";
 import { idOf, readChanges } from "./tracking.js";
 import { deliver, on, setMarks } from "./events.js";
 import { state } from "./memory.js";
-import { ArrayPrototypePush, ArrayPrototypeSlice, ArrayPrototypeSort, MathMax, StringCtor, StringPrototypeCharCodeAt, StringPrototypePadEnd, StringPrototypePadStart, StringPrototypeSlice, StringPrototypeTrimEnd, arrayOf, list } from "./primordials.js";
+import { ArrayPrototypePush, ArrayPrototypeSlice, ArrayPrototypeSort, MathMax, String, StringPrototypeCharCodeAt, StringPrototypePadEnd, StringPrototypePadStart, StringPrototypeSlice, StringPrototypeTrimEnd, arrayOf, list } from "./primordials.js";
 
 /** Reads every memory's size from the engine into the core; growth found is reported. */
 function refresh() {
@@ -99,7 +99,7 @@ function format() {
   const memories = ArrayPrototypeSort(ArrayPrototypeSlice(s.memories), (a, b) => a.id - b.id);
   for (let i = 0; i < memories.length; i++) {
     const m = memories[i];
-    ArrayPrototypePush(table, [StringCtor(m.id), text(m.label), text(m.definedBy), StringCtor(m.pages), StringCtor(m.peak), StringCtor(m.grows), text(m.maximum), m.origin]);
+    ArrayPrototypePush(table, [String(m.id), text(m.label), text(m.definedBy), String(m.pages), String(m.peak), String(m.grows), text(m.maximum), m.origin]);
   }
   const width = [0, 0, 0, 0, 0, 0, 0, 0];
   for (let r = 0; r < table.length; r++) for (let i = 0; i < 8; i++) width[i] = MathMax(width[i], table[r][i].length);
@@ -124,7 +124,7 @@ budget${b ? ` (${b.mode}):${limits}` : ": none"}
  * near the stack's limit can abort V8), cut to 32 characters. @param {unknown} v */
 function text(v) {
   if (v === null) return "-";
-  const t = StringCtor(v);
+  const t = String(v);
   let clean = "";
   for (let i = 0; i < t.length; i++) {
     const c = StringPrototypeCharCodeAt(t, i);

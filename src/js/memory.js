@@ -7,7 +7,7 @@ import { EngineDescriptor, fixedBufferGetter, growNative, isAllocationFailure, m
 import { onShared, sharedSeen } from "./shared.js";
 import { IS64, SHARED, claimId, entryId, entryOf, idOf, readSizes, releaseNursery, track } from "./tracking.js";
 import { deliver } from "./events.js";
-import { BigIntCtor, DateNow, NumberCtor, ObjectPrototype, WeakMapCtor, WeakMapPrototypeGet, WeakMapPrototypeSet, apply, getPrototypeOf } from "./primordials.js";
+import { BigInt, DateNow, Number, ObjectPrototype, WeakMap, WeakMapPrototypeGet, WeakMapPrototypeSet, apply, getPrototypeOf } from "./primordials.js";
 import { callerLine } from "./stacks.js";
 
 /** Set by the ledger: whether a budget is in force (requests are then checked with fresh sizes). */
@@ -114,7 +114,7 @@ export function construct(descriptor, options, newTarget, self) {
 }
 
 /** proto -> a constructor of ours whose `prototype` it is (a data property: reading it runs nothing). */
-const targets = new WeakMapCtor();
+const targets = new WeakMap();
 /** The newTarget for a prototype that is not an object: the engine falls back to its own. */
 const plainTarget = function () {};
 plainTarget.prototype = undefined;
@@ -173,7 +173,7 @@ export const methods = {
       deliver();
     }
     // A WebIDL dictionary: its members in lexicographic order, `maximum` only when there is one.
-    const is64 = t[0] === 1, value = is64 ? BigIntCtor : NumberCtor;
+    const is64 = t[0] === 1, value = is64 ? BigInt : Number;
     const address = is64 ? "i64" : "i32", minimum = value(t[2]), shared = t[3] === 1;
     return t[1] < 0 ? { address, minimum, shared } : { address, maximum: value(t[1]), minimum, shared };
   },

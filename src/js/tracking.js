@@ -15,9 +15,9 @@ import { PAGE, bufferOf } from "./engine.js";
 import { deliver } from "./events.js";
 import { sharedSeen } from "./shared.js";
 import {
-  ArrayBufferPrototypeGetByteLength, FinalizationRegistryCtor, FinalizationRegistryPrototypeRegister, Float64ArrayCtor,
-  MapCtor, MapPrototypeDelete, MapPrototypeGet, MapPrototypeSet, TypedArrayPrototypeSubarray, WeakMapCtor, WeakMapPrototypeGet, WeakMapPrototypeSet,
-  WeakRefCtor, WeakRefPrototypeDeref, apply, list,
+  ArrayBufferPrototypeGetByteLength, FinalizationRegistry, FinalizationRegistryPrototypeRegister, Float64Array,
+  Map, MapPrototypeDelete, MapPrototypeGet, MapPrototypeSet, TypedArrayPrototypeSubarray, WeakMap, WeakMapPrototypeGet, WeakMapPrototypeSet,
+  WeakRef, WeakRefPrototypeDeref, apply, list,
 } from "./primordials.js";
 
 
@@ -26,7 +26,7 @@ import {
  * integer, so unlike an object per memory it allocates nothing: ~2% of `new Instance` in Node).
  * @type {WeakMap<object, number>}
  */
-const ids = new WeakMapCtor();
+const ids = new WeakMap();
 /** Tracked memories past their first task: ledger id and WeakRef at the same index. */
 const liveIds = list();
 /** @type {WeakRef<object>[]} */
@@ -38,13 +38,13 @@ const liveRefs = list();
  */
 const liveSent = list();
 /** @type {Map<number, number>} ledger id -> index in liveIds/liveRefs */
-const slotOf = new MapCtor();
+const slotOf = new Map();
 /** ids and memories made in this task, alternating */
 let nursery = list();
 /** Scratch for `[id, pages, ...]` (copied by the core on every call, so reused). */
-let scratch = new Float64ArrayCtor(64);
+let scratch = new Float64Array(64);
 
-const registry = new FinalizationRegistryCtor((id) => {
+const registry = new FinalizationRegistry((id) => {
   const at = MapPrototypeGet(slotOf, id);
   if (at !== undefined) {
     // Swap-remove: the last entry takes the collected one's place.
@@ -69,7 +69,7 @@ function ripen() {
     const at = liveIds.length;
     MapPrototypeSet(slotOf, nursery[i], at);
     liveIds[at] = nursery[i];
-    liveRefs[at] = new WeakRefCtor(nursery[i + 1]);
+    liveRefs[at] = new WeakRef(nursery[i + 1]);
     liveSent[at] = -1;
   }
   nursery = list();
@@ -146,7 +146,7 @@ export const readChanges = () => read(true);
 /** Both of the above; `changes`: only sizes not sent before (and remember these as sent). */
 function read(changes) {
   const count = liveRefs.length + nursery.length / 2;
-  if (scratch.length < count * 2) scratch = new Float64ArrayCtor(count * 4);
+  if (scratch.length < count * 2) scratch = new Float64Array(count * 4);
   const out = scratch;
   let n = 0;
   for (let i = 0; i < liveRefs.length; i++) {

@@ -8,7 +8,7 @@
 // bypass (hard budgets), isolation (no path to the polyfill's own memory), workers, final.
 
 import { CaseStream, Gen, HookError, makeHelpers, memSrc } from "./gen.mjs";
-import { Malformed, ModuleGen, bufferSources, definedMemories, growerModule, hex, moduleFeatures, oneMemory } from "./modules.mjs";
+import { Malformed, ModuleGen, bufferSources, definedMemories, responseKinds, wasmResponse, growerModule, hex, moduleFeatures, oneMemory } from "./modules.mjs";
 import { KINDS, SPEC_I64_LIMIT, modelConstruct, modelGrow, specOptions, subsets } from "./model.mjs";
 
 // Captured at load, before any install() can replace them.
@@ -1548,7 +1548,6 @@ export function createHarness(ctx) {
    */
   async function compilePaths({ seed = 7, count = 300 }) {
     const W = () => globalThis.WebAssembly;
-    const wasmResponse = (bytes, init = {}) => new Response(bytes, { ...init, headers: { "content-type": "application/wasm", ...init.headers } });
     const streaming = typeof NATIVE.compileStreaming === "function" && typeof Response === "function";
     const PATHS = {
       validate: (w, b) => w.validate(b),
@@ -1650,35 +1649,7 @@ export function createHarness(ctx) {
 
     // 3. streaming: the engine's answer to each Response
     if (streaming) {
-      const responses = {
-        "application/wasm": () => wasmResponse(GROWER),
-        "Application/WASM": () => new Response(GROWER, { headers: { "content-type": "Application/WASM" } }),
-        "application/wasm;charset=utf-8": () => new Response(GROWER, { headers: { "content-type": "application/wasm;charset=utf-8" } }),
-        "application/wasm;": () => new Response(GROWER, { headers: { "content-type": "application/wasm;" } }),
-        "two Content-Type values": () => new Response(GROWER, { headers: [["content-type", "application/wasm"], ["content-type", "application/wasm"]] }),
-        "text/plain": () => new Response(GROWER, { headers: { "content-type": "text/plain" } }),
-        "no Content-Type": () => new Response(GROWER),
-        "status 404": () => wasmResponse(GROWER, { status: 404 }),
-        "status 201": () => wasmResponse(GROWER, { status: 201 }),
-        "an error Response": () => Response.error(),
-        "a used body": () => {
-          const r = wasmResponse(GROWER);
-          r.arrayBuffer();
-          return r;
-        },
-        "a locked body": () => {
-          const r = wasmResponse(GROWER);
-          r.body.getReader();
-          return r;
-        },
-        "an invalid module": () => wasmResponse(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 5, 3, 1, 2, 1])),
-        "an empty body": () => wasmResponse(new Uint8Array(0)),
-        "a promise of a Response": () => Promise.resolve(wasmResponse(GROWER)),
-        "a rejected promise": () => Promise.reject(new RangeError("not fetched")),
-        "a look-alike object": () => ({ ok: true, status: 200, headers: new Headers({ "content-type": "application/wasm" }), arrayBuffer: async () => GROWER.buffer }),
-        "a string": () => "memory.wasm",
-      };
-      if (other?.Response) responses["another realm's Response"] = () => new other.Response(GROWER, { headers: { "content-type": "application/wasm" } });
+      const responses = responseKinds(GROWER, other);
       const streamProblems = [];
       for (const [name, make] of Object.entries(responses)) {
         for (const f of ["compileStreaming", "instantiateStreaming"]) {

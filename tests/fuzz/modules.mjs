@@ -296,3 +296,49 @@ export function bufferSources(bytes, other) {
   }
   return kinds;
 }
+
+/** A Response of `bytes` typed `application/wasm` (`init` adds a status, more headers). */
+export const wasmResponse = (bytes, init = {}) => new Response(bytes, { ...init, headers: { "content-type": "application/wasm", ...init.headers } });
+
+/**
+ * What the streaming APIs may be handed, made fresh, by name: Responses of `bytes` of every
+ * Content-Type, status and body state, and things that are no Response at all; and another
+ * realm's Response where `other` (a global object) has one. Shared like `bufferSources`.
+ * @param {Uint8Array} bytes @param {any} [other]
+ */
+export function responseKinds(bytes, other) {
+  const typed = (type) => () => new Response(bytes, { headers: { "content-type": type } });
+  const kinds = {
+    "application/wasm": () => wasmResponse(bytes),
+    "Application/WASM": typed("Application/WASM"),
+    "application/wasm;charset=utf-8": typed("application/wasm;charset=utf-8"),
+    "application/wasm; charset=utf-8": typed("application/wasm; charset=utf-8"),
+    "application/wasm;": typed("application/wasm;"),
+    "two Content-Type values": () => new Response(bytes, { headers: [["content-type", "application/wasm"], ["content-type", "application/wasm"]] }),
+    "text/plain": typed("text/plain"),
+    "no Content-Type": () => new Response(bytes),
+    "status 404": () => wasmResponse(bytes, { status: 404 }),
+    "status 201": () => wasmResponse(bytes, { status: 201 }),
+    "an error Response": () => Response.error(),
+    "a null body": () => wasmResponse(null),
+    "a used body": () => {
+      const r = wasmResponse(bytes);
+      r.arrayBuffer();
+      return r;
+    },
+    "a locked body": () => {
+      const r = wasmResponse(bytes);
+      r.body.getReader();
+      return r;
+    },
+    "an invalid module": () => wasmResponse(new Uint8Array([...HEAD, 5, 3, 1, 2, 1])),
+    "an empty body": () => wasmResponse(new Uint8Array(0)),
+    "a promise of a Response": () => Promise.resolve(wasmResponse(bytes)),
+    "a rejected promise": () => Promise.reject(new RangeError("not fetched")),
+    "a look-alike object": () => ({ ok: true, status: 200, headers: new Headers({ "content-type": "application/wasm" }), arrayBuffer: async () => bytes.buffer }),
+    "a string": () => "memory.wasm",
+    nothing: () => undefined,
+  };
+  if (other?.Response) kinds["another realm's Response"] = () => new other.Response(bytes, { headers: { "content-type": "application/wasm" } });
+  return kinds;
+}

@@ -9,7 +9,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import vm from "node:vm";
-import { HEAD, Malformed, ModuleGen, bufferSources, definedMemories, growerModule, leb, limits, moduleFeatures, oneMemory, section, str } from "../fuzz/modules.mjs";
+import { HEAD, Malformed, ModuleGen, bufferSources, definedMemories, responseKinds, wasmResponse, growerModule, leb, limits, moduleFeatures, oneMemory, section, str } from "../fuzz/modules.mjs";
 
 const N = {
   validate: WebAssembly.validate,
@@ -25,7 +25,6 @@ const PKG = new URL("../../pkg/node.js", import.meta.url).href;
 
 // ---------------------------------------------------------------- running the paths
 
-const wasmResponse = (bytes, init = {}) => new Response(bytes, { ...init, headers: { "content-type": "application/wasm", ...init.headers } });
 const PATHS = {
   validate: (W, b) => W.validate(b),
   compile: (W, b) => W.compile(b),
@@ -299,35 +298,7 @@ test("what the caller or a listener does to the bytes after the call changes not
 
 test("the streaming APIs: the engine's answer to every Response, with and without a hard budget", async () => {
   const problems = [];
-  const responses = {
-    "application/wasm": () => wasmResponse(GROWER),
-    "Application/WASM": () => new Response(GROWER, { headers: { "content-type": "Application/WASM" } }),
-    "application/wasm; charset=utf-8": () => new Response(GROWER, { headers: { "content-type": "application/wasm; charset=utf-8" } }),
-    "application/wasm;": () => new Response(GROWER, { headers: { "content-type": "application/wasm;" } }),
-    "two values": () => new Response(GROWER, { headers: [["content-type", "application/wasm"], ["content-type", "application/wasm"]] }),
-    "text/plain": () => new Response(GROWER, { headers: { "content-type": "text/plain" } }),
-    "no type": () => new Response(GROWER),
-    "status 404": () => wasmResponse(GROWER, { status: 404 }),
-    "status 201": () => wasmResponse(GROWER, { status: 201 }),
-    "a null body": () => wasmResponse(null),
-    "a used body": () => {
-      const r = wasmResponse(GROWER);
-      r.arrayBuffer();
-      return r;
-    },
-    "a locked body": () => {
-      const r = wasmResponse(GROWER);
-      r.body.getReader();
-      return r;
-    },
-    "an invalid module": () => wasmResponse(new Uint8Array([...HEAD, 5, 3, 1, 2, 1])),
-    "an empty body": () => wasmResponse(new Uint8Array(0)),
-    "a promise of a Response": () => Promise.resolve(wasmResponse(GROWER)),
-    "a rejected promise": () => Promise.reject(new RangeError("not fetched")),
-    "an object": () => ({ ok: true, headers: new Headers({ "content-type": "application/wasm" }), arrayBuffer: async () => GROWER.buffer }),
-    "a string": () => "memory.wasm",
-    nothing: () => undefined,
-  };
+  const responses = responseKinds(GROWER);
   for (const [name, make] of Object.entries(responses)) {
     for (const f of ["compileStreaming", "instantiateStreaming"]) {
       const native = await outcome(() => N[f](make(), {}));

@@ -17,8 +17,8 @@ import {
   ArrayBuffer, ArrayBufferByteLength, ArrayBufferResizable, DataView, DataViewBuffer, DataViewByteLength, DataViewByteOffset,
   Float64Array, ObjectKeys, PromisePrototypeThen, SharedArrayBuffer, SharedArrayBufferByteLength, SharedArrayBufferGrowable,
   StringPrototypeSlice, TypedArrayBuffer, TypedArrayByteLength, TypedArrayByteOffset, TypedArrayPrototypeSet, Uint8Array,
-  WeakMap, WeakMapPrototypeGet, WeakMapPrototypeSet, WebAssemblyMemoryBuffer, WebAssemblyValidate, ReflectApply, arrayOf,
-  decodeUtf8, encodeUtf8Into, getter, lazyClass, uncurry,
+  WeakMap, WeakMapPrototypeGet, WeakMapPrototypeSet, WebAssemblyMemoryBuffer, WebAssemblyValidate, apply, arrayOf,
+  decodeUtf8, encodeUtf8Into, getter, lazyClass, uncurryThis,
 } from "./primordials.js";
 
 /** @type {WeakMap<object, { memories: object[], imports: object[], hasStart: boolean }>} module -> what the core read from its bytes (and whether it has a start function) */
@@ -335,9 +335,9 @@ const fetchApi = lazyClass("Response", (Response) => {
     body: getter(P, "body"),
     headers: getter(P, "headers"),
     url: getter(P, "url"),
-    arrayBuffer: uncurry(P.arrayBuffer),
-    clone: uncurry(P.clone),
-    headersGet: uncurry(globalThis.Headers.prototype.get),
+    arrayBuffer: uncurryThis(P.arrayBuffer),
+    clone: uncurryThis(P.clone),
+    headersGet: uncurryThis(globalThis.Headers.prototype.get),
     locked: getter(stream, "locked"),
   };
 });
@@ -361,7 +361,7 @@ export function wasmResponse(bytes) {
  * With a hard budget, the streaming APIs read the Response themselves, to compile rewritten
  * bytes: `{ bytes, url }`, or undefined where the engine is to have the Response itself: it
  * refuses it before reading a byte, with its own TypeError (not a Response, a status that is not
- * ok, a body already used or locked, a `Content-Type` it doesn't take). Whether it takes the
+ * ok, no body, a body already used or locked, a `Content-Type` it doesn't take). Whether it takes the
  * type is asked of the engine: `application/wasm` exactly is taken everywhere; for anything else
  * (a parameter, another case, several values) it compiles the empty module from a Response with
  * that type, as engines differ there (Node compares the string exactly; the spec and browsers
@@ -374,7 +374,8 @@ export async function readResponse(r) {
   const ok = tryGet(f.ok, r);
   if (ok !== true) return undefined; // not a Response (FAILED), or not ok
   const body = f.body(r);
-  if (f.bodyUsed(r) || (body !== null && f.locked !== undefined && f.locked(body))) return undefined;
+  // No body (nothing to rewrite: engines word its error their own way), or one used or locked.
+  if (body === null || f.bodyUsed(r) || (f.locked !== undefined && f.locked(body))) return undefined;
   const type = f.headersGet(f.headers(r), "content-type");
   if (type !== "application/wasm" && !(await typeTaken(f, type))) return undefined;
   const url = urlOf(f, r);
@@ -385,7 +386,7 @@ export async function readResponse(r) {
 async function typeTaken(f, type) {
   if (typeof nativeCompileStreaming !== "function") return false;
   try {
-    await ReflectApply(nativeCompileStreaming, WebAssembly, [new f.Response(EMPTY_MODULE, { headers: type === null ? {} : { "content-type": type } })]);
+    await apply(nativeCompileStreaming, WebAssembly, [new f.Response(EMPTY_MODULE, { headers: type === null ? {} : { "content-type": type } })]);
     return true;
   } catch {
     return false;

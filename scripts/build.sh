@@ -25,13 +25,14 @@ if [ "$profile" = --release ]; then
     --enable-mutable-globals --enable-reference-types --strip-debug --strip-producers "$wasm" -o "$wasm.opt"
   mv "$wasm.opt" "$wasm"
 fi
-cp js/index.js js/node.js js/auto.js js/overlay.js src/js/*.js "$stage/"
+cp js/index.js js/node.js js/auto.js js/overlay.js js/report.js js/cli.js src/js/*.js "$stage/"
 
 mkdir pkg
 minify=()
 [ "$profile" = --release ] && minify=(--minify)
 js_sizes=$(node scripts/bundle.mjs "$stage" pkg ${minify[@]+"${minify[@]}"})
-cp "$wasm" js/index.d.ts js/overlay.d.ts pkg/
+cp "$wasm" js/index.d.ts js/overlay.d.ts js/report.d.ts pkg/
+chmod +x pkg/cli.js # the package's "bin"
 # The license texts and README first: package.json's "files" lists what pkg/ holds at this point.
 cp README.md LICENSE-MIT LICENSE-APACHE pkg/
 node scripts/package-json.mjs pkg.json.template Cargo.toml pkg/package.json

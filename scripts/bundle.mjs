@@ -16,6 +16,9 @@
 //   auto.js     imports the bare "wasm-memory-polyfill", so that the package's "exports" map
 //               picks index.js or node.js for it
 //   overlay.js  imports "./index.js" (kept external), so it shares the page's ledger
+//   report.js   `node --import wasm-memory-polyfill/report`: imports the bare
+//               "wasm-memory-polyfill" (as auto.js does), so it uses the realm's one ledger
+//   cli.js      the package's "bin": runs a command with report.js preloaded (no ledger of its own)
 import { rolldown } from "rolldown";
 import { parseAst } from "rolldown/parseAst";
 import { minify } from "terser";
@@ -81,9 +84,15 @@ const overlay = await rolldown({ input: { overlay: join(stage, "overlay.js") }, 
 chunks.push(...(await overlay.write(output)).output);
 await overlay.close();
 
+// 2b. The reporter and its command line, each on its own: report.js reaches the package only
+// through its bare name (the exports map: one ledger per realm), cli.js not at all.
+const tools = await rolldown({ input: { report: join(stage, "report.js"), cli: join(stage, "cli.js") }, external: ["wasm-memory-polyfill", /^node:/], platform: "node" });
+chunks.push(...(await tools.write(output)).output);
+await tools.close();
+
 // 3. Checks on the layout, before anything is minified.
 const byName = new Map(chunks.map((c) => [c.fileName, c]));
-const expected = ["auto.js", "index.js", "node.js", "overlay.js", "polyfill.js", "realms.js"];
+const expected = ["auto.js", "cli.js", "index.js", "node.js", "overlay.js", "polyfill.js", "realms.js", "report.js"];
 const names = [...byName.keys()].sort();
 if (names.join() !== expected.join()) fail(`expected the files ${expected.join(", ")}; rolldown wrote ${names.join(", ")}`);
 const seen = new Map();
@@ -111,6 +120,9 @@ for (const c of chunks) if (c.imports.includes("realms.js")) fail(`${c.fileName}
 if (!byName.get("polyfill.js").dynamicImports.includes("realms.js")) fail("polyfill.js no longer imports realms.js lazily");
 if (!byName.get("overlay.js").imports.includes("index.js")) fail("overlay.js does not import ./index.js");
 if (!byName.get("auto.js").imports.includes("wasm-memory-polyfill")) fail('auto.js does not import "wasm-memory-polyfill"');
+if (!byName.get("report.js").imports.includes("wasm-memory-polyfill")) fail('report.js does not import "wasm-memory-polyfill"');
+if (Object.keys(byName.get("report.js").modules).length !== 1 || Object.keys(byName.get("cli.js").modules).length !== 1) fail("report.js or cli.js bundles a module of the package: it would start a second ledger");
+if (!byName.get("cli.js").code.startsWith("#!/usr/bin/env node")) fail("cli.js lost its #! line");
 
 /** The names of every function and class declared or named in `ast` (at any depth); with
  * `bindings`, also those of variables initialised with a function or class (`const f = () => {}`

@@ -115,6 +115,8 @@ step demo node tests/demo/run.mjs
 step fuzz node tests/fuzz/run.mjs
 step hostile node tests/hostile/run.mjs
 [ -f tests/programs/run.mjs ] && step programs node tests/programs/run.mjs
+# The reporter (`node --import wasm-memory-polyfill/report`, `bun --preload`) and the bin, on real programs.
+[ -f tests/report/run.mjs ] && step report node tests/report/run.mjs
 # The README's engine table comes only from a full engines run made by this invocation.
 if [ -f tests/engines/run.mjs ] && { [ ${#only[@]} = 0 ] || [[ " ${only[*]} " == *" engines "* ]]; }; then
   step engines node tests/engines/run.mjs && node scripts/readme-tables.mjs >/dev/null

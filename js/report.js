@@ -126,11 +126,14 @@ try {
 } catch (e) {
   write(2, `${NAME}: install() failed, so only memories made through the package are seen (${e?.message ?? String_(e)})\n`);
 }
+// Deno can't unref a BroadcastChannel (an open one would keep the program alive): there this
+// thread reports alone.
+const sharing = typeof BroadcastChannel_ === "function" && globalThis.Deno === undefined;
 let stopSharing = () => {};
 try {
-  stopSharing = ledger.share({ name: realm });
+  if (sharing) stopSharing = ledger.share({ name: realm });
 } catch {}
-const channel = typeof BroadcastChannel_ === "function" ? new BroadcastChannel_(CHANNEL) : undefined;
+const channel = sharing ? new BroadcastChannel_(CHANNEL) : undefined;
 channel?.unref?.();
 
 /** Worker name -> its ledger when it exited (what it posted). */
@@ -168,7 +171,7 @@ if (isMainThread) {
 
 // Until share() has loaded its module, the app-wide view is null: wait (a few turns) so that a
 // program that exits at once still gets it.
-for (let i = 0; i < 50 && ledger.snapshot({ allRealms: true }) === null; i++) await new Promise((r) => setTimeout(r, 1));
+for (let i = 0; sharing && i < 50 && ledger.snapshot({ allRealms: true }) === null; i++) await new Promise((r) => setTimeout(r, 1));
 
 /**
  * What the report says: `ledger.snapshot({ allRealms: true })` as the main thread sees it at exit
@@ -178,7 +181,14 @@ for (let i = 0; i < 50 && ledger.snapshot({ allRealms: true }) === null; i++) aw
  */
 function collect(code) {
   const main = ledger.snapshot();
-  let app = ledger.snapshot({ allRealms: true });
+  // The app-wide view is built by the package's realms module, which calls built-ins as the app
+  // has left them (see the README): if the app broke one, this thread reports alone, and says so.
+  let app = null, missing = null;
+  try {
+    if (sharing) app = ledger.snapshot({ allRealms: true });
+  } catch (e) {
+    missing = `the other threads' figures are missing (${e?.message ?? String_(e)})`;
+  }
   if (app === null) {
     // Sharing never started (no BroadcastChannel): this thread alone.
     const memories = [], received = [];
@@ -197,7 +207,7 @@ function collect(code) {
     push(endedList, { realm: name, ...v.snapshot });
     if (v.budgetEvents?.length) for (let k = 0; k < v.budgetEvents.length; k++) push(events, v.budgetEvents[k]);
   }
-  return { ...app, peakTotalPages: MathMax(app.peakTotalPages, main.peakTotalPages), main, ended: endedList, budgetEvents: events, exitCode: code };
+  return { ...app, peakTotalPages: MathMax(app.peakTotalPages, main.peakTotalPages), main, ended: endedList, budgetEvents: events, exitCode: code, missing };
 }
 
 /** A Map's entries as a plain array, without the (patchable) iterator protocol. */
@@ -261,6 +271,7 @@ function table(r) {
     const e = ev[i];
     out += `  ${e.realm}: ${e.budget} ${e.value} > ${e.limit}${e.id === null ? "" : ` (memory ${e.id})`}${e.refused ? ", refused" : ""}\n`;
   }
+  if (r.missing) out += `${r.missing}\n`;
   return out;
 }
 

@@ -90,6 +90,23 @@ const run = {
     await sleep(2500); // the pthread workers publish their (received) memory once they start
     process.exit(0); // they wait inside wasm: they would keep the process alive
   },
+  async hostile() {
+    // Built-ins the app replaces after the reporter loaded: the report must not change. (Not the
+    // ones the package's share() module calls on its timer: see the README's "what does not hold".)
+    const m = new WebAssembly.Memory({ initial: 2, maximum: 8 });
+    m.grow(3);
+    globalThis.keep = m;
+    console.log("patching", m.buffer.byteLength / 65536);
+    const boom = () => { throw new Error("patched"); };
+    const A = Array.prototype, S = String.prototype, M = Map.prototype;
+    JSON.stringify = boom;
+    A.push = A.join = A.sort = A.slice = A.forEach = boom;
+    S.padStart = S.padEnd = S.slice = S.charCodeAt = S.trimEnd = S.split = boom;
+    M.get = M.set = M.has = M.forEach = boom;
+    fs.writeSync = fs.writeFileSync = boom;
+    process.on = boom;
+    Reflect.apply = boom;
+  },
   async budget() {
     try {
       new WebAssembly.Memory({ initial: 60 });
@@ -103,6 +120,6 @@ const run = {
 };
 
 await run[program]();
-if (process.env.REPORT_SIDE) fs.writeFileSync(`${process.env.REPORT_SIDE}.at-end`, JSON.stringify(sizes()));
+if (process.env.REPORT_SIDE && program !== "hostile") fs.writeFileSync(`${process.env.REPORT_SIDE}.at-end`, JSON.stringify(sizes()));
 if (ending === "exit3") process.exit(3);
 if (ending === "throw") throw new Error("the app's own uncaught error");

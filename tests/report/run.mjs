@@ -7,7 +7,7 @@
 // WMP_PKG_DIR=dir tests another build of the package (default: the repo's pkg/).
 
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -51,14 +51,14 @@ const release = () => (queue.length ? queue.shift()() : running--);
 
 /** Runs `cmd args` with `env` added; resolves { stdout (Buffer), stderr, code, signal, timedOut }.
  * `onStdout(text, child)` sees stdout as it comes. */
-async function run(cmd, args, { env = {}, timeout = 60_000, onStdout, clearNodeOptions = true } = {}) {
+async function run(cmd, args, { env = {}, timeout = 60_000, onStdout, clearNodeOptions = true, cwd } = {}) {
   await slot();
   try {
     return await new Promise((resolve) => {
       const base = { ...process.env };
       if (clearNodeOptions) delete base.NODE_OPTIONS;
       for (const k of ["WASM_MEMORY_BUDGET", "WASM_MEMORY_REPORT", "WASM_MEMORY_WATCH", "REPORT_SIDE"]) delete base[k];
-      const child = spawn(cmd, args, { env: { ...base, REPORT_TMP: tmp, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(cmd, args, { env: { ...base, REPORT_TMP: tmp, ...env }, stdio: ["ignore", "pipe", "pipe"], cwd });
       children.add(child);
       const out = [], err = [];
       let timedOut = false;
@@ -225,6 +225,19 @@ async function vips() {
   check("wasm-vips: the workers' realms are running threads", /in (\d+) running threads/.test(tb?.app ?? "") && +/in (\d+) running threads/.exec(tb.app)[1] === 1 + new Set(received.map((x) => x.realm)).size, tb?.app);
 }
 
+async function hostile() {
+  // The app replaces JSON.stringify, Array/String/Map methods, fs.writeSync, process.on and
+  // Reflect.apply after the reporter loaded: the report is written all the same.
+  const [n, r, j] = await Promise.all([native("hostile", "exit3"), reported("hostile", "exit3"), reported("hostile", "ok", { WASM_MEMORY_REPORT: "json" })]);
+  const pages = +/^patching (\d+)$/m.exec(n.stdout.toString())?.[1];
+  check("hostile app: stdout identical, exit status 3 as natively", n.code === 3 && pages === 5 && r.stdout.equals(n.stdout) && r.code === 3, short(r));
+  const row = parseTable(r.stderr)?.rows;
+  check("hostile app: the table is written, the memory at its engine size", row?.length === 1 && row[0].pages === pages && row[0].grows === 1, short(r));
+  let parsed = null;
+  try { parsed = JSON.parse(j.stderr); } catch {}
+  check("hostile app: the JSON is written (JSON.stringify replaced), the memory at its engine size", j.code === 0 && parsed?.memories?.length === 1 && parsed.memories[0].pages === pages && jsonErrors(parsed).length === 0, short(j));
+}
+
 async function budgets() {
   const r = await reported("budget", "ok", { WASM_MEMORY_BUDGET: "totalPages=50,mode=hard" });
   check("WASM_MEMORY_BUDGET=totalPages=50,mode=hard: a 60-page construction is refused", r.stdout.toString() === "budget: refused RangeError\nbudget: made 10\n" && r.code === 0, short(r));
@@ -273,11 +286,42 @@ async function bin() {
   check("bun --preload report.js: brotli-wasm, stdout as node's native run, its memory at the engine's size", bp.stdout.equals(nb.stdout) && bp.code === 0 && !!brow && !!bt && pagesOf(brow) === pagesOf(bt), short(bp));
 }
 
+async function installed() {
+  // The package as an app installs it (a copy in node_modules): the bare specifiers, one ledger
+  // with the app's own import of the package, the bin as package.json declares it, and Deno.
+  const dir = path.join(tmp, "installed");
+  const where = path.join(dir, "node_modules/wasm-memory-polyfill");
+  cpSync(pkgDir, where, { recursive: true });
+  writeFileSync(path.join(dir, "package.json"), JSON.stringify({ type: "module", dependencies: { "wasm-memory-polyfill": "*" } }));
+  writeFileSync(path.join(dir, "app.mjs"), [
+    'import { ledger } from "wasm-memory-polyfill";',
+    "const m = new WebAssembly.Memory({ initial: 2, maximum: 9 });",
+    "m.grow(2);",
+    "// under the reporter, the app's import and the reporter's are one ledger",
+    "console.log(ledger.idOf(m) >= 0, ledger.snapshot().live, m.buffer.byteLength / 65536);",
+    'if (process.argv[2] === "exit3") process.exit(3);',
+  ].join("\n"));
+  const meta = JSON.parse(readFileSync(path.join(where, "package.json"), "utf8"));
+  const binFile = path.join(where, meta.bin?.["wasm-memory-polyfill"] ?? "-");
+  check('package.json: "bin" wasm-memory-polyfill is an executable node script, "./report" is exported', existsSync(binFile) && (statSync(binFile).mode & 0o111) !== 0 && readFileSync(binFile, "utf8").startsWith("#!/usr/bin/env node\n") && meta.exports?.["./report"]?.default === "./report.js", JSON.stringify({ bin: meta.bin, exports: meta.exports?.["./report"] }));
+  const expect = (r) => {
+    const row = parseTable(r.stderr)?.rows;
+    return r.stdout.toString() === "true 1 4\n" && row?.length === 1 && row[0].pages === 4 && row[0].grows === 1 && row[0].maximum === 9;
+  };
+  const n = await run(process.execPath, ["--import", "wasm-memory-polyfill/report", "app.mjs"], { cwd: dir });
+  check("node --import wasm-memory-polyfill/report (bare, from the app's node_modules): one ledger with the app's own import, the memory at its size", expect(n) && n.code === 0, short(n));
+  const b = await run(process.execPath, [binFile, process.execPath, "app.mjs", "exit3"], { cwd: dir });
+  check("the installed bin with node: exit 3, the report", expect(b) && b.code === 3, short(b));
+  if (!existsSync(deno)) return check("deno: .engines/deno/deno", false, "missing: run scripts/setup.sh");
+  const d = await run(process.execPath, [binFile, deno, "run", "-A", "app.mjs", "exit3"], { cwd: dir, timeout: 90_000 });
+  check("the installed bin with deno (run --preload): exit 3, the report (this thread alone)", expect(d) && d.code === 3, short(d));
+}
+
 const timer = setTimeout(() => { check("the whole run within 240 s", false); finish(); }, 240_000);
 if (!existsSync(report) || !existsSync(cli)) {
   check("pkg/report.js and pkg/cli.js exist", false, `build the package first (bash scripts/build.sh): ${report}`);
 } else {
-  const sections = { programs, endings, json, workers, vips, budgets, bin };
+  const sections = { programs, endings, json, workers, vips, hostile, budgets, bin, installed };
   const only = process.argv.slice(2);
   await Promise.all(Object.entries(sections).filter(([k]) => !only.length || only.includes(k)).map(([k, f]) => f().catch((e) => check(`${k}: no exception`, false, e?.stack ?? String(e)))));
 }

@@ -31,5 +31,7 @@ W.instantiate = async function instantiate_(source, imports) {
 
 export const sizes = () => [...memories].map((m) => ({ pages: m.buffer.byteLength / 65536, shared: typeof SharedArrayBuffer === "function" && m.buffer instanceof SharedArrayBuffer }));
 process.on("exit", () => {
-  if (process.env.REPORT_SIDE) writeFileSync(process.env.REPORT_SIDE, JSON.stringify(sizes()));
+  try {
+    if (process.env.REPORT_SIDE) writeFileSync(process.env.REPORT_SIDE, JSON.stringify(sizes()));
+  } catch {} // the "hostile" program broke the built-ins this needs
 });

@@ -312,6 +312,10 @@ async function installed() {
   check("node --import wasm-memory-polyfill/report (bare, from the app's node_modules): one ledger with the app's own import, the memory at its size", expect(n) && n.code === 0, short(n));
   const b = await run(process.execPath, [binFile, process.execPath, "app.mjs", "exit3"], { cwd: dir });
   check("the installed bin with node: exit 3, the report", expect(b) && b.code === 3, short(b));
+  if (existsSync(bun)) {
+    const bb = await run(bun, ["--preload", "wasm-memory-polyfill/report", "app.mjs"], { cwd: dir });
+    check("bun --preload wasm-memory-polyfill/report (bare): one ledger with the app's own import, the memory at its size", expect(bb) && bb.code === 0, short(bb));
+  }
   if (!existsSync(deno)) return check("deno: .engines/deno/deno", false, "missing: run scripts/setup.sh");
   const d = await run(process.execPath, [binFile, deno, "run", "-A", "app.mjs", "exit3"], { cwd: dir, timeout: 90_000 });
   check("the installed bin with deno (run --preload): exit 3, the report (this thread alone)", expect(d) && d.code === 3, short(d));

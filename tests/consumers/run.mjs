@@ -293,13 +293,16 @@ async function main() {
     assert(existsSync(tarball), `no ${info.filename} in the pack destination`);
     const packed = info.files.map((f) => f.path).sort();
     // The JS ships bundled (scripts/bundle.mjs): an ESM file per entry, the chunk index.js and
-    // node.js share, and realms.js (loaded by share()); no loose module of src/js or the glue.
-    const js = ["auto.js", "index.js", "node.js", "overlay.js", "polyfill.js", "realms.js"];
-    const wanted = ["package.json", ...js, "overlay.d.ts", "LICENSE-MIT", "LICENSE-APACHE", "README.md", "index.d.ts", "wasm_memory_polyfill_bg.wasm"];
+    // node.js share, realms.js (loaded by share()), the reporter and the bin (cli.js); no loose
+    // module of src/js or the glue.
+    const js = ["auto.js", "cli.js", "index.js", "node.js", "overlay.js", "polyfill.js", "realms.js", "report.js"];
+    const wanted = ["package.json", ...js, "overlay.d.ts", "report.d.ts", "LICENSE-MIT", "LICENSE-APACHE", "README.md", "index.d.ts", "wasm_memory_polyfill_bg.wasm"];
     const missing = wanted.filter((f) => !packed.includes(f));
     assert(missing.length === 0, `the tarball lacks ${missing.join(", ")} (has ${packed.join(", ")})`);
     const packedJs = packed.filter((f) => f.endsWith(".js"));
     assert(isDeepStrictEqual(packedJs, js), `the tarball's JS is ${packedJs.join(", ")}, not the bundle's ${js.join(", ")}`);
+    const bin = info.files.find((f) => f.path === "cli.js");
+    assert(bin && (bin.mode & 0o111) !== 0 && pkgJson.bin?.["wasm-memory-polyfill"] === "./cli.js", `the bin cli.js is packed executable (mode ${bin?.mode?.toString(8)})`);
     assert(!packed.some((f) => f.startsWith("snippets/")), `the core imports no JS snippets (has ${packed.join(", ")})`);
     note(`size: tarball ${info.filename} ${statSync(tarball).size} bytes (${info.entryCount} files, ${info.unpackedSize} bytes unpacked)`);
   });

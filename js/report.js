@@ -18,6 +18,7 @@
 
 import { writeSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { Buffer } from "node:buffer";
 import { isMainThread, threadId } from "node:worker_threads";
 import { install, ledger } from "wasm-memory-polyfill";
 
@@ -31,7 +32,30 @@ const String_ = String, Map_ = Map, BroadcastChannel_ = globalThis.BroadcastChan
 const push = uncurry(Array.prototype.push), sort = uncurry(Array.prototype.sort), join = uncurry(Array.prototype.join);
 const padStart = uncurry(String.prototype.padStart), padEnd = uncurry(String.prototype.padEnd), slice = uncurry(String.prototype.slice);
 const charCodeAt = uncurry(String.prototype.charCodeAt);
-const mapGet = uncurry(Map.prototype.get), mapSet = uncurry(Map.prototype.set), mapHas = uncurry(Map.prototype.has);
+const mapSet = uncurry(Map.prototype.set), mapHas = uncurry(Map.prototype.has);
+const { setPrototypeOf, defineProperty, hasOwn } = Object;
+const BufferFrom = Buffer.from, AtomicsWait = Atomics.wait;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+/** A fresh array with no prototype: filling it reaches no setter an app put on Array.prototype. */
+const list = () => {
+  const a = [];
+  setPrototypeOf(a, null);
+  return a;
+};
+
+/** All of `text` to `fd`, synchronously: a pipe that is full (EAGAIN) is waited for, 1 ms at a
+ * time, up to 5 s; a partial write goes on where it stopped. */
+function writeAll(fd, text) {
+  const bytes = apply(BufferFrom, Buffer, [text]);
+  for (let at = 0, waits = 0; at < bytes.length; ) {
+    try {
+      at += write(fd, bytes, at, bytes.length - at);
+    } catch (e) {
+      if (e?.code !== "EAGAIN" || ++waits > 5000) throw e;
+      apply(AtomicsWait, Atomics, [pause, 0, 0, 1]);
+    }
+  }
+}
 
 const NAME = "wasm-memory-polyfill/report";
 /** The channel the workers' final ledgers come on (realms.js's own channel ignores these). */
@@ -105,9 +129,14 @@ function start() {
   return report;
 }
 
+// One reporter per thread: a second copy (another path to this file, or another version) does nothing.
+const KEY = Symbol.for("wasm-memory-polyfill/report");
+const first = !hasOwn(globalThis, KEY);
+if (first) defineProperty(globalThis, KEY, { value: true });
+
 let report;
 try {
-  report = start();
+  if (first) report = start();
 } catch (e) {
   if (!(e instanceof SettingError)) throw e;
   write(2, `${e.message}\n`);
@@ -115,58 +144,59 @@ try {
 }
 
 /** Budget events seen here (the first 100), for the report. */
-const budgetEvents = [];
-ledger.on("budget", (e) => {
-  if (budgetEvents.length < 100) push(budgetEvents, { ...e, realm });
-});
-// Neither may break the program: an app (or another tool) that froze `WebAssembly` gets its way,
-// and a runtime without BroadcastChannel reports this thread alone.
-try {
-  install();
-} catch (e) {
-  write(2, `${NAME}: install() failed, so only memories made through the package are seen (${e?.message ?? String_(e)})\n`);
-}
+const budgetEvents = list();
 // Deno can't unref a BroadcastChannel (an open one would keep the program alive): there this
 // thread reports alone.
-const sharing = typeof BroadcastChannel_ === "function" && globalThis.Deno === undefined;
-let stopSharing = () => {};
-try {
-  if (sharing) stopSharing = ledger.share({ name: realm });
-} catch {}
-const channel = sharing ? new BroadcastChannel_(CHANNEL) : undefined;
-channel?.unref?.();
-
+const sharing = first && typeof BroadcastChannel_ === "function" && globalThis.Deno === undefined;
 /** Worker name -> its ledger when it exited (what it posted). */
 const ended = new Map_();
+let stopSharing = () => {}, channel;
 
-if (isMainThread) {
-  if (channel) {
-    channel.onmessage = (e) => {
-      const d = e.data;
-      if (d !== null && typeof d === "object" && d.wmpReport === 1 && typeof d.realm === "string" && d.snapshot && typeof d.snapshot === "object") {
-        mapSet(ended, d.realm, { snapshot: d.snapshot, budgetEvents: d.budgetEvents });
-      }
-    };
+if (first) {
+  ledger.on("budget", (e) => {
+    if (budgetEvents.length < 100) push(budgetEvents, { ...e, realm });
+  });
+  // Neither may break the program: an app (or another tool) that froze `WebAssembly` gets its
+  // way, and a runtime without BroadcastChannel reports this thread alone.
+  try {
+    install();
+  } catch (e) {
+    write(2, `${NAME}: install() failed, so only memories made through the package are seen (${e?.message ?? String_(e)})\n`);
   }
-  apply(processOn, proc, ["exit", (code) => {
-    try {
-      const r = collect(code);
-      const text = report.json ? `${stringify(r, null, 2)}\n` : table(r);
-      if (report.file) writeFile(report.file, text);
-      else write(2, text);
-    } catch (e) {
-      try {
-        write(2, `${NAME}: no report (${e?.message ?? String_(e)})\n`);
-      } catch {}
+  try {
+    if (sharing) stopSharing = ledger.share({ name: realm });
+  } catch {}
+  channel = sharing ? new BroadcastChannel_(CHANNEL) : undefined;
+  channel?.unref?.();
+  if (isMainThread) {
+    if (channel) {
+      channel.onmessage = (e) => {
+        const d = e.data;
+        if (d !== null && typeof d === "object" && d.wmpReport === 1 && typeof d.realm === "string" && d.snapshot && typeof d.snapshot === "object") {
+          mapSet(ended, d.realm, { snapshot: d.snapshot, budgetEvents: d.budgetEvents });
+        }
+      };
     }
-  }]);
-} else {
-  apply(processOn, proc, ["exit", () => {
-    try {
-      channel?.postMessage({ wmpReport: 1, realm, snapshot: ledger.snapshot(), budgetEvents });
-      stopSharing();
-    } catch {}
-  }]);
+    apply(processOn, proc, ["exit", (code) => {
+      try {
+        const r = collect(code);
+        const text = report.json ? `${stringify(r, null, 2)}\n` : table(r);
+        if (report.file) writeFile(report.file, text);
+        else writeAll(2, text);
+      } catch (e) {
+        try {
+          write(2, `${NAME}: no report (${e?.message ?? String_(e)})\n`);
+        } catch {}
+      }
+    }]);
+  } else {
+    apply(processOn, proc, ["exit", () => {
+      try {
+        channel?.postMessage({ wmpReport: 1, realm, snapshot: ledger.snapshot(), budgetEvents });
+        stopSharing();
+      } catch {}
+    }]);
+  }
 }
 
 // Until share() has loaded its module, the app-wide view is null: wait (a few turns) so that a
@@ -191,17 +221,17 @@ function collect(code) {
   }
   if (app === null) {
     // Sharing never started (no BroadcastChannel): this thread alone.
-    const memories = [], received = [];
+    const memories = list(), received = list();
     for (let i = 0; i < main.memories.length; i++) {
       const m = main.memories[i];
       push(m.origin === "received" ? received : memories, { ...m, realm });
     }
-    app = { live: main.live - received.length, livePages: 0, liveBytes: 0, peakTotalPages: main.peakTotalPages, receivedPages: 0, budget: { appPages: main.budget?.appPages ?? null }, realms: [], memories, received };
+    app = { live: main.live - received.length, livePages: 0, liveBytes: 0, peakTotalPages: main.peakTotalPages, receivedPages: 0, budget: { appPages: main.budget?.appPages ?? null }, realms: list(), memories, received };
     for (let i = 0; i < memories.length; i++) app.livePages += memories[i].pages;
     for (let i = 0; i < received.length; i++) app.receivedPages += received[i].pages;
     app.liveBytes = app.livePages * 65536;
   }
-  const endedList = [], events = arrayCopy(budgetEvents), finals = mapEntries(ended);
+  const endedList = list(), events = arrayCopy(budgetEvents), finals = mapEntries(ended);
   for (let i = 0; i < finals.length; i++) {
     const name = finals[i][0], v = finals[i][1];
     push(endedList, { realm: name, ...v.snapshot });
@@ -212,7 +242,7 @@ function collect(code) {
 
 /** A Map's entries as a plain array, without the (patchable) iterator protocol. */
 function mapEntries(map) {
-  const out = [];
+  const out = list();
   apply(mapForEach, map, [(v, k) => push(out, [k, v])]);
   return out;
 }
@@ -240,14 +270,14 @@ function table(r) {
       if (m.origin !== "received") endedPages += m.pages, endedLive++;
     }
   }
-  const width = [];
+  const width = list();
   for (let c = 0; c < 10; c++) {
     width[c] = 0;
     for (let i = 0; i < rows.length; i++) width[c] = MathMax(width[c], rows[i][c].length);
   }
   let out = `${NAME}: ${argv()} (pid ${proc.pid}, exit status ${r.exitCode})\n`;
   for (let i = 0; i < rows.length; i++) {
-    const cells = [];
+    const cells = list();
     for (let c = 0; c < 10; c++) push(cells, c === 1 || (c >= 4 && c <= 8) ? padStart(rows[i][c], width[c]) : padEnd(rows[i][c], width[c]));
     out += `${trimEnd(join(cells, "  "))}\n`;
   }
@@ -281,7 +311,7 @@ function countEnded(realms, endedNames) {
   return n;
 }
 function arrayCopy(a) {
-  const out = [];
+  const out = list();
   for (let i = 0; i < a.length; i++) push(out, a[i]);
   return out;
 }
@@ -291,7 +321,7 @@ function trimEnd(s) {
   return slice(s, 0, end);
 }
 function argv() {
-  const a = proc.argv, parts = [];
+  const a = proc.argv, parts = list();
   for (let i = 1; i < a.length; i++) push(parts, a[i]);
   return cell(join(parts, " "), 80);
 }

@@ -107,6 +107,12 @@ const run = {
     process.on = boom;
     Reflect.apply = boom;
   },
+  async many() {
+    // 2000 memories: a report of about a megabyte, more than a pipe holds.
+    globalThis.keep = Array.from({ length: 2000 }, (_, i) => new WebAssembly.Memory({ initial: i % 3, maximum: 4 }));
+    process.stderr.write("the app writes to stderr too\n"); // (libuv may now hold fd 2 non-blocking)
+    console.log("many", globalThis.keep.reduce((a, m) => a + m.buffer.byteLength / 65536, 0));
+  },
   async budget() {
     try {
       new WebAssembly.Memory({ initial: 60 });

@@ -238,6 +238,15 @@ async function hostile() {
   check("hostile app: the JSON is written (JSON.stringify replaced), the memory at its engine size", j.code === 0 && parsed?.memories?.length === 1 && parsed.memories[0].pages === pages && jsonErrors(parsed).length === 0, short(j));
 }
 
+async function large() {
+  const r = await reported("many", "ok", { WASM_MEMORY_REPORT: "json" });
+  const pages = +/^many (\d+)$/m.exec(r.stdout.toString())?.[1];
+  const text = r.stderr.slice(r.stderr.indexOf("{"));
+  let parsed = null;
+  try { parsed = JSON.parse(text); } catch {}
+  check(`a large report (2000 memories, ${(text.length / 1e6).toFixed(1)} MB of JSON) reaches a pipe whole`, r.code === 0 && parsed?.memories?.length === 2000 && parsed.livePages === pages && pages === 1999, short(r));
+}
+
 async function budgets() {
   const r = await reported("budget", "ok", { WASM_MEMORY_BUDGET: "totalPages=50,mode=hard" });
   check("WASM_MEMORY_BUDGET=totalPages=50,mode=hard: a 60-page construction is refused", r.stdout.toString() === "budget: refused RangeError\nbudget: made 10\n" && r.code === 0, short(r));
@@ -312,6 +321,8 @@ async function installed() {
   check("node --import wasm-memory-polyfill/report (bare, from the app's node_modules): one ledger with the app's own import, the memory at its size", expect(n) && n.code === 0, short(n));
   const b = await run(process.execPath, [binFile, process.execPath, "app.mjs", "exit3"], { cwd: dir });
   check("the installed bin with node: exit 3, the report", expect(b) && b.code === 3, short(b));
+  const two = await run(process.execPath, ["--import", "wasm-memory-polyfill/report", "--import", pathToFileURL(report).href, "app.mjs"], { cwd: dir });
+  check("two copies of the reporter in one process (another path): one report, one ledger", expect(two) && two.code === 0 && two.stderr.split("wasm-memory-polyfill/report: ").length === 2, short(two));
   if (existsSync(bun)) {
     const bb = await run(bun, ["--preload", "wasm-memory-polyfill/report", "app.mjs"], { cwd: dir });
     check("bun --preload wasm-memory-polyfill/report (bare): one ledger with the app's own import, the memory at its size", expect(bb) && bb.code === 0, short(bb));
@@ -325,7 +336,7 @@ const timer = setTimeout(() => { check("the whole run within 240 s", false); fin
 if (!existsSync(report) || !existsSync(cli)) {
   check("pkg/report.js and pkg/cli.js exist", false, `build the package first (bash scripts/build.sh): ${report}`);
 } else {
-  const sections = { programs, endings, json, workers, vips, hostile, budgets, bin, installed };
+  const sections = { programs, endings, json, workers, vips, hostile, large, budgets, bin, installed };
   const only = process.argv.slice(2);
   await Promise.all(Object.entries(sections).filter(([k]) => !only.length || only.includes(k)).map(([k, f]) => f().catch((e) => check(`${k}: no exception`, false, e?.stack ?? String(e)))));
 }

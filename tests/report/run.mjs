@@ -137,6 +137,8 @@ function jsonErrors(j) {
   if (!shape(LedgerSnapshot)(j.main)) errors.push("report.main");
   if (!Array.isArray(j.ended) || !j.ended.every((e) => shape({ ...LedgerSnapshot, realm: t.string })(e))) errors.push("report.ended");
   if (!Array.isArray(j.budgetEvents)) errors.push("report.budgetEvents");
+  if (!t.number(j.exitCode)) errors.push("report.exitCode");
+  if (!t.nullable(t.string)(j.missing)) errors.push("report.missing");
   return errors;
 }
 
@@ -238,6 +240,23 @@ async function hostile() {
   check("hostile app: the JSON is written (JSON.stringify replaced), the memory at its engine size", j.code === 0 && parsed?.memories?.length === 1 && parsed.memories[0].pages === pages && jsonErrors(parsed).length === 0, short(j));
 }
 
+async function types() {
+  // report.d.ts's Report, as shipped, types what the JSON holds (tsc from the dev dependencies).
+  const tsc = path.join(root, "node_modules/.bin/tsc");
+  if (!existsSync(tsc)) return check("types: tsc", false, `${tsc} is missing: run scripts/setup.sh`);
+  const file = path.join(tmp, "types.ts");
+  writeFileSync(file, [
+    `import type { Report } from ${JSON.stringify(path.join(pkgDir, "report.js"))};`,
+    "declare const r: Report;",
+    "export const n: number = r.main.peakTotalPages + r.livePages + r.peakTotalPages + r.exitCode + r.memories[0].instances;",
+    "export const s: string = r.ended[0].realm + r.memories[0].realm + r.budgetEvents[0].budget + (r.missing ?? '');",
+    "// @ts-expect-error: not a string",
+    "export const bad: string = r.exitCode;",
+  ].join("\n"));
+  const r = await run(tsc, ["--noEmit", "--strict", "--skipLibCheck", "--module", "nodenext", "--moduleResolution", "nodenext", file]);
+  check("types: report.d.ts's Report types the JSON report (tsc --strict)", r.code === 0, short(r));
+}
+
 async function large() {
   const r = await reported("many", "ok", { WASM_MEMORY_REPORT: "json" });
   const pages = +/^many (\d+)$/m.exec(r.stdout.toString())?.[1];
@@ -281,6 +300,8 @@ async function bin() {
     onStdout: (text, child) => { if (!sent && text.includes("up\n")) { sent = true; process.kill(child.pid, "SIGTERM"); } },
   });
   check("bin: SIGTERM sent to the bin is passed to the child, whose exit status comes back", sent && f.stdout.toString() === "up\nchild got SIGTERM\n" && f.code === 7, short(f));
+  const u = await run(process.execPath, [cli]);
+  check("bin: no command: usage on stderr, exit 64", u.code === 64 && u.stdout.length === 0 && u.stderr.startsWith("usage: wasm-memory-polyfill COMMAND"), short(u));
   const nf = await run(process.execPath, [cli, "wmp-no-such-command"]);
   check("bin: a command that doesn't exist: 127 and a message", nf.code === 127 && nf.stderr.includes("wmp-no-such-command"), short(nf));
   if (!existsSync(bun)) return check("bun: .engines/bun/bin/bun", false, "missing: run scripts/setup.sh");
@@ -336,7 +357,7 @@ const timer = setTimeout(() => { check("the whole run within 240 s", false); fin
 if (!existsSync(report) || !existsSync(cli)) {
   check("pkg/report.js and pkg/cli.js exist", false, `build the package first (bash scripts/build.sh): ${report}`);
 } else {
-  const sections = { programs, endings, json, workers, vips, hostile, large, budgets, bin, installed };
+  const sections = { programs, endings, json, workers, vips, hostile, large, budgets, bin, installed, types };
   const only = process.argv.slice(2);
   await Promise.all(Object.entries(sections).filter(([k]) => !only.length || only.includes(k)).map(([k, f]) => f().catch((e) => check(`${k}: no exception`, false, e?.stack ?? String(e)))));
 }

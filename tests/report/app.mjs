@@ -86,8 +86,15 @@ const run = {
     const Vips = (await import(new URL("../programs/node_modules/wasm-vips/lib/vips-node.mjs", import.meta.url))).default;
     const vips = await Vips({ dynamicLibraries: [] });
     const image = vips.Image.black(128, 128).add(100).gaussblur(2);
-    console.log("vips", image.avg().toFixed(3));
-    await sleep(2500); // the pthread workers publish their (received) memory once they start
+    console.log("vips", image.avg().toFixed(3), vips.concurrency());
+    // The pthread workers publish their (received) memory once they start, which on a busy
+    // machine takes seconds: under the reporter, wait (up to 30 s) until the main thread has heard
+    // each of them (through the package's registry; natively there is nothing to wait for).
+    const ledger = globalThis[Symbol.for("wasm-memory-polyfill")]?.api?.ledger;
+    for (const until = Date.now() + 30_000; ledger && Date.now() < until; await sleep(50)) {
+      const threads = ledger.realms().filter((r) => !r.self);
+      if (threads.length >= vips.concurrency() && threads.every((r) => r.received === 1)) break;
+    }
     process.exit(0); // they wait inside wasm: they would keep the process alive
   },
   async hostile() {

@@ -174,7 +174,11 @@ async function toggle(tab) {
 
 // ------------------------------------------------------------------ wiring
 
-ext.runtime.onInstalled.addListener(() => void apply().catch((e) => console.error("wasm memory: registering the content script failed", e)));
+ext.runtime.onInstalled.addListener((details) => {
+  void apply().catch((e) => console.error("wasm memory: registering the content script failed", e));
+  // Nothing is measured until sites are chosen: on a first install, the settings page says so.
+  if (details?.reason === "install") void ext.runtime.openOptionsPage().catch(() => {});
+});
 ext.runtime.onStartup.addListener(() => void apply().catch((e) => console.error("wasm memory: registering the content script failed", e)));
 ext.storage.onChanged.addListener((changes, area) => {
   if (area === "local" && "settings" in changes) void apply().catch((e) => console.error("wasm memory: registering the content script failed", e));

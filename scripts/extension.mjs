@@ -66,17 +66,19 @@ export function readFileSync() {
 }
 `;
   },
-  transform(code, id) {
-    if (id !== nodeEntry) return null;
-    // A classic script has no import.meta: the URL only names the file readFileSync ignores.
-    const n = code.split("import.meta.url").length - 1;
-    if (n !== 1) fail(`pkg/node.js uses import.meta.url ${n} times, expected once (new URL of the wasm)`);
-    return { code: code.replace("import.meta.url", '"file:///wasm-memory-polyfill/"'), map: null };
-  },
 };
 
+// A classic script has no import.meta: its URL names the wasm file readFileSync ignores
+// (node.js) and the package's own URL that captureStacks looks for in stack lines (stacks.js).
+const META_URL = "chrome-extension://wasm-memory-polyfill/content.js";
 async function bundle(input, plugins, name) {
-  const b = await rolldown({ input, plugins, platform: "browser", onwarn: (w) => fail(`rolldown: ${w.message}`) });
+  const b = await rolldown({
+    input,
+    plugins,
+    platform: "browser",
+    transform: { define: { "import.meta.url": JSON.stringify(META_URL) } },
+    onwarn: (w) => fail(`rolldown: ${w.message}`),
+  });
   const { output } = await b.generate({ format: "iife", name, codeSplitting: false });
   await b.close();
   if (output.length !== 1) fail(`${input}: rolldown made ${output.length} files, expected one classic script`);

@@ -57,6 +57,17 @@ const growScript = `<script>
 const pages = {
   "/grow.html": `<!doctype html><html><head>${growScript}<title>grow</title></head><body><h1>grower</h1></body></html>`,
   "/frames.html": `<!doctype html><html><head><title>frames</title></head><body><h1>top, no wasm</h1><iframe src="/grow.html?in-frame" width="300" height="100"></iframe></body></html>`,
+  // A frame the page makes itself, with no URL of its own (about:blank): the page's script reaches
+  // into it at once.
+  "/blank.html": `<!doctype html><html><head><title>blank</title></head><body><script>
+const probe = (w) => { const reg = Object.getOwnPropertyDescriptor(w, Symbol.for("wasm-memory-polyfill"))?.value; return reg !== undefined && w.WebAssembly.Memory !== reg.natives.Memory; };
+const f = document.createElement("iframe");
+document.body.append(f);
+window.__blank = { immediate: probe(f.contentWindow) };
+const m = new f.contentWindow.WebAssembly.Memory({ initial: 3 });
+window.__blank.ledgerPages = Object.getOwnPropertyDescriptor(f.contentWindow, Symbol.for("wasm-memory-polyfill"))?.value?.api.ledger.snapshot().livePages ?? null;
+window.__blankMemory = m;
+</script></body></html>`,
   "/csp.html": `<!doctype html><html><head><title>csp</title><script src="/csp.js"></script></head><body><h1 id="h">strict CSP</h1></body></html>`,
   "/csp.js": `window.__cspPageRan = true; document.addEventListener("DOMContentLoaded", () => { document.getElementById("h").textContent = "its own script ran"; });
 try { new WebAssembly.Module(Uint8Array.of(0, 97, 115, 109, 1, 0, 0, 0)); window.__cspWasm = "compiled"; } catch (e) { window.__cspWasm = e.name; }`,
@@ -157,6 +168,12 @@ async function scenario(label, d, ext, optionsUrl) {
   const sub = frames?.frames?.find((f) => f.frameId !== 0)?.status;
   check(t("(c) an iframe's memory is in the frame's ledger and in the tab's status"), frame.pages === BUDGET && frame.ledger === BUDGET && sub?.livePages === BUDGET && frames.text === String(BUDGET), JSON.stringify({ frame, frames }));
 
+  // (c) an about:blank frame the page makes and uses at once: the script is in it already
+  await d.goto(`${ON}/blank.html`);
+  await d.waitFor(() => window.__blank !== undefined);
+  const blank = await d.evaluate(() => window.__blank);
+  check(t("(c) an about:blank frame is installed before the page's script can reach into it"), blank.immediate === true && blank.ledgerPages === 3, JSON.stringify(blank));
+
   // (d) a site not chosen: untouched
   await d.goto(`${OFF}/grow.html`);
   await d.waitFor(() => window.__result != null);
@@ -178,6 +195,13 @@ async function scenario(label, d, ext, optionsUrl) {
   check(t("(b) ... and the extension reports it (frame status, console)"), s.status?.state === "blocked" && d.messages.some((m) => /wasm-memory-polyfill extension: .*Content-Security-Policy/.test(m)), JSON.stringify({ status: s.status, messages: d.messages }));
   const csp = await askBackground(ext, { type: "status", url: `${ON}/csp.html` });
   check(t("(b) ... on the toolbar badge"), csp?.text === "CSP" && /Content-Security-Policy/.test(csp.title), JSON.stringify(csp));
+
+  // A change of settings holds for the next page loaded (the registration is updated in place).
+  const saved2 = await saveSettings(ext, optionsUrl, { sites: ["http://127.0.0.1/*"], mode: "hard", totalPages: BUDGET / 2 });
+  await d.goto(`${ON}/grow.html`);
+  await d.waitFor(() => window.__result != null);
+  s = await d.evaluate(pageState);
+  check(t("a new budget holds for the next page loaded"), /^Saved/.test(saved2) && s.result.pages === BUDGET / 2 && s.budget?.totalPages === BUDGET / 2, JSON.stringify({ saved2, result: s.result, budget: s.budget }));
 }
 
 // ------------------------------------------------------------------ the browsers

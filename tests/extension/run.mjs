@@ -139,6 +139,13 @@ async function scenario(label, d, ext, optionsUrl) {
   const t = (name) => `${label}: ${name}`;
   const saved = await saveSettings(ext, optionsUrl, { sites: ["http://127.0.0.1/*"], mode: "hard", totalPages: BUDGET });
   check(t("the settings page saves the sites and a hard budget"), /^Saved: on for 1 site/.test(saved), saved);
+  const registered = await ext.evaluate(async () => (await (globalThis.browser ?? globalThis.chrome).runtime.sendMessage({ type: "registered" })).value);
+  const r = registered?.[0];
+  const expected = ["settings/begin.js", "settings/hard.js", "settings/t.js", "settings/t3.js", "settings/t5.js", "settings/overlay.js", "settings/end.js", "content.js"];
+  check(t("the content script is registered for the chosen site, in the page's world, at document_start, with the budget as its file list"),
+    r?.matches?.join() === "http://127.0.0.1/*" && r.world === "MAIN" && r.runAt === "document_start" && r.allFrames === true && r.js?.join() === expected.join(),
+    JSON.stringify(registered));
+  if (process.env.WMP_DEBUG) console.log("registered:", JSON.stringify(registered));
 
   // (a) the page's first script, bounded by the budget; the ledger and overlay at its true size
   await d.goto(`${ON}/grow.html`);
@@ -186,6 +193,7 @@ async function scenario(label, d, ext, optionsUrl) {
   await d.goto(`${ON}/csp.html`);
   await d.waitFor(() => document.getElementById("h")?.textContent === "its own script ran");
   s = await d.evaluate(pageState);
+  if (process.env.WMP_DEBUG) console.log("console:", JSON.stringify(d.messages), "errors:", JSON.stringify(d.errors));
   const own = await d.evaluate(() => ({ ran: window.__cspPageRan === true, wasm: window.__cspWasm, native: /\[native code\]/.test(String(WebAssembly.Memory)) }));
   // Firefox hands its own CSP violation reports to the page's error log (puppeteer's
   // "pageerror"): those are the browser's reports of the blocked compiles (the page's own and

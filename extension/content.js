@@ -29,7 +29,11 @@ export function start(settings, publish, report) {
   const budget = settings && settings.mode ? { mode: settings.mode } : null;
   if (budget) {
     for (const key of ["totalPages", "perMemoryPages", "memories"]) if (typeof settings[key] === "number") budget[key] = settings[key];
-    ledger.setBudget(budget);
+    try {
+      ledger.setBudget(budget);
+    } catch (error) {
+      report(error); // measured all the same, without the budget
+    }
   }
   let installed = false, installError = null;
   try {

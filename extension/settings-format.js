@@ -29,11 +29,12 @@ export const CONTROL_KEY = "wasm-memory-polyfill.extension";
 export function settingsFiles(settings) {
   const files = ["settings/begin.js"];
   const budget = settings.budget ?? {};
-  if (budget.mode === "hard" || budget.mode === "soft") {
+  const limits = NUMBERS.filter(([key]) => Number.isSafeInteger(budget[key]) && budget[key] >= 0 && budget[key] < 2 ** BITS);
+  // A mode with no limit set is no budget (a hard one would still rewrite every module for nothing).
+  if ((budget.mode === "hard" || budget.mode === "soft") && limits.length > 0) {
     files.push(`settings/${budget.mode}.js`);
-    for (const [key, prefix] of NUMBERS) {
+    for (const [key, prefix] of limits) {
       const n = budget[key];
-      if (!Number.isSafeInteger(n) || n < 0 || n >= 2 ** BITS) continue;
       files.push(`settings/${prefix}.js`);
       for (let bit = 0; bit < BITS; bit++) if (Math.floor(n / 2 ** bit) % 2 === 1) files.push(`settings/${prefix}${bit}.js`);
     }

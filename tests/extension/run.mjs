@@ -56,6 +56,12 @@ const growScript = `<script>
 </script>`;
 const pages = {
   "/grow.html": `<!doctype html><html><head>${growScript}<title>grow</title></head><body><h1>grower</h1></body></html>`,
+  // A page that, in its first script, replaces built-ins the content script uses later.
+  "/hostile.html": `<!doctype html><html><head><script>
+EventTarget.prototype.addEventListener = function () {};
+Object.defineProperty(Document.prototype, "readyState", { get() { return "loading"; }, configurable: true });
+Object.defineProperty(Document.prototype, "body", { get() { return null; }, configurable: true });
+</script>${growScript}<title>hostile</title></head><body><h1>hostile</h1></body></html>`,
   "/frames.html": `<!doctype html><html><head><title>frames</title></head><body><h1>top, no wasm</h1><iframe src="/grow.html?in-frame" width="300" height="100"></iframe></body></html>`,
   // A frame the page makes itself, with no URL of its own (about:blank): the page's script reaches
   // into it at once.
@@ -162,6 +168,12 @@ async function scenario(label, d, ext, optionsUrl) {
   const on = await askBackground(ext, { type: "toggle", url: `${ON}/grow.html` });
   const shown = await d.evaluate(() => document.querySelector("wasm-memory-ledger") !== null);
   check(t("(a) the toolbar button hides and shows the overlay"), off === false && hidden && on === true && shown, JSON.stringify({ off, hidden, on, shown }));
+
+  // a page that patched what the content script uses after its start: the overlay still comes
+  await d.goto(`${ON}/hostile.html`);
+  await d.waitFor(() => document.querySelector("wasm-memory-ledger")?.shadowRoot?.getElementById("pages")?.textContent);
+  s = await d.evaluate(pageState);
+  check(t("a page that replaced addEventListener and document.body in its first script still gets the overlay"), s.overlay === `${BUDGET} of ${BUDGET} pages (hard budget)` && s.result?.pages === BUDGET, JSON.stringify({ overlay: s.overlay, result: s.result }));
 
   // (c) a memory made in an iframe
   await d.goto(`${ON}/frames.html`);

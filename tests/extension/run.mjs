@@ -275,7 +275,7 @@ async function firefoxRun() {
       userDataDir: profile,
       headless: true,
       timeout: 60_000,
-      extraPrefsFirefox: { "extensions.webextensions.uuids": JSON.stringify({ [ID]: UUID }), "extensions.originControls.grantByDefault": true },
+      extraPrefsFirefox: { "extensions.webextensions.uuids": JSON.stringify({ [ID]: UUID }) },
     });
     pid = browser.process()?.pid;
     // Firefox's BiDi won't navigate a tab to a moz-extension:// page, but the page itself may go

@@ -185,6 +185,10 @@ async function scenario(label, d, ext, optionsUrl) {
   });
   const frames = await askBackground(ext, { type: "status", url: `${ON}/frames.html` });
   const sub = frames?.frames?.find((f) => f.frameId !== 0)?.status;
+  // The top frame's overlay shows the app: each frame shares its ledger (same origin). 40 is BUDGET.
+  const appView = await d.waitFor(() => /· 40 pages · 2 realms$/.test(document.querySelector("wasm-memory-ledger")?.shadowRoot?.getElementById("summary")?.textContent ?? "")).then(() => true, () => false);
+  const summary = await d.evaluate(() => document.querySelector("wasm-memory-ledger")?.shadowRoot?.getElementById("summary")?.textContent ?? null);
+  check(t("(c) the top frame's overlay counts the iframe's memory (its realm shares)"), appView, summary);
   check(t("(c) an iframe's memory is in the frame's ledger and in the tab's status"), frame.pages === BUDGET && frame.ledger === BUDGET && sub?.livePages === BUDGET && frames.text === String(BUDGET), JSON.stringify({ frame, frames }));
 
   // (c) an about:blank frame the page makes and uses at once: the script is in it already

@@ -112,6 +112,7 @@ step build bash scripts/build.sh
 step node node --expose-gc --test tests/js/
 step consumers node tests/consumers/run.mjs
 step demo node tests/demo/run.mjs
+step extension node tests/extension/run.mjs
 step fuzz node tests/fuzz/run.mjs
 step hostile node tests/hostile/run.mjs
 [ -f tests/programs/run.mjs ] && step programs node tests/programs/run.mjs

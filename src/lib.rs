@@ -34,19 +34,19 @@ struct Guarded(talc::TalckWasm);
 #[cfg(target_arch = "wasm32")]
 unsafe impl ::core::alloc::GlobalAlloc for Guarded {
     unsafe fn alloc(&self, layout: ::core::alloc::Layout) -> *mut u8 {
-        bindings::state::stack_room(bindings::state::ALLOCATION_FRAMES);
+        bindings::state::allocation_room();
         self.0.alloc(layout)
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: ::core::alloc::Layout) {
-        bindings::state::stack_room(bindings::state::ALLOCATION_FRAMES);
+        bindings::state::allocation_room();
         self.0.dealloc(ptr, layout)
     }
     unsafe fn alloc_zeroed(&self, layout: ::core::alloc::Layout) -> *mut u8 {
-        bindings::state::stack_room(bindings::state::ALLOCATION_FRAMES);
+        bindings::state::allocation_room();
         self.0.alloc_zeroed(layout)
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: ::core::alloc::Layout, size: usize) -> *mut u8 {
-        bindings::state::stack_room(bindings::state::ALLOCATION_FRAMES);
+        bindings::state::allocation_room();
         self.0.realloc(ptr, layout, size)
     }
 }

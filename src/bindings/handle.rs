@@ -62,6 +62,12 @@ impl Core {
         state::abandoned()
     }
 
+    /// Called by the JS side before the next call after one that a JS exception cut short:
+    /// forgets the slots that call held (see [`state::recover`]).
+    pub fn recover() {
+        state::recover();
+    }
+
     // ---- reading a descriptor (JS runs the conversions; the rules and messages are here) ----
 
     /// WebIDL enum conversion of `descriptor.address` (after ToString): `true` for "i64".
@@ -147,7 +153,7 @@ impl Core {
         }
         .validate()
         .map_err(js_error)?;
-        state::with_ledger(|l| {
+        state::with_ledger_light(|l| {
             let plan = l.plan_create(ty)?;
             l.next_id_at_least(id);
             let origin = crate::core::Origin::Constructed;
@@ -212,7 +218,7 @@ impl Core {
     /// Records a `grow()` the engine did: memory `id` now has `pages`.
     #[wasm_bindgen(js_name = commitGrow)]
     pub fn commit_grow(id: u32, pages: f64) {
-        state::with_ledger(|l| l.commit_grow(id, pages as u64));
+        state::with_ledger_light(|l| l.commit_grow(id, pages as u64));
     }
 
     /// The error for a grow the engine refused.
@@ -273,7 +279,7 @@ impl Core {
 
     /// A ledgered memory was garbage-collected.
     pub fn collected(id: u32) {
-        state::with_ledger(|l| l.collect(id));
+        state::with_ledger_light(|l| l.collect(id));
     }
 
     /// Sizes read from the engine, `[id, pages, ...]`.

@@ -8,7 +8,7 @@ use alloc::{string::String, vec::Vec};
 use wasm_bindgen::JsValue;
 
 use super::errors::Failure;
-use super::state::{memory64, with_ledger};
+use super::state::{memory64, with_ledger, with_ledger_light};
 use super::values::{address_value, describe, label, to_u64, to_u64_opt};
 use crate::core::{
     check_grow, AddressType, CreatePlan, Error, Field, LabelSite, MemoryType, Origin, RequestedType,
@@ -63,7 +63,7 @@ pub fn plan_create(
     if let Some(sizes) = sizes {
         observe_sizes(&sizes);
     }
-    let plan = with_ledger(|l| l.plan_create(ty))?;
+    let plan = with_ledger_light(|l| l.plan_create(ty))?;
     Ok(plan
         .ty
         .maximum
@@ -108,13 +108,13 @@ pub fn commit_create(
         ty,
         requested_maximum: to_u64_opt(maximum, Field::Maximum)?,
         maximum_known: true,
-        bounded: with_ledger(|l| {
+        bounded: with_ledger_light(|l| {
             l.budget()
                 .is_some_and(|b| b.mode == crate::core::BudgetMode::Hard)
         }),
     };
     let label = label(label_value, LabelSite::Options)?;
-    Ok(with_ledger(|l| {
+    Ok(with_ledger_light(|l| {
         l.next_id_at_least(id);
         l.commit_create(
             plan,
@@ -139,13 +139,13 @@ pub fn plan_grow(
 ) -> Result<(), Failure> {
     let delta = to_u64(delta, Field::Delta)?;
     let current = pages as u64;
-    if let Some(ty) = with_ledger(|l| l.get(id).map(|r| r.ty)) {
+    if let Some(ty) = with_ledger_light(|l| l.get(id).map(|r| r.ty)) {
         check_grow(&ty, current, delta)?;
     }
     if let Some(sizes) = sizes {
         observe_sizes(&sizes);
     }
-    Ok(with_ledger(|l| l.plan_grow(id, current, delta))?)
+    Ok(with_ledger_light(|l| l.plan_grow(id, current, delta))?)
 }
 
 /// The engine's grow threw: our message for a grow past the maximum, else the engine's error
@@ -168,7 +168,7 @@ pub fn grow_error(id: u32, pages: f64, delta: &JsValue, engine: JsValue) -> JsVa
 pub fn type_of(id: i32, pages: f64) -> Result<Vec<f64>, Failure> {
     let pages = pages as u64;
     let ty = u32::try_from(id).ok().and_then(|id| {
-        with_ledger(|l| {
+        with_ledger_light(|l| {
             l.observe(id, pages);
             l.get(id).filter(|r| r.maximum_known).map(|r| r.ty)
         })

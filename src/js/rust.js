@@ -19,13 +19,15 @@ const getValue = uncurryThis(globalValue.get), setValue = uncurryThis(globalValu
 
 /** Core calls running now (the glue's and ours); and whether one ended by an exception. */
 let running = 0, interrupted = false;
-/** The exported stack pointer, and its value between calls. */
-let sp, base = 0;
+/** The exported stack pointer, and its value between calls; the core's own `recover`. */
+let sp, base = 0, recover;
 
-/** Puts the stack pointer back after an interrupted call, once none is running. */
+/** Puts the stack pointer back after an interrupted call, once none is running, and tells the
+ * core that no call holds its state any more. */
 function restore() {
-  interrupted = false;
   if (sp !== undefined && getValue(sp) !== base) setValue(sp, base);
+  recover();
+  interrupted = false; // only now: a restore cut short is made again before the next call
 }
 
 /** `f`, called so that the wrapper knows when it runs and whether it was cut short. @param {Function} f */
@@ -54,6 +56,7 @@ function guarded(f) {
 export function bind(core, exports) {
   sp = exports?.__wmp_stack_pointer;
   if (sp !== undefined) base = getValue(sp);
+  recover = core.recover;
   /** @type {any} */
   const wrapped = { __proto__: null };
   for (const name of ObjectGetOwnPropertyNames(core)) {

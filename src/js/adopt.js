@@ -7,9 +7,12 @@
 // instance, and an instance holding one memory (the common case) allocates no array.
 
 import { rust } from "./rust.js";
-import { NativeMemory, PAGE, bufferGetter, buffersMadeLazily, moduleExports, moduleImports, nativeGrow } from "./engine.js";
+import { PAGE, bufferOf, buffersMadeLazily, growNative, moduleExports, moduleImports } from "./engine.js";
 import { claimId, idOf, track } from "./tracking.js";
-import { DateNow } from "./primordials.js";
+import {
+  ArrayBufferByteLength, ArrayBufferPrototypeGetByteLength, ArrayPrototypePush, DateNow, Number, FinalizationRegistry, FinalizationRegistryPrototypeRegister, TypeError,
+  WeakMap, WeakMapPrototypeGet, WeakMapPrototypeSet, getOwnPropertyDescriptor, list,
+} from "./primordials.js";
 import { deliver } from "./events.js";
 import { infoOf } from "./module-bytes.js";
 
@@ -17,31 +20,53 @@ import { infoOf } from "./module-bytes.js";
 /** Instances that import or export ledgered memories, held weakly with the ids they hold (one
  * id, or an array): each one collected is one instance fewer for those memories. */
 const instances = new FinalizationRegistry((held) => rust.countInstance(typeof held === "number" ? [held] : held, false));
+// (The ids cross as a plain array: wasm-bindgen's glue copies it by index, reaching no setter.)
 /** @type {WeakMap<object, { info: object | undefined, imports: object[], exports: object[] }>} module -> its plan (a module's imports and exports never change) */
 const plans = new WeakMap();
 
 /** An own data property's value, read without running a getter (undefined otherwise). */
 function own(o, key) {
   if (o === null || (typeof o !== "object" && typeof o !== "function")) return undefined;
-  const d = Reflect.getOwnPropertyDescriptor(o, key);
+  const d = getOwnPropertyDescriptor(o, key);
   return d && "value" in d ? d.value : undefined;
 }
 
-/** Whether `v` is an engine memory, by its brand (no `instanceof`: no Proxy trap runs). */
+/** Whether `v` is an engine memory, by its brand (no `instanceof`: no Proxy trap or
+ * `Symbol.hasInstance` runs). */
 function isMemory(v) {
   try {
-    return (bufferGetter.call(v), true);
+    return (bufferOf(v), true);
   } catch {
     return false;
   }
 }
 
-/** WebKit has no `SharedArrayBuffer` global, though its shared memories have such buffers. */
-const isSharedBuffer = (b) => (typeof SharedArrayBuffer === "function" ? b instanceof SharedArrayBuffer : Object.prototype.toString.call(b) === "[object SharedArrayBuffer]");
+/** Whether a memory's buffer is shared: the ArrayBuffer getter refuses a SharedArrayBuffer
+ * (WebKit has no `SharedArrayBuffer` global, though its shared memories have such buffers). */
+function isSharedBuffer(b) {
+  try {
+    return (ArrayBufferByteLength(b), false);
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e; // a stack overflow stands
+    return true;
+  }
+}
 
-// The ids an instance holds: undefined, one id, or (rarely) an array of them.
-const has = (ids, id) => ids === id || (typeof ids === "object" && ids.includes(id));
-const add = (ids, id) => (ids === undefined ? id : typeof ids === "number" ? [ids, id] : (ids.push(id), ids));
+// The ids an instance holds: undefined, one id, or (rarely) a list of them (no prototype).
+const has = (ids, id) => {
+  if (ids === id) return true;
+  if (typeof ids !== "object") return false;
+  for (let i = 0; i < ids.length; i++) if (ids[i] === id) return true;
+  return false;
+};
+const add = (ids, id) => {
+  if (ids === undefined) return id;
+  if (typeof ids === "number") {
+    const l = list();
+    return (ArrayPrototypePush(l, ids, id), l);
+  }
+  return (ArrayPrototypePush(ids, id), ids);
+};
 
 /**
  * Ledgers the memories a new instance exports, and counts the instance for every ledgered
@@ -56,8 +81,8 @@ const add = (ids, id) => (ids === undefined ? id : typeof ids === "number" ? [id
 export function adoptExports(instance, module, importObject) {
   const exports = instance?.exports;
   if (!exports) return;
-  let plan = plans.get(module); // (written out here: a minifier would make a one-use helper a closure per call)
-  if (plan === undefined) plans.set(module, (plan = makePlan(module)));
+  let plan = WeakMapPrototypeGet(plans, module); // (written out here: a minifier would make a one-use helper a closure per call)
+  if (plan === undefined) WeakMapPrototypeSet(plans, module, (plan = makePlan(module)));
   let held, uncounted; // every ledgered memory it holds; those not counted for it yet
   try {
     for (let i = 0; i < plan.imports.length; i++) {
@@ -73,7 +98,7 @@ export function adoptExports(instance, module, importObject) {
   for (let i = 0; i < plan.exports.length; i++) {
     const e = plan.exports[i];
     const v = exports[e.name];
-    if (!(v instanceof NativeMemory)) continue;
+    if (!isMemory(v)) continue;
     let id = idOf(v);
     if (id < 0 && !e.received) {
       held = add(held, adopt(v, e)); // new here: entered and counted for this instance in one crossing
@@ -84,7 +109,7 @@ export function adoptExports(instance, module, importObject) {
   }
   if (held !== undefined) {
     if (uncounted !== undefined) rust.countInstance(typeof uncounted === "number" ? [uncounted] : uncounted, true);
-    instances.register(instance, held);
+    FinalizationRegistryPrototypeRegister(instances, instance, held);
   }
   deliver();
 }
@@ -92,14 +117,24 @@ export function adoptExports(instance, module, importObject) {
 /** The memory imports, and the memory exports with what `adopt` needs, of a module: from the hooks' reading of its bytes, else asked of the module once. */
 function makePlan(module) {
   const info = infoOf(module);
-  if (info) return { info, imports: info.imports, exports: info.memories.map((m) => exported(m.name, m, m.maximumKnown, m.maximumKnown && info.hasStart === false)) };
+  const exports = list();
+  if (info) {
+    for (let i = 0; i < info.memories.length; i++) {
+      const m = info.memories[i];
+      ArrayPrototypePush(exports, exported(m.name, m, m.maximumKnown, m.maximumKnown && info.hasStart === false));
+    }
+    return { info, imports: info.imports, exports };
+  }
+  const imports = list();
   try {
-    const imports = moduleImports(module).filter((d) => d.kind === "memory");
+    const all = moduleImports(module);
+    for (let i = 0; i < all.length; i++) if (all[i].kind === "memory") ArrayPrototypePush(imports, all[i]);
     // Without its bytes: a module that imports no memory defines every memory it exports.
-    const exports = moduleExports(module).filter((d) => d.kind === "memory").map((d) => exported(d.name, undefined, imports.length === 0, false));
+    const out = moduleExports(module);
+    for (let i = 0; i < out.length; i++) if (out[i].kind === "memory") ArrayPrototypePush(exports, exported(out[i].name, undefined, imports.length === 0, false));
     return { info, imports, exports };
   } catch {
-    return { info, imports: [], exports: [] }; // not a module: nothing to adopt
+    return { info, imports: list(), exports: list() }; // not a module: nothing to adopt
   }
 }
 
@@ -150,8 +185,8 @@ function adopt(memory, e) {
   let size = e.size >= 0 ? e.size : e.quiet ? sizeByGrow(memory, e) : -1;
   let shared = e.shared;
   if (size < 0) {
-    const buffer = bufferGetter.call(memory);
-    size = buffer.byteLength / PAGE;
+    const buffer = bufferOf(memory);
+    size = ArrayBufferPrototypeGetByteLength(buffer) / PAGE;
     shared ??= isSharedBuffer(buffer);
     if (e.quiet === undefined) {
       e.quiet = buffersMadeLazily && e.defined && !e.fixed && !shared && sizeByGrow(memory, e) === size;
@@ -168,7 +203,7 @@ function adopt(memory, e) {
 /** `grow(0)` of a memory, or -1 when it throws (an i64 memory the module's bytes didn't say was one; the buffer tells then). */
 function sizeByGrow(memory, e) {
   try {
-    return Number(nativeGrow.call(memory, e.is64 ? 0n : 0));
+    return Number(growNative(memory, e.is64 ? 0n : 0));
   } catch {
     return -1;
   }
@@ -176,11 +211,11 @@ function sizeByGrow(memory, e) {
 
 /** Enters a memory this realm met as an import but did not make; returns its id. `m`: the import's type, if the module's bytes were read (address and sharing are exact). */
 function receive(memory, m) {
-  const buffer = bufferGetter.call(memory);
+  const buffer = bufferOf(memory);
   const shared = m ? m.shared : isSharedBuffer(buffer);
   const is64 = m?.is64 ?? false;
   const id = claimId();
   track(memory, id, is64, shared); // before the core records it (see claimId)
-  rust.receive(id, buffer.byteLength / PAGE, shared, is64, DateNow());
+  rust.receive(id, ArrayBufferPrototypeGetByteLength(buffer) / PAGE, shared, is64, DateNow());
   return id;
 }

@@ -14,7 +14,10 @@ import { construct, constructors, members } from "./memory.js";
 import { onShared } from "./shared.js";
 import { NativeMemory, fixedBufferGetter, nativeProto, nativeTypeIsSpec, sharedBuffersFrozen } from "./engine.js";
 import { hookInstantiate } from "./instantiate.js";
+import { ArrayPrototypePush, String, TypeError, construct as ReflectConstruct, list } from "./primordials.js";
 
+// Captured at load, as every built-in the package calls (see primordials.js): install() and
+// its way back work whatever the app did to Array.prototype, Reflect or Object since.
 const { defineProperty, deleteProperty, getOwnPropertyDescriptor, isExtensible } = Reflect;
 const { hasOwn, isFrozen, isSealed } = Object;
 
@@ -39,7 +42,7 @@ export function replace(undo, target, key, desc, saved = getOwnPropertyDescripto
   else delete d.get, delete d.set;
   if (!defineProperty(target, key, d)) throw cannot(where, "defineProperty refused");
   const ours = hasOwn(desc, "get") ? desc.get : desc.value;
-  undo.push(() => {
+  ArrayPrototypePush(undo, () => {
     const now = getOwnPropertyDescriptor(target, key);
     if ((now && hasOwn(now, "get") ? now.get : now?.value) !== ours) return; // someone wrapped ours: leave theirs
     if (saved !== undefined) defineProperty(target, key, saved);
@@ -47,10 +50,12 @@ export function replace(undo, target, key, desc, saved = getOwnPropertyDescripto
   });
 }
 
-/** Runs `undo` last first, every step; the first error, if any, is thrown at the end. */
+/** Runs `undo` last first, every step, and empties it; the first error, if any, is thrown at the end. */
 function undoAll(undo) {
   let error;
-  for (const f of undo.splice(0).reverse()) {
+  for (let i = undo.length - 1; i >= 0; i--) {
+    const f = undo[i];
+    undo.length = i;
     try {
       f();
     } catch (e) {
@@ -81,34 +86,43 @@ export function install() {
   // `function`, not `class`: its `prototype` must be the engine's own prototype object.
   const Installed = function Memory(descriptor) {
     if (new.target === undefined) throw new TypeError("WebAssembly.Memory: constructor cannot be called without 'new'");
-    if (!installed.on) return Reflect.construct(NativeMemory, [descriptor], new.target);
+    if (!installed.on) return ReflectConstruct(NativeMemory, [descriptor], new.target);
     return construct(descriptor, undefined, new.target, this);
   };
   defineProperty(Installed, "prototype", { __proto__: null, value: nativeProto, writable: false, enumerable: false, configurable: false });
 
-  // 1. Every change, listed before any is made: [target, key, descriptor, the target's name].
+  // 1. Every change, listed before any is made: { target, key, desc, name (the target's) }.
+  // (Lists with no prototype, walked by index: nothing here runs an iterator or a setter a page
+  // may have put on Array.prototype.)
   const proto = "WebAssembly.Memory.prototype";
-  /** @type {[object, PropertyKey, PropertyDescriptor, string][]} */
-  const plan = [[nativeProto, "constructor", { value: Installed }, proto]];
-  for (const [key, desc] of members(!nativeTypeIsSpec)) plan.push([nativeProto, key, desc, proto]);
-  plan.push([W, "Memory", { value: Installed }, "WebAssembly"]);
+  /** @type {{ target: object, key: PropertyKey, desc: PropertyDescriptor, name: string }[]} */
+  const plan = list();
+  const change = (target, key, desc, name) => ArrayPrototypePush(plan, { __proto__: null, target, key, desc, name });
+  change(nativeProto, "constructor", { __proto__: null, value: Installed }, proto);
+  const ours = members(!nativeTypeIsSpec);
+  for (let i = 0; i < ours.length; i++) change(nativeProto, ours[i].key, ours[i].desc, proto);
+  change(W, "Memory", { __proto__: null, value: Installed }, "WebAssembly");
   // The hooks only describe their changes here (on Module.prototype and Instance.prototype:
   // their `constructor`, which names them).
   hookInstantiate(W, (target, key, desc) => {
     const name = target === W ? "WebAssembly" : target === nativeProto ? proto : key === "constructor" ? `WebAssembly.${desc.value.name}.prototype` : "an object";
-    plan.push([target, key, desc, name]);
+    change(target, key, desc, name);
   }, installed);
 
   // 2. Checked, all of them, before anything changes. Where shared buffers need freezing, the
   // engine's prototype gets the freezing getter later (once there is a shared memory): checked now too.
-  const checks = sharedBuffersFrozen ? plan : [...plan, [nativeProto, "buffer", null, proto]];
-  const saved = checks.map(([target, key, , name]) => replaceable(target, key, name));
+  const saved = list();
+  for (let i = 0; i < plan.length; i++) ArrayPrototypePush(saved, replaceable(plan[i].target, plan[i].key, plan[i].name));
+  if (!sharedBuffersFrozen) replaceable(nativeProto, "buffer", proto);
 
   // 3. Made, or none of them.
   /** @type {(() => void)[]} */
-  const undo = [];
+  const undo = list();
   try {
-    plan.forEach(([target, key, desc, name], i) => replace(undo, target, key, desc, saved[i], `${name}.${String(key)}`));
+    for (let i = 0; i < plan.length; i++) {
+      const { target, key, desc, name } = plan[i];
+      replace(undo, target, key, desc, saved[i], `${name}.${String(key)}`);
+    }
     // Later, inside a construction or a grow: it must never throw there (buffers are still frozen
     // one by one where it fails).
     const cancel = onShared(() => {
@@ -118,7 +132,7 @@ export function install() {
         // the app locked `buffer` after install(): it keeps its own getter
       }
     });
-    undo.push(cancel);
+    ArrayPrototypePush(undo, cancel);
   } catch (e) {
     try {
       undoAll(undo);

@@ -7,7 +7,7 @@ import { EngineDescriptor, fixedBufferGetter, growNative, isAllocationFailure, m
 import { onShared, sharedSeen } from "./shared.js";
 import { IS64, SHARED, claimId, entryId, entryOf, idOf, readSizes, releaseNursery, track } from "./tracking.js";
 import { deliver } from "./events.js";
-import { BigInt, DateNow, Number, ObjectPrototype, WeakMap, WeakMapPrototypeGet, WeakMapPrototypeSet, apply, getPrototypeOf } from "./primordials.js";
+import { ArrayPrototypePush, BigInt, DateNow, Number, ObjectPrototype, WeakMap, WeakMapPrototypeGet, WeakMapPrototypeSet, apply, getPrototypeOf, list } from "./primordials.js";
 import { callerLine } from "./stacks.js";
 
 /** Set by the ledger: whether a budget is in force (requests are then checked with fresh sizes). */
@@ -179,12 +179,13 @@ export const methods = {
   },
 };
 
-/** Our prototype members: `grow` and `type` (unless the engine's is the spec's). @param {boolean} withType */
+/** Our prototype members: `grow` and `type` (unless the engine's is the spec's), in a list with
+ * no prototype. @param {boolean} withType @returns {{ key: string, desc: PropertyDescriptor }[]} */
 export function members(withType) {
-  /** @type {[string, PropertyDescriptor][]} */
-  const list = [["grow", { value: methods.grow, writable: true }]];
-  if (withType) list.push(["type", { value: methods.type, writable: true }]);
-  return list;
+  const all = list();
+  ArrayPrototypePush(all, { __proto__: null, key: "grow", desc: { __proto__: null, value: methods.grow, writable: true } });
+  if (withType) ArrayPrototypePush(all, { __proto__: null, key: "type", desc: { __proto__: null, value: methods.type, writable: true } });
+  return all;
 }
 
 /**
@@ -197,7 +198,8 @@ export function Memory(descriptor) {
   return construct(descriptor, arguments[1], new.target, this);
 }
 const proto = Object.create(nativeProto);
-for (const [key, desc] of members(true)) Object.defineProperty(proto, key, { enumerable: true, configurable: true, ...desc });
+const ours = members(true);
+for (let i = 0; i < ours.length; i++) Object.defineProperty(proto, ours[i].key, { enumerable: true, configurable: true, ...ours[i].desc });
 onShared(() => Object.defineProperty(proto, "buffer", { get: fixedBufferGetter, enumerable: true, configurable: true }));
 Object.defineProperty(proto, "constructor", { value: Memory, writable: true, enumerable: false, configurable: true });
 Object.defineProperty(Memory, "prototype", { value: proto, writable: false, enumerable: false, configurable: false });

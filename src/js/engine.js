@@ -17,10 +17,10 @@ export const moduleExports = natives.Module.exports;
  * (the core's `layout.pageBytes`; `createApi` checks that the two agree). */
 export const PAGE = 65536;
 
-/** Current pages, read through the engine's `buffer` getter (also the brand check). @param {unknown} m */
 /** A memory's `buffer` by the engine's getter (also the brand check), and its `grow`, called on a memory. */
 export const bufferOf = uncurryThis(bufferGetter);
 export const growNative = uncurryThis(nativeGrow);
+/** Current pages, read through the engine's `buffer` getter (also the brand check). @param {unknown} m */
 export const pagesOf = (m) => ArrayBufferPrototypeGetByteLength(bufferOf(m)) / PAGE;
 
 /**

@@ -185,7 +185,8 @@ export function hookInstantiate(W, patch, installed) {
     const keys = ObjectGetOwnPropertyNames(N);
     for (let k = 0; k < keys.length; k++) {
       // Module.exports/imports/customSections
-      if (!getOwnPropertyDescriptor(F, keys[k]) || keys[k] === "length") ObjectDefineProperty(F, keys[k], getOwnPropertyDescriptor(N, keys[k]));
+      // (A descriptor with no prototype: defineProperty reads `get`, `set`… through the chain.)
+      if (!getOwnPropertyDescriptor(F, keys[k]) || keys[k] === "length") ObjectDefineProperty(F, keys[k], { __proto__: null, ...getOwnPropertyDescriptor(N, keys[k]) });
     }
     patch(N.prototype, "constructor", { value: F });
     patch(W, N.name, { value: F });

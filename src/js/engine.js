@@ -17,8 +17,10 @@ export const moduleExports = natives.Module.exports;
  * (the core's `layout.pageBytes`; `createApi` checks that the two agree). */
 export const PAGE = 65536;
 
-/** A memory's `buffer` by the engine's getter (also the brand check), and its `grow`, called on a memory. */
-export const bufferOf = uncurryThis(bufferGetter);
+/** A memory's `buffer` by the engine's getter (also the brand check), and its `grow`, called on a memory.
+ * (`bufferOf` by `Reflect.apply`: SpiderMonkey calls this getter 4x slower through the bound
+ * `call` of `uncurryThis`, 65 ns against 15, where V8 is about even.) */
+export const bufferOf = (m) => apply(bufferGetter, m, []);
 export const growNative = uncurryThis(nativeGrow);
 /** Current pages, read through the engine's `buffer` getter (also the brand check). @param {unknown} m */
 export const pagesOf = (m) => ArrayBufferPrototypeGetByteLength(bufferOf(m)) / PAGE;

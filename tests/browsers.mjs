@@ -252,16 +252,23 @@ export async function withFirefoxPage(use) {
     const page = await browser.newPage();
     return await use({ page, version: (await browser.version()).replace(/^firefox\//i, "Firefox ") });
   } finally {
-    await withTimeout(browser?.close() ?? Promise.resolve(), 15_000, "closing Firefox").catch(() => {});
-    if (pid) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        /* closed */
-      }
-    }
-    removeTempDir(profile);
+    await closeFirefox(browser, pid, profile);
   }
+}
+
+/** Closes a Firefox that puppeteer launched (killing its process, by pid, if it won't close)
+ * and removes its profile. @param {import("puppeteer-core").Browser | undefined} browser
+ * @param {number | undefined} pid @param {string} profile */
+export async function closeFirefox(browser, pid, profile) {
+  await withTimeout(browser?.close() ?? Promise.resolve(), 15_000, "closing Firefox").catch(() => {});
+  if (pid) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      /* closed */
+    }
+  }
+  removeTempDir(profile);
 }
 
 /** Each page's result string in Firefox. */

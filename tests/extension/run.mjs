@@ -14,7 +14,7 @@ import { createServer } from "node:http";
 import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { cleanup, makeTempDir, removeTempDir, withTimeout } from "../browsers.mjs";
+import { cleanup, closeFirefox, makeTempDir, removeTempDir, withTimeout } from "../browsers.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const TIMEOUT = 20_000;
@@ -300,15 +300,7 @@ async function firefoxRun() {
     const version = (await browser.version()).replace(/^firefox\//i, "Firefox ");
     await scenario(version, driverOf(page, "puppeteer"), options, url);
   } finally {
-    await withTimeout(browser?.close() ?? Promise.resolve(), 15_000, "closing Firefox").catch(() => {});
-    if (pid) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        /* closed */
-      }
-    }
-    removeTempDir(profile);
+    await closeFirefox(browser, pid, profile);
   }
 }
 

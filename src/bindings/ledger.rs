@@ -199,6 +199,10 @@ impl Json {
 /// (-1: none). The texts themselves, one after the other, are [`snapshot_texts`]'s (JS calls it
 /// next, only when there are any). Everything is copied out before any of it reaches JS.
 pub fn snapshot() -> Vec<f64> {
+    state::with_room(state::Room::Deep, snapshot_in_room)
+}
+
+fn snapshot_in_room() -> Vec<f64> {
     let app_pages = with_realms(|r| r.app_budget());
     let (out, texts) = with_ledger(|l| {
         let records = l.records();

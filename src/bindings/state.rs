@@ -153,6 +153,18 @@ pub fn stack_room(frames: u32) {
     black_box(frame(black_box(frames), 1, 2, 3, 4));
 }
 
+/// Runs `f`, which takes several slots one after the other, with the room for all of them made
+/// once, first (the slots it takes then make none of their own). `f` must not call into JS.
+pub fn with_room<R>(room: Room, f: impl FnOnce() -> R) -> R {
+    if HELD.0.get() == 0 {
+        stack_room(room as u32);
+    }
+    HELD.0.set(HELD.0.get().wrapping_add(1));
+    let r = f();
+    HELD.0.set(HELD.0.get().wrapping_sub(1));
+    r
+}
+
 /// Runs `f` on the ledger. `f` must not call into JS (see the module's comment).
 pub fn with_ledger<R>(f: impl FnOnce(&mut Ledger) -> R) -> R {
     LEDGER.0.with(Room::Deep, Ledger::new, f)

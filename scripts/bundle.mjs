@@ -59,7 +59,7 @@ const glueNatives = {
     if (id !== glueId) return null;
     if (/\b(?:const|let|var|function|class)\s+WebAssembly\b|\bimport\b[^;]*\bWebAssembly\b/.test(code)) fail(`${GLUE} declares WebAssembly itself`);
     // And every built-in it calls after load is one captured at load (scripts/glue-primordials.mjs).
-    return { code: NATIVES_IMPORT + glueOnPrimordials(code, fail), map: null };
+    return { code: NATIVES_IMPORT + glueOnPrimordials(code, fail, id), map: null };
   },
 };
 const main = await rolldown({

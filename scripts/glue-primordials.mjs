@@ -16,6 +16,8 @@
 // `buffer`/`byteLength`/`length`/`detached` where it isn't known safe, FAILS THE BUILD: a new
 // wasm-bindgen (or a new kind of binding) must be looked at before it ships.
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { parseAst } from "rolldown/parseAst";
 
 /** What the rewritten glue imports from primordials.js, as `__wmp.X`. */
@@ -153,7 +155,7 @@ const REWRITES = [
  * The glue's text made to call captured built-ins only; `fail(message)` throws or exits.
  * @param {string} code the glue as wasm-bindgen wrote it @param {(m: string) => never} fail
  */
-export function glueOnPrimordials(code, fail) {
+export function glueOnPrimordials(code, fail, id) {
   const declares = new RegExp(`\\b(?:const|let|var|function|class)\\s+(?:${[NS, ...SHADOWED].join("|")})\\b`);
   if (declares.test(code)) fail(`the glue declares one of ${[NS, ...SHADOWED].join(", ")} itself`);
   // 1. Helpers: each top-level function known, by its exact text.
@@ -181,6 +183,23 @@ export function glueOnPrimordials(code, fail) {
   }
   const strings = out.match(/(?<!function )\bpassStringToWasm0\([^)]*\)/g) ?? [];
   for (const call of strings) if (!/^passStringToWasm0\(\w+, wasm\.__wbindgen_malloc, wasm\.__wbindgen_realloc\)$/.test(call)) fail(`the glue calls ${call}, without wasm.__wbindgen_realloc`);
+  // Every captured built-in named must be one primordials.js exports (a namespace member it
+  // lacks would be undefined at run time, not an error at build time).
+  const exported = new Set();
+  const primordials = parseAst(readFileSync(join(dirname(id), "primordials.js"), "utf8"), { sourceType: "module" }, "primordials.js");
+  for (const n of primordials.body) {
+    if (n.type !== "ExportNamedDeclaration") continue;
+    for (const s of n.specifiers ?? []) exported.add(s.exported.name);
+    const d = n.declaration;
+    if (d?.id) exported.add(d.id.name);
+    for (const v of d?.declarations ?? []) {
+      if (v.id.type === "Identifier") exported.add(v.id.name);
+      else for (const p of v.id.properties ?? []) exported.add(p.value.name);
+    }
+  }
+  const named = new Set([...out.matchAll(new RegExp(`\\b${NS}\\.(\\w+)`, "g"))].map((m) => m[1]));
+  const missing = [...named, ...SHADOWED].filter((n) => !exported.has(n));
+  if (missing.length) fail(`src/js/primordials.js doesn't export ${missing.join(", ")}, which the rewritten glue calls`);
   out = `import * as ${NS} from "./primordials.js";\nimport { ${SHADOWED.join(", ")} } from "./primordials.js";\n${out}`;
   audit(out, fail);
   return out;

@@ -79,7 +79,6 @@ export const MapPrototypeSet = uncurryThis(Map.prototype.set);
 export const MapPrototypeDelete = uncurryThis(Map.prototype.delete);
 export const WeakMapPrototypeGet = uncurryThis(WeakMap.prototype.get);
 export const WeakMapPrototypeSet = uncurryThis(WeakMap.prototype.set);
-export const MapPrototypeHas = uncurryThis(Map.prototype.has);
 export const MapPrototypeForEach = uncurryThis(Map.prototype.forEach);
 export const WeakRefPrototypeDeref = uncurryThis(WeakRef.prototype.deref);
 export const FinalizationRegistryPrototypeRegister = uncurryThis(FinalizationRegistry.prototype.register);
@@ -105,8 +104,6 @@ export const DataViewByteLength = getter(DataView.prototype, "byteLength");
 export const DataViewPrototypeSetInt32 = uncurryThis(DataView.prototype.setInt32);
 export const DataViewPrototypeSetFloat64 = uncurryThis(DataView.prototype.setFloat64);
 export const DataViewPrototypeSetBigInt64 = uncurryThis(DataView.prototype.setBigInt64);
-export const DataViewPrototypeGetInt32 = uncurryThis(DataView.prototype.getInt32);
-export const DataViewPrototypeGetFloat64 = uncurryThis(DataView.prototype.getFloat64);
 
 export const NumberPrototypeToString = uncurryThis(Number.prototype.toString);
 export const BigIntPrototypeToString = uncurryThis(BigInt.prototype.toString);

@@ -25,6 +25,7 @@ import { minify } from "terser";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
+import { glueOnPrimordials } from "./glue-primordials.mjs";
 
 const [stageArg, outArg, ...flags] = process.argv.slice(2);
 if (!stageArg || !outArg) {
@@ -57,7 +58,8 @@ const glueNatives = {
   transform(code, id) {
     if (id !== glueId) return null;
     if (/\b(?:const|let|var|function|class)\s+WebAssembly\b|\bimport\b[^;]*\bWebAssembly\b/.test(code)) fail(`${GLUE} declares WebAssembly itself`);
-    return { code: NATIVES_IMPORT + code, map: null };
+    // And every built-in it calls after load is one captured at load (scripts/glue-primordials.mjs).
+    return { code: NATIVES_IMPORT + glueOnPrimordials(code, fail, id), map: null };
   },
 };
 const main = await rolldown({

@@ -6,7 +6,7 @@
 // budget's check and the engine call it guards.
 
 import { rust, layout } from "./rust.js";
-import { ArrayPrototypePush, Map, MapPrototypeGet, MapPrototypeSet, apply, list } from "./primordials.js";
+import { ArrayPrototypePush, Map, MapPrototypeGet, MapPrototypeSet, TypedArrayLength, apply, list } from "./primordials.js";
 
 /** kind -> the listeners' wrappers, a fresh list on every change (delivery reads one as it was). */
 const listeners = new Map();
@@ -83,7 +83,7 @@ export function deliver() {
   after.change?.();
   if (!listening) return;
   const rows = rust.drainEvents(), n = layout.eventLength;
-  for (let r = 0; r < rows.length; r += n) {
+  for (let r = 0, end = TypedArrayLength(rows); r < end; r += n) {
     const e = event(rows, r);
     if (marks) {
       try {

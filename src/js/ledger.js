@@ -5,12 +5,15 @@ import { rust, layout } from "./rust.js";
 import { idOf, readChanges } from "./tracking.js";
 import { deliver, on, setMarks } from "./events.js";
 import { state } from "./memory.js";
-import { ArrayPrototypePush, ArrayPrototypeSlice, ArrayPrototypeSort, MathMax, String, StringPrototypeCharCodeAt, StringPrototypePadEnd, StringPrototypePadStart, StringPrototypeSlice, StringPrototypeTrimEnd, arrayOf, list } from "./primordials.js";
+import {
+  ArrayPrototypePush, ArrayPrototypeSlice, ArrayPrototypeSort, MathMax, PromisePrototypeThen, String, StringPrototypeCharCodeAt, StringPrototypePadEnd,
+  StringPrototypePadStart, StringPrototypeSlice, StringPrototypeTrimEnd, TypedArrayLength, arrayOf, clearInterval, list, setInterval,
+} from "./primordials.js";
 
 /** Reads every memory's size from the engine into the core; growth found is reported. */
 function refresh() {
   const changes = readChanges();
-  if (changes.length > 0) rust.observe(changes);
+  if (TypedArrayLength(changes) > 0) rust.observe(changes);
   deliver();
 }
 
@@ -114,11 +117,16 @@ function format() {
   }
   const b = s.budget;
   let limits = "";
-  if (b) for (const k of ["totalPages", "perMemoryPages", "memories"]) if (b[k] !== null) limits += ` ${k} ${b[k]}`;
+  if (b) for (let i = 0; i < 3; i++) {
+    const k = LIMITS[i];
+    if (b[k] !== null) limits += ` ${k} ${b[k]}`;
+  }
   return `${out}${s.live} live memories, ${s.livePages} pages (${s.liveBytes} bytes); peak ${s.peakTotalPages} pages; ${s.created} created, ${s.collected} collected
 budget${b ? ` (${b.mode}):${limits}` : ": none"}
 `;
 }
+
+const LIMITS = ["totalPages", "perMemoryPages", "memories"];
 
 /** A text cell: "-" for none, control characters as spaces (a loop, not a RegExp: compiling one
  * near the stack's limit can abort V8), cut to 32 characters. @param {unknown} v */
@@ -141,7 +149,11 @@ function text(v) {
 function watch(options) {
   const ms = rust.checkInterval(typeof options === "object" && options !== null ? options.interval : undefined);
   const timer = setInterval(refresh, ms);
-  timer?.unref?.();
+  try {
+    timer?.unref?.();
+  } catch {
+    // a Timeout the app patched: it may keep the process alive, nothing more
+  }
   return () => clearInterval(timer);
 }
 
@@ -164,7 +176,7 @@ function share(options) {
     if (stopSharing === stop) stopSharing = undefined;
   };
   stopSharing = stop;
-  import("./realms.js").then((m) => {
+  PromisePrototypeThen(import("./realms.js"), (m) => {
     sharing = m;
     if (!stopped) end = m.start(name, ms, snapshot, refresh);
   });

@@ -13,6 +13,7 @@
 import { rust, layout } from "./rust.js";
 import { deliver } from "./events.js";
 import { readSizes } from "./tracking.js";
+import { natives } from "./natives.js";
 import {
   ArrayBuffer, ArrayBufferByteLength, ArrayBufferResizable, DataView, DataViewBuffer, DataViewByteLength, DataViewByteOffset,
   Float64Array, ObjectKeys, PromisePrototypeThen, SharedArrayBuffer, SharedArrayBufferByteLength, SharedArrayBufferGrowable,
@@ -344,7 +345,7 @@ const fetchApi = lazyClass("Response", (Response) => {
 
 /** The smallest module, for asking the engine about a Response's type without compiling anything. */
 const EMPTY_MODULE = new Uint8Array(MAGIC);
-const nativeCompileStreaming = WebAssembly.compileStreaming;
+const nativeCompileStreaming = natives.compileStreaming;
 
 /** A Response's URL for `definedBy` (cut: a data: URL can be megabytes), or undefined. */
 function urlOf(f, r) {
@@ -386,7 +387,7 @@ export async function readResponse(r) {
 async function typeTaken(f, type) {
   if (typeof nativeCompileStreaming !== "function") return false;
   try {
-    await apply(nativeCompileStreaming, WebAssembly, [new f.Response(EMPTY_MODULE, { headers: type === null ? {} : { "content-type": type } })]);
+    await apply(nativeCompileStreaming, undefined, [new f.Response(EMPTY_MODULE, { headers: type === null ? {} : { "content-type": type } })]);
     return true;
   } catch {
     return false;

@@ -22,8 +22,11 @@ export { apply, construct, defineProperty, getOwnPropertyDescriptor, getPrototyp
 export const { defineProperty: ObjectDefineProperty, freeze: ObjectFreeze, isFrozen: ObjectIsFrozen, getOwnPropertyNames: ObjectGetOwnPropertyNames, keys: ObjectKeys } = Object;
 export const ObjectPrototype = Object.prototype;
 export const JSONParse = JSON.parse;
+export const JSONStringify = JSON.stringify;
+export const ArrayIsArray = Array.isArray;
 export const DateNow = Date.now;
 export const MathMax = Math.max;
+export const MathRandom = Math.random;
 
 /**
  * The getter of `proto[key]` as a function of its receiver, or undefined where there is none
@@ -43,10 +46,13 @@ export const Number = globalThis.Number;
 export const String = globalThis.String;
 export const BigInt = globalThis.BigInt;
 export const TypeError = globalThis.TypeError;
+export const RangeError = globalThis.RangeError;
+export const Error = globalThis.Error;
 export const ArrayBuffer = globalThis.ArrayBuffer;
 /** Missing where the engine has no `SharedArrayBuffer` global (WebKit without cross-origin isolation). */
 export const SharedArrayBuffer = globalThis.SharedArrayBuffer;
 export const Uint8Array = globalThis.Uint8Array;
+export const Uint32Array = globalThis.Uint32Array;
 export const Float64Array = globalThis.Float64Array;
 export const DataView = globalThis.DataView;
 export const Map = globalThis.Map;
@@ -58,7 +64,12 @@ const Promise = globalThis.Promise;
 export const ArrayPrototypePush = uncurryThis(Array.prototype.push);
 export const ArrayPrototypeSlice = uncurryThis(Array.prototype.slice);
 export const ArrayPrototypeSort = uncurryThis(Array.prototype.sort);
+export const ArrayPrototypeIndexOf = uncurryThis(Array.prototype.indexOf);
 export const StringPrototypeSlice = uncurryThis(String.prototype.slice);
+export const StringPrototypeIndexOf = uncurryThis(String.prototype.indexOf);
+export const StringPrototypeIncludes = uncurryThis(String.prototype.includes);
+export const StringPrototypeStartsWith = uncurryThis(String.prototype.startsWith);
+export const StringPrototypeTrim = uncurryThis(String.prototype.trim);
 export const StringPrototypeCharCodeAt = uncurryThis(String.prototype.charCodeAt);
 export const StringPrototypeTrimEnd = uncurryThis(String.prototype.trimEnd);
 export const StringPrototypePadStart = uncurryThis(String.prototype.padStart);
@@ -72,6 +83,7 @@ export const WeakMapPrototypeSet = uncurryThis(WeakMap.prototype.set);
 // against 50 in Firefox 153; V8 about even), and the ledger calls it for every memory it reads.
 const deref = WeakRef.prototype.deref;
 export const WeakRefPrototypeDeref = (ref) => apply(deref, ref, []);
+export const MapPrototypeForEach = uncurryThis(Map.prototype.forEach);
 export const FinalizationRegistryPrototypeRegister = uncurryThis(FinalizationRegistry.prototype.register);
 
 export const ArrayBufferByteLength = getter(ArrayBuffer.prototype, "byteLength");
@@ -84,13 +96,23 @@ const TypedArrayPrototype = getPrototypeOf(Uint8Array.prototype);
 export const TypedArrayBuffer = getter(TypedArrayPrototype, "buffer");
 export const TypedArrayByteOffset = getter(TypedArrayPrototype, "byteOffset");
 export const TypedArrayByteLength = getter(TypedArrayPrototype, "byteLength");
-export const TypedArrayPrototypeSubarray = uncurryThis(TypedArrayPrototype.subarray);
+export const TypedArrayLength = getter(TypedArrayPrototype, "length");
 /** `%TypedArray%.prototype.set`: with a typed array as the source, a copy that runs no user code. */
 export const TypedArrayPrototypeSet = uncurryThis(TypedArrayPrototype.set);
 
 export const DataViewBuffer = getter(DataView.prototype, "buffer");
 export const DataViewByteOffset = getter(DataView.prototype, "byteOffset");
 export const DataViewByteLength = getter(DataView.prototype, "byteLength");
+// The DataView accessors wasm-bindgen's glue calls (scripts/bundle.mjs rewrites its calls to these).
+export const DataViewPrototypeSetInt32 = uncurryThis(DataView.prototype.setInt32);
+export const DataViewPrototypeSetFloat64 = uncurryThis(DataView.prototype.setFloat64);
+export const DataViewPrototypeSetBigInt64 = uncurryThis(DataView.prototype.setBigInt64);
+
+export const NumberPrototypeToString = uncurryThis(Number.prototype.toString);
+export const BigIntPrototypeToString = uncurryThis(BigInt.prototype.toString);
+export const BigIntAsUintN = BigInt.asUintN;
+/** `x.toString(radix)` of a Number or a BigInt (the glue's `Number::to_string_with_radix`, `BigInt::to_string`). */
+export const toStringRadix = (x, radix) => (typeof x === "bigint" ? BigIntPrototypeToString(x, radix) : NumberPrototypeToString(x, radix));
 
 /** A shared memory's buffer's `byteLength` getter: SharedArrayBuffer's, or, where there is no such
  * global (WebKit), taken from a shared memory's buffer; undefined without shared memories. */
@@ -117,8 +139,12 @@ export function ArrayBufferPrototypeGetByteLength(b) {
 const nativeThen = Promise.prototype.then;
 export const PromisePrototypeThen = (promise, onFulfilled, onRejected) => apply(nativeThen, promise, [onFulfilled, onRejected]);
 
-const decoder = new globalThis.TextDecoder();
-const decode = globalThis.TextDecoder.prototype.decode;
+export const TextDecoder = globalThis.TextDecoder;
+/** A UTF-8 decoder that keeps a leading U+FEFF (as wasm-bindgen's glue makes its own). */
+export const newUtf8Decoder = () => new TextDecoder("utf-8", { __proto__: null, ignoreBOM: true });
+const decoder = newUtf8Decoder();
+const decode = TextDecoder.prototype.decode;
+export const TextDecoderPrototypeDecode = uncurryThis(decode);
 const encoder = new globalThis.TextEncoder();
 const encodeInto = globalThis.TextEncoder.prototype.encodeInto;
 /** UTF-8 bytes (a Uint8Array) as a string. */
@@ -129,6 +155,8 @@ export const encodeUtf8Into = (s, bytes) => apply(encodeInto, encoder, [s, bytes
 // The engine's own (the first copy's natives where another copy of the package started first).
 export const WebAssemblyValidate = natives.validate;
 export const WebAssemblyMemoryBuffer = getter(natives.Memory.prototype, "buffer");
+export const WebAssemblyTablePrototypeGet = uncurryThis(natives.Table.prototype.get);
+export const WebAssemblyTablePrototypeSet = uncurryThis(natives.Table.prototype.set);
 
 /**
  * A fresh array with no prototype: reading, writing and `ArrayPrototypePush` on it never reach
@@ -153,6 +181,24 @@ export const arrayOf = (n, f) => {
   return a;
 };
 
+/** A list of ours (`list()`) handed out as a plain array of this realm: no setter ran while it was filled. */
+export const listToArray = (a) => (setPrototypeOf(a, Array.prototype), a);
+
+/** `setInterval`, `clearInterval` and `queueMicrotask` as the realm had them at load (called on the global object). */
+const timers = { setInterval: globalThis.setInterval, clearInterval: globalThis.clearInterval, queueMicrotask: globalThis.queueMicrotask };
+export const setInterval = (f, ms) => apply(timers.setInterval, globalThis, [f, ms]);
+export const clearInterval = (t) => apply(timers.clearInterval, globalThis, [t]);
+export const queueMicrotask = (f) => apply(timers.queueMicrotask, globalThis, [f]);
+
+/** The setter of `key` on `proto` or the first prototype above it that has one, as a function of its receiver. */
+export function setterOf(proto, key) {
+  for (let p = proto; p !== null && p !== undefined; p = getPrototypeOf(p)) {
+    const d = getOwnPropertyDescriptor(p, key);
+    if (d !== undefined) return d.set === undefined ? undefined : uncurryThis(d.set);
+  }
+  return undefined;
+}
+
 /**
  * Members of a global class the platform may load lazily: `pick(C)` runs on the class once, at
  * load, or, where the global is an accessor (Node defines `Response`, `Headers`,
@@ -174,3 +220,34 @@ export function lazyClass(name, pick) {
   if (d === undefined || !("get" in d)) get();
   return get;
 }
+
+// ledger.share()'s (realms.js): the channel, its messages' data, a random id, Deno's timers.
+/** `BroadcastChannel` and the members of it that realms.js calls. */
+export const channelApi = lazyClass("BroadcastChannel", (C) => {
+  const P = C.prototype, unref = P.unref;
+  return { C, post: uncurryThis(P.postMessage), close: uncurryThis(P.close), onmessage: setterOf(P, "onmessage"), unref: typeof unref === "function" ? uncurryThis(unref) : undefined };
+});
+/** `MessageEvent.prototype.data`'s getter. */
+export const messageData = lazyClass("MessageEvent", (C) => getter(C.prototype, "data"));
+/** `crypto` and its `randomUUID`: at load, or where `crypto` is an accessor (Node loads it lazily), on first use. */
+const cryptoApi = (() => {
+  let done = false, value;
+  const get = () => {
+    if (!done) {
+      done = true;
+      const c = globalThis.crypto, f = typeof c === "object" && c !== null ? c.randomUUID : undefined;
+      value = typeof f === "function" ? { c, f } : undefined;
+    }
+    return value;
+  };
+  const d = getOwnPropertyDescriptor(globalThis, "crypto");
+  if (d === undefined || !("get" in d)) get();
+  return get;
+})();
+/** `crypto.randomUUID()`, or undefined where there is none. */
+export const randomUUID = () => {
+  const api = cryptoApi();
+  return api === undefined ? undefined : apply(api.f, api.c, []);
+};
+const DenoUnrefTimer = globalThis.Deno?.unrefTimer;
+export const unrefTimer = typeof DenoUnrefTimer === "function" ? (t) => apply(DenoUnrefTimer, globalThis.Deno, [t]) : undefined;

@@ -4,9 +4,10 @@
 // (made, adopted or grown through us). Until then every memory reads the engine's own getter.
 
 import { bufferOf, freezeShared, sharedBuffersFrozen } from "./engine.js";
+import { ArrayPrototypePush, list } from "./primordials.js";
 
-/** @type {Set<() => void>} what puts the getter in place, per prototype */
-const whenShared = new Set();
+/** What puts the getter in place, per prototype (null: cancelled); a list of ours, walked by index. */
+let whenShared = list();
 let sawShared = false;
 
 /** A shared memory is ours: freeze its buffer, and put the freezing getter in place if not yet. @param {object} memory */
@@ -15,8 +16,9 @@ export function sharedSeen(memory) {
   freezeShared(bufferOf(memory));
   if (sawShared) return;
   sawShared = true;
-  for (const put of whenShared) put();
-  whenShared.clear();
+  const puts = whenShared;
+  whenShared = list();
+  for (let i = 0; i < puts.length; i++) if (puts[i] !== null) puts[i]();
 }
 
 /**
@@ -30,6 +32,9 @@ export function onShared(put) {
     put();
     return () => {};
   }
-  whenShared.add(put);
-  return () => whenShared.delete(put);
+  const at = whenShared.length, pending = whenShared;
+  ArrayPrototypePush(pending, put);
+  return () => {
+    pending[at] = null;
+  };
 }

@@ -6,14 +6,13 @@
 
 /** The realm's own Error, as it was at load (V8 reads `stackTraceLimit` from it, not the global). */
 const NativeError = Error;
-const { defineProperty, getOwnPropertyDescriptor } = Reflect;
+import { StringPrototypeIncludes, StringPrototypeIndexOf, StringPrototypeSlice, StringPrototypeStartsWith, StringPrototypeTrim, defineProperty, getOwnPropertyDescriptor } from "./primordials.js";
 
 /** Frames from this directory are the package's own. */
 const packageDir = new URL(".", import.meta.url).href;
-const glueFrame = /wasm-function|wasm:\/\/|^at new Memory|^Memory@/;
-// Compiled now, at load: V8 compiles a RegExp on its first run, and compiling one near the
-// stack's limit can abort the process.
-glueFrame.test("at new Memory");
+/** A frame of the glue or the package's wasm (string tests, not a RegExp: `RegExp.prototype.test`
+ * looks up `exec`, which a page may replace, and compiling one near the stack's limit can abort V8). */
+const glueFrame = (l) => StringPrototypeIncludes(l, "wasm-function") || StringPrototypeIncludes(l, "wasm://") || StringPrototypeStartsWith(l, "at new Memory") || StringPrototypeStartsWith(l, "Memory@");
 
 /** Sets `Error.stackTraceLimit`'s value without running a setter (it is a data property when this is called). */
 const setLimit = (value) => defineProperty(NativeError, "stackTraceLimit", { __proto__: null, value });
@@ -42,10 +41,16 @@ export function callerLine() {
     }
   }
   if (typeof stack !== "string") return "";
+  // Line by line after the first (the message), by the string methods captured at load.
   try {
-    const ours = (l) => l.includes(packageDir) || glueFrame.test(l);
-    return stack.split("\n").slice(1).map((l) => l.trim()).find((l) => l && !ours(l)) ?? "";
+    for (let at = StringPrototypeIndexOf(stack, "\n"); at >= 0; ) {
+      const next = StringPrototypeIndexOf(stack, "\n", at + 1);
+      const l = StringPrototypeTrim(StringPrototypeSlice(stack, at + 1, next < 0 ? stack.length : next));
+      if (l !== "" && !StringPrototypeIncludes(l, packageDir) && !glueFrame(l)) return l;
+      at = next;
+    }
   } catch {
-    return ""; // String.prototype's methods replaced by something that throws
+    // a stack overflow near the limit: no line, never an error
   }
+  return "";
 }

@@ -16,7 +16,7 @@ import { deliver } from "./events.js";
 import { sharedSeen } from "./shared.js";
 import {
   ArrayBufferPrototypeGetByteLength, FinalizationRegistry, FinalizationRegistryPrototypeRegister, Float64Array,
-  Map, MapPrototypeDelete, MapPrototypeGet, MapPrototypeSet, TypedArrayPrototypeSubarray, WeakMap, WeakMapPrototypeGet, WeakMapPrototypeSet,
+  Map, MapPrototypeDelete, MapPrototypeGet, MapPrototypeSet, TypedArrayBuffer, TypedArrayLength, WeakMap, WeakMapPrototypeGet, WeakMapPrototypeSet,
   WeakRef, WeakRefPrototypeDeref, apply, list,
 } from "./primordials.js";
 
@@ -146,7 +146,7 @@ export const readChanges = () => read(true);
 /** Both of the above; `changes`: only sizes not sent before (and remember these as sent). */
 function read(changes) {
   const count = liveRefs.length + nursery.length / 2;
-  if (scratch.length < count * 2) scratch = new Float64Array(count * 4);
+  if (TypedArrayLength(scratch) < count * 2) scratch = new Float64Array(count * 4);
   const out = scratch;
   let n = 0;
   for (let i = 0; i < liveRefs.length; i++) {
@@ -166,5 +166,6 @@ function read(changes) {
     out[n + 1] = ArrayBufferPrototypeGetByteLength(bufferOf(nursery[i + 1])) / PAGE;
     n += 2;
   }
-  return TypedArrayPrototypeSubarray(out, 0, n);
+  // A view of its own (not `subarray`, which looks up `constructor` and `Symbol.species`).
+  return new Float64Array(TypedArrayBuffer(out), 0, n);
 }

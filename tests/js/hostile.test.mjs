@@ -187,3 +187,245 @@ test("a construction cut short at any depth leaves no record behind: once collec
   assert.equal(s.live, held.length, `${s.live} records for ${held.length} live memories`);
   healthy();
 });
+
+// ------------------------------------------------------------------ built-ins patched after load,
+// everything wasm-bindgen's glue and realms.js call
+
+import { Worker } from "node:worker_threads";
+import { fileURLToPath } from "node:url";
+
+const pkgDir = fileURLToPath(new URL("../../pkg/", import.meta.url));
+const exporterBytes = readFileSync(new URL("../fixtures/exporter.wasm", import.meta.url));
+const OriginalError = Error;
+
+/** A worker realm sharing its ledger as "worker" with one labelled memory; resolves once it shares. */
+function shareWorker() {
+  const code = `
+    const { parentPort } = require("node:worker_threads");
+    import(${JSON.stringify(new URL("../../pkg/node.js", import.meta.url).href)}).then(({ Memory, ledger }) => {
+      globalThis.kept = new Memory({ initial: 3 }, { label: "in-worker" });
+      ledger.share({ name: "worker", interval: 40 });
+      parentPort.on("message", () => {});
+      parentPort.postMessage("ready");
+    });`;
+  const w = new Worker(code, { eval: true });
+  return new Promise((resolve, reject) => {
+    w.once("message", () => resolve(w));
+    w.once("error", reject);
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Every public call, its results as plain data (ledger ids, which differ between runs, left out). */
+async function everyPublicCall(worker) {
+  const made = [];
+  const own = (m) => (made.push(m), keep(m));
+  const out = {};
+  const error = (f) => {
+    try {
+      f();
+      return "no error";
+    } catch (e) {
+      return `${e?.constructor?.name}: ${e?.message}`;
+    }
+  };
+  const grows = [];
+  const off = ledger.on("grow", (e) => grows.push([e.from, e.to, e.source]));
+  const m = own(new Memory({ initial: 1, maximum: 4 }, { label: "hostile é ✓" })); // non-ASCII: the glue's encodeInto path
+  out.grow = m.grow(1);
+  out.type = m.type();
+  const big = own(new Memory({ initial: 0, maximum: 65536, shared: false }, { label: "wide" }));
+  out.grow0 = big.grow(0);
+  out.type0 = big.type();
+  out.errors = [
+    error(() => new Memory({ initial: 2, maximum: 1 })),
+    error(() => new Memory({ initial: 1 }, { label: 42 })),
+    error(() => new Memory({ initial: 1 }, { label: 5n })),
+    error(() => new Memory({ initial: 1 }, { label: "x".repeat(5000) })),
+    error(() => new Memory({ address: "i64", initial: 2n ** 64n })),
+    error(() => new Memory({ address: "i64", initial: 1n })), // an i64 memory where the engine has them, else its RangeError
+    error(() => ledger.label(m, {})),
+    error(() => ledger.setBudget({ totalPages: -1 })),
+  ];
+  ledger.label(big, "wide, relabelled");
+  const live = ledger.snapshot().livePages;
+  ledger.setBudget({ totalPages: live + 100, mode: "soft" });
+  const strip = (r) => ({ label: r.label, address: r.address, pages: r.pages, peak: r.peak, grows: r.grows, maximum: r.maximum, origin: r.origin, definedBy: r.definedBy });
+  const s = ledger.snapshot();
+  out.records = s.memories.filter((r) => made.some((x) => ledger.idOf(x) === r.id)).map(strip);
+  out.budget = { ...s.budget, totalPages: s.budget.totalPages - live };
+  const ids = made.map((x) => String(ledger.idOf(x)));
+  out.format = ledger.format().split("\n").filter((l) => ids.includes(l.trim().split(" ")[0])).map((l) => l.replace(/^\s*\d+/, "#"));
+  ledger.setBudget(null);
+  out.budgetAfter = ledger.snapshot().budget;
+
+  // install(), a module that defines and exports its memory, grown inside wasm.
+  const uninstall = install();
+  try {
+    const { instance } = await WebAssembly.instantiate(exporterBytes);
+    own(instance.exports.memory);
+    instance.exports.grow(2);
+    const direct = new WebAssembly.Instance(new WebAssembly.Module(exporterBytes));
+    own(direct.exports.memory);
+    out.exported = ledger.snapshot().memories.filter((r) => r.id === ledger.idOf(instance.exports.memory) || r.id === ledger.idOf(direct.exports.memory)).map(strip);
+    out.installedType = new WebAssembly.Memory({ initial: 1, maximum: 2 }).type();
+  } finally {
+    uninstall();
+  }
+  out.uninstalled = WebAssembly.Memory !== Memory;
+
+  // share(), with a worker realm.
+  const stop = ledger.share({ name: "main", interval: 40 });
+  let realms = [];
+  for (let i = 0; i < 200 && realms.length < 2; i++) {
+    await sleep(20);
+    realms = ledger.realms();
+  }
+  const all = ledger.snapshot({ allRealms: true });
+  out.realms = realms.map((r) => [r.name, r.self]).sort();
+  out.workerMemories = all?.memories.filter((r) => r.realm === "worker").map((r) => [r.label, r.pages]);
+  out.allRealmNames = all?.realms.map((r) => r.name).sort();
+  stop();
+  await sleep(50);
+  out.realmsAfterStop = ledger.realms().length;
+  off();
+  out.grows = grows;
+  out.abandoned = ledger.diagnostics().abandonedCalls;
+  return { out, made };
+}
+
+/** Whether the caller of the function that calls this is the package's code (pkg/). */
+const uncurry = Function.prototype.bind.bind(Function.prototype.call);
+const split = uncurry(String.prototype.split), includes = uncurry(String.prototype.includes);
+let asking = false;
+function packageCaller() {
+  if (asking) return false; // the stack's own formatting
+  asking = true;
+  try {
+    const stack = new OriginalError().stack;
+    const lines = typeof stack === "string" ? split(stack, "\n") : [];
+    return lines.length > 3 && includes(lines[3], pkgDir);
+  } finally {
+    asking = false;
+  }
+}
+
+/**
+ * Replaces each built-in with one that throws when the package calls it (and records that), and
+ * does the built-in's work for anyone else (the test runner, Node's own code). Returns `restore()`.
+ */
+function patchAll(hits) {
+  const TA = Object.getPrototypeOf(Uint8Array.prototype);
+  const methods = [
+    [TA, "slice"], [TA, "subarray"], [TA, "set"], [DataView.prototype, "setInt32"], [DataView.prototype, "setFloat64"],
+    [DataView.prototype, "setBigInt64"], [DataView.prototype, "getInt32"], [DataView.prototype, "getFloat64"],
+    [TextDecoder.prototype, "decode"], [TextEncoder.prototype, "encode"], [TextEncoder.prototype, "encodeInto"],
+    [WebAssembly.Table.prototype, "get"], [WebAssembly.Table.prototype, "set"],
+    [Array.prototype, "map"], [Array.prototype, "indexOf"], [Array.prototype, "push"], [Array.prototype, "forEach"],
+    [Array.prototype, "includes"], [Array.prototype, "join"], [Array.prototype, Symbol.iterator],
+    [Map.prototype, Symbol.iterator], [Map.prototype, "entries"], [Map.prototype, "values"], [Map.prototype, "get"], [Map.prototype, "set"],
+    [Map.prototype, "delete"], [Map.prototype, "forEach"], [Set.prototype, "add"], [Set.prototype, "delete"], [Set.prototype, Symbol.iterator],
+    [Object, "fromEntries"], [JSON, "stringify"], [JSON, "parse"], [String.prototype, "charCodeAt"], [String.prototype, "slice"],
+    [String.prototype, "split"], [String.prototype, "trim"], [String.prototype, "includes"], [Number.prototype, "toString"],
+    [BigInt.prototype, "toString"], [BigInt, "asUintN"], [Promise.prototype, "then"], [RegExp.prototype, "exec"], [Math, "max"], [Date, "now"],
+    [BroadcastChannel.prototype, "postMessage"], [BroadcastChannel.prototype, "close"],
+  ];
+  const getters = [
+    [TA, "byteLength"], [TA, "length"], [TA, "buffer"], [DataView.prototype, "buffer"], [ArrayBuffer.prototype, "detached"],
+    [ArrayBuffer.prototype, "byteLength"], [WebAssembly.Memory.prototype, "buffer"], [MessageEvent.prototype, "data"],
+    [Float64Array.prototype, "constructor"], [Uint8Array.prototype, "constructor"], [Uint32Array.prototype, "constructor"],
+  ];
+  const globals = ["Float64Array", "Uint8Array", "Uint32Array", "DataView", "TextDecoder", "TextEncoder", "TypeError", "RangeError", "Error", "BigInt"];
+  const restores = [];
+  const name = (o, k) => `${o === TA ? "%TypedArray%.prototype" : o.constructor?.name ?? o[Symbol.toStringTag]}.${String(k)}`;
+  const refuse = (what) => {
+    hits.add(what);
+    throw new OriginalError(`patched: ${what}`);
+  };
+  for (const [o, k] of methods) {
+    const d = Object.getOwnPropertyDescriptor(o, k);
+    const f = d.value, what = name(o, k);
+    Object.defineProperty(o, k, { ...d, value: { [f.name]: function (...args) { return packageCaller() ? refuse(what) : Reflect.apply(f, this, args); } }[f.name] });
+    restores.push(() => Object.defineProperty(o, k, d));
+  }
+  for (const [o, k] of getters) {
+    const d = Object.getOwnPropertyDescriptor(o, k); // (none: a getter this engine lacks, e.g. Node 20's `detached`)
+    const what = name(o, k);
+    const get = d === undefined ? () => undefined : d.get ?? (() => d.value);
+    Object.defineProperty(o, k, { configurable: true, enumerable: d?.enumerable ?? false, get() { return packageCaller() ? refuse(what) : Reflect.apply(get, this, []); }, set: d?.set });
+    restores.push(() => (d === undefined ? delete o[k] : Object.defineProperty(o, k, d)));
+  }
+  for (const g of globals) {
+    const d = Object.getOwnPropertyDescriptor(globalThis, g), C = d.value;
+    const Patched = function (...args) {
+      if (packageCaller()) refuse(g);
+      return new.target ? Reflect.construct(C, args, new.target === Patched ? C : new.target) : Reflect.apply(C, this, args);
+    };
+    Object.setPrototypeOf(Patched, C);
+    Patched.prototype = C.prototype;
+    Object.defineProperty(globalThis, g, { ...d, value: Patched });
+    restores.push(() => Object.defineProperty(globalThis, g, d));
+  }
+  return () => restores.reverse().forEach((r) => r());
+}
+
+test("built-ins the glue and share() call, patched after load to throw, neither break a public call nor change its result", async () => {
+  const worker = await shareWorker();
+  let expected, got, probe;
+  const hits = new Set();
+  try {
+    expected = (await everyPublicCall(worker)).out;
+    const restore = patchAll(hits);
+    try {
+      // The patches are live for code of the package's directory (a probe that says it is there).
+      const probeCode = new Function(`return [[1, 2].map((x) => x)];\n//# sourceURL=${pkgDir}probe.js`);
+      probe = (() => {
+        try {
+          return probeCode();
+        } catch (e) {
+          return e.message;
+        }
+      })();
+      hits.clear(); // the probe's
+      got = (await everyPublicCall(worker)).out;
+    } finally {
+      restore();
+    }
+  } finally {
+    await worker.terminate();
+  }
+  assert.equal(probe, "patched: Array.map", "the patches must refuse the package's calls");
+  assert.deepEqual([...hits], [], "the package called a built-in as the realm has it");
+  assert.deepEqual(got, expected);
+  // What the run is expected to have seen at all (so that an equal but empty result can't pass).
+  assert.equal(expected.grow, 1);
+  assert.deepEqual(expected.type, { address: "i32", maximum: 4, minimum: 2, shared: false });
+  assert.deepEqual(expected.type0, { address: "i32", maximum: 65536, minimum: 0, shared: false });
+  assert.ok(expected.records.some((r) => r.label === "hostile é ✓") && expected.records.some((r) => r.label === "wide, relabelled"), JSON.stringify(expected.records));
+  assert.ok(expected.errors.slice(0, -1).every((e) => e !== "no error") && /42/.test(expected.errors[1]) && /5n/.test(expected.errors[2]), expected.errors.join("; "));
+  assert.equal(expected.format.length, 2);
+  assert.deepEqual(expected.realms, [["main", true], ["worker", false]]);
+  assert.deepEqual(expected.workerMemories, [["in-worker", 3]]);
+  assert.ok(expected.exported.length === 2 && expected.exported[0].pages === 4, JSON.stringify(expected.exported));
+  assert.equal(expected.abandoned, 0);
+  healthy();
+});
+
+test("a page's WebAssembly.Memory.prototype.buffer getter never receives the package's own memory", async () => {
+  const d = Object.getOwnPropertyDescriptor(WebAssembly.Memory.prototype, "buffer");
+  const receivers = new Set();
+  let made;
+  Object.defineProperty(WebAssembly.Memory.prototype, "buffer", { ...d, get() { receivers.add(this); return Reflect.apply(d.get, this, []); } });
+  const worker = await shareWorker();
+  try {
+    made = (await everyPublicCall(worker)).made;
+    void made[0].buffer; // the spy is live
+  } finally {
+    Object.defineProperty(WebAssembly.Memory.prototype, "buffer", d);
+    await worker.terminate();
+  }
+  assert.ok(receivers.has(made[0]), "the spy saw the test's own read");
+  assert.deepEqual([...receivers].filter((m) => !made.includes(m)).length, 0, "the getter received a memory the test never made: the package's own");
+  healthy();
+});

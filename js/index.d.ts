@@ -143,7 +143,57 @@ export type LedgerEvent =
   | { type: "create"; id: number; pages: number }
   | { type: "grow"; id: number; from: number; to: number; source: "js" | "wasm" }
   | { type: "collect"; id: number; pages: number }
-  | { type: "budget"; id: number | null; budget: "totalPages" | "perMemoryPages" | "memories" | "appPages"; limit: number; value: number; refused: boolean };
+  | { type: "budget"; id: number | null; budget: "totalPages" | "perMemoryPages" | "memories" | "appPages"; limit: number; value: number; refused: boolean; reached?: undefined }
+  | BudgetReachedEvent
+  | FailureEvent;
+
+/**
+ * A bounded memory found at its budget clamp (its size is the maximum a hard budget lowered it
+ * to, and it asked for more, or for no maximum): from now on `memory.grow` inside wasm gets -1
+ * from the engine. Emitted once per memory, by whatever notices it first (a snapshot, the
+ * watcher, a grow, any size read); memories never shrink and the clamp never changes, so never
+ * again for that memory.
+ */
+export interface BudgetReachedEvent {
+  type: "budget";
+  id: number;
+  /** "perMemoryPages" when the clamp is that field's value in the budget in force, else "totalPages". */
+  budget: "totalPages" | "perMemoryPages";
+  /** The clamp. */
+  limit: number;
+  /** Its size: the clamp. */
+  value: number;
+  refused: false;
+  reached: true;
+  label: string | null;
+  definedBy: string | null;
+  /** Its maximum: the clamp. */
+  maximum: number;
+  /** The maximum it asked for (declared by its module or given to the constructor); null: none. */
+  requestedMaximum: number | null;
+}
+
+/**
+ * The engine refused a construction or a grow for want of memory (not a budget's refusal; the
+ * error thrown is the engine's own, its message followed by the same facts in words).
+ */
+export interface FailureEvent {
+  type: "failure";
+  /** The memory a refused grow was about; null for a construction. */
+  id: number | null;
+  operation: "construct" | "grow";
+  /** The pages asked for: the initial size, or the grow's delta. */
+  pages: number;
+  /** Live memories in the ledger. */
+  live: number;
+  /** How many of them no live instance holds (that install()'s hooks saw): dropped memories
+   * waiting for the garbage collector are among them. */
+  withoutInstance: number;
+  /** Pages of all live memories. */
+  livePages: number;
+  /** The largest live memories, largest first (at most 3). */
+  largest: { id: number; label: string | null; definedBy: string | null; pages: number }[];
+}
 
 export interface Ledger {
   /** Every live memory and the totals, as plain JSON-serialisable data (sizes read from the engine). */

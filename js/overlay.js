@@ -170,8 +170,11 @@ function define() {
 
       const hits = this.hits.map((e) => {
         const li = document.createElement("li");
-        li.className = e.refused ? "" : "soft";
-        li.textContent = `${e.refused ? "refused" : "passed"}: ${e.budget} ${e.limit} (would be ${e.value})${e.id === null ? "" : ` #${e.id}`}`;
+        li.className = e.refused || e.reached ? "" : "soft";
+        // reached: a bounded memory at its clamp, so grows inside wasm now get -1 (once per memory).
+        li.textContent = e.reached
+          ? `reached: ${e.label ?? e.definedBy ?? `#${e.id}`} at its clamp, ${e.limit} pages (${e.budget}; asked for ${e.requestedMaximum ?? "no maximum"})`
+          : `${e.refused ? "refused" : "passed"}: ${e.budget} ${e.limit} (would be ${e.value})${e.id === null ? "" : ` #${e.id}`}`;
         return li;
       });
       if (hits.length === 0) (hits[0] = document.createElement("li")), (hits[0].className = "none"), (hits[0].textContent = "none");

@@ -2,65 +2,152 @@
 //! event object (an object literal: no setter on `Object.prototype` sees or drops a member) and
 //! calls them: Rust never calls a listener, nor into JS while it holds the ledger.
 
+use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::state::with_ledger;
-use crate::core::{Event, GrowSource};
+use super::state::{self, with_ledger};
+use crate::core::{Event, GrowSource, Ledger, FAILURE_LARGEST};
 
 /// The event kinds a listener can subscribe to, as `ledger.on` spells them; an event's code is
 /// its index here.
-pub const KINDS: [&str; 4] = ["create", "grow", "collect", "budget"];
+pub const KINDS: [&str; 5] = ["create", "grow", "collect", "budget", "failure"];
 
-/// Numbers per event in [`drain`]'s rows: `[kind, id (-1: none), a, b, c, d]`, where
+/// Numbers per event in [`drain`]'s rows: `[kind, id (-1: none), a, b, c, d, ...]`, where
 /// - create, collect: `a` = pages;
 /// - grow: `a` = from, `b` = to, `c` = source (0: js, 1: wasm);
-/// - budget: `a` = the budget field's code, `b` = limit, `c` = value, `d` = refused (0|1).
-pub const EVENT_LENGTH: usize = 6;
+/// - budget: `a` = the budget field's code, `b` = limit, `c` = value, `d` = 0 (passed),
+///   1 (refused) or 2 (reached: a bounded memory at its clamp, `b` = `c` = the clamp), and for
+///   reached only `e` = the maximum it asked for (-1: none), `f`, `g` = its label's and
+///   definedBy's lengths (-1: none);
+/// - failure: `a` = the operation's code, `b` = the pages asked for, `c` = live memories,
+///   `d` = those no live instance holds, `e` = live pages, `f` = how many largest follow (at
+///   most [`FAILURE_LARGEST`]), then per largest `[id, pages, label's length, definedBy's
+///   length]`.
+///
+/// The texts whose lengths a row gives follow one another, row after row, in [`drain_texts`]
+/// (JS takes them after the rows, only when some row has any).
+pub const EVENT_LENGTH: usize = 8 + 4 * FAILURE_LARGEST;
 
 /// Whether `s` is one of [`KINDS`].
 pub fn is_kind(s: &str) -> bool {
     KINDS.contains(&s)
 }
 
-/// Takes the queued events, oldest first, as rows of [`EVENT_LENGTH`] numbers.
+/// Takes the queued events, oldest first, as rows of [`EVENT_LENGTH`] numbers; their texts are
+/// kept for [`drain_texts`].
 pub fn drain() -> Vec<f64> {
-    with_ledger(|l| {
+    let (out, texts) = with_ledger(|l| {
         let events = l.drain_events();
         let mut out = Vec::with_capacity(events.len() * EVENT_LENGTH);
+        let mut texts = String::new();
         for e in &events {
-            out.extend_from_slice(&row(e));
+            out.extend_from_slice(&row(l, e, &mut texts));
         }
-        out
-    })
+        (out, texts)
+    });
+    if !texts.is_empty() {
+        state::put_texts(texts);
+    }
+    out
 }
 
-fn row(e: &Event) -> [f64; EVENT_LENGTH] {
+/// The texts of the rows [`drain`] gave last (see [`EVENT_LENGTH`]); taken.
+pub fn drain_texts() -> String {
+    state::take_texts()
+}
+
+/// Appends memory `id`'s label and definedBy to `texts`; their lengths in UTF-16 code units
+/// (-1: none).
+fn names(l: &Ledger, id: u32, texts: &mut String) -> [f64; 2] {
+    let r = l.get(id);
+    let mut len = |t: Option<&String>| {
+        t.map_or(-1.0, |s| {
+            texts.push_str(s);
+            s.encode_utf16().count() as f64
+        })
+    };
+    let label = len(r.and_then(|r| r.label.as_ref()));
+    [label, len(r.and_then(|r| r.defined_by.as_ref()))]
+}
+
+fn row(l: &Ledger, e: &Event, texts: &mut String) -> [f64; EVENT_LENGTH] {
     let n = |x: u64| x as f64;
-    match *e {
-        Event::Create { id, pages } => [0.0, id.into(), n(pages), 0.0, 0.0, 0.0],
+    let mut out = [0.0; EVENT_LENGTH];
+    let fill: &[f64] = match e {
+        Event::Create { id, pages } => &[0.0, (*id).into(), n(*pages)],
         Event::Grow {
             id,
             from,
             to,
             source,
         } => {
-            let wasm = f64::from(u8::from(source == GrowSource::Wasm));
-            [1.0, id.into(), n(from), n(to), wasm, 0.0]
+            let wasm = f64::from(u8::from(*source == GrowSource::Wasm));
+            &[1.0, (*id).into(), n(*from), n(*to), wasm]
         }
-        Event::Collect { id, pages } => [2.0, id.into(), n(pages), 0.0, 0.0, 0.0],
+        Event::Collect { id, pages } => &[2.0, (*id).into(), n(*pages)],
         Event::Budget {
             id,
             budget,
             limit,
             value,
             refused,
-        } => [
+        } => &[
             3.0,
             id.map_or(-1.0, f64::from),
             budget.code().into(),
-            n(limit),
-            n(value),
-            f64::from(u8::from(refused)),
+            n(*limit),
+            n(*value),
+            f64::from(u8::from(*refused)),
         ],
+        Event::Reached {
+            id,
+            budget,
+            clamp,
+            requested_maximum,
+        } => {
+            let [label, defined_by] = names(l, *id, texts);
+            &[
+                3.0,
+                (*id).into(),
+                budget.code().into(),
+                n(*clamp),
+                n(*clamp),
+                2.0,
+                requested_maximum.map_or(-1.0, n),
+                label,
+                defined_by,
+            ]
+        }
+        Event::Failure(f) => {
+            let head = [
+                4.0,
+                f.id.map_or(-1.0, f64::from),
+                f.operation.code().into(),
+                n(f.pages),
+                n(f.live),
+                n(f.without_instance),
+                n(f.live_pages),
+                f.largest.len() as f64,
+            ];
+            for (slot, x) in out.iter_mut().zip(head) {
+                *slot = x;
+            }
+            for (i, &(id, pages)) in f.largest.iter().take(FAILURE_LARGEST).enumerate() {
+                let [label, defined_by] = names(l, id, texts);
+                let at = 8 + 4 * i;
+                for (slot, x) in
+                    out.iter_mut()
+                        .skip(at)
+                        .zip([id.into(), n(pages), label, defined_by])
+                {
+                    *slot = x;
+                }
+            }
+            return out;
+        }
+    };
+    for (slot, &x) in out.iter_mut().zip(fill) {
+        *slot = x;
     }
+    out
 }

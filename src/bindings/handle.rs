@@ -221,6 +221,13 @@ impl Core {
         state::with_ledger_light(|l| l.commit_grow(id, pages as u64));
     }
 
+    /// The engine refused a construction (`operation` 0) or a grow (1) of `pages` pages (of
+    /// memory `id`, -1: none) for want of memory: queues a `failure` event and returns what its
+    /// error's message gets after the engine's words.
+    pub fn failure(operation: u8, id: i32, pages: f64) -> String {
+        memory::failure(operation, id, pages)
+    }
+
     /// The error for a grow the engine refused.
     #[wasm_bindgen(js_name = growError)]
     pub fn grow_error(id: u32, pages: f64, delta: JsValue, engine: JsValue) -> JsValue {
@@ -466,5 +473,12 @@ impl Core {
     #[wasm_bindgen(js_name = drainEvents)]
     pub fn drain_events() -> Vec<f64> {
         events::drain()
+    }
+
+    /// The texts of the rows `drainEvents` gave last, one after the other (their lengths are in
+    /// the rows); taken.
+    #[wasm_bindgen(js_name = eventTexts)]
+    pub fn event_texts() -> String {
+        events::drain_texts()
     }
 }

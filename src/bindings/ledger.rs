@@ -13,8 +13,8 @@ use super::state::{self, with_ledger, with_realms};
 use super::values::{describe, label};
 use crate::core::{
     decimal, parse_budget, parse_count, AddressType, BudgetField, BudgetMode, Error, Field,
-    LabelSite, Origin, Record, EXPORT_SECTION, HEARTBEAT_MS, I64_MAXIMUM_PAGES, IMPORT_SECTION,
-    MAX_LABEL, MEMORY_SECTION, NAME_SECTION_BYTES, PAGE_BYTES,
+    LabelSite, Operation, Origin, Record, EXPORT_SECTION, HEARTBEAT_MS, I64_MAXIMUM_PAGES,
+    IMPORT_SECTION, MAX_LABEL, MEMORY_SECTION, NAME_SECTION_BYTES, PAGE_BYTES,
 };
 
 /// The columns of a snapshot row, in order: the one definition of the layout, which the JS
@@ -90,7 +90,7 @@ pub const BUDGET: [&str; 6] = [
 /// by name), `fields` (the codes of error fields), `origins`, `madeHere` (per origin, whether
 /// the app-wide view counts such a record, else it lists it as received), `heartbeatMs`,
 /// `realmTotals`, `appTotals`, `events` (the event kinds by code), `eventLength`,
-/// `budgetFields` (by code) and `watchMs` (the watcher's default interval).
+/// `budgetFields` (by code), `operations` (a `failure` event's, by code) and `watchMs` (the watcher's default interval).
 pub fn layout() -> String {
     let mut j = Json::default();
     j.num("pageBytes", PAGE_BYTES as f64);
@@ -118,6 +118,7 @@ pub fn layout() -> String {
     j.names("events", &super::events::KINDS);
     j.num("eventLength", super::events::EVENT_LENGTH as f64);
     j.names("budgetFields", &BudgetField::ALL.map(BudgetField::as_str));
+    j.names("operations", &Operation::ALL.map(Operation::as_str));
     j.num("watchMs", super::handle::WATCH_MS);
     // A module's reading: the answer's header, its rows and its statuses, each by name.
     let mut module = Json::default();

@@ -11,7 +11,8 @@ use super::errors::Failure;
 use super::state::{memory64, with_ledger, with_ledger_light};
 use super::values::{address_value, describe, label, to_u64, to_u64_opt};
 use crate::core::{
-    check_grow, AddressType, CreatePlan, Error, Field, LabelSite, MemoryType, Origin, RequestedType,
+    check_grow, AddressType, CreatePlan, Error, Field, LabelSite, MemoryType, Operation, Origin,
+    RequestedType,
 };
 
 /// The address type of a memory: i64 when `is64`.
@@ -251,5 +252,24 @@ pub fn receive(id: u32, pages: f64, shared: bool, is64: bool, created: f64) -> u
     with_ledger(|l| {
         l.next_id_at_least(id);
         l.commit_create(plan, pages, None, Origin::Received, created, None, None)
+    })
+}
+
+/// What the ledger knows when the engine refused `operation` (0: construction, 1: grow; see
+/// [`Operation::ALL`]) of `pages` pages (the initial size, or the delta) on the memory with
+/// ledger id `id` (-1: none) for want of memory: a `failure` event is queued, and the words its
+/// error's message gets after the engine's own are returned ([`crate::core::Failure::describe`]).
+pub fn failure(operation: u8, id: i32, pages: f64) -> String {
+    let operation = if operation == Operation::Grow.code() {
+        Operation::Grow
+    } else {
+        Operation::Construct
+    };
+    // A whole count of pages (the cast saturates: NaN is 0, anything larger the largest).
+    let pages = pages as u64;
+    let id = u32::try_from(id).ok();
+    with_ledger(|l| {
+        let f = l.failure(operation, id, pages);
+        l.describe_failure(&f)
     })
 }

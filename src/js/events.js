@@ -6,7 +6,7 @@
 // budget's check and the engine call it guards.
 
 import { rust, layout } from "./rust.js";
-import { ArrayPrototypePush, Map, MapPrototypeGet, MapPrototypeSet, TypedArrayLength, apply, list } from "./primordials.js";
+import { ArrayPrototypePush, Map, MapPrototypeGet, MapPrototypeSet, StringPrototypeSlice, TypedArrayLength, apply, arrayOf, list } from "./primordials.js";
 
 /** kind -> the listeners' wrappers, a fresh list on every change (delivery reads one as it was). */
 const listeners = new Map();
@@ -69,13 +69,30 @@ function setListening(count) {
 /** Set while this realm shares (realms.js): told after every operation that may change the ledger. */
 export const after = { change: null };
 
-/** The event in row `r` of the core's numbers. @param {Float64Array} e @param {number} r */
-function event(e, r) {
+/** The event in row `r` of the core's numbers; `text(length)` takes the rows' next text (-1: none).
+ * @param {Float64Array} e @param {number} r @param {(length: number) => string | null} text */
+function event(e, r, text) {
   const kind = e[r], id = e[r + 1];
   if (kind === 0) return { type: "create", id, pages: e[r + 2] };
   if (kind === 1) return { type: "grow", id, from: e[r + 2], to: e[r + 3], source: e[r + 4] === 1 ? "wasm" : "js" };
   if (kind === 2) return { type: "collect", id, pages: e[r + 2] };
-  return { type: "budget", id: id < 0 ? null : id, budget: layout.budgetFields[e[r + 2]], limit: e[r + 3], value: e[r + 4], refused: e[r + 5] === 1 };
+  if (kind === 4) return failure(e, r, text);
+  const budget = layout.budgetFields[e[r + 2]];
+  if (e[r + 5] !== 2) return { type: "budget", id: id < 0 ? null : id, budget, limit: e[r + 3], value: e[r + 4], refused: e[r + 5] === 1 };
+  // A bounded memory at its clamp: grows inside wasm get -1 from the engine from now on.
+  const requested = e[r + 6], label = text(e[r + 7]), definedBy = text(e[r + 8]);
+  return { type: "budget", id, budget, limit: e[r + 3], value: e[r + 4], refused: false, reached: true, label, definedBy, maximum: e[r + 3], requestedMaximum: requested < 0 ? null : requested };
+}
+
+/** A `failure` event: what the ledger knew when the engine refused a construction or a grow. */
+function failure(e, r, text) {
+  const id = e[r + 1];
+  // Texts in the rows' order: each memory's label, then its definedBy.
+  const largest = arrayOf(e[r + 7], (i) => {
+    const at = r + 8 + 4 * i;
+    return { id: e[at], label: text(e[at + 2]), definedBy: text(e[at + 3]), pages: e[at + 1] };
+  });
+  return { type: "failure", id: id < 0 ? null : id, operation: layout.operations[e[r + 2]], pages: e[r + 3], live: e[r + 4], withoutInstance: e[r + 5], livePages: e[r + 6], largest };
 }
 
 /** Delivers what the core queued. Every operation that may change the ledger ends here. */
@@ -83,8 +100,15 @@ export function deliver() {
   after.change?.();
   if (!listening) return;
   const rows = rust.drainEvents(), n = layout.eventLength;
+  // The rows' texts, one after the other, taken from the core when a row first needs one.
+  let texts, at = 0;
+  const text = (length) => {
+    if (length < 0) return null;
+    texts ??= rust.eventTexts();
+    return StringPrototypeSlice(texts, at, (at += length));
+  };
   for (let r = 0, end = TypedArrayLength(rows); r < end; r += n) {
-    const e = event(rows, r);
+    const e = event(rows, r, text);
     if (marks) {
       try {
         apply(mark, perf, [`wasm-memory:${e.type}`, { detail: e }]);

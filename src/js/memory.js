@@ -5,9 +5,9 @@ import { rust, layout } from "./rust.js";
 import { toBigInt, toNumber, toStr } from "./conversions.js";
 import { EngineDescriptor, fixedBufferGetter, growNative, isAllocationFailure, makeNative, nativeProto, pagesOf } from "./engine.js";
 import { onShared, sharedSeen } from "./shared.js";
-import { IS64, SHARED, claimId, entryId, entryOf, idOf, readSizes, releaseNursery, track } from "./tracking.js";
+import { IS64, SHARED, claimId, entryId, entryOf, idOf, readChanges, readSizes, releaseNursery, track } from "./tracking.js";
 import { deliver } from "./events.js";
-import { ArrayPrototypePush, BigInt, DateNow, Number, ObjectPrototype, WeakMap, WeakMapPrototypeGet, WeakMapPrototypeSet, apply, getPrototypeOf, list } from "./primordials.js";
+import { ArrayPrototypePush, BigInt, DateNow, Number, ObjectPrototype, StringPrototypeSlice, WeakMap, WeakMapPrototypeGet, WeakMapPrototypeSet, apply, defineProperty, getOwnPropertyDescriptor, getPrototypeOf, list } from "./primordials.js";
 import { callerLine } from "./stacks.js";
 
 /** Set by the ledger: whether a budget is in force (requests are then checked with fresh sizes). */
@@ -96,12 +96,14 @@ export function construct(descriptor, options, newTarget, self) {
   } catch (e) {
     // Out of address space with this task's new memories held: let go of them and try once more.
     if (!isAllocationFailure(e) || !releaseNursery()) {
+      explain(e, CONSTRUCT, -1, initial);
       deliver();
       throw e;
     }
     try {
       memory = makeNative(checked, target);
     } catch (again) {
+      explain(again, CONSTRUCT, -1, initial);
       deliver();
       throw again;
     }
@@ -111,6 +113,54 @@ export function construct(descriptor, options, newTarget, self) {
   rust.commitCreate(id, is64, initial, maximum, effective, shared, label, DateNow(), stack);
   deliver();
   return memory;
+}
+
+/** The operations a `failure` event names, by their codes in the core's `layout.operations`. */
+const CONSTRUCT = 0, GROW = 1;
+
+/**
+ * The engine refused a construction or a grow of `pages` pages (of memory `id`, -1: none) for
+ * want of memory: the error stays the engine's (its class, its object), and its message gets
+ * what the ledger knows after the engine's words (live memories, those no live instance holds,
+ * the largest, the pages in all); a `failure` event carries the same (delivered by the caller).
+ * Never throws: explaining is best effort, the engine's error is what is thrown.
+ * @param {unknown} e @param {number} operation @param {number} id @param {number | bigint} pages
+ */
+function explain(e, operation, id, pages) {
+  if (!isAllocationFailure(e)) return;
+  try {
+    const changes = readChanges(); // sizes grown inside wasm since the last read
+    if (changes.length > 0) rust.observe(changes);
+    const words = rust.failure(operation, id, Number(pages));
+    if (typeof e !== "object" || e === null) return;
+    const before = ownString(e, "message");
+    if (before === undefined) return; // an accessor, or not text: not ours to run or change
+    // The stack's first line repeats the message, and is what Node prints for an uncaught
+    // error. Read before the message changes: V8 formats it on this first read (running an
+    // app's Error.prepareStackTrace, as the app's own first read would: after the operation,
+    // with nothing of ours held), from the message then.
+    const text = ownString(e, "stack");
+    const after = before + words;
+    defineProperty(e, "message", { __proto__: null, value: after, writable: true, enumerable: false, configurable: true });
+    if (text === undefined) return;
+    for (let at = 0; at < 64 && at + before.length <= text.length; at++) {
+      if (StringPrototypeSlice(text, at, at + before.length) === before) {
+        const value = StringPrototypeSlice(text, 0, at) + after + StringPrototypeSlice(text, at + before.length);
+        defineProperty(e, "stack", { __proto__: null, value, writable: true, enumerable: false, configurable: true });
+        return;
+      }
+    }
+  } catch {
+    // out of stack or memory ourselves: the engine's error goes on as it was
+  }
+}
+
+/** `o[key]` where it is an own data property holding a string, else undefined (no getter runs,
+ * and nothing on `Object.prototype` is read: the value is taken from the descriptor's own member). */
+function ownString(o, key) {
+  const desc = getOwnPropertyDescriptor(o, key);
+  const value = desc === undefined ? undefined : getOwnPropertyDescriptor(desc, "value");
+  return value !== undefined && typeof value.value === "string" ? value.value : undefined;
 }
 
 /** proto -> a constructor of ours whose `prototype` it is (a data property: reading it runs nothing). */
@@ -155,6 +205,7 @@ export const methods = {
       old = growNative(this, d);
     } catch (e) {
       const error = rust.growError(id, pagesOf(this), d, e);
+      if (error === e) explain(e, GROW, id, d); // the engine's own refusal, not a rule of ours
       deliver();
       throw error;
     }

@@ -51,6 +51,15 @@ try {
   ledger.setMarks(false);
   const marks = performance.getEntriesByName("wasm-memory:grow", "mark").map((m) => m.detail);
   check("setMarks: a grow is a performance mark with the event as detail", marks.length === 1 && marks[0].to === 6 && marks[0].source === "js", JSON.stringify(marks));
+  // A module compiled under a hard budget: its memory (declared maximum 10) is clamped to 4, and
+  // growing it inside wasm to 4 is a budget hit the overlay lists ("reached"), by its watcher.
+  ledger.setBudget({ perMemoryPages: 4, mode: "hard" });
+  const bounded = (await WebAssembly.instantiateStreaming(fetch(url))).instance;
+  const boundedGrow = [bounded.exports.grow(2), bounded.exports.grow(1)];
+  const hits = () => root?.getElementById("hits")?.textContent ?? "";
+  const reachedMs = await within(5000, () => hits().includes("reached"));
+  check("lists a memory grown inside wasm to its budget clamp among the budget hits", boundedGrow.join() === "2,-1" && reachedMs >= 0 && hits().includes(`reached: ${url} at its clamp, 4 pages (perMemoryPages; asked for 10)`), `${boundedGrow} | ${hits()}`);
+  ledger.setBudget(null);
   const heard = [];
   const off = ledger.on("grow", (e) => heard.push(e.source));
   unmount();

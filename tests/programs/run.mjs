@@ -193,6 +193,20 @@ async function testProgram(name) {
       }
     }
     check(`${p} (b) hard budget ${budget} pages: its memories are bounded (maximum lowered to <= ${budget})`, unbounded.length === 0, unbounded.join("; "));
+
+    // Issue #21: a memory found at its clamp (grown inside wasm as far as the engine lets it) is
+    // reported by exactly one budget event with reached: true; none is reported that isn't there.
+    // (A program whose last grow asks for more than is left stops below its clamp: nothing to report.)
+    const reached = r.events.budget.filter((e) => e.reached === true);
+    const atClamp = r.memories.filter(({ record: m }) => m && m.bounded && m.maximum !== null && m.pages >= m.maximum && (m.requestedMaximum === null || m.requestedMaximum > m.maximum));
+    const wrong = [];
+    for (const { record: m } of atClamp) {
+      const heard = reached.filter((e) => e.id === m.id);
+      if (heard.length !== 1) wrong.push(`memory #${m.id} at its clamp ${m.maximum}: ${heard.length} reached events`);
+      else if (heard[0].maximum !== m.maximum || heard[0].requestedMaximum !== m.requestedMaximum) wrong.push(`#${m.id}: ${JSON.stringify(heard[0])}`);
+    }
+    for (const e of reached) if (!atClamp.some(({ record: m }) => m.id === e.id)) wrong.push(`reached for #${e.id}, not at its clamp`);
+    check(`${p} (b) hard budget ${budget} pages: ${atClamp.length} memories at their clamp, each reported once (reached)`, wrong.length === 0, wrong.join("; "));
   }
 
   // ---- (c) soft budget at half the peak ----

@@ -223,7 +223,7 @@ impl Error {
             Error::BudgetNotNumber(name, v) => m.t("ledger.setBudget: ").t(name).t(" must be a number (got ").t(v).t(")"),
             Error::BudgetOutOfRange(name, v) => m.t("ledger.setBudget: ").t(name).t(" must be a whole number from 0 to 2^53 - 1 (got ").t(v).t(")"),
             Error::BudgetMode(v) => m.t("ledger.setBudget: mode must be \"hard\" or \"soft\" (got ").t(v).t(")"),
-            Error::UnknownEvent(v) => m.t("ledger.on: event must be \"create\", \"grow\", \"collect\" or \"budget\" (got ").t(v).t(")"),
+            Error::UnknownEvent(v) => m.t("ledger.on: event must be \"create\", \"grow\", \"collect\", \"budget\" or \"failure\" (got ").t(v).t(")"),
             Error::ListenerNotFunction(v) => m.t("ledger.on: the listener must be a function (got ").t(v).t(")"),
             Error::WatchInterval(v) => m.t("ledger.watch: interval must be a number of milliseconds from 10 to 2^31 - 1 (got ").t(v).t(")"),
             Error::ShareOptions(v) => m.t("ledger.share: options must be an object with a name (got ").t(v).t(")"),

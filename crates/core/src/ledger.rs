@@ -14,6 +14,116 @@ use super::error::{concat, decimal, Error};
 use super::id_index::IdIndex;
 use super::limits::MemoryType;
 
+impl Record {
+    /// The clamp this memory is at, if it is: it is bounded (its maximum was lowered by a hard
+    /// budget), its current size is that maximum, and the maximum it asked for (declared by its
+    /// module or given to the constructor) is larger or absent. Grows inside wasm get -1 from
+    /// the engine from here on.
+    pub fn at_clamp(&self) -> Option<u64> {
+        let max = self
+            .ty
+            .maximum
+            .filter(|_| self.bounded && self.maximum_known)?;
+        let asked_more = self.requested_maximum.map_or(true, |asked| asked > max);
+        (self.pages >= max && asked_more).then_some(max)
+    }
+}
+
+/// What the engine was refusing when it ran out of memory ([`Ledger::failure`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// A construction (`new WebAssembly.Memory`).
+    Construct,
+    /// A `grow()`.
+    Grow,
+}
+
+impl Operation {
+    /// Every operation, in the order of [`Operation::code`].
+    pub const ALL: [Operation; 2] = [Operation::Construct, Operation::Grow];
+
+    /// Its index in [`Operation::ALL`].
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// The name the `failure` event uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Construct => "construct",
+            Operation::Grow => "grow",
+        }
+    }
+}
+
+/// How many of the largest memories a [`Failure`] names.
+pub const FAILURE_LARGEST: usize = 3;
+
+/// What the ledger knows when the engine refuses a construction or a grow for want of memory
+/// (not a budget's refusal): the facts an error message and a `failure` event give.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// What was refused.
+    pub operation: Operation,
+    /// The memory a refused grow was about (`None` for a construction).
+    pub id: Option<u32>,
+    /// The pages asked for: the initial size of a construction, the delta of a grow.
+    pub pages: u64,
+    /// Live memories in the ledger.
+    pub live: u64,
+    /// How many of them no live instance holds (that `install()`'s hooks saw): memories the
+    /// program dropped are among them, waiting for the collector.
+    pub without_instance: u64,
+    /// Pages of all live memories.
+    pub live_pages: u64,
+    /// The largest live memories, largest first (ties: the older first): `(id, pages)`.
+    pub largest: Vec<(u32, u64)>,
+}
+
+impl Failure {
+    /// What the ledger knows, as the words an engine's error message gets after its own:
+    /// `" (the ledger: 3 live memories, 24 pages in all, 2 of them held by no live instance (if
+    /// unreachable, waiting for the garbage collector); the largest: \"big\" 16 pages, #1
+    /// (foo.wasm) 5 pages, #2 3 pages)"`. `names` gives a memory's label and definedBy.
+    pub fn describe(&self, names: &dyn Fn(u32) -> (Option<String>, Option<String>)) -> String {
+        let plural = |n: u64, one: &str, many: &str| {
+            concat(&[&decimal(n), " ", if n == 1 { one } else { many }])
+        };
+        let mut out = concat(&[
+            " (the ledger: ",
+            &plural(self.live, "live memory", "live memories"),
+            ", ",
+            &plural(self.live_pages, "page", "pages"),
+            " in all",
+        ]);
+        if self.without_instance > 0 {
+            out.push_str(", ");
+            out.push_str(&decimal(self.without_instance));
+            out.push_str(if self.without_instance == self.live {
+                " held by no live instance"
+            } else {
+                " of them held by no live instance"
+            });
+            out.push_str(" (if unreachable, waiting for the garbage collector)");
+        }
+        for (i, &(id, pages)) in self.largest.iter().enumerate() {
+            out.push_str(if i == 0 { "; the largest: " } else { ", " });
+            let (label, defined_by) = names(id);
+            match (label, defined_by) {
+                (Some(label), _) => out.push_str(&concat(&["\"", &label, "\""])),
+                (None, Some(by)) => {
+                    out.push_str(&concat(&["#", &decimal(id.into()), " (", &by, ")"]))
+                }
+                (None, None) => out.push_str(&concat(&["#", &decimal(id.into())])),
+            }
+            out.push(' ');
+            out.push_str(&plural(pages, "page", "pages"));
+        }
+        out.push(')');
+        out
+    }
+}
+
 /// How a memory came to be in the ledger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
@@ -89,6 +199,10 @@ pub struct Record {
     pub bounded: bool,
     /// Whether this memory alone is above `perMemoryPages` (so a crossing is reported once).
     pub over_per_memory: bool,
+    /// Whether it has been found at its budget clamp ([`Record::at_clamp`]), which is reported
+    /// once ([`Event::Reached`]): memories never shrink and the clamp never changes, so it stays
+    /// there for the rest of its life.
+    pub reached: bool,
     /// A short stack line of where it was made, when that was asked for.
     pub stack: Option<String>,
 }
@@ -206,6 +320,20 @@ pub enum Event {
         /// Pages it had.
         pages: u64,
     },
+    /// A bounded memory was found at its budget clamp ([`Record::at_clamp`]): once per memory.
+    Reached {
+        /// Its id.
+        id: u32,
+        /// The budget field the clamp is (`perMemoryPages` when it equals that field's value in
+        /// the budget in force, else `totalPages`).
+        budget: BudgetField,
+        /// The clamp: its maximum, and now its size.
+        clamp: u64,
+        /// The maximum it asked for (`None`: none).
+        requested_maximum: Option<u64>,
+    },
+    /// The engine refused a construction or a grow for want of memory.
+    Failure(Failure),
     /// A request passed a budget (soft), or was refused by one (hard).
     Budget {
         /// The memory, if the request was about an existing one.
@@ -510,6 +638,7 @@ impl Ledger {
             stack,
             bounded: plan.bounded,
             over_per_memory: false,
+            reached: false,
         });
         self.version += 1;
         self.totals.live += 1;
@@ -517,6 +646,7 @@ impl Ledger {
         self.add_pages(pages);
         self.emit(Event::Create { id, pages });
         self.report_crossings(Some(id));
+        self.report_reached(id);
         id
     }
 
@@ -636,6 +766,74 @@ impl Ledger {
             source,
         });
         self.report_crossings(Some(id));
+        self.report_reached(id);
+    }
+
+    /// Reports memory `id` found at its clamp, the first time it is ([`Event::Reached`]). It is
+    /// marked as found whether or not anyone listens (like every event, it is heard by the
+    /// listeners there are when it happens), so it is never reported twice.
+    fn report_reached(&mut self, id: u32) {
+        let budget = self.budget;
+        let Some(r) = self.record_mut(id) else {
+            return;
+        };
+        let Some(clamp) = r.at_clamp().filter(|_| !r.reached) else {
+            return;
+        };
+        r.reached = true;
+        let requested_maximum = r.requested_maximum;
+        let field = if budget.and_then(|b| b.per_memory_pages) == Some(clamp) {
+            BudgetField::PerMemoryPages
+        } else {
+            BudgetField::TotalPages
+        };
+        self.emit(Event::Reached {
+            id,
+            budget: field,
+            clamp,
+            requested_maximum,
+        });
+    }
+
+    /// What the ledger knows when the engine refuses `operation` (of `pages` pages, on memory
+    /// `id` for a grow) for want of memory, queued as an [`Event::Failure`] and returned (for
+    /// the error's message). Changes nothing else.
+    pub fn failure(&mut self, operation: Operation, id: Option<u32>, pages: u64) -> Failure {
+        let mut largest: Vec<(u32, u64)> = Vec::with_capacity(FAILURE_LARGEST + 1);
+        let mut without_instance = 0;
+        for r in &self.records {
+            if r.instances == 0 {
+                without_instance += 1;
+            }
+            // Insert in order (largest first, the older first among equals), keeping the top few.
+            let at = largest
+                .iter()
+                .position(|&(other, p)| r.pages > p || (r.pages == p && r.id < other))
+                .unwrap_or(largest.len());
+            if at < FAILURE_LARGEST {
+                largest.insert(at, (r.id, r.pages));
+                largest.truncate(FAILURE_LARGEST);
+            }
+        }
+        let failure = Failure {
+            operation,
+            id,
+            pages,
+            live: self.totals.live,
+            without_instance,
+            live_pages: self.totals.live_pages,
+            largest,
+        };
+        self.emit(Event::Failure(failure.clone()));
+        failure
+    }
+
+    /// [`Failure::describe`] with this ledger's labels and definedBy.
+    pub fn describe_failure(&self, failure: &Failure) -> String {
+        failure.describe(&|id| {
+            self.get(id)
+                .map_or((None, None), |r| (r.label.clone(), r.defined_by.clone()))
+        })
     }
 
     /// Reports (never refuses) each budget field that the ledger passes now and did not at the

@@ -18,7 +18,7 @@ mod module_types;
 pub use error::{concat, decimal, Error, ErrorKind, Field, LabelSite, MAX_LABEL};
 pub use ledger::{
     parse_budget, parse_count, whole, Budget, BudgetField, BudgetMode, Clamp, CreatePlan, Event,
-    GrowSource, Ledger, Origin, Record, Totals,
+    Failure, GrowSource, Ledger, Operation, Origin, Record, Totals, FAILURE_LARGEST,
 };
 mod realms;
 pub use limits::{

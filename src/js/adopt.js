@@ -10,8 +10,8 @@ import { rust } from "./rust.js";
 import { PAGE, bufferOf, buffersMadeLazily, growNative, moduleExports, moduleImports } from "./engine.js";
 import { claimId, idOf, track } from "./tracking.js";
 import {
-  ArrayBufferByteLength, ArrayBufferPrototypeGetByteLength, ArrayPrototypePush, DateNow, Number, FinalizationRegistry, FinalizationRegistryPrototypeRegister, TypeError,
-  WeakMap, WeakMapPrototypeGet, WeakMapPrototypeSet, getOwnPropertyDescriptor, list,
+  ArrayBufferByteLength, ArrayBufferPrototypeGetByteLength, ArrayPrototypePush, DateNow, Number, FinalizationRegistry, FinalizationRegistryPrototypeRegister, TypeErrorPrototype,
+  WeakMap, WeakMapPrototypeGet, WeakMapPrototypeSet, getOwnPropertyDescriptor, isErrorOf, list,
 } from "./primordials.js";
 import { deliver } from "./events.js";
 import { infoOf } from "./module-bytes.js";
@@ -47,7 +47,7 @@ function isSharedBuffer(b) {
   try {
     return (ArrayBufferByteLength(b), false);
   } catch (e) {
-    if (!(e instanceof TypeError)) throw e; // a stack overflow stands
+    if (!isErrorOf(e, TypeErrorPrototype)) throw e; // a stack overflow stands
     return true;
   }
 }

@@ -3,8 +3,13 @@
 // where an engine differs from the spec in a way only JS can fix.
 
 import { rust, layout } from "./rust.js";
-import { ArrayBufferPrototypeGetByteLength, ObjectFreeze, ObjectIsFrozen, apply, construct, getOwnPropertyDescriptor, uncurryThis } from "./primordials.js";
+import {
+  ArrayBufferPrototypeGetByteLength, BigInt, ObjectFreeze, ObjectIsFrozen, RangeErrorPrototype, String, apply, construct, getOwnPropertyDescriptor, isErrorOf, uncurryThis,
+} from "./primordials.js";
 import { natives } from "./natives.js";
+
+/** The engine's `WebAssembly.RuntimeError.prototype`, as it was at load. */
+const RuntimeErrorPrototype = natives.RuntimeError.prototype;
 
 export const NativeMemory = natives.Memory;
 export const nativeProto = NativeMemory.prototype;
@@ -113,7 +118,7 @@ export function makeNative(checked, newTarget) {
   try {
     return construct(NativeMemory, [checked], newTarget);
   } catch (e) {
-    if (e instanceof natives.RuntimeError || e === "out of memory") throw rust.allocationFailed(String(e?.message ?? e));
+    if (isErrorOf(e, RuntimeErrorPrototype) || e === "out of memory") throw rust.allocationFailed(String(e?.message ?? e));
     // V8 refuses an i64 maximum above its own page limit (262144) where the spec's tests allow
     // 2^37-1. It can never grow a memory past its limit anyway, so one made without the maximum
     // grows exactly as far; the ledger and type() keep the maximum asked for.
@@ -121,7 +126,7 @@ export function makeNative(checked, newTarget) {
     // Only above V8's limit: below it a RangeError is the engine's real refusal (its address space
     // ran short), and making the memory without its maximum would let code inside wasm grow it
     // past that maximum, or past a hard budget's clamp.
-    if (e instanceof RangeError && address === "i64" && !shared && maximum !== undefined && maximum > V8_I64_PAGES && maximum <= BigInt(layout.i64MaximumPages)) return makeNative(new EngineDescriptor(true, initial, undefined, shared), newTarget);
+    if (isErrorOf(e, RangeErrorPrototype) && address === "i64" && !shared && maximum !== undefined && maximum > V8_I64_PAGES && maximum <= BigInt(layout.i64MaximumPages)) return makeNative(new EngineDescriptor(true, initial, undefined, shared), newTarget);
     throw e;
   }
 }
@@ -143,4 +148,4 @@ export const buffersMadeLazily = (() => {
 })();
 
 /** Whether `e` is how this engine says an allocation failed. @param {unknown} e */
-export const isAllocationFailure = (e) => e instanceof RangeError || e instanceof natives.RuntimeError || e === "out of memory";
+export const isAllocationFailure = (e) => isErrorOf(e, RangeErrorPrototype) || isErrorOf(e, RuntimeErrorPrototype) || e === "out of memory";

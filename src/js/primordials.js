@@ -47,6 +47,13 @@ export const String = globalThis.String;
 export const BigInt = globalThis.BigInt;
 export const TypeError = globalThis.TypeError;
 export const RangeError = globalThis.RangeError;
+/** Whether `e` is an error the engine made with the prototype `proto` (say `TypeError.prototype`
+ * as it was at load): for the engine's own errors, what `instanceof` says, without the
+ * `Symbol.hasInstance` a page may have defined on the constructor since.
+ * @param {unknown} e @param {object} proto */
+export const isErrorOf = (e, proto) => typeof e === "object" && e !== null && getPrototypeOf(e) === proto;
+export const TypeErrorPrototype = TypeError.prototype;
+export const RangeErrorPrototype = RangeError.prototype;
 export const Error = globalThis.Error;
 export const ArrayBuffer = globalThis.ArrayBuffer;
 /** Missing where the engine has no `SharedArrayBuffer` global (WebKit without cross-origin isolation). */
@@ -131,7 +138,7 @@ export function ArrayBufferPrototypeGetByteLength(b) {
     return ArrayBufferByteLength(b);
   } catch (e) {
     // Not an ArrayBuffer (a TypeError): a SharedArrayBuffer? Anything else (a stack overflow) stands.
-    if (sharedMemoryByteLength === undefined || !(e instanceof TypeError)) throw e;
+    if (sharedMemoryByteLength === undefined || !isErrorOf(e, TypeErrorPrototype)) throw e;
     return sharedMemoryByteLength(b);
   }
 }

@@ -38,6 +38,7 @@ polygon { fill: var(--fill); } line { stroke: var(--warn); stroke-dasharray: 4 3
 table { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; table-layout: fixed; }
 th, td { padding: 2px 4px; text-align: right; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; border-bottom: 1px solid var(--line); }
 th { color: var(--muted); font-weight: 500; } th:first-child, td:first-child { text-align: left; width: 58%; }
+table.realms th:first-child, table.realms td:first-child { width: 40%; }
 td small { display: block; color: var(--muted); overflow: hidden; text-overflow: ellipsis; }
 .at { color: var(--warn); }
 ol { list-style: none; margin: 0; padding: 0; } li { padding: 1px 0; color: var(--warn); } li.soft { color: var(--muted); }
@@ -50,7 +51,7 @@ const BODY = `<div class="panel" role="region" aria-label="WebAssembly memory le
 <h3>Total pages</h3><div id="total"><span id="pages"></span><div class="bar"><div id="bar"></div></div></div>
 <svg id="chart" viewBox="0 0 ${W} ${H}" preserveAspectRatio="none" role="img"><polygon/><polyline/><line x1="0" x2="${W}"/></svg>
 <div id="realmview" hidden><h3>Realms</h3><table><thead><tr><th>realm</th><th>live</th><th>pages</th></tr></thead><tbody id="realms"></tbody></table></div>
-<h3>Largest memories</h3><table><thead><tr><th>memory</th><th id="realmhead" hidden>realm</th><th>pages</th><th>peak</th></tr></thead><tbody id="largest"></tbody></table>
+<h3>Largest memories</h3><table id="largesttable"><thead><tr><th>memory</th><th id="realmhead" hidden>realm</th><th>pages</th><th>peak</th></tr></thead><tbody id="largest"></tbody></table>
 <h3>Budget hits</h3><ol id="hits"><li class="none">none</li></ol>
 </div></div>`;
 
@@ -115,6 +116,7 @@ function define() {
       $("summary").textContent = `${s.live} live · ${s.livePages} pages${app === null ? "" : ` · ${realms.length} realms`}`;
       $("realmview").hidden = app === null;
       $("realmhead").hidden = app === null;
+      $("largesttable").classList.toggle("realms", app !== null); // four columns: a narrower first
       $("realms").replaceChildren(...realms.map((r) => {
         const tr = document.createElement("tr");
         for (const text of [`${r.name}${r.self ? " (this one)" : ""}`, r.live - r.received, r.pages - r.receivedPages]) {

@@ -2,18 +2,17 @@
 // read from the engine first (code inside wasm grows memories without telling anyone).
 
 import { rust, layout } from "./rust.js";
-import { idOf, readChanges } from "./tracking.js";
+import { idOf, observeChanges } from "./tracking.js";
 import { deliver, on, setMarks } from "./events.js";
 import { state } from "./memory.js";
 import {
   ArrayPrototypePush, ArrayPrototypeSlice, ArrayPrototypeSort, MathMax, PromisePrototypeThen, String, StringPrototypeCharCodeAt, StringPrototypePadEnd,
-  StringPrototypePadStart, StringPrototypeSlice, StringPrototypeTrimEnd, TypedArrayLength, arrayOf, clearInterval, list, setInterval,
+  StringPrototypePadStart, StringPrototypeSlice, StringPrototypeTrimEnd, arrayOf, clearInterval, list, setInterval,
 } from "./primordials.js";
 
 /** Reads every memory's size from the engine into the core; growth found is reported. */
 function refresh() {
-  const changes = readChanges();
-  if (TypedArrayLength(changes) > 0) rust.observe(changes);
+  observeChanges();
   deliver();
 }
 

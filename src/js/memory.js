@@ -5,7 +5,7 @@ import { rust, layout } from "./rust.js";
 import { toBigInt, toNumber, toStr } from "./conversions.js";
 import { EngineDescriptor, fixedBufferGetter, growNative, isAllocationFailure, makeNative, nativeProto, pagesOf } from "./engine.js";
 import { onShared, sharedSeen } from "./shared.js";
-import { IS64, SHARED, claimId, entryId, entryOf, idOf, readChanges, readSizes, releaseNursery, track } from "./tracking.js";
+import { IS64, SHARED, claimId, entryId, entryOf, idOf, observeChanges, readSizes, releaseNursery, track } from "./tracking.js";
 import { deliver } from "./events.js";
 import { ArrayPrototypePush, BigInt, DateNow, Number, ObjectPrototype, StringPrototypeSlice, WeakMap, WeakMapPrototypeGet, WeakMapPrototypeSet, apply, defineProperty, getOwnPropertyDescriptor, getPrototypeOf, list } from "./primordials.js";
 import { callerLine } from "./stacks.js";
@@ -129,8 +129,7 @@ const CONSTRUCT = 0, GROW = 1;
 function explain(e, operation, id, pages) {
   if (!isAllocationFailure(e)) return;
   try {
-    const changes = readChanges(); // sizes grown inside wasm since the last read
-    if (changes.length > 0) rust.observe(changes);
+    observeChanges(); // sizes grown inside wasm since the last read
     const words = rust.failure(operation, id, Number(pages));
     if (typeof e !== "object" || e === null) return;
     const before = ownString(e, "message");

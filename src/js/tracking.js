@@ -143,6 +143,12 @@ export const readSizes = () => read(false);
  */
 export const readChanges = () => read(true);
 
+/** Gives the core the sizes that changed since the last read (grows inside wasm among them). */
+export function observeChanges() {
+  const changes = readChanges();
+  if (TypedArrayLength(changes) > 0) rust.observe(changes);
+}
+
 /** Both of the above; `changes`: only sizes not sent before (and remember these as sent). */
 function read(changes) {
   const count = liveRefs.length + nursery.length / 2;

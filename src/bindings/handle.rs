@@ -153,6 +153,27 @@ impl Core {
         }
         .validate()
         .map_err(js_error)?;
+        // What the plan would give with no budget in force (the quiet case).
+        let entry = crate::core::Entry {
+            plan: crate::core::CreatePlan::adopted(ty, true),
+            pages: ty.minimum,
+            label: None,
+            origin: crate::core::Origin::Constructed,
+            created_ms: created,
+            stack: None,
+            defined_by: None,
+            instances: 0,
+        };
+        let quiet = state::ledger_quietly(
+            |l| l.plan_quiet_create(id, false),
+            |l, id| {
+                l.apply_quiet_create(id, entry);
+                id
+            },
+        );
+        if let Some(id) = quiet {
+            return Ok(id);
+        }
         state::with_ledger_light(|l| {
             let plan = l.plan_create(ty)?;
             l.next_id_at_least(id);
@@ -218,7 +239,14 @@ impl Core {
     /// Records a `grow()` the engine did: memory `id` now has `pages`.
     #[wasm_bindgen(js_name = commitGrow)]
     pub fn commit_grow(id: u32, pages: f64) {
-        state::with_ledger_light(|l| l.commit_grow(id, pages as u64));
+        let pages = pages as u64;
+        let quiet = state::ledger_quietly(
+            |l| l.plan_quiet_resize(id, pages),
+            |l, r| l.apply_quiet_resize(r),
+        );
+        if quiet.is_none() {
+            state::with_ledger_light(|l| l.commit_grow(id, pages));
+        }
     }
 
     /// The engine refused a construction (`operation` 0) or a grow (1) of `pages` pages (of
@@ -236,7 +264,7 @@ impl Core {
 
     /// `type()`'s numbers for the memory with ledger id `id` (-1: unknown), now `pages` pages.
     #[wasm_bindgen(js_name = typeOf)]
-    pub fn type_of(id: i32, pages: f64) -> JsResult<Vec<f64>> {
+    pub fn type_of(id: i32, pages: f64) -> JsResult<f64> {
         js(memory::type_of(id, pages))
     }
 
@@ -276,6 +304,16 @@ impl Core {
     /// garbage-collected.
     #[wasm_bindgen(js_name = countInstance)]
     pub fn count_instance(ids: Vec<u32>, made: bool) {
+        // One memory (the common case): quiet, no stack room.
+        if let [id] = ids[..] {
+            let quiet = state::ledger_quietly(
+                |l| l.plan_quiet_count(id),
+                |l, slot| l.apply_quiet_count(slot, made),
+            );
+            if quiet.is_some() {
+                return;
+            }
+        }
         state::with_ledger(|l| l.count_instance(&ids, made));
     }
 

@@ -8,11 +8,11 @@ use alloc::{string::String, vec::Vec};
 use wasm_bindgen::JsValue;
 
 use super::errors::Failure;
-use super::state::{memory64, with_ledger, with_ledger_light};
+use super::state::{ledger_quietly, memory64, with_ledger, with_ledger_light};
 use super::values::{address_value, describe, label, to_u64, to_u64_opt};
 use crate::core::{
-    check_grow, AddressType, CreatePlan, Error, Field, LabelSite, MemoryType, Operation, Origin,
-    RequestedType,
+    check_grow, AddressType, CreatePlan, Entry, Error, Field, LabelSite, MemoryType, Operation,
+    Origin, RequestedType,
 };
 
 /// The address type of a memory: i64 when `is64`.
@@ -162,26 +162,40 @@ pub fn grow_error(id: u32, pages: f64, delta: &JsValue, engine: JsValue) -> JsVa
     }
 }
 
-/// `memory.type()`'s numbers: `[is64 (0|1), maximum (-1: none), minimum, shared (0|1)]`, with
-/// `minimum` the current size; JS builds the dictionary (`{ address, maximum?, minimum, shared }`,
-/// its members in lexicographic order). `id` is the ledger id (-1 for a memory the polyfill
-/// never saw).
-pub fn type_of(id: i32, pages: f64) -> Result<Vec<f64>, Failure> {
+/// `memory.type()`'s maximum (-1: none) for the memory with ledger id `id` (-1 for a memory
+/// the polyfill never saw: an error), now `pages` pages (its `minimum`). JS builds the dictionary
+/// (`{ address, maximum?, minimum, shared }`) with the address type and `shared` it tracks the
+/// memory with (the ones the ledger was given). A number, not a list: nothing to allocate.
+pub fn type_of(id: i32, pages: f64) -> Result<f64, Failure> {
     let pages = pages as u64;
     let ty = u32::try_from(id).ok().and_then(|id| {
-        with_ledger_light(|l| {
-            l.observe(id, pages);
-            l.get(id).filter(|r| r.maximum_known).map(|r| r.ty)
+        // Quiet (no stack room) when the size is as recorded, or grew quietly.
+        let quiet = ledger_quietly(
+            |l| {
+                let r = l.get(id)?;
+                let ty = r.maximum_known.then_some(r.ty);
+                let resize = match r.pages == pages {
+                    true => None,
+                    false => Some(l.plan_quiet_resize(id, pages)?),
+                };
+                Some((resize, ty))
+            },
+            |l, (resize, ty)| {
+                if let Some(r) = resize {
+                    l.apply_quiet_resize(r);
+                }
+                ty
+            },
+        );
+        quiet.unwrap_or_else(|| {
+            with_ledger_light(|l| {
+                l.observe(id, pages);
+                l.get(id).filter(|r| r.maximum_known).map(|r| r.ty)
+            })
         })
     });
     let ty = ty.ok_or(Error::UnknownMaximum)?;
-    let flag = |b: bool| f64::from(u8::from(b));
-    Ok(alloc::vec![
-        flag(ty.address == AddressType::I64),
-        ty.maximum.map_or(-1.0, |m| m as f64),
-        pages as f64,
-        flag(ty.shared),
-    ])
+    Ok(ty.maximum.map_or(-1.0, |m| m as f64))
 }
 
 /// Enters a memory a module exported (seen by `install()`'s instantiate hooks). `declared` is
@@ -218,6 +232,29 @@ pub fn adopt(
         bounded,
         ..CreatePlan::adopted(ty, maximum_known)
     };
+    let mut entry = Some(Entry {
+        plan,
+        pages,
+        label: None,
+        origin: Origin::Exported,
+        created_ms: created,
+        stack: None,
+        defined_by,
+        instances,
+    });
+    let quiet = ledger_quietly(
+        |l| l.plan_quiet_create(id, plan.bounded),
+        |l, id| {
+            if let Some(entry) = entry.take() {
+                l.apply_quiet_create(id, entry);
+            }
+            id
+        },
+    );
+    if let Some(id) = quiet {
+        return id;
+    }
+    let defined_by = entry.and_then(|e| e.defined_by);
     with_ledger(|l| {
         l.next_id_at_least(id);
         let id = l.commit_create(

@@ -70,6 +70,36 @@ impl<T> Slot<T> {
     }
 }
 
+impl<T> Slot<T> {
+    /// A change that takes no stack room: `plan` only reads (a stack overflow may cut it
+    /// short anywhere: nothing has changed yet) and returns what to change, or `None` for a
+    /// change that isn't quiet (the caller then takes [`Slot::with`]); `apply` writes it and
+    /// must make no call (only `#[inline(always)]` code that sets fields), so that nothing can
+    /// cut it short half done. The `busy` flag still marks the writing, so a sweep that found a
+    /// call abandoned there would count it ([`abandoned`]).
+    #[inline(always)]
+    fn quietly<P, R>(
+        &self,
+        plan: impl FnOnce(&T) -> Option<P>,
+        apply: impl FnOnce(&mut T, P) -> R,
+    ) -> Option<R> {
+        if HELD.0.get() != 0 {
+            return None; // inside another slot's call: that one's room covers the full path
+        }
+        // SAFETY: as in `with`: one thread, and neither closure calls into JS, so this is the
+        // only live reference (a call that left `busy` set was abandoned and never runs again).
+        let value = unsafe { &mut *self.value.get() };
+        let value = value.as_mut()?;
+        let p = plan(value)?;
+        if self.busy.replace(true) {
+            ABANDONED.0.set(ABANDONED.0.get().wrapping_add(1));
+        }
+        let r = apply(value, p);
+        self.busy.set(false);
+        Some(r)
+    }
+}
+
 static LEDGER: OneThread<Slot<Ledger>> = OneThread(Slot::new());
 static REALMS: OneThread<Slot<Realms>> = OneThread(Slot::new());
 static MEMORY64: OneThread<Cell<bool>> = OneThread(Cell::new(false));
@@ -174,6 +204,17 @@ pub fn with_ledger<R>(f: impl FnOnce(&mut Ledger) -> R) -> R {
 /// grow one memory, or read its type.
 pub fn with_ledger_light<R>(f: impl FnOnce(&mut Ledger) -> R) -> R {
     LEDGER.0.with(Room::Light, Ledger::new, f)
+}
+
+/// Runs a quiet change of the ledger (see [`Slot::quietly`]): `plan` reads, `apply` writes
+/// with no call. `None` when the change isn't quiet (or the ledger not yet made): the caller
+/// then takes [`with_ledger_light`].
+#[inline(always)]
+pub fn ledger_quietly<P, R>(
+    plan: impl FnOnce(&Ledger) -> Option<P>,
+    apply: impl FnOnce(&mut Ledger, P) -> R,
+) -> Option<R> {
+    LEDGER.0.quietly(plan, apply)
 }
 
 /// Runs `f` on the view of the other realms (`ledger.share()`); like [`with_ledger`], `f` must

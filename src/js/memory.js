@@ -5,7 +5,7 @@ import { rust, layout } from "./rust.js";
 import { toBigInt, toNumber, toStr } from "./conversions.js";
 import { EngineDescriptor, fixedBufferGetter, growNative, isAllocationFailure, makeNative, nativeProto, pagesOf } from "./engine.js";
 import { onShared, sharedSeen } from "./shared.js";
-import { IS64, SHARED, claimId, entryId, entryOf, idOf, observeChanges, readSizes, releaseNursery, track } from "./tracking.js";
+import { IS64, SHARED, claimId, entryId, entryOf, observeChanges, readSizes, releaseNursery, track } from "./tracking.js";
 import { deliver } from "./events.js";
 import { ArrayPrototypePush, BigInt, DateNow, Number, ObjectPrototype, StringPrototypeSlice, WeakMap, WeakMapPrototypeGet, WeakMapPrototypeSet, apply, defineProperty, getOwnPropertyDescriptor, getPrototypeOf, list } from "./primordials.js";
 import { callerLine } from "./stacks.js";
@@ -216,16 +216,17 @@ export const methods = {
   },
   type() {
     const pages = pagesOf(this); // the brand check: a TypeError for anything but a memory
-    let t;
+    const entry = entryOf(this);
+    let maximum;
     try {
-      t = rust.typeOf(idOf(this), pages); // [is64, maximum (-1: none), minimum, shared]
+      maximum = rust.typeOf(entry === undefined ? -1 : entryId(entry), pages); // -1: none; unknown memory: an error
     } finally {
       deliver();
     }
     // A WebIDL dictionary: its members in lexicographic order, `maximum` only when there is one.
-    const is64 = t[0] === 1, value = is64 ? BigInt : Number;
-    const address = is64 ? "i64" : "i32", minimum = value(t[2]), shared = t[3] === 1;
-    return t[1] < 0 ? { address, minimum, shared } : { address, maximum: value(t[1]), minimum, shared };
+    const is64 = (entry & IS64) !== 0, value = is64 ? BigInt : Number;
+    const address = is64 ? "i64" : "i32", minimum = value(pages), shared = (entry & SHARED) !== 0;
+    return maximum < 0 ? { address, minimum, shared } : { address, maximum: value(maximum), minimum, shared };
   },
 };
 

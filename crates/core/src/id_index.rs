@@ -31,8 +31,15 @@ impl IdIndex {
         (slot != GONE).then_some(slot as usize)
     }
 
+    /// Whether [`push`](Self::push) would take `id` without allocating.
+    pub fn has_room_for(&self, id: u32) -> bool {
+        self.entries.len() < self.entries.capacity()
+            && self.entries.last().map_or(true, |e| e.0 < id)
+    }
+
     /// Adds `id` at `slot`. Ids must arrive in increasing order (the ledger's are); an id
     /// out of order is refused (false), never a panic.
+    #[inline(always)]
     pub fn push(&mut self, id: u32, slot: usize) -> bool {
         if self.entries.last().is_some_and(|e| e.0 >= id) {
             return false;

@@ -380,6 +380,35 @@ struct Breach {
     value: u64,
 }
 
+/// A memory to enter in the ledger: what [`Ledger::commit_create`] and
+/// [`Ledger::apply_quiet_create`] are given.
+pub struct Entry {
+    /// Its type, requested maximum and clamp.
+    pub plan: CreatePlan,
+    /// Its size now.
+    pub pages: u64,
+    /// Its label, if any.
+    pub label: Option<String>,
+    /// How it came to this realm.
+    pub origin: Origin,
+    /// When it was made (ms since the epoch).
+    pub created_ms: f64,
+    /// Where it was made, when stacks are captured.
+    pub stack: Option<String>,
+    /// The module that defined it, if any.
+    pub defined_by: Option<String>,
+    /// Live instances holding it already.
+    pub instances: u32,
+}
+
+/// A memory's new size, found by reading alone (see [`Ledger::plan_quiet_resize`]).
+#[derive(Clone, Copy)]
+pub struct Resize {
+    slot: usize,
+    pages: u64,
+    added: u64,
+}
+
 /// The ledger of one realm.
 #[derive(Default)]
 pub struct Ledger {
@@ -619,35 +648,53 @@ impl Ledger {
         defined_by: Option<String>,
     ) -> u32 {
         let id = self.next_id;
-        self.next_id = self.next_id.wrapping_add(1);
+        let entry = Entry {
+            plan,
+            pages,
+            label,
+            origin,
+            created_ms,
+            stack,
+            defined_by,
+            instances: 0,
+        };
+        self.enter(id, entry);
+        self.emit(Event::Create { id, pages });
+        self.report_crossings(Some(id));
+        self.report_reached(id);
+        id
+    }
+
+    /// The part of [`commit_create`](Self::commit_create) that changes the records and the
+    /// totals. Inlined: [`apply_quiet_create`](Self::apply_quiet_create) relies on it making no
+    /// call when the record list and the index have room.
+    #[inline(always)]
+    fn enter(&mut self, id: u32, e: Entry) {
+        self.next_id = id.wrapping_add(1);
         // Ids only increase (wrapping after 2^32 memories, which the index then refuses).
         self.index.push(id, self.records.len());
         self.records.push(Record {
             id,
-            label,
-            defined_by,
-            instances: 0,
-            ty: plan.ty,
-            requested_maximum: plan.requested_maximum,
-            maximum_known: plan.maximum_known,
-            pages,
-            peak: pages,
+            label: e.label,
+            defined_by: e.defined_by,
+            instances: e.instances,
+            ty: e.plan.ty,
+            requested_maximum: e.plan.requested_maximum,
+            maximum_known: e.plan.maximum_known,
+            pages: e.pages,
+            peak: e.pages,
             grows: 0,
-            created_ms,
-            origin,
-            stack,
-            bounded: plan.bounded,
+            created_ms: e.created_ms,
+            origin: e.origin,
+            stack: e.stack,
+            bounded: e.plan.bounded,
             over_per_memory: false,
             reached: false,
         });
         self.version += 1;
         self.totals.live += 1;
         self.totals.created += 1;
-        self.add_pages(pages);
-        self.emit(Event::Create { id, pages });
-        self.report_crossings(Some(id));
-        self.report_reached(id);
-        id
+        self.add_pages(e.pages);
     }
 
     /// Checks `grow(delta)` of memory `id` (now `current` pages) against the budget.
@@ -696,6 +743,77 @@ impl Ledger {
         self.resize(id, pages, GrowSource::Js);
     }
 
+    // ---- Quiet commits: changes found, by reading alone, to touch a few numbers and nothing else.
+    //
+    // The bindings take no stack room before these (room costs time on every construction and
+    // grow; see the bindings' `state`). Each is a plan that only reads (it may call functions,
+    // so a stack overflow may cut it short: nothing has changed yet) and an apply that writes a
+    // few fields with no call between its first write and its last, so nothing can cut it short
+    // half done. A change that may queue an event, meet a budget or a clamp, or allocate is not
+    // quiet: the caller takes the full path, with room.
+
+    /// Whether a change now could do more than set numbers: queue an event or meet a budget.
+    fn loud(&self) -> bool {
+        self.listening || self.budget.is_some()
+    }
+
+    /// A resize of memory `id` to `pages` (by `grow()` through JS, or observed) that is quiet:
+    /// nobody listens, no budget is in force, the memory is not bounded (so it can't reach a
+    /// clamp) and it doesn't shrink.
+    pub fn plan_quiet_resize(&self, id: u32, pages: u64) -> Option<Resize> {
+        if self.loud() {
+            return None;
+        }
+        let slot = self.index.get(id)?;
+        let r = self.records.get(slot)?;
+        if r.bounded || pages < r.pages {
+            return None;
+        }
+        Some(Resize {
+            slot,
+            pages,
+            added: pages - r.pages,
+        })
+    }
+
+    /// Applies a [`plan_quiet_resize`](Self::plan_quiet_resize): as [`commit_grow`](Self::commit_grow)
+    /// would, with no call made.
+    #[inline(always)]
+    pub fn apply_quiet_resize(&mut self, r: Resize) {
+        self.set_size(r);
+    }
+
+    /// A memory entered now, under an id at least `at_least`, that is quiet: nobody listens, no
+    /// budget is in force, it is not `bounded`, and the record list and the index have room
+    /// without allocating. Returns the id it gets.
+    pub fn plan_quiet_create(&self, at_least: u32, bounded: bool) -> Option<u32> {
+        if self.loud() || bounded || self.records.len() == self.records.capacity() {
+            return None;
+        }
+        let id = self.next_id.max(at_least);
+        self.index.has_room_for(id).then_some(id)
+    }
+
+    /// Applies a [`plan_quiet_create`](Self::plan_quiet_create) (`id` is what it returned): as
+    /// [`commit_create`](Self::commit_create) would, with `instances` counted from the start
+    /// and no call made (`entry`'s texts were allocated by the caller).
+    #[inline(always)]
+    pub fn apply_quiet_create(&mut self, id: u32, entry: Entry) {
+        self.enter(id, entry);
+    }
+
+    /// An instance count of memory `id` to change ([`count_instance`](Self::count_instance) of
+    /// one id): always quiet for a memory the ledger holds. Returns where its record is.
+    pub fn plan_quiet_count(&self, id: u32) -> Option<usize> {
+        self.index.get(id)
+    }
+
+    /// Applies a [`plan_quiet_count`](Self::plan_quiet_count), with no call made.
+    #[inline(always)]
+    pub fn apply_quiet_count(&mut self, slot: usize, made: bool) {
+        self.count_at(slot, made);
+    }
+
     /// Sets a memory's label.
     pub fn set_label(&mut self, id: u32, label: Option<String>) -> bool {
         let Some(record) = self.record_mut(id) else {
@@ -709,16 +827,25 @@ impl Ledger {
     /// An instance that imports or exports the memories `ids` was made (`made`), or collected.
     /// Unknown ids (memories collected first) are ignored; a count never goes below zero.
     pub fn count_instance(&mut self, ids: &[u32], made: bool) {
-        for id in ids {
-            if let Some(record) = self.record_mut(*id) {
-                let n = &mut record.instances;
-                *n = if made {
-                    n.saturating_add(1)
-                } else {
-                    n.saturating_sub(1)
-                };
-                self.version += 1;
+        for &id in ids {
+            if let Some(slot) = self.index.get(id) {
+                self.count_at(slot, made);
             }
+        }
+    }
+
+    /// Counts an instance more (`made`) or fewer for the record at `slot`. Inlined:
+    /// [`apply_quiet_count`](Self::apply_quiet_count) relies on it making no call.
+    #[inline(always)]
+    fn count_at(&mut self, slot: usize, made: bool) {
+        if let Some(record) = self.records.get_mut(slot) {
+            let n = &mut record.instances;
+            *n = if made {
+                n.saturating_add(1)
+            } else {
+                n.saturating_sub(1)
+            };
+            self.version += 1;
         }
     }
 
@@ -745,20 +872,18 @@ impl Ledger {
     }
 
     fn resize(&mut self, id: u32, pages: u64, source: GrowSource) {
-        let Some(record) = self.record_mut(id) else {
+        let Some(slot) = self.index.get(id) else {
             return;
         };
-        let from = record.pages;
+        let Some(from) = self.records.get(slot).map(|r| r.pages) else {
+            return;
+        };
         if pages == from && source == GrowSource::Wasm {
             return;
         }
-        record.pages = pages;
-        record.peak = record.peak.max(pages);
-        record.grows += 1;
-        self.version += 1;
         // Memories never shrink, so pages >= from.
         let added = pages.saturating_sub(from);
-        self.add_pages(added);
+        self.set_size(Resize { slot, pages, added });
         self.emit(Event::Grow {
             id,
             from,
@@ -767,6 +892,19 @@ impl Ledger {
         });
         self.report_crossings(Some(id));
         self.report_reached(id);
+    }
+
+    /// The part of a resize that changes the record and the totals. Inlined:
+    /// [`apply_quiet_resize`](Self::apply_quiet_resize) relies on it making no call.
+    #[inline(always)]
+    fn set_size(&mut self, r: Resize) {
+        if let Some(record) = self.records.get_mut(r.slot) {
+            record.pages = r.pages;
+            record.peak = record.peak.max(r.pages);
+            record.grows = record.grows.wrapping_add(1);
+        }
+        self.version += 1;
+        self.add_pages(r.added);
     }
 
     /// Reports memory `id` found at its clamp, the first time it is ([`Event::Reached`]). It is
@@ -882,6 +1020,7 @@ impl Ledger {
         }
     }
 
+    #[inline(always)]
     fn add_pages(&mut self, pages: u64) {
         self.totals.live_pages += pages;
         self.totals.peak_total_pages = self.totals.peak_total_pages.max(self.totals.live_pages);

@@ -164,6 +164,75 @@ proptest! {
         }
     }
 
+    /// The bindings commit constructions, grows, size reads and instance counts without stack
+    /// room when the core's plan finds them quiet: a ledger changed that way whenever it can be
+    /// must equal one always changed the full way, events included (listeners come and go).
+    #[test]
+    fn quiet_commits_change_the_ledger_exactly_as_the_full_path(ops in proptest::collection::vec(op(), 1..60)) {
+        let (mut full, mut quiet) = (Ledger::new(), Ledger::new());
+        for (i, op) in ops.into_iter().enumerate() {
+            let listening = i % 7 < 3;
+            full.set_listening(listening);
+            quiet.set_listening(listening);
+            match op {
+                Op::Create { initial, maximum, shared } => {
+                    let req = RequestedType { address: AddressType::I32, initial, maximum, shared };
+                    let Ok(ty) = req.validate() else { continue };
+                    // As the bindings do: quiet first (what the plan gives without a budget).
+                    let quiet_id = quiet.plan_quiet_create(0, false);
+                    let full_plan = full.plan_create(ty);
+                    match quiet_id {
+                        Some(id) => {
+                            let plan = CreatePlan::adopted(ty, true);
+                            let entry = Entry { plan, pages: ty.minimum, label: None, origin: Origin::Constructed, created_ms: 1.0, stack: None, defined_by: None, instances: 0 };
+                            quiet.apply_quiet_create(id, entry);
+                        }
+                        None => {
+                            if let Ok(plan) = quiet.plan_create(ty) {
+                                quiet.commit_create(plan, ty.minimum, None, Origin::Constructed, 1.0, None, None);
+                            }
+                        }
+                    }
+                    if let Ok(plan) = full_plan {
+                        full.commit_create(plan, ty.minimum, None, Origin::Constructed, 1.0, None, None);
+                    }
+                }
+                Op::Grow { pick, delta } | Op::Observe { pick, extra: delta } => {
+                    let js = matches!(op, Op::Grow { .. });
+                    let Some(r) = picked(&full, pick) else { continue };
+                    let pages = (r.pages + delta).min(r.ty.maximum.unwrap_or(65_536));
+                    if js { full.commit_grow(r.id, pages) } else { full.observe(r.id, pages) }
+                    // An observed size the record already has changes nothing (the bindings' type()).
+                    let unchanged = !js && pages == r.pages;
+                    match quiet.plan_quiet_resize(r.id, pages).filter(|_| !unchanged) {
+                        Some(plan) => {
+                            quiet.apply_quiet_resize(plan);
+                        }
+                        None if js => quiet.commit_grow(r.id, pages),
+                        None => quiet.observe(r.id, pages),
+                    }
+                    full.count_instance(&[r.id], js);
+                    match quiet.plan_quiet_count(r.id) {
+                        Some(slot) => quiet.apply_quiet_count(slot, js),
+                        None => quiet.count_instance(&[r.id], js),
+                    }
+                }
+                Op::Collect { pick } => {
+                    let Some(id) = picked(&full, pick).map(|r| r.id) else { continue };
+                    full.collect(id);
+                    quiet.collect(id);
+                }
+                Op::Budget(b) => {
+                    full.set_budget(b);
+                    quiet.set_budget(b);
+                }
+            }
+            prop_assert_eq!(snapshot(&quiet), snapshot(&full));
+            prop_assert_eq!(quiet.drain_events(), full.drain_events());
+            check_invariants(&quiet);
+        }
+    }
+
     #[test]
     fn a_hard_budget_set_first_holds_for_every_js_grow(total in 1u64..100, ops in proptest::collection::vec(op(), 1..60)) {
         let mut l = Ledger::new();
@@ -496,4 +565,81 @@ fn instances_count_up_and_down_and_never_below_zero() {
     l.collect(a);
     l.count_instance(&[a], false); // the memory went first: ignored
     assert_eq!(count(&l, a), None);
+}
+
+/// Quiet commits are taken when nothing but numbers change, and only then: with a listener, a
+/// budget, a bounded memory or a full record list the full path (events, checks) runs.
+#[test]
+fn quiet_commits_only_when_nothing_but_numbers_change() {
+    let mut l = Ledger::new();
+    let id = one_memory(&mut l, 1);
+    assert!(
+        l.plan_quiet_resize(id, 2).is_some(),
+        "a grow with no listener or budget"
+    );
+    assert!(l.plan_quiet_resize(id, 0).is_none(), "never a shrink");
+    assert!(l.plan_quiet_count(id).is_some());
+    assert!(
+        l.plan_quiet_resize(id + 100, 2).is_none(),
+        "an unknown memory"
+    );
+    l.set_listening(true);
+    assert!(
+        l.plan_quiet_resize(id, 2).is_none(),
+        "a listener hears grows"
+    );
+    assert!(
+        l.plan_quiet_create(0, false).is_none(),
+        "a listener hears creations"
+    );
+    l.set_listening(false);
+    l.set_budget(Some(Budget {
+        total_pages: Some(100),
+        per_memory_pages: None,
+        memories: None,
+        mode: BudgetMode::Soft,
+    }));
+    assert!(
+        l.plan_quiet_resize(id, 2).is_none(),
+        "a budget checks grows"
+    );
+    assert!(
+        l.plan_quiet_create(0, false).is_none(),
+        "a budget checks creations"
+    );
+    l.set_budget(None);
+    assert!(
+        l.plan_quiet_create(0, true).is_none(),
+        "a bounded memory may be at its clamp"
+    );
+    // The record list has room only after it has grown once past its first allocation.
+    let mut quiet = 0;
+    for _ in 0..20 {
+        let next = l.plan_quiet_create(0, false);
+        quiet += usize::from(next.is_some());
+        one_memory(&mut l, 1);
+    }
+    assert!(
+        quiet >= 10,
+        "most creations find room in the record list ({quiet} of 20)"
+    );
+    let id = l
+        .plan_quiet_create(0, false)
+        .map(|id| (id, l.records().len()));
+    if let Some((id, n)) = id {
+        let plan = CreatePlan::adopted(i32_type(3, None), true);
+        let entry = Entry {
+            plan,
+            pages: 3,
+            label: None,
+            origin: Origin::Constructed,
+            created_ms: 0.0,
+            stack: None,
+            defined_by: None,
+            instances: 2,
+        };
+        l.apply_quiet_create(id, entry);
+        assert_eq!(l.records().len(), n + 1);
+        assert_eq!(l.get(id).map(|r| (r.pages, r.instances)), Some((3, 2)));
+    }
 }

@@ -78,7 +78,7 @@ export async function runSteps(load, o = {}) {
       const Hooked = WebAssembly.Instance;
       await time("instance: installed new Instance(exporter)", () => new Hooked(module), 20);
       await time("  Module.imports(module)", () => WebAssembly.Module.imports(module), 200);
-      await time("  core: countInstance([id], true)", () => rust.countInstance([0], true), 200);
+      await time("  core: countInstanceOf(id, true)", () => rust.countInstanceOf(0, true), 200);
       await time("  core: adopt(...)", () => recorded.push(rust.adopt(tracking.claimId(), 2, false, false, 10, 10, true, false, Date.now(), undefined, 1)), 200);
       for (const id of recorded.splice(0)) rust.collected(id);
       // What adopt.js avoids: the first `buffer` read of an exported memory makes its ArrayBuffer

@@ -304,17 +304,20 @@ impl Core {
     /// garbage-collected.
     #[wasm_bindgen(js_name = countInstance)]
     pub fn count_instance(ids: Vec<u32>, made: bool) {
-        // One memory (the common case): quiet, no stack room.
-        if let [id] = ids[..] {
-            let quiet = state::ledger_quietly(
-                |l| l.plan_quiet_count(id),
-                |l, slot| l.apply_quiet_count(slot, made),
-            );
-            if quiet.is_some() {
-                return;
-            }
-        }
         state::with_ledger(|l| l.count_instance(&ids, made));
+    }
+
+    /// [`Core::count_instance`] of one memory (the common case), numbers only: nothing to
+    /// allocate, and quiet (no stack room) when the ledger holds it.
+    #[wasm_bindgen(js_name = countInstanceOf)]
+    pub fn count_instance_of(id: u32, made: bool) {
+        let quiet = state::ledger_quietly(
+            |l| l.plan_quiet_count(id),
+            |l, slot| l.apply_quiet_count(slot, made),
+        );
+        if quiet.is_none() {
+            state::with_ledger(|l| l.count_instance(&[id], made));
+        }
     }
 
     /// Enters a memory this realm met as an import but did not make; returns its ledger id.

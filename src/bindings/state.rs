@@ -12,7 +12,9 @@
 //! finds it set knows the one before was abandoned (no call into JS is ever made while a slot is
 //! held, so nothing can re-enter), counts it, and goes on. Before taking a slot, [`stack_room`]
 //! makes sure the engine's stack has room for the deepest work done while holding it, so the
-//! abandoning happens before the state is touched, not in the middle of a change.
+//! abandoning happens before the state is touched, not in the middle of a change. The hot
+//! paths skip the room when their change is quiet ([`ledger_quietly`]): planned by reading
+//! only, then written with no call in between, so there is no middle to be cut short in.
 
 use ::core::cell::{Cell, UnsafeCell};
 use ::core::hint::black_box;

@@ -19,7 +19,9 @@ import { infoOf } from "./module-bytes.js";
 
 /** Instances that import or export ledgered memories, held weakly with the ids they hold (one
  * id, or an array): each one collected is one instance fewer for those memories. */
-const instances = new FinalizationRegistry((held) => rust.countInstance(typeof held === "number" ? [held] : held, false));
+const instances = new FinalizationRegistry((held) => countInstance(held, false));
+/** One more (`made`) or one fewer instance for the memories `ids` (one id, or an array of them). */
+const countInstance = (ids, made) => (typeof ids === "number" ? rust.countInstanceOf(ids, made) : rust.countInstance(ids, made));
 // (The ids cross as a plain array: wasm-bindgen's glue copies it by index, reaching no setter.)
 /** @type {WeakMap<object, { info: object | undefined, imports: object[], exports: object[] }>} module -> its plan (a module's imports and exports never change) */
 const plans = new WeakMap();
@@ -108,7 +110,7 @@ export function adoptExports(instance, module, importObject) {
     if (!has(held, id)) (held = add(held, id)), (uncounted = add(uncounted, id));
   }
   if (held !== undefined) {
-    if (uncounted !== undefined) rust.countInstance(typeof uncounted === "number" ? [uncounted] : uncounted, true);
+    if (uncounted !== undefined) countInstance(uncounted, true);
     FinalizationRegistryPrototypeRegister(instances, instance, held);
   }
   deliver();

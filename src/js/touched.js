@@ -6,10 +6,10 @@
 //
 // The module (one per shape: i32 or i64, shared or not) imports "" "" as a memory of minimum 0,
 // which every memory of that shape satisfies (a shared one must also declare a maximum at
-// least the memory's: the largest the engine takes), and exports `t: [] -> [i32]`. `t` reads
+// least the memory's: the largest the engine validates), and exports `t: [] -> [i32]`. `t` reads
 // `memory.size` itself, so a memory grown since the last call is read whole, and scans each
 // page 128 bytes at a time (eight `v128.load`s ORed, then `v128.any_true`; where the engine has
-// no SIMD, eight `i64.load`s ORed), leaving the page at its first non-zero load.
+// no SIMD, 64: eight `i64.load`s ORed), leaving the page at its first non-zero load.
 
 import { natives } from "./natives.js";
 import {
@@ -22,12 +22,13 @@ const exportsOf = getter(Instance.prototype, "exports");
 const LinkErrorPrototype = natives.LinkError.prototype;
 
 /**
- * The module's bytes for a memory of this shape; `simd`: the v128 scan, else the i64 one.
+ * The module's bytes for a memory of this shape; `simd`: the v128 scan, else the i64 one; `big`:
+ * a shared i64 memory declares the JS API's limit as its maximum, else V8's.
  * Written by index into a list without prototype, through rest parameters: no spread, no
  * iterator, nothing a page can have replaced.
- * @param {number} is64 0 or 1 @param {number} shared 0 or 1 @param {boolean} simd
+ * @param {number} is64 0 or 1 @param {number} shared 0 or 1 @param {boolean} simd @param {boolean} big
  */
-export function moduleBytes(is64, shared, simd) {
+export function moduleBytes(is64, shared, simd, big) {
   const out = list();
   const put = (...xs) => {
     for (let i = 0; i < xs.length; i++) out[out.length] = xs[i];
@@ -35,15 +36,18 @@ export function moduleBytes(is64, shared, simd) {
   // The address type's value type and opcodes: type, const, ge_u, shl, add, and, ne.
   const t = is64 ? 0x7e : 0x7f, c = is64 ? 0x42 : 0x41, ge = is64 ? 0x5a : 0x4f, shl = is64 ? 0x86 : 0x74;
   const add = is64 ? 0x7c : 0x6a, and = is64 ? 0x83 : 0x71, ne = is64 ? 0x52 : 0x47;
+  big = big && is64 && shared;
   put(
     0, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
     1, 5, 1, 0x60, 0, 1, 0x7f, // type 0: [] -> [i32]
     // One import, "" "", a memory: flags (i64: 4; shared, with a maximum: 3), minimum 0.
-    2, shared ? 9 : 6, 1, 0, 0, 2, (is64 ? 4 : 0) | (shared ? 3 : 0), 0,
+    2, shared ? (big ? 12 : 9) : 6, 1, 0, 0, 2, (is64 ? 4 : 0) | (shared ? 3 : 0), 0,
   );
-  // A shared one declares the largest maximum the engine takes: 65536 pages for i32 (the spec's
-  // limit), 262144 for i64 (16 GiB, V8's and SpiderMonkey's limit: more doesn't validate).
-  if (shared) put(0x80, 0x80, is64 ? 16 : 4);
+  // A shared one must declare a maximum, at least the memory's: the largest the engine takes.
+  // For i32, 65536 pages (the spec's limit, everywhere). For i64, the JS API's 2^37 - 1
+  // (SpiderMonkey makes memories that large), else 262144 (V8's limit: it validates no more).
+  if (big) put(0xff, 0xff, 0xff, 0xff, 0xff, 3);
+  else if (shared) put(0x80, 0x80, is64 ? 16 : 4);
   put(
     3, 2, 1, 0, // function 0 has type 0
     7, 5, 1, 1, 0x74, 0, 0, // exported as "t"
@@ -93,8 +97,10 @@ function scanOf(memory, is64, shared) {
   const k = is64 * 2 + shared;
   let m = modules[k];
   if (m === undefined) {
-    const simd = moduleBytes(is64, shared, true);
-    m = modules[k] = new Module(WebAssemblyValidate(simd) ? simd : moduleBytes(is64, shared, false));
+    // The first that validates: SIMD, else not; the larger maximum, else the smaller.
+    let bytes;
+    for (let v = 0; v < 4 && !WebAssemblyValidate((bytes = moduleBytes(is64, shared, v < 2, v % 2 === 0))); v++);
+    m = modules[k] = new Module(bytes);
   }
   return exportsOf(new Instance(m, { __proto__: null, "": { __proto__: null, "": memory } })).t;
 }

@@ -151,6 +151,25 @@ test("touched: under install(), the ledger is the same after as before (records,
   }
 });
 
+test("touched: a memory scanned is still collected (its scan is cached weakly), and leaves the ledger", async () => {
+  assert.equal(typeof globalThis.gc, "function", "run with node --expose-gc");
+  let collected = false;
+  const registry = new FinalizationRegistry(() => (collected = true));
+  const before = ledger.snapshot().collected;
+  (() => {
+    const memory = new Memory({ initial: 2 });
+    new Uint8Array(memory.buffer)[PAGE] = 1;
+    assert.equal(ledger.touched(memory), 1);
+    registry.register(memory, 0);
+  })();
+  for (let i = 0; i < 100 && !(collected && ledger.snapshot().collected > before); i++) {
+    await new Promise((r) => setTimeout(r, 10));
+    globalThis.gc();
+  }
+  assert.ok(collected, "the memory was collected");
+  assert.ok(ledger.snapshot().collected > before, "and left the ledger");
+});
+
 /**
  * Runs `scenario` (the text of a function body returning JSON-able data) in a fresh Node:
  * `before` runs first (before the package loads), then `after` (the page patching built-ins once

@@ -236,7 +236,8 @@ test("touched: built-ins the page replaced after load (WebAssembly.*, Instance's
       const before = ${PATTERNS}.map(([desc, at]) => ledger.touched(fresh(desc, at)));
       const Instance = WebAssembly.Instance;
       Object.defineProperty(Instance.prototype, "exports", { get: boom("Instance.prototype.exports"), configurable: true });
-      for (const k of ["Memory", "Module", "Instance", "validate", "instantiate", "compile"]) WebAssembly[k] = boom("WebAssembly." + k);
+      const W = {};
+      for (const k of ["Memory", "Module", "Instance", "validate", "instantiate", "compile"]) (W[k] = WebAssembly[k]), (WebAssembly[k] = boom("WebAssembly." + k));
       Object.defineProperty(Object.prototype, "", { get: boom("Object.prototype['']"), set: boom("Object.prototype['']"), configurable: true });
       Object.defineProperty(Object.prototype, "t", { get: boom("Object.prototype.t"), set: boom("Object.prototype.t"), configurable: true });
       for (const k of ["get", "set", "has"]) WeakMap.prototype[k] = boom("WeakMap.prototype." + k);
@@ -247,8 +248,9 @@ test("touched: built-ins the page replaced after load (WebAssembly.*, Instance's
       F.apply = boom("apply");
       F.bind = boom("bind");
       Reflect.apply = boom("Reflect.apply");
-      // (put back before the result is written: Node's own exit calls them)
-      var unpatch = () => { F.call = saved[0]; F.apply = saved[1]; F.bind = saved[2]; Reflect.apply = saved[3]; };
+      // (put back before the result is written: Node's own exit calls them, and Node 22's undici
+      // compiles its llhttp through the global WebAssembly.instantiate)
+      var unpatch = () => { F.call = saved[0]; F.apply = saved[1]; F.bind = saved[2]; Reflect.apply = saved[3]; Object.assign(WebAssembly, W); };
       Object.defineProperty(ArrayBuffer.prototype, "byteLength", { get: boom("byteLength"), configurable: true });
       globalThis.Uint8Array = boom("Uint8Array");
       globalThis.TypeError = boom("TypeError");

@@ -57,6 +57,8 @@ export const CASES = [
   // No target (info): the polyfill against the least any ledger that keeps nothing alive must do.
   { id: "construct-keeper", operation: "construct `{initial: 1}` / native + the weak bookkeeping", target: null },
   { id: "instance-keeper", operation: "`new Instance`, installed / native + the weak bookkeeping", target: null },
+  // No target (info): reading every page against copying them, the least a scan from JS costs.
+  { id: "touched", operation: "`ledger.touched()` of 256 pages / a copy of their bytes", target: null },
 ];
 
 /**
@@ -405,6 +407,38 @@ export async function runBenchmarks(ctx) {
   if (wanted("instance-keeper")) {
     const p = instanceSide(true, false);
     await pair(byId["instance-keeper"], instanceKeeperSide(), p, { note: "native side = the engine's Instance + for its memory a WeakMap entry, a registration and a WeakRef, + the instance's registration" });
+  }
+
+  if (wanted("touched")) {
+    // A quarter of the pages written, each at its last byte, so every page is read to its end
+    // (as it is when nothing is written): the scan's whole cost. The floor copies the same bytes
+    // into a buffer made beforehand (a memcpy, with no allocation in it).
+    const pages = 256;
+    const memory = new Memory({ initial: pages });
+    const view = new Uint8Array(memory.buffer);
+    for (let p = 3; p < pages; p += 4) view[p * 65536 + 65535] = 1;
+    const copy = new Uint8Array(view.length);
+    const copySide = {
+      makes: 0,
+      run(n) {
+        const t0 = performance.now();
+        for (let k = 0; k < n; k++) copy.set(view);
+        sink = copy;
+        return performance.now() - t0;
+      },
+    };
+    const touchedSide = {
+      makes: 0,
+      run(n) {
+        let count = 0;
+        const t0 = performance.now();
+        for (let k = 0; k < n; k++) count = ledger.touched(memory);
+        const dt = performance.now() - t0;
+        if (count !== pages / 4) throw new Error(`touched() gave ${count}, expected ${pages / 4}`);
+        return dt;
+      },
+    };
+    await pair(byId.touched, copySide, touchedSide, { maxBatch: 50, note: `a ${pages}-page memory, every 4th page written at its last byte; floor = Uint8Array.prototype.set of its bytes into a buffer made beforehand` });
   }
 
   if (wanted("snapshot")) {

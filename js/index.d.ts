@@ -219,6 +219,17 @@ export interface Ledger {
   options(options: { captureStacks?: boolean }): void;
   /** The ledger id of a memory, or -1. */
   idOf(memory: WebAssembly.Memory): number;
+  /**
+   * How many of the memory's 64 KiB pages hold at least one non-zero byte now: the pages the
+   * program has used, where `pages` counts those it reserved. Any `WebAssembly.Memory` (ledgered
+   * or not, shared, i64: a number for all); anything else is a `TypeError`.
+   *
+   * A page written and later freed still counts (allocators don't zero what they free), and a
+   * page written only with zeros counts as untouched. Nothing is copied and the ledger is left
+   * alone (no record, no event, no instance counted), but every page is read: call it when you
+   * want the figure (a report, a test, after a load), not on every frame.
+   */
+  touched(memory: WebAssembly.Memory): number;
   /** Reads sizes every `interval` ms (default 250; unref'd in Node) so growth inside wasm is
    * reported without asking; returns `stop()`. */
   watch(options?: { interval?: number }): () => void;

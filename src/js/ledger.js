@@ -5,6 +5,7 @@ import { rust, layout } from "./rust.js";
 import { idOf, observeChanges } from "./tracking.js";
 import { deliver, on, setMarks } from "./events.js";
 import { state } from "./memory.js";
+import { touched } from "./touched.js";
 import {
   ArrayPrototypePush, ArrayPrototypeSlice, ArrayPrototypeSort, MathMax, PromisePrototypeThen, String, StringPrototypeCharCodeAt, StringPrototypePadEnd,
   StringPrototypePadStart, StringPrototypeSlice, StringPrototypeTrimEnd, arrayOf, clearInterval, list, setInterval,
@@ -204,6 +205,8 @@ export const ledger = Object.freeze({
     if (capture !== undefined) state.captureStacks = !!capture;
   },
   idOf,
+  /** Pages holding a non-zero byte, read in place by a module of our own (touched.js): never the core. */
+  touched,
   watch,
   share,
   realms: () => sharing?.realms() ?? [],

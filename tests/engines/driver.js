@@ -1,8 +1,10 @@
 // Runs the conformance suite three times in the current engine: against the engine's own
 // `WebAssembly.Memory` (measured first, before the package is even loaded), against the package's
 // ponyfill `Memory`, and with the package installed (`install()`, so `WebAssembly.Memory` is ours;
-// uninstalled afterwards). Shared by the CLI runtimes (cli.mjs) and the browsers (page.js).
+// uninstalled afterwards); then the package's `ledger.touched()` (touched.js). Shared by the CLI
+// runtimes (cli.mjs) and the browsers (page.js).
 import { detectFeatures, runConformance } from "./conformance.js";
+import { runTouched } from "./touched.js";
 
 const describe = (e) => `${e?.name ?? "Error"}: ${e?.message ?? String(e)}`;
 
@@ -54,5 +56,11 @@ export async function runAll(loadPackage) {
     message: restored ? "" : "WebAssembly.Memory is not the engine's after uninstall()",
   });
   out.runs.installed = installed;
+  // ledger.touched() (touched.js): cases of the package only, counted apart from the suite's.
+  try {
+    out.runs.touched = await runTouched(pkg);
+  } catch (e) {
+    out.runs.touched = [{ name: "touched: runs", status: "fail", message: describe(e) }];
+  }
   return out;
 }

@@ -10,8 +10,9 @@
 // artifacts/engines.md (table) and artifacts/engines.json (everything). Ends with
 // "engines: N passed, M failed", counting the package's cases (skips don't count; an engine that
 // couldn't run counts as one failure). In the browsers it also checks the overlay entry
-// (overlay.html/overlay.js): those cases count too. Every process and temporary profile it starts is gone when
-// it ends, also on failure or timeout.
+// (overlay.html/overlay.js), and in every engine `ledger.touched()` (touched.js): those cases
+// count too. Every process and temporary profile it starts is gone when it ends, also on
+// failure or timeout.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -205,8 +206,12 @@ try {
     const overlay = count(data?.overlay);
     if (overlay.total) console.log(`  overlay    ${figures(overlay)}`);
     for (const r of (data?.overlay ?? []).filter((x) => x.status === "fail")) console.log(`    x ${r.name}: ${r.message}`);
-    const enginePassed = ponyfill.passed + installed.passed + overlay.passed;
-    const engineFailed = regressions + overlay.failed + (error ? 1 : 0);
+    // ledger.touched() (touched.js): every case counts.
+    const touched = count(runs.touched);
+    if (touched.total) console.log(`  touched    ${figures(touched)}`);
+    for (const r of (runs.touched ?? []).filter((x) => x.status === "fail")) console.log(`    x ${r.name}: ${r.message}`);
+    const enginePassed = ponyfill.passed + installed.passed + overlay.passed + touched.passed;
+    const engineFailed = regressions + overlay.failed + touched.failed + (error ? 1 : 0);
     totalPassed += enginePassed;
     totalFailed += engineFailed;
     report.push({ id: engine.id, label: engine.label, version: versionText, seconds: Number(secs), error,

@@ -53,7 +53,7 @@ export function ledgerExact(ledger, held) {
 /**
  * The public calls the sweeps interrupt that make no memory (a browser grants ~125 live
  * memories, so constructions are swept in Node only): `grower` is a ledgered memory to grow
- * by 0, ask the type of and label.
+ * by 0, ask the type of, label and scan.
  */
 export function callsOn({ install, ledger }, grower) {
   return {
@@ -64,6 +64,7 @@ export function callsOn({ install, ledger }, grower) {
     "setBudget (soft)": () => ledger.setBudget({ totalPages: 1e6, mode: "soft" }),
     "on / off": () => ledger.on("grow", () => {})(),
     label: () => ledger.label(grower, "grower"),
+    "touched()": () => ledger.touched(grower),
     "install / uninstall": () => install()(),
   };
 }

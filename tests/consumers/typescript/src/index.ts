@@ -63,6 +63,7 @@ ledger.label(memory, "renamed");
 ledger.label(engine, null);
 ledger.options({ captureStacks: true });
 const id: number = ledger.idOf(memory);
+const used: number = ledger.touched(memory) + ledger.touched(engine);
 off();
 const definedBy: string | null | undefined = records[0]?.definedBy;
 const instances: number | undefined = records[0]?.instances;
@@ -110,5 +111,7 @@ engine.type();
 mountOverlay({ corner: "middle" });
 // @ts-expect-error setMarks takes a boolean
 ledger.setMarks("yes");
+// @ts-expect-error touched() takes a memory, not its buffer
+ledger.touched(memory.buffer);
 
-export { buffer, before, minimum, big, sum, other, live, origin, budget, rows, id, same, sameLedger, definedBy, instances, table, receivedPages, appRows, realmName, appPages, mine, notMine };
+export { buffer, before, minimum, big, sum, other, live, origin, budget, rows, id, used, same, sameLedger, definedBy, instances, table, receivedPages, appRows, realmName, appPages, mine, notMine };

@@ -21,6 +21,7 @@ pub use ledger::{
     Failure, GrowSource, Ledger, Operation, Origin, Record, Totals, FAILURE_LARGEST,
 };
 mod realms;
+mod reserve;
 pub use limits::{
     check_grow, enforce_range_u32, AddressType, MemoryType, RequestedType, I64_MAXIMUM_PAGES,
     PAGE_BYTES,
@@ -33,6 +34,7 @@ pub use module_types::{
 pub use realms::{
     AppTotals, Heard, RealmTotals, Realms, HEARTBEAT_MS, INTERVAL_MS, MISSED_HEARTBEATS,
 };
+pub use reserve::{Engine, Headroom, Limit, Profile, DEFAULT_TYPE, PROFILES};
 mod module_rewrite;
 pub use module_rewrite::{defined_memories, rewrite_memory_maxima, rewrite_memory_section};
 mod wasm_binary;

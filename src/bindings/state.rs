@@ -219,3 +219,16 @@ pub fn memory64() -> bool {
 pub fn set_memory64(on: bool) {
     MEMORY64.0.set(on);
 }
+
+static ENGINE: OneThread<Cell<u8>> = OneThread(Cell::new(0));
+
+/// The engine family the JS entry detected at start (see [`crate::core::Engine`]), for the
+/// reservation model.
+pub fn engine() -> crate::core::Engine {
+    crate::core::Engine::from_code(ENGINE.0.get())
+}
+
+/// Records the engine family by its code ([`crate::core::Engine::code`]; any other: unknown).
+pub fn set_engine(code: u8) {
+    ENGINE.0.set(code);
+}

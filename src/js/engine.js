@@ -170,7 +170,7 @@ export function engineFamily() {
       return Number(v8[1]) * 100 + Number(v8[2]) >= 1306 ? "node-v8" : "node-v8-before-13.6";
     }
     const ua = String(globalThis.navigator?.userAgent ?? "");
-    if (/\bChrom(e|ium)\//.test(ua)) return "chromium";
+    if (/Chrom(e|ium)\//.test(ua)) return "chromium"; // "HeadlessChrome/" too
     if (/\bFirefox\//.test(ua)) return "firefox";
     if (/\bAppleWebKit\//.test(ua)) return "webkit";
   } catch {

@@ -30,20 +30,31 @@ function hasMemory64(Native) {
 }
 
 /**
- * @param {string} shape a key of SHAPES
- * @param {{ cap?: number, ms?: number, ledger?: any, Native?: Function }} options
+ * `ledger.headroom()`'s argument for a shape: its address type, sharing and maximum.
+ * @param {string} shape
+ */
+export function typeOf(shape) {
+  const d = descriptor(shape);
+  return { address: d.address ?? "i32", shared: d.shared === true, maximum: d.maximum };
+}
+
+/**
+ * @param {string} shape a name as SHAPES has them
+ * @param {{ cap?: number, ms?: number, ledger?: any, Native?: Function }} options `cap`: the most
+ * memories made; with `ledger`, where the model predicts a limit, 10% (and 10) past it instead
  */
 export function probe(shape, { cap = 20000, ms = 20000, ledger, Native = WebAssembly.Memory } = {}) {
   if (!descriptor(shape)) return { shape, error: `unknown shape ${shape}` };
   if (shape.startsWith("i64") && !hasMemory64(Native)) return { shape, skipped: "no memory64" };
-  let headroom, live, reservedBytes;
+  let predicted = null, headroom, live, reservedBytes;
   if (ledger) {
     const s = ledger.snapshot();
     headroom = s.headroom;
     live = s.live;
     reservedBytes = s.reservedBytes;
+    predicted = ledger.headroom(typeOf(shape))?.memories ?? null;
+    if (predicted !== null) cap = Math.ceil(predicted * 1.1) + 10;
   }
-  // The model's prediction for one more memory of this shape (the first one made below).
   const held = [];
   const start = Date.now();
   let refusal = null;
@@ -62,5 +73,5 @@ export function probe(shape, { cap = 20000, ms = 20000, ledger, Native = WebAsse
   }
   const granted = held.length;
   held.length = 0;
-  return { shape, granted, capped, refusal, ms: Date.now() - start, headroom, live, reservedBytes };
+  return { shape, predicted, granted, capped, refusal, ms: Date.now() - start, headroom, live, reservedBytes };
 }

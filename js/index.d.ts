@@ -82,6 +82,12 @@ export interface Budget {
    * emits a "budget" event here, once per crossing; it never refuses anything, and alone it sets
    * no budget in this realm. Checked while this realm shares (`ledger.share()`). */
   appPages?: number;
+  /** Bytes of address space the live memories made here may reserve, by the reservation model
+   * (see `LedgerSnapshot.reservedBytes`): a construction that would pass it is refused (hard) or
+   * reported (soft), so a page stays under the engine's own limit and fails early, with a clear
+   * error. Not checked where the engine has no profile or the memory's reservation is unknown;
+   * memories that modules define are not checked. */
+  reservedBytes?: number;
 }
 
 /** What the engine is expected to still grant (see `LedgerSnapshot.headroom`). */
@@ -106,7 +112,7 @@ export interface LedgerSnapshot {
    * known. `ledger.headroom(type)` asks about other kinds of memories. */
   headroom: Headroom | null;
   /** The budget in force; fields that were not set are null. */
-  budget: { totalPages: number | null; perMemoryPages: number | null; memories: number | null; mode: "hard" | "soft"; appPages: number | null } | null;
+  budget: { totalPages: number | null; perMemoryPages: number | null; memories: number | null; mode: "hard" | "soft"; appPages: number | null; reservedBytes: number | null } | null;
   memories: LedgerRecord[];
 }
 
@@ -162,7 +168,7 @@ export type LedgerEvent =
   | { type: "create"; id: number; pages: number }
   | { type: "grow"; id: number; from: number; to: number; source: "js" | "wasm" }
   | { type: "collect"; id: number; pages: number }
-  | { type: "budget"; id: number | null; budget: "totalPages" | "perMemoryPages" | "memories" | "appPages"; limit: number; value: number; refused: boolean; reached?: undefined }
+  | { type: "budget"; id: number | null; budget: "totalPages" | "perMemoryPages" | "memories" | "appPages" | "reservedBytes"; limit: number; value: number; refused: boolean; reached?: undefined }
   | BudgetReachedEvent
   | FailureEvent;
 

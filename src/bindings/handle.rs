@@ -386,9 +386,10 @@ impl Core {
         memories: JsValue,
         mode: JsValue,
         app: JsValue,
+        reserved: JsValue,
     ) -> JsResult<u8> {
         js(ledger::set_budget(
-            &budget, &total, &per, &memories, &mode, &app,
+            &budget, &total, &per, &memories, &mode, &app, &reserved,
         ))?;
         Ok(state::with_ledger(|l| match l.budget() {
             None => 0,

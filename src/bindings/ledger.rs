@@ -76,6 +76,26 @@ pub fn headroom(l: &Ledger, ty: &MemoryType) -> Option<Headroom> {
     profile.headroom(ty, live.chain(own))
 }
 
+/// The `reservedBytes` budget on a construction of type `ty` (the type the engine is to be
+/// given): past it, a `budget` event is queued, and under a hard budget the construction is
+/// refused. Nothing is checked where the engine has no profile or `ty`'s reservation is unknown.
+pub fn check_reserved(l: &mut Ledger, ty: &MemoryType) -> Result<(), Error> {
+    let (Some(limit), Some(budget)) = (state::reserved_budget(), l.budget()) else {
+        return Ok(());
+    };
+    let Some(profile) = state::engine().profile() else {
+        return Ok(());
+    };
+    let (Some(adding), Some(now)) = (profile.reserved(ty, true), reserved_bytes(l)) else {
+        return Ok(());
+    };
+    let (event, error) = crate::core::check_reserved(limit, budget.mode, now, adding);
+    if let Some(e) = event {
+        l.report(e);
+    }
+    error.map_or(Ok(()), Err)
+}
+
 /// Bytes reserved by the live memories made here whose reservation the model knows (`None`
 /// where the engine has no profile).
 pub fn reserved_bytes(l: &Ledger) -> Option<u64> {
@@ -106,13 +126,14 @@ pub const TOTALS: [&str; 8] = [
 
 /// The budget's numbers in a snapshot, in order: `has` (0: none, and the rest is -1), then the
 /// limits (-1: not set) and `hard` (0|1).
-pub const BUDGET: [&str; 6] = [
+pub const BUDGET: [&str; 7] = [
     "has",
     "totalPages",
     "perMemoryPages",
     "memories",
     "hard",
     "appPages",
+    "reservedBytes",
 ];
 
 /// The layouts and constants the JS entry reads by name, as one JSON text (which JS parses:
@@ -262,7 +283,7 @@ fn snapshot_in_room() -> Vec<f64> {
         ]);
         let budget = l.budget();
         if budget.is_none() && app_pages.is_none() {
-            out.extend_from_slice(&[0.0, -1.0, -1.0, -1.0, 0.0, -1.0]);
+            out.extend_from_slice(&[0.0, -1.0, -1.0, -1.0, 0.0, -1.0, -1.0]);
         } else {
             // `appPages` alone sets no budget in this realm, and is only ever reported: "soft".
             let hard = budget.is_some_and(|b| b.mode == BudgetMode::Hard);
@@ -273,6 +294,7 @@ fn snapshot_in_room() -> Vec<f64> {
                 num(budget.and_then(|b| b.memories)),
                 f64::from(u8::from(hard)),
                 num(app_pages),
+                num(state::reserved_budget()),
             ]);
         }
         out.push(records.len() as f64);
@@ -340,7 +362,8 @@ fn optional_number(v: &JsValue, field: &'static str) -> Result<Option<f64>, Erro
         .ok_or_else(|| Error::BudgetNotNumber(field, describe(v)))
 }
 
-/// `ledger.setBudget(budget)` with its members read by JS. Returns whether a budget is now in
+/// `ledger.setBudget(budget)` with its members read by JS (`reservedBytes`: see
+/// [`check_reserved`]). Returns whether a budget is now in
 /// force. A budget the live memories already pass is accepted and reported.
 pub fn set_budget(
     budget: &JsValue,
@@ -349,10 +372,12 @@ pub fn set_budget(
     memories: &JsValue,
     mode: &JsValue,
     app: &JsValue,
+    reserved: &JsValue,
 ) -> Result<bool, Failure> {
     if budget.is_undefined() || budget.is_null() {
         with_ledger(|l| l.set_budget(None));
         with_realms(|r| r.set_app_budget(None));
+        state::set_reserved_budget(None);
         return Ok(false);
     }
     if !budget.is_object() {
@@ -362,6 +387,7 @@ pub fn set_budget(
     let per = optional_number(per, "perMemoryPages")?;
     let memories = optional_number(memories, "memories")?;
     let app = optional_number(app, "appPages")?;
+    let reserved = optional_number(reserved, "reservedBytes")?;
     let mode = if mode.is_undefined() {
         None
     } else {
@@ -373,9 +399,15 @@ pub fn set_budget(
     let text = &super::values::number_text;
     let parsed = parse_budget(total, per, memories, mode.as_deref(), text)?;
     let app = parse_count(BudgetField::AppPages, app, text)?;
+    let reserved = parse_count(BudgetField::ReservedBytes, reserved, text)?;
     // `appPages` alone sets no budget in this realm: it is app-wide, and only ever reported.
-    let realm = app.is_none() || total.is_some() || per.is_some() || memories.is_some();
+    let realm = app.is_none()
+        || total.is_some()
+        || per.is_some()
+        || memories.is_some()
+        || reserved.is_some();
     with_ledger(|l| l.set_budget(realm.then_some(parsed)));
+    state::set_reserved_budget(reserved);
     with_realms(|r| r.set_app_budget(app));
     Ok(realm)
 }

@@ -65,6 +65,7 @@ pub fn plan_create(
         observe_sizes(&sizes);
     }
     let plan = with_ledger_light(|l| l.plan_create(ty))?;
+    with_ledger(|l| super::ledger::check_reserved(l, &plan.ty))?;
     Ok(plan
         .ty
         .maximum
@@ -290,12 +291,7 @@ fn expected_limit(l: &crate::core::Ledger) -> Option<String> {
     let profile = super::state::engine().profile()?;
     let room = super::ledger::headroom(l, &crate::core::DEFAULT_TYPE)?;
     // The live memories the model counted: those made here and the polyfill's own heap.
-    let live = l
-        .records()
-        .iter()
-        .filter(|r| r.origin.made_here())
-        .count() as u64
-        + 1;
+    let live = l.records().iter().filter(|r| r.origin.made_here()).count() as u64 + 1;
     Some(crate::core::concat(&[
         "; the reservation model (measured on ",
         profile.measured_on,

@@ -232,3 +232,15 @@ pub fn engine() -> crate::core::Engine {
 pub fn set_engine(code: u8) {
     ENGINE.0.set(code);
 }
+
+static RESERVED_BUDGET: OneThread<Cell<Option<u64>>> = OneThread(Cell::new(None));
+
+/// The `reservedBytes` budget in force (its mode is the ledger's budget's).
+pub fn reserved_budget() -> Option<u64> {
+    RESERVED_BUDGET.0.get()
+}
+
+/// Sets (or with `None` removes) the `reservedBytes` budget.
+pub fn set_reserved_budget(limit: Option<u64>) {
+    RESERVED_BUDGET.0.set(limit);
+}

@@ -22,12 +22,12 @@ function columns() {
   const c = layout.columns, t = layout.totals, b = layout.budget;
   return (cols = {
     n: layout.rowLength, page: layout.pageBytes, origins: layout.origins,
-    rowsAt: t.headroomBytes + 1 + b.appPages + 1, // the totals, then the budget, then the number of rows
+    rowsAt: t.headroomBytes + 1 + b.reservedBytes + 1, // the totals, then the budget, then the number of rows
     reserved: c.reserved, reservedBytes: t.reservedBytes, headroomMemories: t.headroomMemories, headroomBytes: t.headroomBytes,
     id: c.id, is64: c.is64, shared: c.shared, pages: c.pages, peak: c.peak, grows: c.grows, maximum: c.maximum,
     requestedMaximum: c.requestedMaximum, bounded: c.bounded, createdAt: c.createdAt, origin: c.origin, instances: c.instances,
     live: t.live, livePages: t.livePages, peakTotalPages: t.peakTotalPages, created: t.created, collected: t.collected,
-    budget: t.headroomBytes + 1, has: b.has, totalPages: b.totalPages, perMemoryPages: b.perMemoryPages, memories: b.memories, hard: b.hard, appPages: b.appPages,
+    budget: t.headroomBytes + 1, has: b.has, totalPages: b.totalPages, perMemoryPages: b.perMemoryPages, memories: b.memories, hard: b.hard, appPages: b.appPages, budgetReserved: b.reservedBytes,
   });
 }
 
@@ -86,6 +86,7 @@ function snapshot(options) {
     memories: count(out[b + c.memories]),
     mode: out[b + c.hard] === 1 ? "hard" : "soft",
     appPages: count(out[b + c.appPages]),
+    reservedBytes: count(out[b + c.budgetReserved]),
   };
   const livePages = out[c.livePages], room = out[c.headroomMemories];
   const headroom = room < 0 ? null : { memories: room, bytes: out[c.headroomBytes] };
@@ -142,7 +143,7 @@ function size(n) {
   return `${x === MathRound(x) ? String(x) : NumberPrototypeToFixed(x, 2)} ${units[u]}`;
 }
 
-const LIMITS = ["totalPages", "perMemoryPages", "memories"];
+const LIMITS = ["totalPages", "perMemoryPages", "memories", "reservedBytes"];
 
 /** A text cell: "-" for none, control characters as spaces (a loop, not a RegExp: compiling one
  * near the stack's limit can abort V8), cut to 32 characters. @param {unknown} v */
@@ -209,7 +210,7 @@ export const ledger = Object.freeze({
     const b = typeof budget === "object" && budget !== null ? budget : {};
     refresh();
     // One call gives both: a second one cut short would leave `hard` stale (and modules unclamped).
-    const mode = rust.setBudget(budget, b.totalPages, b.perMemoryPages, b.memories, b.mode, b.appPages);
+    const mode = rust.setBudget(budget, b.totalPages, b.perMemoryPages, b.memories, b.mode, b.appPages, b.reservedBytes);
     state.budgeted = mode !== 0;
     state.hard = mode === 2;
     deliver(); // a budget already passed is reported, never refused

@@ -29,6 +29,9 @@ function hasMemory64(Native) {
   }
 }
 
+/** The largest predicted limit a probe goes to (and 10% past). */
+export const LARGEST_CHECKED = 20000;
+
 /**
  * `ledger.headroom()`'s argument for a shape: its address type, sharing and maximum.
  * @param {string} shape
@@ -41,7 +44,8 @@ export function typeOf(shape) {
 /**
  * @param {string} shape a name as SHAPES has them
  * @param {{ cap?: number, ms?: number, ledger?: any, Native?: Function }} options `cap`: the most
- * memories made; with `ledger`, where the model predicts a limit, 10% (and 10) past it instead
+ * memories made; with `ledger`, where the model predicts a limit up to LARGEST_CHECKED, 10% (and
+ * 10) past it instead
  */
 export function probe(shape, { cap = 20000, ms = 20000, ledger, Native = WebAssembly.Memory } = {}) {
   if (!descriptor(shape)) return { shape, error: `unknown shape ${shape}` };
@@ -53,7 +57,9 @@ export function probe(shape, { cap = 20000, ms = 20000, ledger, Native = WebAsse
     live = s.live;
     reservedBytes = s.reservedBytes;
     predicted = ledger.headroom(typeOf(shape))?.memories ?? null;
-    if (predicted !== null) cap = Math.ceil(predicted * 1.1) + 10;
+    // Past a prediction this large, a probe would take too long (and WebKit's 64 KiB shared
+    // memories commit their pages): it stops at `cap` as where none is predicted.
+    if (predicted !== null && predicted <= LARGEST_CHECKED) cap = Math.ceil(predicted * 1.1) + 10;
   }
   const held = [];
   const start = Date.now();

@@ -34,7 +34,9 @@ pub use module_types::{
 pub use realms::{
     AppTotals, Heard, RealmTotals, Realms, HEARTBEAT_MS, INTERVAL_MS, MISSED_HEARTBEATS,
 };
-pub use reserve::{Engine, Headroom, Limit, Profile, DEFAULT_TYPE, PROFILES};
+pub use reserve::{
+    check_reserved, Engine, Headroom, Limit, Profile, SharedPool, DEFAULT_TYPE, PROFILES,
+};
 mod module_rewrite;
 pub use module_rewrite::{defined_memories, rewrite_memory_maxima, rewrite_memory_section};
 mod wasm_binary;

@@ -18,6 +18,10 @@
 //! `MaximumLiveMappedBuffers` (`ArrayBufferObject.cpp`); JavaScriptCore's shared memories
 //! reserve their declared maximum, since they can never move.
 
+use alloc::string::ToString;
+
+use super::error::{concat, decimal, Error};
+use super::ledger::{BudgetField, BudgetMode, Event};
 use super::limits::{AddressType, MemoryType, PAGE_BYTES};
 
 const GIB: u64 = 1 << 30;
@@ -112,12 +116,13 @@ pub struct Profile {
     /// The engines and versions the figures were measured on.
     pub measured_on: &'static str,
     /// Bytes one i32 memory reserves whatever its size and maximum (`None`: see
-    /// [`Profile::shared_reserves_maximum`], or unknown).
+    /// [`Profile::shared_pool`], or unknown).
     pub i32_bytes: Option<u64>,
     /// Bytes one i64 memory reserves (`None`: unknown, or no memory64).
     pub i64_bytes: Option<u64>,
-    /// Whether a shared memory reserves its declared maximum (JavaScriptCore).
-    pub shared_reserves_maximum: bool,
+    /// Where shared memories reserve their declared maximum from a pool of their own
+    /// (JavaScriptCore): that pool.
+    pub shared_pool: Option<SharedPool>,
     /// Whether i64 memories count against a [`Limit::Count`] (SpiderMonkey's don't: they
     /// reserve no huge mapping).
     pub i64_counts: bool,
@@ -133,7 +138,7 @@ pub const PROFILES: [Profile; 5] = [
         measured_on: "Chromium 156.0.8078.129",
         i32_bytes: Some(8 * GIB),
         i64_bytes: Some(16 * GIB),
-        shared_reserves_maximum: false,
+        shared_pool: None,
         i64_counts: true,
         limit: Limit::Bytes {
             space: TIB,
@@ -146,7 +151,7 @@ pub const PROFILES: [Profile; 5] = [
         measured_on: "Node 20.20.2 (V8 11.3), Node 22.23.3 (V8 12.4)",
         i32_bytes: Some(10 * GIB),
         i64_bytes: None,
-        shared_reserves_maximum: false,
+        shared_pool: None,
         i64_counts: true,
         limit: Limit::Bytes {
             space: 128 * TIB,
@@ -159,7 +164,7 @@ pub const PROFILES: [Profile; 5] = [
         measured_on: "Node 24 (V8 13.6), Node 26 (V8 14.6)",
         i32_bytes: Some(8 * GIB),
         i64_bytes: Some(16 * GIB),
-        shared_reserves_maximum: false,
+        shared_pool: None,
         i64_counts: true,
         limit: Limit::Bytes {
             space: 128 * TIB,
@@ -173,29 +178,44 @@ pub const PROFILES: [Profile; 5] = [
         measured_on: "Firefox 153.8.0",
         i32_bytes: Some(4 * GIB + 32 * (1 << 20) + PAGE_BYTES),
         i64_bytes: None,
-        shared_reserves_maximum: false,
+        shared_pool: None,
         i64_counts: false,
         limit: Limit::Count { memories: 999 },
     },
-    // Non-shared memories: no limit within 20 000; shared ones are refused after a number
-    // that falls with their maximum (15 at 65 536 pages, 39 at 16 384, 502 at 1 024) in a
-    // way no single total explains: no limit is predicted.
+    // Non-shared memories: no limit within 20 000. Shared ones, each probe in a fresh page: 502
+    // of 1 024 pages, 253 of 2 048, 131 of 4 096, 64 of 8 192 (their maxima add up to 32 GiB),
+    // then 39 of 16 384, 23 of 32 768 and 15 of 65 536: 7 more than the pool holds.
     Profile {
         engine: Engine::WebKit,
         measured_on: "WebKitGTK 2.50.6",
         i32_bytes: None,
         i64_bytes: None,
-        shared_reserves_maximum: true,
+        shared_pool: Some(SharedPool {
+            bytes: 32 * GIB,
+            large_pages: 16_384,
+            large_extra: 7,
+        }),
         i64_counts: true,
         limit: Limit::Unknown,
     },
 ];
 
+/// The pool JavaScriptCore's shared memories reserve their maximum from (see [`PROFILES`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SharedPool {
+    /// Bytes of declared maxima the pool holds.
+    pub bytes: u64,
+    /// The maximum, in pages, from which a shared memory is "large".
+    pub large_pages: u64,
+    /// How many large shared memories are granted beyond the pool.
+    pub large_extra: u64,
+}
+
 impl Profile {
     /// Bytes a memory of type `ty` reserves, if known. `maximum_known`: whether `ty.maximum`
     /// is the maximum the engine was given (false for a memory a module we never read exports).
     pub fn reserved(&self, ty: &MemoryType, maximum_known: bool) -> Option<u64> {
-        if ty.shared && self.shared_reserves_maximum {
+        if ty.shared && self.shared_pool.is_some() {
             let max = ty.maximum.filter(|_| maximum_known)?;
             return max.checked_mul(PAGE_BYTES);
         }
@@ -219,6 +239,9 @@ impl Profile {
         live: impl Iterator<Item = (&'a MemoryType, bool)>,
     ) -> Option<Headroom> {
         let each = self.reserved(ty, true)?;
+        if let (true, Some(pool)) = (ty.shared, self.shared_pool) {
+            return pool.headroom(ty, each, live);
+        }
         match self.limit {
             Limit::Bytes { space, taken } => {
                 let mut used = taken;
@@ -248,6 +271,35 @@ impl Profile {
     }
 }
 
+impl SharedPool {
+    /// Shared memories of type `ty` (each reserving `each` bytes) still granted: the large
+    /// live ones take the extra places first, every other one its maximum from the pool.
+    fn headroom<'a>(
+        &self,
+        ty: &MemoryType,
+        each: u64,
+        live: impl Iterator<Item = (&'a MemoryType, bool)>,
+    ) -> Option<Headroom> {
+        let large = |t: &MemoryType| t.maximum.is_some_and(|m| m >= self.large_pages);
+        let mut used = 0u64;
+        let mut extra = self.large_extra;
+        for (t, known) in live.filter(|(t, _)| t.shared) {
+            if large(t) && extra > 0 {
+                extra -= 1;
+                continue;
+            }
+            let max = t.maximum.filter(|_| known)?;
+            used = used.saturating_add(max.saturating_mul(PAGE_BYTES));
+        }
+        let bytes = self.bytes.saturating_sub(used);
+        let mut memories = bytes.checked_div(each).unwrap_or(u64::MAX);
+        if large(ty) {
+            memories = memories.saturating_add(extra);
+        }
+        Some(Headroom { memories, bytes })
+    }
+}
+
 /// What an engine is expected to still grant ([`Profile::headroom`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Headroom {
@@ -265,3 +317,34 @@ pub const DEFAULT_TYPE: MemoryType = MemoryType {
     maximum: None,
     shared: false,
 };
+
+/// The `reservedBytes` budget's verdict on a construction that would reserve `adding` bytes
+/// more than the `reserved` the live memories reserve now, under a budget of `limit` bytes
+/// (`mode`: hard or soft, the budget's): the `budget` event to queue (none while under it), and
+/// for a hard budget, the refusal.
+pub fn check_reserved(
+    limit: u64,
+    mode: BudgetMode,
+    reserved: u64,
+    adding: u64,
+) -> (Option<Event>, Option<Error>) {
+    let value = reserved.saturating_add(adding);
+    if value <= limit || adding == 0 {
+        return (None, None);
+    }
+    let refused = mode == BudgetMode::Hard;
+    let event = Event::Budget {
+        id: None,
+        budget: BudgetField::ReservedBytes,
+        limit,
+        value,
+        refused,
+    };
+    let error = refused.then(|| Error::OverBudget {
+        what: "construction".to_string(),
+        budget: BudgetField::ReservedBytes.as_str(),
+        limit,
+        detail: concat(&["it would make it ", &decimal(value)]),
+    });
+    (Some(event), error)
+}

@@ -58,13 +58,43 @@ fn firefox_counts_i32_memories_only() {
 }
 
 #[test]
-fn webkit_shared_memories_reserve_their_maximum() {
+fn webkit_shared_memories_reserve_their_maximum_from_a_pool() {
     let p = Engine::WebKit.profile().unwrap();
-    let shared = ty(AddressType::I32, Some(65_536), true);
-    assert_eq!(p.reserved(&shared, true), Some(4 * GIB));
-    assert_eq!(p.reserved(&shared, false), None);
+    let shared = |max| ty(AddressType::I32, Some(max), true);
+    assert_eq!(p.reserved(&shared(65_536), true), Some(4 * GIB));
+    assert_eq!(p.reserved(&shared(65_536), false), None);
     assert_eq!(p.reserved(&DEFAULT_TYPE, true), None);
-    assert_eq!(p.headroom(&shared, core::iter::empty()), None);
+    assert_eq!(p.headroom(&DEFAULT_TYPE, core::iter::empty()), None);
+    // The measured counts: 502, 253, 131, 64, 39, 23, 15 (within 5%).
+    for (max, measured) in [
+        (1024, 502),
+        (2048, 253),
+        (4096, 131),
+        (8192, 64),
+        (16_384, 39),
+        (32_768, 23),
+        (65_536, 15),
+    ] {
+        let predicted = p
+            .headroom(&shared(max), core::iter::empty())
+            .unwrap()
+            .memories;
+        let off = predicted.abs_diff(measured) as f64 / measured as f64;
+        assert!(
+            off <= 0.05,
+            "{max}: predicted {predicted}, measured {measured}"
+        );
+    }
+    // Large live memories take the extra places first, then the pool.
+    let live = [shared(65_536); 9];
+    let h = p
+        .headroom(&shared(65_536), live.iter().map(|t| (t, true)))
+        .unwrap();
+    assert_eq!(h.memories, 6);
+    let small = p
+        .headroom(&shared(8192), live.iter().map(|t| (t, true)))
+        .unwrap();
+    assert_eq!(small.memories, 48);
 }
 
 #[test]
@@ -82,5 +112,47 @@ fn an_unknown_live_reservation_leaves_no_headroom() {
             memories: 0,
             bytes: 0
         }
+    );
+}
+
+#[test]
+fn the_reserved_bytes_budget_refuses_hard_and_reports_soft() {
+    use wasm_memory_polyfill_core::{check_reserved, BudgetField, BudgetMode, ErrorKind, Event};
+    // Under the limit (or adding nothing): nothing to say.
+    assert_eq!(
+        check_reserved(24 * GIB, BudgetMode::Hard, 16 * GIB, 8 * GIB),
+        (None, None)
+    );
+    assert_eq!(
+        check_reserved(0, BudgetMode::Hard, 16 * GIB, 0),
+        (None, None)
+    );
+    let (event, error) = check_reserved(24 * GIB, BudgetMode::Hard, 24 * GIB, 8 * GIB);
+    let e = error.unwrap();
+    assert_eq!(e.kind(), ErrorKind::Range);
+    let text = e.to_string();
+    assert!(
+        text.contains("reservedBytes") && text.contains(&(24 * GIB).to_string()),
+        "{text}"
+    );
+    assert!(matches!(
+        event,
+        Some(Event::Budget {
+            budget: BudgetField::ReservedBytes,
+            refused: true,
+            ..
+        })
+    ));
+    let (event, error) = check_reserved(24 * GIB, BudgetMode::Soft, 24 * GIB, 8 * GIB);
+    assert_eq!(error, None);
+    assert_eq!(
+        event,
+        Some(Event::Budget {
+            id: None,
+            budget: BudgetField::ReservedBytes,
+            limit: 24 * GIB,
+            value: 32 * GIB,
+            refused: false
+        })
     );
 }

@@ -63,6 +63,11 @@ export interface LedgerRecord {
   /** How many live instances import or export it, as `install()`'s hooks saw them made (an
    * instance counts until it is garbage-collected; an import behind a getter is not counted). */
   instances: number;
+  /** Bytes of address space the engine reserves for it, by the reservation model (measured per
+   * engine; see the README's "Reserved address space"): far more than its pages in V8 and
+   * SpiderMonkey. Null where the model doesn't know (an engine without a profile, or a shape
+   * it wasn't measured for). */
+  reserved: number | null;
   /** Where it was made (only with `ledger.options({ captureStacks: true })`). */
   stack: string | null;
 }
@@ -77,6 +82,18 @@ export interface Budget {
    * emits a "budget" event here, once per crossing; it never refuses anything, and alone it sets
    * no budget in this realm. Checked while this realm shares (`ledger.share()`). */
   appPages?: number;
+  /** Bytes of address space the live memories made here may reserve, by the reservation model
+   * (see `LedgerSnapshot.reservedBytes`): a construction that would pass it is refused (hard) or
+   * reported (soft), so a page stays under the engine's own limit and fails early, with a clear
+   * error. Not checked where the engine has no profile or the memory's reservation is unknown;
+   * memories that modules define are not checked. */
+  reservedBytes?: number;
+}
+
+/** What the engine is expected to still grant (see `LedgerSnapshot.headroom`). */
+export interface Headroom {
+  memories: number;
+  bytes: number;
 }
 
 export interface LedgerSnapshot {
@@ -86,8 +103,16 @@ export interface LedgerSnapshot {
   peakTotalPages: number;
   created: number;
   collected: number;
+  /** Bytes reserved by the live memories made here whose `reserved` is known; null where the
+   * engine has no profile. */
+  reservedBytes: number | null;
+  /** What the engine is expected to still grant in this realm, by the reservation model: one-page
+   * i32 memories (`memories`) and bytes of address space (`bytes`; for a limit on the count, the
+   * memories left times what one reserves). The polyfill's own heap counts. Null where no limit is
+   * known. `ledger.headroom(type)` asks about other kinds of memories. */
+  headroom: Headroom | null;
   /** The budget in force; fields that were not set are null. */
-  budget: { totalPages: number | null; perMemoryPages: number | null; memories: number | null; mode: "hard" | "soft"; appPages: number | null } | null;
+  budget: { totalPages: number | null; perMemoryPages: number | null; memories: number | null; mode: "hard" | "soft"; appPages: number | null; reservedBytes: number | null } | null;
   memories: LedgerRecord[];
 }
 
@@ -143,7 +168,7 @@ export type LedgerEvent =
   | { type: "create"; id: number; pages: number }
   | { type: "grow"; id: number; from: number; to: number; source: "js" | "wasm" }
   | { type: "collect"; id: number; pages: number }
-  | { type: "budget"; id: number | null; budget: "totalPages" | "perMemoryPages" | "memories" | "appPages"; limit: number; value: number; refused: boolean; reached?: undefined }
+  | { type: "budget"; id: number | null; budget: "totalPages" | "perMemoryPages" | "memories" | "appPages" | "reservedBytes"; limit: number; value: number; refused: boolean; reached?: undefined }
   | BudgetReachedEvent
   | FailureEvent;
 
@@ -202,7 +227,8 @@ export interface Ledger {
    * realm does not share (or before its share() has started). */
   snapshot(options: { allRealms: true }): AppSnapshot | null;
   /** The live memories as a plain-text table (id, label, definedBy, pages, peak, grows,
-   * maximum, origin), then the totals and the budget: for Node users and test logs. */
+   * maximum, reserved, origin), then the totals, what is reserved and the headroom, and the
+   * budget: for Node users and test logs. */
   format(): string;
   /** With `true`, every ledger event is also `performance.mark("wasm-memory:<type>", { detail: event })`,
    * so DevTools' performance panel shows it. Off by default. */
@@ -213,6 +239,10 @@ export interface Ledger {
   setBudget(budget: Budget | null): void;
   /** Subscribes; returns the function that unsubscribes. */
   on<K extends LedgerEvent["type"]>(kind: K, listener: (event: Extract<LedgerEvent, { type: K }>) => void): () => boolean;
+  /** What the engine is expected to still grant memories like `type` in this realm (by the
+   * reservation model; without `type`: one-page i32 memories, as the snapshot's `headroom`), or
+   * null where no limit is known. */
+  headroom(type?: { address?: "i32" | "i64"; shared?: boolean; maximum?: number | bigint }): Headroom | null;
   /** Labels a ledgered memory (null clears). */
   label(memory: WebAssembly.Memory, label: string | null): void;
   /** `captureStacks: true` records where each memory was made (costs an Error().stack per construction). */

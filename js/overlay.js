@@ -42,7 +42,7 @@ table.realms th:first-child, table.realms td:first-child { width: 40%; }
 td small { display: block; color: var(--muted); overflow: hidden; text-overflow: ellipsis; }
 .at { color: var(--warn); }
 ol { list-style: none; margin: 0; padding: 0; } li { padding: 1px 0; color: var(--warn); } li.soft { color: var(--muted); }
-.none { color: var(--muted); }
+.none { color: var(--muted); } #reserve.low { color: var(--warn); }
 `;
 
 const BODY = `<div class="panel" role="region" aria-label="WebAssembly memory ledger">
@@ -51,6 +51,7 @@ const BODY = `<div class="panel" role="region" aria-label="WebAssembly memory le
 <h3>Total pages</h3><div id="total"><span id="pages"></span><div class="bar"><div id="bar"></div></div></div>
 <svg id="chart" viewBox="0 0 ${W} ${H}" preserveAspectRatio="none" role="img"><polygon/><polyline/><line x1="0" x2="${W}"/></svg>
 <div id="realmview" hidden><h3>Realms</h3><table><thead><tr><th>realm</th><th>live</th><th>pages</th></tr></thead><tbody id="realms"></tbody></table></div>
+<h3>Address space</h3><div id="reserve"></div>
 <h3>Largest memories</h3><table id="largesttable"><thead><tr><th>memory</th><th id="realmhead" hidden>realm</th><th>pages</th><th>peak</th></tr></thead><tbody id="largest"></tbody></table>
 <h3>Budget hits</h3><ol id="hits"><li class="none">none</li></ol>
 </div></div>`;
@@ -130,6 +131,14 @@ function define() {
       $("total").classList.toggle("over", limit !== null && s.livePages > limit);
       $("bar").style.width = limit === null ? "0" : `${Math.min(100, (100 * s.livePages) / Math.max(limit, 1))}%`;
 
+      // What this realm's memories reserve, and what the engine is expected to still grant (by
+      // the reservation model: see the README's "Reserved address space"); low under 10%.
+      const room = own.headroom, reserve = $("reserve");
+      reserve.textContent = own.reservedBytes === null
+        ? "reserved: unknown on this engine"
+        : `reserved ${bytes(own.reservedBytes)} · headroom ${room === null ? "unknown" : `${room.memories} memories (${bytes(room.bytes)})`}`;
+      reserve.classList.toggle("low", room !== null && room.memories * 10 < room.memories + own.live + 1);
+
       // The chart: total pages over the last HISTORY seconds, and the budget's line.
       const top = Math.max(1, limit ?? 0, ...this.samples) * 1.1;
       const y = (v) => (H - (H * v) / top).toFixed(1);
@@ -183,6 +192,14 @@ function define() {
       $("hits").replaceChildren(...hits);
     }
   });
+}
+
+/** Bytes as a short text: "8 GiB", "4.03 GiB". @param {number} n */
+function bytes(n) {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let u = 0, x = n;
+  while (x >= 1024 && u < units.length - 1) (x /= 1024), u++;
+  return `${Number.isInteger(x) ? x : x.toFixed(2)} ${units[u]}`;
 }
 
 /**

@@ -3,7 +3,8 @@
 # headless Firefox, the built package in Node, the bundler/TypeScript consumers, and the demo in
 # a real headless browser, and the differential fuzz/reliability suite in Node, Chromium and
 # Firefox (fixed seed; `node tests/fuzz/run.mjs --long` for the long run), the hostile-input stack
-# sweep in Chromium and Firefox (tests/hostile/run.mjs). Installs what it needs
+# sweep in Chromium and Firefox (tests/hostile/run.mjs), and the reservation model against every
+# engine (tests/limits/run.mjs). Installs what it needs
 # first (scripts/setup.sh). Ends with one line:
 # "total: N passed, N failed". Exit status 0 only if nothing failed.
 # `bash scripts/test.sh STEP...` runs only the named steps (e.g. `host`, `fuzz`); `build` is the
@@ -123,6 +124,9 @@ if [ -f tests/engines/run.mjs ] && { [ ${#only[@]} = 0 ] || [[ " ${only[*]} " ==
   step engines node tests/engines/run.mjs && node scripts/readme-tables.mjs >/dev/null
 fi
 step realms node tests/realms/run.mjs
+# The reservation model (crates/core/src/reserve.rs) against every engine: headroom predicted,
+# then memories made natively until the engine refuses (tests/limits/run.mjs).
+step limits node tests/limits/run.mjs
 
 echo
 printf '%s\n' "${summary[@]}"

@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use super::errors::{js_error, Failure};
 use super::values::describe;
 use super::{events, ledger, memory, modules, realms, state};
-use crate::core::{enforce_range_u32, AddressType, Error, Field};
+use crate::core::{enforce_range_u32, AddressType, Engine, Error, Field, MemoryType};
 
 type JsResult<T> = Result<T, JsValue>;
 
@@ -49,6 +49,32 @@ impl Core {
     /// Starts the core; `memory64`: whether the engine validates memory64 modules.
     pub fn start(memory64: bool) {
         state::set_memory64(memory64);
+    }
+
+    /// Tells the core which engine family runs it (a name of `layout.engines`, detected once by
+    /// the JS entry at start), for the reservation model; any other name: unknown.
+    #[wasm_bindgen(js_name = setEngine)]
+    pub fn set_engine(name: String) {
+        let engine = Engine::ALL
+            .into_iter()
+            .find(|e| e.as_str() == name)
+            .unwrap_or(Engine::Unknown);
+        state::set_engine(engine.code());
+    }
+
+    /// `ledger.headroom(type)`: `[memories, bytes]` the engine is expected to still grant
+    /// memories of this type in this realm, or `[]` where no limit is known. `maximum`: pages,
+    /// -1 for none.
+    pub fn headroom(is64: bool, shared: bool, maximum: f64) -> Vec<f64> {
+        let ty = MemoryType {
+            address: memory::address(is64),
+            minimum: 1,
+            // Saturating casts: NaN is 0, anything larger the largest.
+            maximum: (maximum >= 0.0).then_some(maximum as u64),
+            shared,
+        };
+        state::with_ledger(|l| ledger::headroom(l, &ty))
+            .map_or_else(Vec::new, |h| alloc::vec![h.memories as f64, h.bytes as f64])
     }
 
     /// The layouts and constants JS reads by name, as JSON (see [`ledger::layout`]).
@@ -401,9 +427,10 @@ impl Core {
         memories: JsValue,
         mode: JsValue,
         app: JsValue,
+        reserved: JsValue,
     ) -> JsResult<u8> {
         js(ledger::set_budget(
-            &budget, &total, &per, &memories, &mode, &app,
+            &budget, &total, &per, &memories, &mode, &app, &reserved,
         ))?;
         Ok(state::with_ledger(|l| match l.budget() {
             None => 0,

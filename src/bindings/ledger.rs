@@ -12,14 +12,15 @@ use super::errors::Failure;
 use super::state::{self, with_ledger, with_realms};
 use super::values::{describe, label};
 use crate::core::{
-    decimal, parse_budget, parse_count, AddressType, BudgetField, BudgetMode, Error, Field,
-    LabelSite, Operation, Origin, Record, EXPORT_SECTION, HEARTBEAT_MS, I64_MAXIMUM_PAGES,
-    IMPORT_SECTION, MAX_LABEL, MEMORY_SECTION, NAME_SECTION_BYTES, PAGE_BYTES,
+    decimal, parse_budget, parse_count, AddressType, BudgetField, BudgetMode, Engine, Error, Field,
+    Headroom, LabelSite, Ledger, MemoryType, Operation, Origin, Profile, Record, DEFAULT_TYPE,
+    EXPORT_SECTION, HEARTBEAT_MS, I64_MAXIMUM_PAGES, IMPORT_SECTION, MAX_LABEL, MEMORY_SECTION,
+    NAME_SECTION_BYTES, PAGE_BYTES,
 };
 
 /// The columns of a snapshot row, in order: the one definition of the layout, which the JS
 /// entry reads by name through [`layout`].
-pub const COLUMNS: [&str; 12] = [
+pub const COLUMNS: [&str; 13] = [
     "id",
     "pages",
     "peak",
@@ -32,9 +33,10 @@ pub const COLUMNS: [&str; 12] = [
     "origin",
     "bounded",
     "instances",
+    "reserved",
 ];
 
-fn row(r: &Record, out: &mut Vec<f64>) {
+fn row(r: &Record, profile: Option<&Profile>, out: &mut Vec<f64>) {
     // -1 stands for "none" in the numeric columns.
     let opt = |v: Option<u64>| v.map_or(-1.0, |x| x as f64);
     let flag = |b: bool| f64::from(u8::from(b));
@@ -55,30 +57,83 @@ fn row(r: &Record, out: &mut Vec<f64>) {
         f64::from(r.origin.code()),
         flag(r.bounded),
         f64::from(r.instances),
+        opt(profile.and_then(|p| p.reserved(&r.ty, r.maximum_known))),
     ]);
+}
+
+/// What the engine is expected to still grant memories of type `ty` in this realm
+/// ([`Profile::headroom`]): the live memories made here count, and the polyfill's own heap (a
+/// memory too, of [`DEFAULT_TYPE`]'s kind). `None` where the engine has no profile or the model
+/// knows no limit.
+pub fn headroom(l: &Ledger, ty: &MemoryType) -> Option<Headroom> {
+    let profile = state::engine().profile()?;
+    let own = core::iter::once((&DEFAULT_TYPE, true));
+    let live = l
+        .records()
+        .iter()
+        .filter(|r| r.origin.made_here())
+        .map(|r| (&r.ty, r.maximum_known));
+    profile.headroom(ty, live.chain(own))
+}
+
+/// The `reservedBytes` budget on a construction of type `ty` (the type the engine is to be
+/// given): past it, a `budget` event is queued, and under a hard budget the construction is
+/// refused. Nothing is checked where the engine has no profile or `ty`'s reservation is unknown.
+pub fn check_reserved(l: &mut Ledger, ty: &MemoryType) -> Result<(), Error> {
+    let (Some(limit), Some(budget)) = (state::reserved_budget(), l.budget()) else {
+        return Ok(());
+    };
+    let Some(profile) = state::engine().profile() else {
+        return Ok(());
+    };
+    let (Some(adding), Some(now)) = (profile.reserved(ty, true), reserved_bytes(l)) else {
+        return Ok(());
+    };
+    let (event, error) = crate::core::check_reserved(limit, budget.mode, now, adding);
+    if let Some(e) = event {
+        l.report(e);
+    }
+    error.map_or(Ok(()), Err)
+}
+
+/// Bytes reserved by the live memories made here whose reservation the model knows (`None`
+/// where the engine has no profile).
+pub fn reserved_bytes(l: &Ledger) -> Option<u64> {
+    let profile = state::engine().profile()?;
+    Some(
+        l.records()
+            .iter()
+            .filter(|r| r.origin.made_here())
+            .filter_map(|r| profile.reserved(&r.ty, r.maximum_known))
+            .fold(0u64, u64::saturating_add),
+    )
 }
 
 /// The descriptor members and arguments error messages name, by the code JS passes.
 pub const FIELDS: [Field; 3] = [Field::Initial, Field::Maximum, Field::Delta];
 
 /// The totals that open a snapshot, in order (after them: the budget, see [`snapshot`]).
-pub const TOTALS: [&str; 5] = [
+pub const TOTALS: [&str; 8] = [
     "live",
     "livePages",
     "peakTotalPages",
     "created",
     "collected",
+    "reservedBytes",
+    "headroomMemories",
+    "headroomBytes",
 ];
 
 /// The budget's numbers in a snapshot, in order: `has` (0: none, and the rest is -1), then the
 /// limits (-1: not set) and `hard` (0|1).
-pub const BUDGET: [&str; 6] = [
+pub const BUDGET: [&str; 7] = [
     "has",
     "totalPages",
     "perMemoryPages",
     "memories",
     "hard",
     "appPages",
+    "reservedBytes",
 ];
 
 /// The layouts and constants the JS entry reads by name, as one JSON text (which JS parses:
@@ -90,7 +145,8 @@ pub const BUDGET: [&str; 6] = [
 /// by name), `fields` (the codes of error fields), `origins`, `madeHere` (per origin, whether
 /// the app-wide view counts such a record, else it lists it as received), `heartbeatMs`,
 /// `realmTotals`, `appTotals`, `events` (the event kinds by code), `eventLength`,
-/// `budgetFields` (by code), `operations` (a `failure` event's, by code) and `watchMs` (the watcher's default interval).
+/// `budgetFields` (by code), `operations` (a `failure` event's, by code), `engines` (the
+/// reservation model's engine families, by code) and `watchMs` (the watcher's default interval).
 pub fn layout() -> String {
     let mut j = Json::default();
     j.num("pageBytes", PAGE_BYTES as f64);
@@ -119,6 +175,7 @@ pub fn layout() -> String {
     j.num("eventLength", super::events::EVENT_LENGTH as f64);
     j.names("budgetFields", &BudgetField::ALL.map(BudgetField::as_str));
     j.names("operations", &Operation::ALL.map(Operation::as_str));
+    j.names("engines", &Engine::ALL.map(Engine::as_str));
     j.num("watchMs", super::handle::WATCH_MS);
     // A module's reading: the answer's header, its rows and its statuses, each by name.
     let mut module = Json::default();
@@ -217,10 +274,16 @@ fn snapshot_in_room() -> Vec<f64> {
             t.created as f64,
             t.collected as f64,
         ]);
-        let budget = l.budget();
         let num = |n: Option<u64>| n.map_or(-1.0, |x| x as f64);
+        let room = headroom(l, &DEFAULT_TYPE);
+        out.extend_from_slice(&[
+            num(reserved_bytes(l)),
+            num(room.map(|h| h.memories)),
+            num(room.map(|h| h.bytes)),
+        ]);
+        let budget = l.budget();
         if budget.is_none() && app_pages.is_none() {
-            out.extend_from_slice(&[0.0, -1.0, -1.0, -1.0, 0.0, -1.0]);
+            out.extend_from_slice(&[0.0, -1.0, -1.0, -1.0, 0.0, -1.0, -1.0]);
         } else {
             // `appPages` alone sets no budget in this realm, and is only ever reported: "soft".
             let hard = budget.is_some_and(|b| b.mode == BudgetMode::Hard);
@@ -231,13 +294,15 @@ fn snapshot_in_room() -> Vec<f64> {
                 num(budget.and_then(|b| b.memories)),
                 f64::from(u8::from(hard)),
                 num(app_pages),
+                num(state::reserved_budget()),
             ]);
         }
         out.push(records.len() as f64);
         let mut texts = String::new();
         let mut marks = Vec::new();
+        let profile = state::engine().profile();
         for (i, r) in records.iter().enumerate() {
-            row(r, &mut out);
+            row(r, profile, &mut out);
             let fields = [&r.label, &r.stack, &r.defined_by];
             if fields.iter().any(|t| t.is_some()) {
                 marks.push(i as f64);
@@ -297,7 +362,8 @@ fn optional_number(v: &JsValue, field: &'static str) -> Result<Option<f64>, Erro
         .ok_or_else(|| Error::BudgetNotNumber(field, describe(v)))
 }
 
-/// `ledger.setBudget(budget)` with its members read by JS. Returns whether a budget is now in
+/// `ledger.setBudget(budget)` with its members read by JS (`reservedBytes`: see
+/// [`check_reserved`]). Returns whether a budget is now in
 /// force. A budget the live memories already pass is accepted and reported.
 pub fn set_budget(
     budget: &JsValue,
@@ -306,10 +372,12 @@ pub fn set_budget(
     memories: &JsValue,
     mode: &JsValue,
     app: &JsValue,
+    reserved: &JsValue,
 ) -> Result<bool, Failure> {
     if budget.is_undefined() || budget.is_null() {
         with_ledger(|l| l.set_budget(None));
         with_realms(|r| r.set_app_budget(None));
+        state::set_reserved_budget(None);
         return Ok(false);
     }
     if !budget.is_object() {
@@ -319,6 +387,7 @@ pub fn set_budget(
     let per = optional_number(per, "perMemoryPages")?;
     let memories = optional_number(memories, "memories")?;
     let app = optional_number(app, "appPages")?;
+    let reserved = optional_number(reserved, "reservedBytes")?;
     let mode = if mode.is_undefined() {
         None
     } else {
@@ -330,9 +399,15 @@ pub fn set_budget(
     let text = &super::values::number_text;
     let parsed = parse_budget(total, per, memories, mode.as_deref(), text)?;
     let app = parse_count(BudgetField::AppPages, app, text)?;
+    let reserved = parse_count(BudgetField::ReservedBytes, reserved, text)?;
     // `appPages` alone sets no budget in this realm: it is app-wide, and only ever reported.
-    let realm = app.is_none() || total.is_some() || per.is_some() || memories.is_some();
+    let realm = app.is_none()
+        || total.is_some()
+        || per.is_some()
+        || memories.is_some()
+        || reserved.is_some();
     with_ledger(|l| l.set_budget(realm.then_some(parsed)));
+    state::set_reserved_budget(reserved);
     with_realms(|r| r.set_app_budget(app));
     Ok(realm)
 }

@@ -65,6 +65,9 @@ pub fn plan_create(
         observe_sizes(&sizes);
     }
     let plan = with_ledger_light(|l| l.plan_create(ty))?;
+    if super::state::reserved_budget().is_some() {
+        with_ledger(|l| super::ledger::check_reserved(l, &plan.ty))?;
+    }
     Ok(plan
         .ty
         .maximum
@@ -307,6 +310,34 @@ pub fn failure(operation: u8, id: i32, pages: f64) -> String {
     let id = u32::try_from(id).ok();
     with_ledger(|l| {
         let f = l.failure(operation, id, pages);
-        l.describe_failure(&f)
+        let mut words = l.describe_failure(&f);
+        // The reservation model's expectation, inside the parentheses the description ends with.
+        if let Some(expected) = expected_limit(l) {
+            if words.ends_with(')') {
+                words.pop();
+                words.push_str(&expected);
+                words.push(')');
+            }
+        }
+        words
     })
+}
+
+/// What the reservation model expected, for a failure's message: `"; the engine's expected
+/// limit (reservation model, measured on Chromium 156.0.8078.129): 125 memories like these,
+/// 125 live (the polyfill's own heap among them)"`. `None` where no limit is known.
+fn expected_limit(l: &crate::core::Ledger) -> Option<String> {
+    let profile = super::state::engine().profile()?;
+    let room = super::ledger::headroom(l, &crate::core::DEFAULT_TYPE)?;
+    // The live memories the model counted: those made here and the polyfill's own heap.
+    let live = l.records().iter().filter(|r| r.origin.made_here()).count() as u64 + 1;
+    Some(crate::core::concat(&[
+        "; the reservation model (measured on ",
+        profile.measured_on,
+        "): ",
+        &crate::core::decimal(live),
+        " live memories of an expected limit of ",
+        &crate::core::decimal(live.saturating_add(room.memories)),
+        ", the polyfill's own heap among them",
+    ]))
 }

@@ -262,3 +262,28 @@ pub fn memory64() -> bool {
 pub fn set_memory64(on: bool) {
     MEMORY64.0.set(on);
 }
+
+static ENGINE: OneThread<Cell<u8>> = OneThread(Cell::new(0));
+
+/// The engine family the JS entry detected at start (see [`crate::core::Engine`]), for the
+/// reservation model.
+pub fn engine() -> crate::core::Engine {
+    crate::core::Engine::from_code(ENGINE.0.get())
+}
+
+/// Records the engine family by its code ([`crate::core::Engine::code`]; any other: unknown).
+pub fn set_engine(code: u8) {
+    ENGINE.0.set(code);
+}
+
+static RESERVED_BUDGET: OneThread<Cell<Option<u64>>> = OneThread(Cell::new(None));
+
+/// The `reservedBytes` budget in force (its mode is the ledger's budget's).
+pub fn reserved_budget() -> Option<u64> {
+    RESERVED_BUDGET.0.get()
+}
+
+/// Sets (or with `None` removes) the `reservedBytes` budget.
+pub fn set_reserved_budget(limit: Option<u64>) {
+    RESERVED_BUDGET.0.set(limit);
+}

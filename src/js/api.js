@@ -11,7 +11,7 @@ import { bind, layout, rust } from "./rust.js";
 import { Memory } from "./memory.js";
 import { install } from "./install.js";
 import { ledger } from "./ledger.js";
-import { PAGE, hasMemory64 } from "./engine.js";
+import { PAGE, engineFamily, hasMemory64 } from "./engine.js";
 import { PROTOCOL, ownValue, register, registered } from "./natives.js";
 
 /**
@@ -39,6 +39,7 @@ export function createApi(core, exports) {
   if (shared !== undefined) return shared;
   bind(core, exports);
   rust.start(hasMemory64());
+  rust.setEngine(engineFamily());
   if (layout.pageBytes !== PAGE) throw new Error(`wasm-memory-polyfill: the core's page size ${layout.pageBytes} is not engine.js's ${PAGE}`);
   const api = Object.freeze({ Memory, install, ledger });
   register(api);

@@ -147,5 +147,37 @@ export const buffersMadeLazily = (() => {
   return chrome !== null && Number(chrome[1]) >= 146;
 })();
 
+/**
+ * The engine family, by the reservation model's names (`layout.engines`; the core's
+ * `Engine`): which of its measured profiles applies. Deno and Bun first (Deno's `process`
+ * names its V8, which reserves differently there; Bun's runs JavaScriptCore), then Node's V8 by
+ * version (13.6 made the guard region smaller), unless built with the V8 sandbox; then a
+ * browser by its user agent. Anything else is "unknown": nothing is predicted.
+ */
+export function engineFamily() {
+  try {
+    if (globalThis.Deno !== undefined || globalThis.Bun !== undefined) return "unknown";
+    const versions = globalThis.process?.versions;
+    if (versions?.bun !== undefined) return "unknown";
+    const v8 = /^(\d+)\.(\d+)/.exec(String(versions?.v8 ?? ""));
+    if (v8) {
+      // Built with the sandbox, or run without the trap handler (then V8 bounds-checks and
+      // reserves no guard region): the profile doesn't apply.
+      const p = globalThis.process;
+      if (Number(p?.config?.variables?.v8_enable_sandbox ?? 0) !== 0) return "unknown";
+      const flags = `${String(p?.execArgv ?? "")} ${String(p?.env?.NODE_OPTIONS ?? "")}`;
+      if (/--(disable-wasm-trap-handler|no-wasm-trap-handler)\b/.test(flags)) return "unknown";
+      return Number(v8[1]) * 100 + Number(v8[2]) >= 1306 ? "node-v8" : "node-v8-before-13.6";
+    }
+    const ua = String(globalThis.navigator?.userAgent ?? "");
+    if (/Chrom(e|ium)\//.test(ua)) return "chromium"; // "HeadlessChrome/" too
+    if (/\bFirefox\//.test(ua)) return "firefox";
+    if (/\bAppleWebKit\//.test(ua)) return "webkit";
+  } catch {
+    // a getter on process or navigator threw: no profile
+  }
+  return "unknown";
+}
+
 /** Whether `e` is how this engine says an allocation failed. @param {unknown} e */
 export const isAllocationFailure = (e) => isErrorOf(e, RangeErrorPrototype) || isErrorOf(e, RuntimeErrorPrototype) || e === "out of memory";

@@ -7,7 +7,7 @@ import { deliver, on, setMarks } from "./events.js";
 import { state } from "./memory.js";
 import { touched } from "./touched.js";
 import {
-  ArrayPrototypePush, ArrayPrototypeSlice, ArrayPrototypeSort, MathMax, PromisePrototypeThen, String, StringPrototypeCharCodeAt, StringPrototypePadEnd,
+  ArrayPrototypePush, ArrayPrototypeSlice, ArrayPrototypeSort, MathMax, MathRound, Number, NumberPrototypeToFixed, PromisePrototypeThen, String, StringPrototypeCharCodeAt, StringPrototypePadEnd,
   StringPrototypePadStart, StringPrototypeSlice, StringPrototypeTrimEnd, arrayOf, clearInterval, list, setInterval,
 } from "./primordials.js";
 
@@ -23,11 +23,12 @@ function columns() {
   const c = layout.columns, t = layout.totals, b = layout.budget;
   return (cols = {
     n: layout.rowLength, page: layout.pageBytes, origins: layout.origins,
-    rowsAt: t.collected + 1 + b.appPages + 1, // the totals, then the budget, then the number of rows
+    rowsAt: t.headroomBytes + 1 + b.reservedBytes + 1, // the totals, then the budget, then the number of rows
+    reserved: c.reserved, reservedBytes: t.reservedBytes, headroomMemories: t.headroomMemories, headroomBytes: t.headroomBytes,
     id: c.id, is64: c.is64, shared: c.shared, pages: c.pages, peak: c.peak, grows: c.grows, maximum: c.maximum,
     requestedMaximum: c.requestedMaximum, bounded: c.bounded, createdAt: c.createdAt, origin: c.origin, instances: c.instances,
     live: t.live, livePages: t.livePages, peakTotalPages: t.peakTotalPages, created: t.created, collected: t.collected,
-    budget: t.collected + 1, has: b.has, totalPages: b.totalPages, perMemoryPages: b.perMemoryPages, memories: b.memories, hard: b.hard, appPages: b.appPages,
+    budget: t.headroomBytes + 1, has: b.has, totalPages: b.totalPages, perMemoryPages: b.perMemoryPages, memories: b.memories, hard: b.hard, appPages: b.appPages, budgetReserved: b.reservedBytes,
   });
 }
 
@@ -62,6 +63,7 @@ function snapshot(options) {
       createdAt: out[r + c.createdAt],
       origin: origins[out[r + c.origin]],
       instances: out[r + c.instances],
+      reserved: count(out[r + c.reserved]),
       stack: null,
     };
   });
@@ -85,9 +87,14 @@ function snapshot(options) {
     memories: count(out[b + c.memories]),
     mode: out[b + c.hard] === 1 ? "hard" : "soft",
     appPages: count(out[b + c.appPages]),
+    reservedBytes: count(out[b + c.budgetReserved]),
   };
-  const livePages = out[c.livePages];
-  return { live: out[c.live], livePages, liveBytes: livePages * page, peakTotalPages: out[c.peakTotalPages], created: out[c.created], collected: out[c.collected], budget, memories };
+  const livePages = out[c.livePages], room = out[c.headroomMemories];
+  const headroom = room < 0 ? null : { memories: room, bytes: out[c.headroomBytes] };
+  return {
+    live: out[c.live], livePages, liveBytes: livePages * page, peakTotalPages: out[c.peakTotalPages], created: out[c.created], collected: out[c.collected],
+    reservedBytes: count(out[c.reservedBytes]), headroom, budget, memories,
+  };
 }
 
 /**
@@ -98,35 +105,46 @@ function snapshot(options) {
 function format() {
   const s = snapshot();
   const table = list();
-  ArrayPrototypePush(table, ["id", "label", "definedBy", "pages", "peak", "grows", "maximum", "origin"]);
+  ArrayPrototypePush(table, ["id", "label", "definedBy", "pages", "peak", "grows", "maximum", "reserved", "origin"]);
   const memories = ArrayPrototypeSort(ArrayPrototypeSlice(s.memories), (a, b) => a.id - b.id);
   for (let i = 0; i < memories.length; i++) {
     const m = memories[i];
-    ArrayPrototypePush(table, [String(m.id), text(m.label), text(m.definedBy), String(m.pages), String(m.peak), String(m.grows), text(m.maximum), m.origin]);
+    ArrayPrototypePush(table, [String(m.id), text(m.label), text(m.definedBy), String(m.pages), String(m.peak), String(m.grows), text(m.maximum), size(m.reserved), m.origin]);
   }
-  const width = [0, 0, 0, 0, 0, 0, 0, 0];
-  for (let r = 0; r < table.length; r++) for (let i = 0; i < 8; i++) width[i] = MathMax(width[i], table[r][i].length);
+  const columns = 9, width = [0, 0, 0, 0, 0, 0, 0, 0, 0];
+  for (let r = 0; r < table.length; r++) for (let i = 0; i < columns; i++) width[i] = MathMax(width[i], table[r][i].length);
   let out = "";
   for (let r = 0; r < table.length; r++) {
     let line = "";
-    for (let i = 0; i < 8; i++) {
-      const cell = table[r][i], right = i === 0 || (i >= 3 && i <= 6); // numbers to the right
+    for (let i = 0; i < columns; i++) {
+      const cell = table[r][i], right = i === 0 || (i >= 3 && i <= 7); // numbers to the right
       line += (i > 0 ? "  " : "") + (right ? StringPrototypePadStart(cell, width[i]) : StringPrototypePadEnd(cell, width[i]));
     }
     out += `${StringPrototypeTrimEnd(line)}\n`;
   }
   const b = s.budget;
   let limits = "";
-  if (b) for (let i = 0; i < 3; i++) {
+  if (b) for (let i = 0; i < LIMITS.length; i++) {
     const k = LIMITS[i];
     if (b[k] !== null) limits += ` ${k} ${b[k]}`;
   }
+  const h = s.headroom;
   return `${out}${s.live} live memories, ${s.livePages} pages (${s.liveBytes} bytes); peak ${s.peakTotalPages} pages; ${s.created} created, ${s.collected} collected
+reserved ${size(s.reservedBytes)}; headroom ${h ? `${h.memories} memories (${size(h.bytes)})` : "unknown"}
 budget${b ? ` (${b.mode}):${limits}` : ": none"}
 `;
 }
 
-const LIMITS = ["totalPages", "perMemoryPages", "memories"];
+/** Bytes as a short text: "8 GiB", "4.03 GiB", "64 KiB"; "-" for none. @param {number | null} n */
+function size(n) {
+  if (n === null) return "-";
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let u = 0, x = n;
+  while (x >= 1024 && u < units.length - 1) (x /= 1024), u++;
+  return `${x === MathRound(x) ? String(x) : NumberPrototypeToFixed(x, 2)} ${units[u]}`;
+}
+
+const LIMITS = ["totalPages", "perMemoryPages", "memories", "reservedBytes"];
 
 /** A text cell: "-" for none, control characters as spaces (a loop, not a RegExp: compiling one
  * near the stack's limit can abort V8), cut to 32 characters. @param {unknown} v */
@@ -193,12 +211,24 @@ export const ledger = Object.freeze({
     const b = typeof budget === "object" && budget !== null ? budget : {};
     refresh();
     // One call gives both: a second one cut short would leave `hard` stale (and modules unclamped).
-    const mode = rust.setBudget(budget, b.totalPages, b.perMemoryPages, b.memories, b.mode, b.appPages);
+    const mode = rust.setBudget(budget, b.totalPages, b.perMemoryPages, b.memories, b.mode, b.appPages, b.reservedBytes);
     state.budgeted = mode !== 0;
     state.hard = mode === 2;
     deliver(); // a budget already passed is reported, never refused
   },
   on,
+  /**
+   * What the engine is expected to still grant memories like `type` (`{ address, shared,
+   * maximum }`, members read here, in JS) in this realm, by the reservation model:
+   * `{ memories, bytes }`, or null where no limit is known. Without `type`: one-page i32 memories,
+   * as the snapshot's `headroom`.
+   */
+  headroom(type) {
+    const t = typeof type === "object" && type !== null ? type : {};
+    const address = t.address, shared = t.shared, maximum = t.maximum;
+    const h = rust.headroom(address === "i64", shared === true, maximum === undefined || maximum === null ? -1 : Number(maximum));
+    return h.length === 0 ? null : { memories: h[0], bytes: h[1] };
+  },
   label: (memory, label) => rust.label(idOf(memory), label),
   options(options) {
     const capture = options?.captureStacks;

@@ -26,6 +26,7 @@ export const JSONStringify = JSON.stringify;
 export const ArrayIsArray = Array.isArray;
 export const DateNow = Date.now;
 export const MathMax = Math.max;
+export const MathRound = Math.round;
 export const MathRandom = Math.random;
 
 /**
@@ -116,6 +117,7 @@ export const DataViewPrototypeSetFloat64 = uncurryThis(DataView.prototype.setFlo
 export const DataViewPrototypeSetBigInt64 = uncurryThis(DataView.prototype.setBigInt64);
 
 export const NumberPrototypeToString = uncurryThis(Number.prototype.toString);
+export const NumberPrototypeToFixed = uncurryThis(Number.prototype.toFixed);
 export const BigIntPrototypeToString = uncurryThis(BigInt.prototype.toString);
 export const BigIntAsUintN = BigInt.asUintN;
 /** `x.toString(radix)` of a Number or a BigInt (the glue's `Number::to_string_with_radix`, `BigInt::to_string`). */

@@ -38,6 +38,12 @@ try {
   // Nothing reads the ledger meanwhile: the overlay's own watcher must show it (5 s: a hang guard).
   const ms = await within(5000, () => summary() === "1 live · 5 pages");
   check("shows a grow made inside wasm on its own (its watcher)", ms >= 0, `still ${summary()} after 5 s`);
+  // What the memories reserve and the headroom, by the engine's profile (or "unknown").
+  const reserve = root?.getElementById("reserve")?.textContent ?? "";
+  const own = ledger.snapshot();
+  check("shows the reserved address space and the headroom", own.reservedBytes === null
+    ? reserve === "reserved: unknown on this engine"
+    : /^reserved \d+(\.\d\d)? [KMGT]?i?B · headroom (\d+ memories \(\d+(\.\d\d)? [KMGT]?i?B\)|unknown)$/.test(reserve), reserve);
   const rec = ledger.snapshot().memories.find((m) => m.id === ledger.idOf(memory));
   check("definedBy and instances in the ledger", rec?.definedBy === url && rec.instances === 1, JSON.stringify(rec));
   const button = root?.querySelector("button");

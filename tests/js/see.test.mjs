@@ -206,16 +206,21 @@ test("format(): a plain-text table of the live memories, then the totals and the
     ledger.setBudget({ totalPages: 5000, memories: 900, mode: "soft" });
     const text = ledger.format();
     const lines = text.trimEnd().split("\n");
-    assert.deepEqual(lines[0].split(/\s+/), ["id", "label", "definedBy", "pages", "peak", "grows", "maximum", "origin"]);
+    assert.deepEqual(lines[0].split(/\s+/), ["id", "label", "definedBy", "pages", "peak", "grows", "maximum", "reserved", "origin"]);
     const row = (mem) => lines.find((l) => l.trimStart().startsWith(`${ledger.idOf(mem)} `));
-    assert.match(row(m), /^\s*\d+ {2}format me please {2}- +3 +3 +1 +9 {2}constructed$/);
-    assert.match(row(instance.exports.memory), new RegExp(`  ${"x".repeat(31)}… +1 +1 +0 +- {2}exported$`));
+    // The reservation: what the engine's profile says a memory reserves ("-": unknown).
+    const reserved = /^\d+(\.\d\d)? [KMGT]i?B$|^-$/;
+    const cells = (mem) => row(mem).trim().split(/ {2,}/);
+    assert.match(row(m), /^\s*\d+ {2}format me please {2}- +3 +3 +1 +9 +(\S+ \S+|-) {2}constructed$/);
+    assert.match(cells(m).at(-2), reserved);
+    assert.match(row(instance.exports.memory), new RegExp(`  ${"x".repeat(31)}… +1 +1 +0 +- +(\\S+ \\S+|-) {2}exported$`));
     // Numbers are right-aligned under their header.
     assert.equal(row(m).indexOf(" 3 ") + 2, lines[0].indexOf("pages") + "pages".length);
     const s = ledger.snapshot();
-    assert.equal(lines.at(-2), `${s.live} live memories, ${s.livePages} pages (${s.liveBytes} bytes); peak ${s.peakTotalPages} pages; ${s.created} created, ${s.collected} collected`);
+    assert.equal(lines.at(-3), `${s.live} live memories, ${s.livePages} pages (${s.liveBytes} bytes); peak ${s.peakTotalPages} pages; ${s.created} created, ${s.collected} collected`);
+    assert.match(lines.at(-2), /^reserved (\S+ \S+|-); headroom (\d+ memories \(\S+ \S+\)|unknown)$/);
     assert.equal(lines.at(-1), "budget (soft): totalPages 5000 memories 900");
-    assert.equal(lines.length, 1 + s.live + 2);
+    assert.equal(lines.length, 1 + s.live + 3);
     ledger.setBudget(null);
     assert.ok(ledger.format().endsWith("\nbudget: none\n"));
   } finally {

@@ -139,8 +139,12 @@ test("touched: under install(), the ledger is the same after as before (records,
     assert.equal(ledger.touched(new Memory({ initial: 0 })), 0); // (that construction's event is its own)
     const after = ledger.snapshot();
     assert.equal(ledger.idOf(before), -1, "touched() put no memory in the ledger");
-    const strip = (s) => ({ ...s, memories: s.memories.filter((r) => r.id !== after.memories.at(-1).id) });
+    // The one memory made in between, taken out of `after` (its count and reservation too).
+    const made = after.memories.at(-1);
+    const strip = (s) => ({ ...s, memories: s.memories.filter((r) => r.id !== made.id), reservedBytes: undefined, headroom: undefined });
     assert.deepEqual(strip({ ...after, live: after.live - 1, created: after.created - 1 }), strip(snapshot));
+    if (made.reserved !== null) assert.equal(after.reservedBytes - made.reserved, snapshot.reservedBytes);
+    if (after.headroom !== null) assert.equal(after.headroom.memories + 1, snapshot.headroom.memories);
     assert.equal(after.memories.find((r) => r.id === ledger.idOf(memory)).instances, 1, "the helper's instance is not counted");
     assert.deepEqual(events.map((e) => e.type), ["create"]);
     assert.equal(ledger.diagnostics().abandonedCalls, 0);

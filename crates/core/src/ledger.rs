@@ -265,15 +265,19 @@ pub enum BudgetField {
     /// `appPages`: pages of every memory the sharing realms made (see [`crate::Realms`]); only
     /// ever reported, never refusing.
     AppPages,
+    /// `reservedBytes`: the address space the live memories reserve, by the reservation model
+    /// (see [`crate::Profile`]); checked by the bindings at each construction.
+    ReservedBytes,
 }
 
 impl BudgetField {
     /// Every field, in the order of [`BudgetField::code`].
-    pub const ALL: [BudgetField; 4] = [
+    pub const ALL: [BudgetField; 5] = [
         BudgetField::TotalPages,
         BudgetField::PerMemoryPages,
         BudgetField::Memories,
         BudgetField::AppPages,
+        BudgetField::ReservedBytes,
     ];
 
     /// The field's index in [`BudgetField::ALL`] (how the bindings hand it to JS).
@@ -288,6 +292,7 @@ impl BudgetField {
             BudgetField::PerMemoryPages => "perMemoryPages",
             BudgetField::Memories => "memories",
             BudgetField::AppPages => "appPages",
+            BudgetField::ReservedBytes => "reservedBytes",
         }
     }
 }
@@ -1048,7 +1053,8 @@ impl Ledger {
                     BudgetField::TotalPages => self.over_total = true,
                     BudgetField::Memories => self.over_count = true,
                     BudgetField::PerMemoryPages => self.per_memory_reported = true,
-                    BudgetField::AppPages => {} // never a request's breach: see `Realms`
+                    // never a request's breach here: see `Realms`, and the bindings' check
+                    BudgetField::AppPages | BudgetField::ReservedBytes => {}
                 }
             }
             self.emit(Event::Budget {

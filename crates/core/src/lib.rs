@@ -21,6 +21,7 @@ pub use ledger::{
     Event, Failure, GrowSource, Ledger, Operation, Origin, Record, Resize, Totals, FAILURE_LARGEST,
 };
 mod realms;
+mod reserve;
 pub use limits::{
     check_grow, enforce_range_u32, AddressType, MemoryType, RequestedType, I64_MAXIMUM_PAGES,
     PAGE_BYTES,
@@ -32,6 +33,9 @@ pub use module_types::{
 };
 pub use realms::{
     AppTotals, Heard, RealmTotals, Realms, HEARTBEAT_MS, INTERVAL_MS, MISSED_HEARTBEATS,
+};
+pub use reserve::{
+    check_reserved, Engine, Headroom, Limit, Profile, SharedPool, DEFAULT_TYPE, PROFILES,
 };
 mod module_rewrite;
 pub use module_rewrite::{defined_memories, rewrite_memory_maxima, rewrite_memory_section};

@@ -54,7 +54,7 @@ const off: () => boolean = ledger.on("grow", (e) => {
   void grew;
 });
 ledger.on("budget", (e) => {
-  const which: "totalPages" | "perMemoryPages" | "memories" | "appPages" = e.budget;
+  const which: "totalPages" | "perMemoryPages" | "memories" | "appPages" | "reservedBytes" = e.budget;
   const refused: boolean = e.refused;
   void which, refused;
 });

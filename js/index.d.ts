@@ -228,8 +228,9 @@ export interface Ledger {
   snapshot(options: { allRealms: true }): AppSnapshot | null;
   /** The live memories as a plain-text table (id, label, definedBy, pages, peak, grows,
    * maximum, reserved, origin), then the totals, what is reserved and the headroom, and the
-   * budget: for Node users and test logs. */
-  format(): string;
+   * budget: for Node users and test logs. With `{ touched: true }`, a `touched` column after
+   * `pages` (each memory's `ledger.touched()`: every page is read, so it costs a scan of all). */
+  format(options?: { touched?: boolean }): string;
   /** With `true`, every ledger event is also `performance.mark("wasm-memory:<type>", { detail: event })`,
    * so DevTools' performance panel shows it. Off by default. */
   setMarks(on: boolean): void;

@@ -2,7 +2,7 @@
 // read from the engine first (code inside wasm grows memories without telling anyone).
 
 import { rust, layout } from "./rust.js";
-import { idOf, observeChanges } from "./tracking.js";
+import { idOf, memoryOf, observeChanges } from "./tracking.js";
 import { deliver, on, setMarks } from "./events.js";
 import { state } from "./memory.js";
 import { touched } from "./touched.js";
@@ -98,26 +98,39 @@ function snapshot(options) {
 }
 
 /**
- * `ledger.format()`: the live memories as a plain-text table (by id; text cut to 32
- * characters), then the totals and the budget. Built here from a snapshot: in Rust, the table
- * would add kilobytes of formatting code to the wasm.
+ * `ledger.format(options)`: the live memories as a plain-text table (by id; text cut to 32
+ * characters), then the totals and the budget; with `{ touched: true }` a `touched` column after
+ * `pages` (`ledger.touched()` of each: every page read). Built here from a snapshot: in Rust,
+ * the table would add kilobytes of formatting code to the wasm.
+ * @param {{ touched?: boolean }} [options]
  */
-function format() {
+function format(options) {
+  const withTouched = typeof options === "object" && options !== null && options.touched === true;
   const s = snapshot();
   const table = list();
-  ArrayPrototypePush(table, ["id", "label", "definedBy", "pages", "peak", "grows", "maximum", "reserved", "origin"]);
+  // Rows of our own lists (no prototype: pushing runs no setter), `touched` after `pages`.
+  const row = (first, touchedCell, rest) => {
+    const r = list();
+    ArrayPrototypePush(r, first[0], first[1], first[2], first[3]);
+    if (withTouched) ArrayPrototypePush(r, touchedCell);
+    ArrayPrototypePush(r, rest[0], rest[1], rest[2], rest[3], rest[4]);
+    return r;
+  };
+  ArrayPrototypePush(table, row(["id", "label", "definedBy", "pages"], "touched", ["peak", "grows", "maximum", "reserved", "origin"]));
   const memories = ArrayPrototypeSort(ArrayPrototypeSlice(s.memories), (a, b) => a.id - b.id);
   for (let i = 0; i < memories.length; i++) {
-    const m = memories[i];
-    ArrayPrototypePush(table, [String(m.id), text(m.label), text(m.definedBy), String(m.pages), String(m.peak), String(m.grows), text(m.maximum), size(m.reserved), m.origin]);
+    const m = memories[i], memory = withTouched ? memoryOf(m.id) : undefined;
+    const used = memory === undefined ? "-" : String(touched(memory));
+    ArrayPrototypePush(table, row([String(m.id), text(m.label), text(m.definedBy), String(m.pages)], used, [String(m.peak), String(m.grows), text(m.maximum), size(m.reserved), m.origin]));
   }
-  const columns = 9, width = [0, 0, 0, 0, 0, 0, 0, 0, 0];
+  const columns = table[0].length, width = list();
+  for (let i = 0; i < columns; i++) width[i] = 0;
   for (let r = 0; r < table.length; r++) for (let i = 0; i < columns; i++) width[i] = MathMax(width[i], table[r][i].length);
   let out = "";
   for (let r = 0; r < table.length; r++) {
     let line = "";
     for (let i = 0; i < columns; i++) {
-      const cell = table[r][i], right = i === 0 || (i >= 3 && i <= 7); // numbers to the right
+      const cell = table[r][i], right = i === 0 || (i >= 3 && i < columns - 1); // numbers to the right
       line += (i > 0 ? "  " : "") + (right ? StringPrototypePadStart(cell, width[i]) : StringPrototypePadEnd(cell, width[i]));
     }
     out += `${StringPrototypeTrimEnd(line)}\n`;

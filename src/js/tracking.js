@@ -126,6 +126,14 @@ export const entryId = (entry) => (entry - (entry & 3)) / 4;
 // Flags, not one-use helpers: a minifier makes a one-use function an IIFE, a closure per call.
 export const IS64 = 2, SHARED = 1;
 
+/** The memory with ledger id `id`, if it is still alive (`format({ touched: true })` reads it). @param {number} id */
+export function memoryOf(id) {
+  const at = MapPrototypeGet(slotOf, id);
+  if (at !== undefined) return WeakRefPrototypeDeref(liveRefs[at]);
+  for (let i = 0; i < nursery.length; i += 2) if (nursery[i] === id) return nursery[i + 1];
+  return undefined;
+}
+
 /** The ledger id of a memory, or -1. @param {unknown} memory */
 export const idOf = (memory) => {
   const entry = entryOf(memory);

@@ -272,3 +272,20 @@ test("touched: built-ins the page replaced after load (WebAssembly.*, Instance's
   assert.deepEqual(r.ok.before, r.ok.want);
   assert.deepEqual(r.ok.error, [true, "ledger.touched: the first argument is not a WebAssembly.Memory"]);
 });
+
+test("touched: format({ touched: true }) adds each memory's touched pages after pages; format() has no such column", () => {
+  const memory = new Memory({ initial: 5 }, { label: "format-touched" });
+  const bytes = new Uint8Array(memory.buffer);
+  bytes[0] = 1;
+  bytes[3 * PAGE + 7] = 1;
+  const line = (text) => text.split("\n").find((l) => l.includes("format-touched"));
+  const header = (text) => text.split("\n")[0].trim().split(/\s+/);
+  const plain = ledger.format(), withTouched = ledger.format({ touched: true });
+  assert.ok(!header(plain).includes("touched"));
+  assert.deepEqual(header(withTouched).slice(3, 6), ["pages", "touched", "peak"]);
+  const cells = line(withTouched).trim().split(/\s+/);
+  // id, label, definedBy ("-"), pages, touched, peak
+  assert.deepEqual(cells.slice(1, 6), ["format-touched", "-", "5", String(ledger.touched(memory)), "5"]);
+  assert.equal(ledger.touched(memory), 2);
+  assert.equal(line(plain).trim().split(/\s+/).length, cells.length - 1);
+});

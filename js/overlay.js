@@ -1,9 +1,9 @@
 // `wasm-memory-polyfill/overlay`: a live view of the ledger on any page, without writing code.
 // `mountOverlay()` puts a <wasm-memory-ledger> element in a corner: live memories, total pages
-// against the budget, a chart of total pages over time, the largest memories and the budget
-// hits. Everything is inside its own shadow root (styles included), so nothing leaks to the page
-// and nothing of the page's leaks in. Importing this file does nothing: the element is defined
-// on the first mount. It shares the main entry's ledger.
+// against the budget, a chart of total pages over time, the largest memories, the budget hits
+// and the engine's refusals. Everything is inside its own shadow root (styles included), so
+// nothing leaks to the page and nothing of the page's leaks in. Importing this file does
+// nothing: the element is defined on the first mount. It shares the main entry's ledger.
 import { ledger } from "./index.js";
 
 const TAG = "wasm-memory-ledger";
@@ -53,7 +53,7 @@ const BODY = `<div class="panel" role="region" aria-label="WebAssembly memory le
 <div id="realmview" hidden><h3>Realms</h3><table><thead><tr><th>realm</th><th>live</th><th>pages</th></tr></thead><tbody id="realms"></tbody></table></div>
 <h3>Address space</h3><div id="reserve"></div>
 <h3>Largest memories</h3><table id="largesttable"><thead><tr><th>memory</th><th id="realmhead" hidden>realm</th><th>pages</th><th>peak</th></tr></thead><tbody id="largest"></tbody></table>
-<h3>Budget hits</h3><ol id="hits"><li class="none">none</li></ol>
+<h3>Budget hits and failures</h3><ol id="hits"><li class="none">none</li></ol>
 </div></div>`;
 
 /** The element's class, made on first use (a page without custom elements never reaches it). */
@@ -88,10 +88,11 @@ function define() {
       this.stops.push(
         ledger.watch({ interval: 250 }), // growth inside wasm becomes events
         ...["create", "grow", "collect"].map((kind) => ledger.on(kind, soon)),
-        ledger.on("budget", (e) => {
+        // Budget hits, and the engine's refusals for want of memory (their facts: what was live).
+        ...["budget", "failure"].map((kind) => ledger.on(kind, (e) => {
           this.hits = [e, ...this.hits].slice(0, HITS);
           soon();
-        }),
+        })),
         () => clearInterval(tick),
         () => clearTimeout(queued),
       );
@@ -181,9 +182,12 @@ function define() {
 
       const hits = this.hits.map((e) => {
         const li = document.createElement("li");
-        li.className = e.refused || e.reached ? "" : "soft";
+        li.className = e.type === "failure" || e.refused || e.reached ? "" : "soft";
         // reached: a bounded memory at its clamp, so grows inside wasm now get -1 (once per memory).
-        li.textContent = e.reached
+        // failure: the engine refused memory (not a budget): what the ledger held then.
+        li.textContent = e.type === "failure"
+          ? `engine refused: ${e.operation} of ${e.pages} page${e.pages === 1 ? "" : "s"}${e.id === null ? "" : ` #${e.id}`} (${e.live} live, ${e.livePages} pages, ${e.withoutInstance} held by no instance)`
+          : e.reached
           ? `reached: ${e.label ?? e.definedBy ?? `#${e.id}`} at its clamp, ${e.limit} pages (${e.budget}; asked for ${e.requestedMaximum ?? "no maximum"})`
           : `${e.refused ? "refused" : "passed"}: ${e.budget} ${e.limit} (would be ${e.value})${e.id === null ? "" : ` #${e.id}`}`;
         return li;

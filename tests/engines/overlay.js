@@ -66,6 +66,24 @@ try {
   const reachedMs = await within(5000, () => hits().includes("reached"));
   check("lists a memory grown inside wasm to its budget clamp among the budget hits", boundedGrow.join() === "2,-1" && reachedMs >= 0 && hits().includes(`reached: ${url} at its clamp, 4 pages (perMemoryPages; asked for 10)`), `${boundedGrow} | ${hits()}`);
   ledger.setBudget(null);
+  // Where the model knows how many more memories the engine grants (Chromium, Firefox), make
+  // them until it refuses: the refusal is listed with what the ledger held.
+  const room = ledger.snapshot().headroom;
+  if (room !== null && room.memories < 5000) {
+    const held = [];
+    let refusal = null;
+    for (let i = 0; i < room.memories + 100 && refusal === null; i++) {
+      try {
+        held.push(new WebAssembly.Memory({ initial: 1 }));
+      } catch (e) {
+        refusal = e;
+      }
+    }
+    const live = ledger.snapshot().live;
+    held.length = 0;
+    const listed = await within(5000, () => hits().includes("engine refused: construct of 1 page ("));
+    check("lists the engine's refusal of a construction with what the ledger held", refusal !== null && listed >= 0 && hits().includes(`(${live} live,`), `${refusal} | ${live} live | ${hits()}`);
+  }
   const heard = [];
   const off = ledger.on("grow", (e) => heard.push(e.source));
   unmount();

@@ -1,11 +1,14 @@
 //! A spec-exact, drop-in `WebAssembly.Memory` with a ledger of every memory, budgets and
 //! `install()`.
 //!
-//! Layers, each using only the one below it (see DESIGN.md):
-//! 1. [`core`]: memory types, the JS API's rules, the ledger. No JS types.
-//! 2. [`bindings`] (wasm32 only): WebIDL reading of JS values, real `TypeError`/`RangeError`s,
-//!    the engine's own constructor, the ledger's JS face.
-//! 3. `js/`: the `Memory` class, `install()` and weak bookkeeping, loaded as wasm-bindgen snippets.
+//! Layers, each using only the one below it (the README's "Layout" names every file):
+//! 1. [`core`] (`crates/core`): memory types, the JS API's rules, the ledger, the reservation
+//!    model. No JS types, `no_std`.
+//! 2. [`bindings`] (wasm32 only): the core as a library JS calls (`Core`): numbers, strings and
+//!    real `TypeError`/`RangeError`s in and out; Rust never calls back into JS.
+//! 3. `src/js/`: the JS entry: the `Memory` function, `install()`'s hooks, the weak tracking and
+//!    the public `ledger`, on built-ins captured at load.
+//! 4. `js/` and `scripts/build.sh`: the package's entries, bundled into `pkg/`; `www/`: the demo.
 #![deny(missing_docs)]
 #![cfg_attr(not(feature = "std"), no_std)]
 extern crate alloc;

@@ -115,23 +115,42 @@ export function construct(descriptor, options, newTarget, self) {
   return memory;
 }
 
-/** The operations a `failure` event names, by their codes in the core's `layout.operations`. */
-const CONSTRUCT = 0, GROW = 1;
+/** The operations a `failure` event names, by name: their codes are the core's (`layout.operations`). */
+const CONSTRUCT = "construct", GROW = "grow";
+
+/** The code of the operation `name` in the core's `layout.operations` (-1: none, which the core
+ * ignores). @param {string} name */
+function operationCode(name) {
+  const names = layout.operations;
+  for (let i = 0; i < names.length; i++) if (names[i] === name) return i;
+  return -1;
+}
+
+/** Errors already explained: an error that reaches a second hook (a start function's failed
+ * construction, out of its instantiate) is explained, and reported, once. */
+const explained = new WeakMap();
 
 /**
- * The engine refused a construction or a grow of `pages` pages (of memory `id`, -1: none) for
- * want of memory: the error stays the engine's (its class, its object), and its message gets
- * what the ledger knows after the engine's words (live memories, those no live instance holds,
- * the largest, the pages in all); a `failure` event carries the same (delivered by the caller).
- * Never throws: explaining is best effort, the engine's error is what is thrown.
- * @param {unknown} e @param {number} operation @param {number} id @param {number | bigint} pages
+ * The engine refused a construction, a grow or an instance (`operation`, by name) of `pages`
+ * pages (of memory `id`, -1: none) for want of memory: the error stays the engine's (its class,
+ * its object), and its message gets what the ledger knows after the engine's words (live
+ * memories, those no live instance holds, the largest, the pages in all); a `failure` event
+ * carries the same (delivered by the caller). A thrown value that is not an object (Firefox's
+ * string "out of memory") has no message to extend: the event alone says it. Never throws:
+ * explaining is best effort, the engine's error is what is thrown.
+ * @param {unknown} e @param {string} operation @param {number} id @param {number | bigint} pages
  */
-function explain(e, operation, id, pages) {
+export function explain(e, operation, id, pages) {
   if (!isAllocationFailure(e)) return;
   try {
+    const object = typeof e === "object" && e !== null;
+    if (object) {
+      if (WeakMapPrototypeGet(explained, e) !== undefined) return;
+      WeakMapPrototypeSet(explained, e, true);
+    }
     observeChanges(); // sizes grown inside wasm since the last read
-    const words = rust.failure(operation, id, Number(pages));
-    if (typeof e !== "object" || e === null) return;
+    const words = rust.failure(operationCode(operation), id, Number(pages));
+    if (!object) return;
     const before = ownString(e, "message");
     if (before === undefined) return; // an accessor, or not text: not ours to run or change
     // The stack's first line repeats the message, and is what Node prints for an uncaught

@@ -7,7 +7,7 @@ import { EngineDescriptor, fixedBufferGetter, growNative, isAllocationFailure, m
 import { onShared, sharedSeen } from "./shared.js";
 import { IS64, SHARED, claimId, entryId, entryOf, observeChanges, readSizes, releaseNursery, track } from "./tracking.js";
 import { deliver } from "./events.js";
-import { ArrayPrototypePush, BigInt, DateNow, Number, ObjectPrototype, StringPrototypeSlice, WeakMap, WeakMapPrototypeGet, WeakMapPrototypeSet, apply, defineProperty, getOwnPropertyDescriptor, getPrototypeOf, list } from "./primordials.js";
+import { ArrayPrototypePush, BigInt, DateNow, Number, ObjectPrototype, RangeError, StringPrototypeSlice, WeakMap, WeakMapPrototypeGet, WeakMapPrototypeSet, apply, defineProperty, getOwnPropertyDescriptor, getPrototypeOf, list } from "./primordials.js";
 import { callerLine } from "./stacks.js";
 
 /** Set by the ledger: whether a budget is in force (requests are then checked with fresh sizes). */
@@ -156,21 +156,44 @@ export function explain(e, operation, id, pages) {
     // The stack's first line repeats the message, and is what Node prints for an uncaught
     // error. Read before the message changes: V8 formats it on this first read (running an
     // app's Error.prepareStackTrace, as the app's own first read would: after the operation,
-    // with nothing of ours held), from the message then.
-    const text = ownString(e, "stack");
+    // with nothing of ours held), from the message then. Node 20 holds it as a data property;
+    // newer V8 (Node 22 on, Chromium) as an own accessor, the engine's, read and written
+    // through its own getter and setter (so the property keeps its shape).
+    const data = ownString(e, "stack");
+    const accessor = data === undefined && engineStack !== undefined && ownAccessorIs(e, "stack", engineStack);
+    const read = accessor ? apply(engineStack.get, e, []) : data;
+    const text = typeof read === "string" ? read : undefined;
     const after = before + words;
     defineProperty(e, "message", { __proto__: null, value: after, writable: true, enumerable: false, configurable: true });
     if (text === undefined) return;
     for (let at = 0; at < 64 && at + before.length <= text.length; at++) {
       if (StringPrototypeSlice(text, at, at + before.length) === before) {
         const value = StringPrototypeSlice(text, 0, at) + after + StringPrototypeSlice(text, at + before.length);
-        defineProperty(e, "stack", { __proto__: null, value, writable: true, enumerable: false, configurable: true });
+        if (accessor) apply(engineStack.set, e, [value]);
+        else defineProperty(e, "stack", { __proto__: null, value, writable: true, enumerable: false, configurable: true });
         return;
       }
     }
   } catch {
     // out of stack or memory ourselves: the engine's error goes on as it was
   }
+}
+
+/** V8's own `stack` accessor (Node 22 on, Chromium: each error has it as an own property, with
+ * one getter and one setter for all), captured at load; undefined where `stack` is a data
+ * property (Node 20, JavaScriptCore) or inherited (SpiderMonkey). */
+const engineStack = (() => {
+  const d = getOwnPropertyDescriptor(new RangeError(), "stack");
+  return d !== undefined && typeof d.get === "function" && typeof d.set === "function" ? { get: d.get, set: d.set } : undefined;
+})();
+
+/** Whether `o[key]` is an own accessor with exactly the getter and setter of `pair` (read from
+ * the descriptor's own members: no getter runs). */
+function ownAccessorIs(o, key, pair) {
+  const desc = getOwnPropertyDescriptor(o, key);
+  if (desc === undefined) return false;
+  const get = getOwnPropertyDescriptor(desc, "get"), set = getOwnPropertyDescriptor(desc, "set");
+  return get !== undefined && get.value === pair.get && set !== undefined && set.value === pair.set;
 }
 
 /** `o[key]` where it is an own data property holding a string, else undefined (no getter runs,

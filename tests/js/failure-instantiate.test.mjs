@@ -11,12 +11,15 @@ import { execFileSync } from "node:child_process";
 
 const pkgUrl = new URL("../../pkg/node.js", import.meta.url);
 
+/** The child's address space, in KiB (`ulimit -v`). */
+const CAP_KB = 3_000_000;
+
 /** Runs `body` (a function of the package's URL, returning JSON-able data) in a child whose
  * address space is capped (3 GB) and whose memories reserve only what they hold (no trap
  * handler, so no guard regions): a memory of ~4 GB is refused, and nothing is ever touched. */
 function capped(body) {
   const script = `const out = await (${body})(${JSON.stringify(pkgUrl.href)}); console.log(JSON.stringify(out));`;
-  const text = execFileSync("bash", ["-c", `ulimit -v 3000000; exec "${process.execPath}" --disable-wasm-trap-handler --input-type=module -e "$0"`, script], { encoding: "utf8", timeout: 60_000 });
+  const text = execFileSync("bash", ["-c", `ulimit -v ${CAP_KB}; exec "${process.execPath}" --disable-wasm-trap-handler --expose-gc --input-type=module -e "$0"`, script], { encoding: "utf8", timeout: 60_000 });
   return JSON.parse(text.trim().split("\n").pop());
 }
 
@@ -99,25 +102,31 @@ test("an instance refused for want of memory: the engine's error on every path, 
 });
 
 test("the nursery is let go of and `new Instance` tried once more, as a construction is: where the engine's collection would make room natively, it does here too", () => {
-  // Each round drops a memory and an instance of ~0.5 GB made in the same task: natively the
-  // engine collects them when it runs short, here the nursery holds them until let go of. The
-  // module's imports are read again on the second try (the engine reads them before it
-  // allocates): the count shows the retry happened.
+  // Each round drops a memory and an instance made in the same task, each of more than half the
+  // room left (the largest memory the child can make once the package is loaded, found first):
+  // natively the engine collects them when it runs short, here the nursery holds them until let
+  // go of. The module's imports are read again on the second try (the engine reads them before
+  // it allocates): the count shows the retry happened.
   const out = capped(new Function("pkg", `return (async () => {
     ${helpers}
     await settleUndici();
     const { Memory, install, ledger } = await import(pkg);
+    // The room left under the cap, from the address space the process holds now.
+    const { readFileSync } = await import("node:fs");
+    const held = Number(/VmSize:\\s+(\\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"))[1]);
+    const lo = Math.floor(((${CAP_KB} - held) * 1024) / 65536);
+    const pages = Math.floor(lo * 0.6);
     install();
     const failures = [];
     ledger.on("failure", (e) => failures.push(e));
-    const m = new WebAssembly.Module(module({ pages: 8000, importFn: true }));
+    const m = new WebAssembly.Module(module({ pages, importFn: true }));
     let reads = 0;
     const imports = { get js() { reads++; return { f() {} }; } };
     const rounds = [];
     // All in one task, with no await: the nursery holds every memory made here.
     for (let i = 0; i < 3; i++) {
       reads = 0;
-      new Memory({ initial: 8000 });
+      new Memory({ initial: pages });
       try {
         new WebAssembly.Instance(m, imports);
         rounds.push(["made", reads]);
@@ -125,9 +134,10 @@ test("the nursery is let go of and `new Instance` tried once more, as a construc
         rounds.push([describe(e), reads]);
       }
     }
-    return { rounds, failures: failures.length };
+    return { rounds, failures: failures.length, room: lo };
   })()`));
-  assert.deepEqual(out, { rounds: [["made", 2], ["made", 2], ["made", 2]], failures: 0 });
+  assert.ok(out.room > 1000, `room for a memory of ${out.room} pages`);
+  assert.deepEqual({ ...out, room: undefined }, { rounds: [["made", 2], ["made", 2], ["made", 2]], failures: 0, room: undefined });
 });
 
 test("errors that are not the engine's refusal for want of memory are untouched and report nothing", () => {

@@ -1,9 +1,9 @@
 // An instance refused for want of memory, provoked natively in a browser (run.mjs opens this
 // page with `?pages=N`): under install(), memories of N pages are made and held until the engine
-// refuses one (Chromium's address space runs out near a hundred and some of them, Firefox's near
-// a thousand, WebKit's allowance for memory in all after a few dozen of a gigabyte each; none is
-// ever written, so nothing is committed), then an instance of a module defining a memory of N
-// pages is asked for on every instantiate path. Each refusal must be the engine's own (what the
+// refuses one (Chromium and Firefox run out of address space for memories, WebKit out of its
+// allowance for the memory asked for in all; none is ever written, so nothing is committed),
+// then an instance of a module defining a memory of N pages is asked for on every instantiate
+// path. Each refusal must be the engine's own (what the
 // engine's own functions, saved before install(), throw in the same state: its class and
 // message, or its thrown value), its message followed by the ledger's facts, and one `failure`
 // event with `operation: "instantiate"`; a LinkError is untouched and reports nothing. The

@@ -199,15 +199,21 @@ export interface BudgetReachedEvent {
 }
 
 /**
- * The engine refused a construction or a grow for want of memory (not a budget's refusal; the
- * error thrown is the engine's own, its message followed by the same facts in words).
+ * The engine refused a construction, a grow or (under install()) an instance of a module that
+ * defines a memory, for want of memory (not a budget's refusal; the error thrown is the
+ * engine's own, its message followed by the same facts in words; Firefox throws the string
+ * "out of memory" for an instance, which has no message: the event alone says it). Compiling is
+ * not among them: no engine refuses a compile for want of memory with an error a program can
+ * catch.
  */
 export interface FailureEvent {
   type: "failure";
-  /** The memory a refused grow was about; null for a construction. */
+  /** The memory a refused grow was about; null for a construction or an instance. */
   id: number | null;
-  operation: "construct" | "grow";
-  /** The pages asked for: the initial size, or the grow's delta. */
+  operation: "construct" | "grow" | "instantiate";
+  /** The pages asked for: the initial size, the grow's delta, or the initial sizes the module
+   * declares for the memories it defines (0 when its bytes were never read: a module compiled
+   * before install()). */
   pages: number;
   /** Live memories in the ledger. */
   live: number;

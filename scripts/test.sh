@@ -116,6 +116,8 @@ step demo node tests/demo/run.mjs
 step extension node tests/extension/run.mjs
 step fuzz node tests/fuzz/run.mjs
 step hostile node tests/hostile/run.mjs
+# Failures explained, for instances: an out-of-memory refusal provoked natively in each browser.
+step failures node tests/failures/run.mjs
 [ -f tests/programs/run.mjs ] && step programs node tests/programs/run.mjs
 # The reporter (`node --import wasm-memory-polyfill/report`, `bun --preload`) and the bin, on real programs.
 [ -f tests/report/run.mjs ] && step report node tests/report/run.mjs

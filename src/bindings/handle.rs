@@ -275,9 +275,10 @@ impl Core {
         }
     }
 
-    /// The engine refused a construction (`operation` 0) or a grow (1) of `pages` pages (of
-    /// memory `id`, -1: none) for want of memory: queues a `failure` event and returns what its
-    /// error's message gets after the engine's words.
+    /// The engine refused `operation` (a construction, a grow or an instance, by its code in
+    /// `layout().operations`) of `pages` pages (of memory `id`, -1: none) for want of memory:
+    /// queues a `failure` event and returns what its error's message gets after the engine's
+    /// words.
     pub fn failure(operation: u8, id: i32, pages: f64) -> String {
         memory::failure(operation, id, pages)
     }

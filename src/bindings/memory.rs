@@ -295,15 +295,15 @@ pub fn receive(id: u32, pages: f64, shared: bool, is64: bool, created: f64) -> u
     })
 }
 
-/// What the ledger knows when the engine refused `operation` (0: construction, 1: grow; see
-/// [`Operation::ALL`]) of `pages` pages (the initial size, or the delta) on the memory with
-/// ledger id `id` (-1: none) for want of memory: a `failure` event is queued, and the words its
-/// error's message gets after the engine's own are returned ([`crate::core::Failure::describe`]).
+/// What the ledger knows when the engine refused `operation` (its code in [`Operation::ALL`],
+/// which JS reads by name from `layout().operations`) of `pages` pages (the initial size, the
+/// delta, or the memories an instance's module defines) on the memory with ledger id `id` (-1:
+/// none) for want of memory: a `failure` event is queued, and the words its error's message gets
+/// after the engine's own are returned ([`crate::core::Failure::describe`]). An unknown code
+/// queues nothing and returns no words.
 pub fn failure(operation: u8, id: i32, pages: f64) -> String {
-    let operation = if operation == Operation::Grow.code() {
-        Operation::Grow
-    } else {
-        Operation::Construct
+    let Some(operation) = Operation::from_code(operation) else {
+        return String::new();
     };
     // A whole count of pages (the cast saturates: NaN is 0, anything larger the largest).
     let pages = pages as u64;

@@ -21,13 +21,25 @@ use super::errors::js_error;
 use super::state::{with_ledger, with_module_io, ModuleIo};
 use crate::core::{
     concat, decimal, defined_by_prefix, defined_memories, module_memories as memories_of,
-    module_name_str, rewrite_memory_section, AddressType, Clamp, Error,
+    module_name_str, rewrite_memory_section, AddressType, Clamp, Error, PAGE_BYTES,
 };
 
-/// The fields that start the answer, in order (`length`: of the whole answer, in f64s).
-pub const HEADER: [&str; 10] = [
-    "length", "status", "known", "exports", "imports", "section", "by", "byStart", "byLength",
+/// The fields that start the answer, in order (`length`: of the whole answer, in f64s;
+/// `defined`: how many memories the module defines, -1 when its bytes can't be read;
+/// `definedPages`: their declared minima in all, in 64 KiB pages, what an instance asks for).
+pub const HEADER: [&str; 12] = [
+    "length",
+    "status",
+    "known",
+    "exports",
+    "imports",
+    "section",
+    "by",
+    "byStart",
+    "byLength",
     "byCut",
+    "defined",
+    "definedPages",
 ];
 const LENGTH: usize = 0;
 const STATUS: usize = 1;
@@ -39,6 +51,8 @@ const BY: usize = 6;
 const BY_START: usize = 7;
 const BY_LENGTH: usize = 8;
 const BY_CUT: usize = 9;
+const DEFINED: usize = 10;
+const DEFINED_PAGES: usize = 11;
 
 /// One row per memory the module exports, after the header. `maximum` is the one the engine
 /// will make it with (the clamp, for a capped memory), `requestedMaximum` the declared one
@@ -169,10 +183,23 @@ fn fill(
 
     // Under a hard budget: the cap of each memory the module defines (64 KiB pages only: custom
     // page sizes are left as declared), and the memory section rewritten to them.
+    let defined = defined_memories(bytes);
+    header[DEFINED] = defined.as_ref().map_or(-1.0, |d| d.len() as f64);
+    // In 64 KiB pages, rounded up (a custom page size counts its own).
+    header[DEFINED_PAGES] = defined.as_ref().map_or(0.0, |d| {
+        d.iter()
+            .map(|m| {
+                let bytes = 1u64
+                    .checked_shl(m.page_size_log2)
+                    .map_or(u64::MAX, |size| m.ty.minimum.saturating_mul(size));
+                bytes.div_ceil(PAGE_BYTES)
+            })
+            .fold(0u64, u64::saturating_add) as f64
+    });
     let mut caps: Vec<Option<u64>> = Vec::new();
     let mut section = None;
     if clamp {
-        let Some(defined) = defined_memories(bytes) else {
+        let Some(defined) = defined else {
             return UNBOUNDED;
         };
         let mut refused = false;

@@ -4,7 +4,7 @@
 
 import { rust, layout } from "./rust.js";
 import {
-  ArrayBufferPrototypeGetByteLength, BigInt, ObjectFreeze, ObjectIsFrozen, RangeErrorPrototype, String, apply, construct, getOwnPropertyDescriptor, isErrorOf, uncurryThis,
+  ArrayBufferPrototypeGetByteLength, BigInt, ObjectFreeze, ObjectIsFrozen, RangeErrorPrototype, String, StringPrototypeIncludes, apply, construct, getOwnPropertyDescriptor, isErrorOf, uncurryThis,
 } from "./primordials.js";
 import { natives } from "./natives.js";
 
@@ -181,3 +181,19 @@ export function engineFamily() {
 
 /** Whether `e` is how this engine says an allocation failed. @param {unknown} e */
 export const isAllocationFailure = (e) => isErrorOf(e, RangeErrorPrototype) || isErrorOf(e, RuntimeErrorPrototype) || e === "out of memory";
+
+/**
+ * Whether `e` is how this engine says it could not allocate a new instance's memory: V8's and
+ * JavaScriptCore's `RangeError` whose message (an own data property) says "Out of memory", or
+ * SpiderMonkey's string "out of memory". Narrower than `isAllocationFailure`: making an instance
+ * also runs user code (import getters, the start function and what it calls), whose errors, a
+ * stack overflow's `RangeError` or a trap's `RuntimeError`, are not the engine's refusal.
+ * @param {unknown} e
+ */
+export function isInstanceAllocationFailure(e) {
+  if (e === "out of memory") return true;
+  if (!isErrorOf(e, RangeErrorPrototype)) return false;
+  const d = getOwnPropertyDescriptor(e, "message");
+  const message = d === undefined ? undefined : getOwnPropertyDescriptor(d, "value")?.value;
+  return typeof message === "string" && (StringPrototypeIncludes(message, "Out of memory") || StringPrototypeIncludes(message, "out of memory"));
+}

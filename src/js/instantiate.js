@@ -10,10 +10,12 @@
 // called here is one captured at load (primordials.js), and no promise is resolved with another
 // (`return await`).
 
-import { state } from "./memory.js";
-import { copyOf, original, prepare, readBytes, refusal, remember, readResponse, cloneBytes, readClone, wasmResponse } from "./module-bytes.js";
+import { explain, state } from "./memory.js";
+import { copyOf, infoOf, original, prepare, readBytes, refusal, remember, readResponse, cloneBytes, readClone, wasmResponse } from "./module-bytes.js";
 import { adoptExports } from "./adopt.js";
 import { deliver } from "./events.js";
+import { isInstanceAllocationFailure } from "./engine.js";
+import { releaseNursery } from "./tracking.js";
 import { rust } from "./rust.js";
 import {
   ObjectDefineProperty, getOwnPropertyDescriptor, ObjectGetOwnPropertyNames, TypeError, WebAssemblyValidate, apply,
@@ -33,14 +35,34 @@ const given = (read, source, p, clamp, options) =>
   p.rewritten !== undefined ? p.rewritten : read.own ? read.view : clamp || (options !== undefined && options !== null) ? copyOf(read.view) : source;
 
 /**
+ * The engine could not make an instance of a module (`info`: the hooks' reading of its bytes, if
+ * they saw them) for want of memory: its error, which the caller throws as it is, gets what the
+ * ledger knows (see `explain`), and a `failure` event (`operation: "instantiate"`, `pages`: the
+ * module's defined memories' declared minima, 0 when unknown) says the same. Nothing for any
+ * other error (a LinkError, a trap, an import's or a start function's own), nor for a module
+ * known to define no memory. Never throws.
+ * @param {unknown} e @param {{ defined: number, definedPages: number } | undefined} info
+ */
+function refused(e, info) {
+  if (!isInstanceAllocationFailure(e) || info?.defined === 0) return;
+  try {
+    explain(e, "instantiate", -1, info === undefined || info.defined < 0 ? 0 : info.definedPages);
+    deliver();
+  } catch {
+    // out of stack or memory ourselves: the engine's error goes on as it was
+  }
+}
+
+/**
  * Compiles a module through `run(bytes)` (the engine's function, returning its promise): `read`
  * is `readBytes(source)`. What `prepare` gives is compiled; where that fails after a rewrite, the
  * module as it was, for the engine's error about it when it rejects that too. A module the
  * budget refuses is compiled only when the engine rejects it (for its error); else the refusal.
  * `options`: the caller's compile options, which the engine's `validate` reads as its compile
- * does. `done(result, info)` then.
+ * does. `done(result, info)` then. `instantiating`: `run` makes an instance too (a refusal
+ * for want of memory is explained).
  */
-async function compileWith(run, read, source, url, options, done) {
+async function compileWith(run, read, source, url, options, done, instantiating) {
   const clamp = state.hard;
   const p = prepare(read.view, url, clamp);
   if (p.refused) {
@@ -61,6 +83,7 @@ async function compileWith(run, read, source, url, options, done) {
       const bytes = original(p);
       if (!WebAssemblyValidate(bytes, options)) return await run(bytes);
     }
+    if (instantiating) refused(e, p.info);
     throw e;
   }
   return done(result, p.info);
@@ -81,11 +104,17 @@ export function hookInstantiate(W, patch, installed) {
   const adopted = (importObject) => (r, info) => (adoptExports(r.instance, remember(r.module, info), importObject), r);
   const compile = (self, read, source, options) => compileWith((b) => apply(native.compile, self, [b, options]), read, source, undefined, options, remember);
   const instantiate = (self, read, source, importObject, options) =>
-    compileWith((b) => apply(native.instantiate, self, [b, importObject, options]), read, source, undefined, options, adopted(importObject));
+    compileWith((b) => apply(native.instantiate, self, [b, importObject, options]), read, source, undefined, options, adopted(importObject), true);
 
-  /** instantiate(module): the engine's result, its exports ledgered. */
+  /** instantiate(module): the engine's result, its exports ledgered; its refusal for want of memory explained. */
   async function instanceOf(pending, module, importObject) {
-    const instance = await pending;
+    let instance;
+    try {
+      instance = await pending;
+    } catch (e) {
+      refused(e, infoOf(module));
+      throw e;
+    }
     adoptExports(instance, module, importObject);
     return instance;
   }
@@ -105,14 +134,31 @@ export function hookInstantiate(W, patch, installed) {
       await run(r);
       throw rust.allocationFailed("the module's memory section could not be rewritten to the budget");
     }
-    return await compileWith((b) => run(wasmResponse(b)), { view: read.bytes, own: true }, undefined, read.url, options, instantiating ? adopted(importObject) : remember);
+    return await compileWith((b) => run(wasmResponse(b)), { view: read.bytes, own: true }, undefined, read.url, options, instantiating ? adopted(importObject) : remember, instantiating);
   }
 
-  /** The streaming APIs without a hard budget: the engine streams; a clone gives the types. */
-  async function streamed(pending, cloned, done) {
-    const result = await pending;
+  /** The streaming APIs without a hard budget: the engine streams; a clone gives the types (and,
+   * for an instance refused for want of memory, the pages it asked for). */
+  async function streamed(pending, cloned, done, instantiating) {
+    let result;
+    try {
+      result = await pending;
+    } catch (e) {
+      if (instantiating && isInstanceAllocationFailure(e)) refused(e, await infoOfClone(cloned));
+      throw e;
+    }
     const read = await readClone(cloned);
     return done(result, read === undefined ? undefined : prepare(read.bytes, read.url, false).info);
+  }
+
+  /** The core's reading of a clone's bytes (`cloneBytes`), if it can be had; never rejects (for a refusal's explaining). */
+  async function infoOfClone(cloned) {
+    try {
+      const read = await readClone(cloned);
+      return read === undefined ? undefined : prepare(read.bytes, read.url, false).info;
+    } catch {
+      return undefined;
+    }
   }
 
   // Method definitions: not constructible, with the engine's `name` and `length`.
@@ -134,14 +180,14 @@ export function hookInstantiate(W, patch, installed) {
       if (!installed.on) return apply(native.compileStreaming, this, arguments);
       if (state.hard) return streamHard(this, source, false, undefined, arg(arguments, 1));
       const cloned = cloneBytes(source);
-      return streamed(apply(native.compileStreaming, this, arguments), cloned, remember);
+      return streamed(apply(native.compileStreaming, this, arguments), cloned, remember, false);
     },
     instantiateStreaming(source, importObject) {
       if (!installed.on) return apply(native.instantiateStreaming, this, arguments);
       const imports = arg(arguments, 1);
       if (state.hard) return streamHard(this, source, true, imports, arg(arguments, 2));
       const cloned = cloneBytes(source);
-      return streamed(apply(native.instantiateStreaming, this, arguments), cloned, adopted(imports));
+      return streamed(apply(native.instantiateStreaming, this, arguments), cloned, adopted(imports), true);
     },
   };
   for (let i = 0; i < names.length; i++) if (native[names[i]]) patch(W, names[i], { value: hooks[names[i]] });
@@ -174,8 +220,30 @@ export function hookInstantiate(W, patch, installed) {
   };
   const Instance = function Instance(module, importObject) {
     if (new.target === undefined) throw new TypeError("WebAssembly.Instance: constructor cannot be called without 'new'");
-    const instance = construct(NativeInstance, arguments, new.target);
-    if (installed.on) adoptExports(instance, module, importObject);
+    if (!installed.on) return construct(NativeInstance, arguments, new.target);
+    let instance;
+    try {
+      instance = construct(NativeInstance, arguments, new.target);
+    } catch (e) {
+      // Out of memory with this task's new memories held: let go of them (as a construction
+      // does) and try once more (the engine reads the imports again). Only for a module whose
+      // bytes show no start function: one that has may have run it, and whatever it called,
+      // before the error, and must not run twice. Not on the promise paths: by the time their
+      // rejection is seen, the nursery has ripened into weak references, which the engine keeps
+      // alive to the end of the task, so nothing could be let go of.
+      const info = infoOf(module);
+      if (!isInstanceAllocationFailure(e) || info?.hasStart !== false || !releaseNursery()) {
+        refused(e, info);
+        throw e;
+      }
+      try {
+        instance = construct(NativeInstance, arguments, new.target);
+      } catch (again) {
+        refused(again, info);
+        throw again;
+      }
+    }
+    adoptExports(instance, module, importObject);
     return instance;
   };
   const pairs = [[Module, NativeModule], [Instance, NativeInstance]];

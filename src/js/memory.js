@@ -7,7 +7,7 @@ import { EngineDescriptor, fixedBufferGetter, growNative, isAllocationFailure, m
 import { onShared, sharedSeen } from "./shared.js";
 import { IS64, SHARED, claimId, entryId, entryOf, observeChanges, readSizes, releaseNursery, track } from "./tracking.js";
 import { deliver } from "./events.js";
-import { ArrayPrototypePush, BigInt, DateNow, Number, ObjectPrototype, StringPrototypeSlice, WeakMap, WeakMapPrototypeGet, WeakMapPrototypeSet, apply, defineProperty, getOwnPropertyDescriptor, getPrototypeOf, list } from "./primordials.js";
+import { ArrayPrototypePush, BigInt, DateNow, Number, ObjectPrototype, RangeError, StringPrototypeSlice, WeakMap, WeakMapPrototypeGet, WeakMapPrototypeSet, apply, defineProperty, getOwnPropertyDescriptor, getPrototypeOf, list } from "./primordials.js";
 import { callerLine } from "./stacks.js";
 
 /** Set by the ledger: whether a budget is in force (requests are then checked with fresh sizes). */
@@ -115,43 +115,85 @@ export function construct(descriptor, options, newTarget, self) {
   return memory;
 }
 
-/** The operations a `failure` event names, by their codes in the core's `layout.operations`. */
-const CONSTRUCT = 0, GROW = 1;
+/** The operations a `failure` event names, by name: their codes are the core's (`layout.operations`). */
+const CONSTRUCT = "construct", GROW = "grow";
+
+/** The code of the operation `name` in the core's `layout.operations` (-1: none, which the core
+ * ignores). @param {string} name */
+function operationCode(name) {
+  const names = layout.operations;
+  for (let i = 0; i < names.length; i++) if (names[i] === name) return i;
+  return -1;
+}
+
+/** Errors already explained: an error that reaches a second hook (a start function's failed
+ * construction, out of its instantiate) is explained, and reported, once. */
+const explained = new WeakMap();
 
 /**
- * The engine refused a construction or a grow of `pages` pages (of memory `id`, -1: none) for
- * want of memory: the error stays the engine's (its class, its object), and its message gets
- * what the ledger knows after the engine's words (live memories, those no live instance holds,
- * the largest, the pages in all); a `failure` event carries the same (delivered by the caller).
- * Never throws: explaining is best effort, the engine's error is what is thrown.
- * @param {unknown} e @param {number} operation @param {number} id @param {number | bigint} pages
+ * The engine refused a construction, a grow or an instance (`operation`, by name) of `pages`
+ * pages (of memory `id`, -1: none) for want of memory: the error stays the engine's (its class,
+ * its object), and its message gets what the ledger knows after the engine's words (live
+ * memories, those no live instance holds, the largest, the pages in all); a `failure` event
+ * carries the same (delivered by the caller). A thrown value that is not an object (Firefox's
+ * string "out of memory") has no message to extend: the event alone says it. Never throws:
+ * explaining is best effort, the engine's error is what is thrown.
+ * @param {unknown} e @param {string} operation @param {number} id @param {number | bigint} pages
  */
-function explain(e, operation, id, pages) {
+export function explain(e, operation, id, pages) {
   if (!isAllocationFailure(e)) return;
   try {
+    const object = typeof e === "object" && e !== null;
+    if (object) {
+      if (WeakMapPrototypeGet(explained, e) !== undefined) return;
+      WeakMapPrototypeSet(explained, e, true);
+    }
     observeChanges(); // sizes grown inside wasm since the last read
-    const words = rust.failure(operation, id, Number(pages));
-    if (typeof e !== "object" || e === null) return;
+    const words = rust.failure(operationCode(operation), id, Number(pages));
+    if (!object) return;
     const before = ownString(e, "message");
     if (before === undefined) return; // an accessor, or not text: not ours to run or change
     // The stack's first line repeats the message, and is what Node prints for an uncaught
     // error. Read before the message changes: V8 formats it on this first read (running an
     // app's Error.prepareStackTrace, as the app's own first read would: after the operation,
-    // with nothing of ours held), from the message then.
-    const text = ownString(e, "stack");
+    // with nothing of ours held), from the message then. Node 20 holds it as a data property;
+    // newer V8 (Node 22 on, Chromium) as an own accessor, the engine's, read and written
+    // through its own getter and setter (so the property keeps its shape).
+    const data = ownString(e, "stack");
+    const accessor = data === undefined && engineStack !== undefined && ownAccessorIs(e, "stack", engineStack);
+    const read = accessor ? apply(engineStack.get, e, []) : data;
+    const text = typeof read === "string" ? read : undefined;
     const after = before + words;
     defineProperty(e, "message", { __proto__: null, value: after, writable: true, enumerable: false, configurable: true });
     if (text === undefined) return;
     for (let at = 0; at < 64 && at + before.length <= text.length; at++) {
       if (StringPrototypeSlice(text, at, at + before.length) === before) {
         const value = StringPrototypeSlice(text, 0, at) + after + StringPrototypeSlice(text, at + before.length);
-        defineProperty(e, "stack", { __proto__: null, value, writable: true, enumerable: false, configurable: true });
+        if (accessor) apply(engineStack.set, e, [value]);
+        else defineProperty(e, "stack", { __proto__: null, value, writable: true, enumerable: false, configurable: true });
         return;
       }
     }
   } catch {
     // out of stack or memory ourselves: the engine's error goes on as it was
   }
+}
+
+/** V8's own `stack` accessor (Node 22 on, Chromium: each error has it as an own property, with
+ * one getter and one setter for all), captured at load; undefined where `stack` is a data
+ * property (Node 20, JavaScriptCore) or inherited (SpiderMonkey). */
+const engineStack = (() => {
+  const d = getOwnPropertyDescriptor(new RangeError(), "stack");
+  return d !== undefined && typeof d.get === "function" && typeof d.set === "function" ? { get: d.get, set: d.set } : undefined;
+})();
+
+/** Whether `o[key]` is an own accessor with exactly the getter and setter of `pair` (read from
+ * the descriptor's own members: no getter runs). */
+function ownAccessorIs(o, key, pair) {
+  const desc = getOwnPropertyDescriptor(o, key);
+  if (desc === undefined) return false;
+  const get = getOwnPropertyDescriptor(desc, "get"), set = getOwnPropertyDescriptor(desc, "set");
+  return get !== undefined && get.value === pair.get && set !== undefined && set.value === pair.set;
 }
 
 /** `o[key]` where it is an own data property holding a string, else undefined (no getter runs,

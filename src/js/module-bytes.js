@@ -22,7 +22,7 @@ import {
   decodeUtf8, encodeUtf8Into, getter, lazyClass, uncurryThis,
 } from "./primordials.js";
 
-/** @type {WeakMap<object, { memories: object[], imports: object[], hasStart: boolean }>} module -> what the core read from its bytes (and whether it has a start function) */
+/** @type {WeakMap<object, { memories: object[], imports: object[], hasStart: boolean, defined: number, definedPages: number }>} module -> what the core read from its bytes (and whether it has a start function) */
 const moduleInfo = new WeakMap();
 /** What every core module starts with: the magic number and version 1. */
 const MAGIC = [0, 97, 115, 109, 1, 0, 0, 0];
@@ -267,7 +267,8 @@ export function prepare(bytes, url, clamp) {
       const r = importsAt + i * R.importLength;
       return { module: text(out[r + I.moduleStart], out[r + I.moduleLength]), name: text(out[r + I.nameStart], out[r + I.nameLength]), is64: out[r + I.is64] === 1, shared: out[r + I.shared] === 1 };
     });
-    info = { memories, imports, hasStart: cut.hasStart };
+    // What an instance asks for: the memories the module defines (count, declared pages in all).
+    info = { memories, imports, hasStart: cut.hasStart, defined: out[H.defined], definedPages: out[H.definedPages] };
   }
   if (status !== S.rewritten) return { ...asIs, info };
   // The rewritten memory section in place of the module's own; every other byte as it was. Only

@@ -36,15 +36,27 @@ pub enum Operation {
     Construct,
     /// A `grow()`.
     Grow,
+    /// Making an instance of a module that defines a memory (`new WebAssembly.Instance`,
+    /// `instantiate`, `instantiateStreaming`).
+    Instantiate,
 }
 
 impl Operation {
     /// Every operation, in the order of [`Operation::code`].
-    pub const ALL: [Operation; 2] = [Operation::Construct, Operation::Grow];
+    pub const ALL: [Operation; 3] = [
+        Operation::Construct,
+        Operation::Grow,
+        Operation::Instantiate,
+    ];
 
     /// Its index in [`Operation::ALL`].
     pub fn code(self) -> u8 {
         self as u8
+    }
+
+    /// The operation whose [`Operation::code`] is `code`, if any.
+    pub fn from_code(code: u8) -> Option<Operation> {
+        Operation::ALL.get(usize::from(code)).copied()
     }
 
     /// The name the `failure` event uses.
@@ -52,6 +64,7 @@ impl Operation {
         match self {
             Operation::Construct => "construct",
             Operation::Grow => "grow",
+            Operation::Instantiate => "instantiate",
         }
     }
 }
@@ -59,15 +72,18 @@ impl Operation {
 /// How many of the largest memories a [`Failure`] names.
 pub const FAILURE_LARGEST: usize = 3;
 
-/// What the ledger knows when the engine refuses a construction or a grow for want of memory
-/// (not a budget's refusal): the facts an error message and a `failure` event give.
+/// What the ledger knows when the engine refuses a construction, a grow or an instance for want
+/// of memory (not a budget's refusal): the facts an error message and a `failure` event give.
+/// The words are the same whatever was refused: the engine's own message, which they follow,
+/// says that.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
     /// What was refused.
     pub operation: Operation,
-    /// The memory a refused grow was about (`None` for a construction).
+    /// The memory a refused grow was about (`None` for a construction or an instance).
     pub id: Option<u32>,
-    /// The pages asked for: the initial size of a construction, the delta of a grow.
+    /// The pages asked for: the initial size of a construction, the delta of a grow, the
+    /// declared initial sizes of the memories an instance's module defines (0 when unknown).
     pub pages: u64,
     /// Live memories in the ledger.
     pub live: u64,

@@ -197,3 +197,29 @@ fn a_failure_is_described_in_words() {
         " (the ledger: 0 live memories, 0 pages in all)"
     );
 }
+
+#[test]
+fn an_instance_refused_is_a_failure_with_its_own_code_and_the_same_words() {
+    let mut l = Ledger::new();
+    l.set_listening(true);
+    let a = make(&mut l, 4, None);
+    let _ = l.drain_events();
+    let f = l.failure(Operation::Instantiate, None, 17);
+    assert_eq!(
+        (f.operation, f.id, f.pages, f.live),
+        (Operation::Instantiate, None, 17, 1)
+    );
+    assert_eq!(f.largest, vec![(a, 4)]);
+    assert_eq!(l.drain_events(), vec![Event::Failure(f.clone())]);
+    assert_eq!(
+        l.describe_failure(&f),
+        format!(" (the ledger: 1 live memory, 4 pages in all, 1 held by no live instance (if unreachable, waiting for the garbage collector); the largest: #{a} 4 pages)")
+    );
+    for (i, op) in Operation::ALL.iter().enumerate() {
+        assert_eq!(usize::from(op.code()), i);
+        assert_eq!(Operation::from_code(op.code()), Some(*op));
+    }
+    assert_eq!(Operation::Instantiate.as_str(), "instantiate");
+    assert_eq!(Operation::from_code(3), None);
+    assert_eq!(Operation::from_code(u8::MAX), None);
+}

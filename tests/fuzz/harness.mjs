@@ -278,9 +278,14 @@ export function createHarness(ctx) {
   // Between batches of cases: always end the job (see above); collect only every 10th batch,
   // because a full gc() gets slower with every script compiled (a browser under automation keeps
   // them), and each case compiles one. The engines collect on their own under pressure anyway.
+  // Where the engine grants few live memories (Chromium: about 125 a renderer, by the ledger's
+  // own reservation model), collect after every batch: the generated modules' memories, ours and
+  // the native ones compared with them, would otherwise reach the engine's limit before its own
+  // collection runs, and the harness's next memory is refused.
+  const tight = (ledger.snapshot().headroom?.memories ?? Infinity) < 1000;
   let batches = 0;
   async function betweenBatches() {
-    if (++batches % 10 === 0) await rest();
+    if (tight || ++batches % 10 === 0) await rest();
     else await macrotask();
   }
 
@@ -1336,7 +1341,7 @@ export function createHarness(ctx) {
    * own (same compile outcome), never trap, and every exported memory must enter the ledger with
    * its real type.
    */
-  async function modules({ seed, count, start = 0, batch = 20 }) {
+  async function modules({ seed, count, start = 0, batch = tight ? 10 : 20 }) {
     const features = moduleFeatures();
     const { gen: mg, from } = generator("modules", seed, start, () => new ModuleGen((seed ^ 0x5eed0003) >>> 0, features));
     // The same five paths everywhere, so that every engine runs the same case stream.

@@ -8,12 +8,17 @@
 // - costs: the README's "Costs in one table", between <!-- costs:start --> and <!-- costs:end -->,
 //   made from the bench table as docs/costs.md now holds it (no bench run needed).
 // Each marker pair is looked for in README.md and docs/*.md, and must be in exactly one of them.
+// --check: writes nothing; exit status 1 if a table is not what it would write (the `docs` step
+// of scripts/test.sh checks the README's summary against docs/costs.md that way).
 import { readFileSync, writeFileSync, existsSync, readdirSync } from "node:fs";
 import { CASES } from "../benches/cases.mjs";
 
 const root = new URL("../", import.meta.url);
 const documents = ["README.md", ...readdirSync(new URL("docs/", root)).filter((f) => f.endsWith(".md")).sort().map((f) => `docs/${f}`)];
-const wanted = process.argv.slice(2).length ? process.argv.slice(2) : ["engines"];
+const args = process.argv.slice(2);
+const checkOnly = args.includes("--check");
+const names = args.filter((a) => a !== "--check");
+const wanted = names.length ? names : ["engines"];
 if (wanted.includes("bench") && !wanted.includes("costs")) wanted.push("costs");
 
 const markers = (name) => new RegExp(`<!-- ${name}:start -->\\n?([\\s\\S]*?)\\n?<!-- ${name}:end -->`);
@@ -99,6 +104,14 @@ for (const name of wanted) {
   }
   const text = texts.get(holder);
   const next = text.replace(markers(name), () => `<!-- ${name}:start -->\n${made.body}\n<!-- ${name}:end -->`);
+  if (checkOnly) {
+    if (next === text) console.log(`${holder}: ${name} table up to date`);
+    else {
+      console.error(`${holder}: the ${name} table is not what \`node scripts/readme-tables.mjs ${name}\` writes: run it`);
+      status = 1;
+    }
+    continue;
+  }
   console.log(next === text ? `${holder}: ${name} table unchanged` : `${holder}: ${name} table updated`);
   if (next !== text) {
     texts.set(holder, next);

@@ -41,7 +41,7 @@ export const DEFAULTS = {
 /** Rough figures, a few seconds per engine (`bash scripts/bench.sh --quick`). */
 export const QUICK = { rounds: 8, samples: 4, sampleMs: 2 };
 
-/** The rows, in table order: id, what the README calls it, and the target. */
+/** The rows, in table order: id, what the bench table (docs/costs.md) calls it, and the target. */
 export const CASES = [
   { id: "construct", operation: "construct `{initial: 1}`", target: 1.25 },
   { id: "construct-max", operation: "construct `{initial: 1, maximum: 100}`", target: 1.25 },

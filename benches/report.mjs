@@ -1,6 +1,6 @@
 // Combines the per-engine results of benches/run.mjs (artifacts/bench/<engine>.json) into
 // artifacts/bench/results.json, results.md (every engine in detail) and table.md (one table,
-// operations × engines, which scripts/readme-tables.mjs splices into README.md).
+// operations × engines, which scripts/readme-tables.mjs splices into docs/costs.md).
 //
 //   node benches/report.mjs [engine ids...] [--strict]    default: every engine with a result
 //     --strict: exit 2 when a target is missed, a check failed or an engine did not run
@@ -54,7 +54,7 @@ function load(ids) {
   return all;
 }
 
-/** The README table: one row per operation, one column per engine. */
+/** The bench table of docs/costs.md: one row per operation, one column per engine. */
 export function table(all) {
   const head = ["operation", ...all.map(shortName), "target"];
   const lines = [`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`];

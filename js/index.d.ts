@@ -64,7 +64,7 @@ export interface LedgerRecord {
    * instance counts until it is garbage-collected; an import behind a getter is not counted). */
   instances: number;
   /** Bytes of address space the engine reserves for it, by the reservation model (measured per
-   * engine; see the README's "Reserved address space"): far more than its pages in V8 and
+   * engine; see docs/reserved.md): far more than its pages in V8 and
    * SpiderMonkey. Null where the model doesn't know (an engine without a profile, or a shape
    * it wasn't measured for). */
   reserved: number | null;

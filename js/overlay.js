@@ -133,7 +133,7 @@ function define() {
       $("bar").style.width = limit === null ? "0" : `${Math.min(100, (100 * s.livePages) / Math.max(limit, 1))}%`;
 
       // What this realm's memories reserve, and what the engine is expected to still grant (by
-      // the reservation model: see the README's "Reserved address space"); low under 10%.
+      // the reservation model: see docs/reserved.md); low under 10%.
       const room = own.headroom, reserve = $("reserve");
       reserve.textContent = own.reservedBytes === null
         ? "reserved: unknown on this engine"

@@ -212,7 +212,7 @@ for (let i = 0; sharing && i < 50 && ledger.snapshot({ allRealms: true }) === nu
 function collect(code) {
   const main = ledger.snapshot();
   // The app-wide view is built by the package's realms module, which calls built-ins as the app
-  // has left them (see the README): if the app broke one, this thread reports alone, and says so.
+  // has left them (see docs/hostile.md, "What does not hold"): if the app broke one, this thread reports alone, and says so.
   let app = null, missing = null;
   try {
     if (sharing) app = ledger.snapshot({ allRealms: true });

@@ -5,7 +5,8 @@
 # Prints and writes per engine each ratio with the spread of its per-round ratios (IQR), and
 # `ledger.snapshot()` against its floor: artifacts/bench/{<engine>,results}.json,
 # artifacts/bench/results.md and artifacts/bench/table.md. A full run of every engine also puts
-# table.md into README.md (scripts/readme-tables.mjs bench). Only ratios measured in the same
+# table.md into docs/costs.md, and its summary into the README's "Costs in one table"
+# (scripts/readme-tables.mjs bench). Only ratios measured in the same
 # run mean anything on these shared 2-core machines; nothing here is a pass/fail test.
 #
 #   bash scripts/bench.sh [--quick] [--engines=node20,deno,chromium,...] [--only=CASE,...] [--strict]

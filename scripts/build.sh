@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the npm package into pkg/: wasm-pack (target web), wasm-opt -Oz from the npm binaryen
 # package, then the JS bundled per entry (scripts/bundle.mjs: rolldown, then terser), the types,
-# licenses, README, and package.json from pkg.json.template. Prints the sizes at the end.
+# licenses, the README and docs/*.md (its links point there), and package.json from
+# pkg.json.template. Prints the sizes at the end.
 # The unbundled modules (wasm-bindgen's glue, src/js/*.js, the entries of js/ and the wasm, side
 # by side) stay in target/pkg-modules/: the bundler's input, and what `benches/run.mjs --steps`
 # loads module by module. Assumes scripts/setup.sh has run.
@@ -33,8 +34,10 @@ minify=()
 js_sizes=$(node scripts/bundle.mjs "$stage" pkg ${minify[@]+"${minify[@]}"})
 cp "$wasm" js/index.d.ts js/overlay.d.ts js/report.d.ts pkg/
 chmod +x pkg/cli.js # the package's "bin"
-# The license texts and README first: package.json's "files" lists what pkg/ holds at this point.
+# The license texts, the README and the documents it links to (docs/*.md; not the images) first:
+# package.json's "files" lists what pkg/ holds at this point.
 cp README.md LICENSE-MIT LICENSE-APACHE pkg/
+mkdir pkg/docs && cp docs/*.md pkg/docs/
 node scripts/package-json.mjs pkg.json.template Cargo.toml pkg/package.json
 
 wasm=pkg/wasm_memory_polyfill_bg.wasm

@@ -1,4 +1,4 @@
-// Takes docs/extension.png (shown in README.md): the extension (artifacts/extension/chromium,
+// Takes docs/extension.png (shown in docs/extension.md): the extension (artifacts/extension/chromium,
 // built by scripts/extension.mjs) on a page running a real program it was never written for:
 // brotli-wasm 3.0.1 (Rust/wasm-bindgen, from node_modules, unchanged) compressing ever larger
 // texts under a hard budget set in the extension's settings page, until the budget refuses its

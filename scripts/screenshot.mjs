@@ -1,4 +1,4 @@
-// Takes www/screenshot.png (shown in README.md): the "see it" demo page with the overlay, after
+// Takes www/screenshot.png (shown in docs/demo.md): the "see it" demo page with the overlay, after
 // a few real grows and a refused construction. Run after scripts/build.sh:
 //   node scripts/screenshot.mjs [out.png]
 // Builds www/ with vite, serves it with vite preview, and drives Debian's chromium headless

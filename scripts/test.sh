@@ -99,6 +99,9 @@ wasm_pack_browser() {
   return $rc
 }
 
+# The documents: every relative link resolves (file and anchor) and lands on a file the package
+# ships; the README's costs summary is the one docs/costs.md's bench table gives. Offline, fast.
+step docs bash -c 'node scripts/check-links.mjs && node scripts/readme-tables.mjs --check costs'
 step fmt cargo fmt --all -- --check
 step clippy-host cargo clippy --workspace --all-targets -- -D warnings
 step clippy-wasm cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
@@ -121,7 +124,7 @@ step failures node tests/failures/run.mjs
 [ -f tests/programs/run.mjs ] && step programs node tests/programs/run.mjs
 # The reporter (`node --import wasm-memory-polyfill/report`, `bun --preload`) and the bin, on real programs.
 [ -f tests/report/run.mjs ] && step report node tests/report/run.mjs
-# The README's engine table comes only from a full engines run made by this invocation.
+# The engine table (docs/engines.md) comes only from a full engines run made by this invocation.
 if [ -f tests/engines/run.mjs ] && { [ ${#only[@]} = 0 ] || [[ " ${only[*]} " == *" engines "* ]]; }; then
   step engines node tests/engines/run.mjs && node scripts/readme-tables.mjs >/dev/null
 fi

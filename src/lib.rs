@@ -1,7 +1,7 @@
 //! A spec-exact, drop-in `WebAssembly.Memory` with a ledger of every memory, budgets and
 //! `install()`.
 //!
-//! Layers, each using only the one below it (the README's "Layout" names every file):
+//! Layers, each using only the one below it (docs/layout.md names every file):
 //! 1. [`core`] (`crates/core`): memory types, the JS API's rules, the ledger, the reservation
 //!    model. No JS types, `no_std`.
 //! 2. [`bindings`] (wasm32 only): the core as a library JS calls (`Core`): numbers, strings and

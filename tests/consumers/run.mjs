@@ -31,6 +31,8 @@ const PKG = join(ROOT, "pkg");
 const BIN = join(ROOT, "node_modules", ".bin");
 const FIXTURE = join(ROOT, "tests", "fixtures", "memory.wasm");
 const PKG_WASM = join(PKG, "wasm_memory_polyfill_bg.wasm");
+/** The documents the README links to ship with it (scripts/build.sh), so its links work in node_modules. */
+const DOCS = readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md")).sort().map((f) => `docs/${f}`);
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const PROJECTS = ["vite", "vite-auto", "webpack", "webpack-auto", "node", "typescript"];
 const STEP_TIMEOUT = 90_000;
@@ -296,7 +298,7 @@ async function main() {
     // node.js share, realms.js (loaded by share()), the reporter and the bin (cli.js); no loose
     // module of src/js or the glue.
     const js = ["auto.js", "cli.js", "index.js", "node.js", "overlay.js", "polyfill.js", "realms.js", "report.js"];
-    const wanted = ["package.json", ...js, "overlay.d.ts", "report.d.ts", "LICENSE-MIT", "LICENSE-APACHE", "README.md", "index.d.ts", "wasm_memory_polyfill_bg.wasm"];
+    const wanted = ["package.json", ...js, "overlay.d.ts", "report.d.ts", "LICENSE-MIT", "LICENSE-APACHE", "README.md", ...DOCS, "index.d.ts", "wasm_memory_polyfill_bg.wasm"];
     const missing = wanted.filter((f) => !packed.includes(f));
     assert(missing.length === 0, `the tarball lacks ${missing.join(", ")} (has ${packed.join(", ")})`);
     const packedJs = packed.filter((f) => f.endsWith(".js"));

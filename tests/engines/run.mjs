@@ -196,7 +196,7 @@ try {
     }
     // A failure counts when the package fails a case the engine passes natively (a drop-in never
     // fails where the engine succeeds). Where the engine fails the same case natively and the
-    // package passes its behaviour on, it is listed ("not corrected": README, artifacts/engines.md)
+    // package passes its behaviour on, it is listed ("not corrected": docs/engines.md, artifacts/engines.md)
     // but is the engine's deviation, not a regression.
     const nativeFailed = new Set(nativeOnlyFails.map((r) => r.name));
     const regressions = packageFails.filter((r) => !nativeFailed.has(r.name)).length;

@@ -810,8 +810,8 @@ export function createHarness(ctx) {
       await settle();
       const ours = loop(Memory, d);
       await settle();
-      // Known limitation (README): the ledger's WeakRef keeps each memory alive to the end of the
-      // task that made it; running out must be the spec's RangeError, and the ledger recovers.
+      // docs/ledger.md, "Collected memories": a WeakRef keeps each memory alive to the end of the
+      // task that made it (the ledger's wait in a nursery); running out must be the spec's RangeError, and the ledger recovers.
       checks.push({
         name: `${LOOP} ${label} memories made and dropped in one synchronous loop fail, if at all, with a RangeError (engine: ${native.error ? `fails at ${native.made}` : "makes them all"}; ours: ${ours.error ? `made ${ours.made}` : "makes them all"})`,
         ok: ours.error === undefined || ours.error.startsWith("RangeError"),
@@ -1051,7 +1051,7 @@ export function createHarness(ctx) {
           "ledger.setBudget({ totalPages: 4 }); const x = new Memory({ initial: 1 }), y = new Memory({ initial: 1 }); new WebAssembly.Instance(grower, { js: { mem: x } }).exports.grow(2); y.grow(1) /* succeeds: 5 pages live */");
       }
       {
-        // Documented (README "The ledger and budgets, precisely"): each memory's clamp is what the
+        // Documented (docs/ledger.md, "Hard budgets can't be bypassed from wasm"): each memory's clamp is what the
         // budget left when it was made, so together they can pass the total through wasm.
         const limit = await fresh(4);
         const x = new Memory({ initial: 1 });

@@ -118,8 +118,8 @@ export async function leakTest({ Memory, ledger, glue, count = 100000, batch = 1
   await settle(5000);
   const oursLoop = loop(Memory, LOOP);
   const afterLoop = await settle(10000);
-  // Known limitation (README): the ledger's WeakRef keeps each memory alive until the end of the
-  // task that made it, so a single task can make fewer short-lived memories than natively. What
+  // docs/ledger.md, "Collected memories": a WeakRef keeps each memory alive until the end of the
+  // task that made it, so the ledger's wait in a nursery, let go of when the engine runs out. What
   // must hold is that running out is the spec's RangeError, and that everything recovers after.
   checks.push({
     name: `no leaks: ${LOOP} memories made and dropped in one synchronous loop fail, if at all, with a RangeError (engine: ${nativeLoop.error ? `fails at ${nativeLoop.made}` : "makes them all"}; ours: ${oursLoop.error ? `made ${oursLoop.made}` : "makes them all"})`,

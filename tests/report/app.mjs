@@ -99,7 +99,7 @@ const run = {
   },
   async hostile() {
     // Built-ins the app replaces after the reporter loaded: the report must not change. (Not the
-    // ones the package's share() module calls on its timer: see the README's "what does not hold".)
+    // ones the package's share() module calls on its timer: see docs/hostile.md, "What does not hold".)
     const m = new WebAssembly.Memory({ initial: 2, maximum: 8 });
     m.grow(3);
     globalThis.keep = m;

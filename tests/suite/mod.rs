@@ -53,6 +53,7 @@ mod layer {
         "/src/js/module-bytes.js" => prepare,
         "/src/js/adopt.js" => adoptExports,
         "/src/js/instantiate.js" => hookInstantiate,
+        "/src/js/touched.js" => touched,
         "/src/js/ledger.js" => ledger,
         "/src/js/realms.js" => CHANNEL
     }

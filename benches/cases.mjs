@@ -110,7 +110,7 @@ export async function runBenchmarks(ctx) {
 
   let uid = 0;
   const compile = (params, body) => new Function(...params, `/* bench loop ${++uid} */\n${body}`);
-  let sink = null; // keeps a batch's last result observable
+  let _sink = null; // keeps a batch's last result observable
 
   // ---- the sides: each { make(n) -> per-batch memory count, run(n) -> ms (or a promise of it), setup?(), teardown?() } ----
 
@@ -125,12 +125,26 @@ export async function runBenchmarks(ctx) {
   }
 
   function constructSide(C, source) {
-    const loop = compile(["C", "n"], `let m; const t0 = performance.now(); for (let i = 0; i < n; i++) m = new C(${source}); return [t0, m];`);
-    return { makes: 1, async run(n) { const [t0, m] = loop(C, n); const dt = await untilMicrotasksRan(t0); sink = m; return dt; } };
+    const loop = compile(
+      ["C", "n"],
+      `let m; const t0 = performance.now(); for (let i = 0; i < n; i++) m = new C(${source}); return [t0, m];`,
+    );
+    return {
+      makes: 1,
+      async run(n) {
+        const [t0, m] = loop(C, n);
+        const dt = await untilMicrotasksRan(t0);
+        _sink = m;
+        return dt;
+      },
+    };
   }
 
   function growSide(C) {
-    const loop = compile(["m", "n"], `let old = 0; const t0 = performance.now(); for (let i = 0; i < n; i++) old = m.grow(1); return [t0, old];`);
+    const loop = compile(
+      ["m", "n"],
+      `let old = 0; const t0 = performance.now(); for (let i = 0; i < n; i++) old = m.grow(1); return [t0, old];`,
+    );
     let m = null;
     let pages = 0;
     return {
@@ -150,7 +164,9 @@ export async function runBenchmarks(ctx) {
         if (old !== pages - 1) throw new Error(`grow returned ${old}, expected ${pages - 1}`);
         return dt;
       },
-      teardown() { m = null; },
+      teardown() {
+        m = null;
+      },
       maxBatch: Math.floor(o.growLimit / 2), // coarse clocks (20 µs in Firefox and WebKit) need long samples
     };
   }
@@ -158,14 +174,19 @@ export async function runBenchmarks(ctx) {
   function bufferSide(C) {
     const m = new C({ initial: 1 });
     const b0 = m.buffer;
-    const loop = compile(["m", "b0", "n"], `let same = 0; const t0 = performance.now(); for (let i = 0; i < n; i++) if (m.buffer === b0) same++; if (same !== n) throw new Error("buffer changed"); return t0;`);
+    const loop = compile(
+      ["m", "b0", "n"],
+      `let same = 0; const t0 = performance.now(); for (let i = 0; i < n; i++) if (m.buffer === b0) same++; if (same !== n) throw new Error("buffer changed"); return t0;`,
+    );
     return { makes: 0, run: (n) => untilMicrotasksRan(loop(m, b0, n)), maxBatch: 1e6 };
   }
 
   const memoryModule = new WebAssembly.Module(ctx.memoryWasm);
   const growerModule = new WebAssembly.Module(ctx.growerWasm);
   function mdnSide(C) {
-    const loop = compile(["C", "Instance", "module", "grower", "n"], `
+    const loop = compile(
+      ["C", "Instance", "module", "grower", "n"],
+      `
       let sum = 0;
       const t0 = performance.now();
       for (let k = 0; k < n; k++) {
@@ -178,7 +199,8 @@ export async function runBenchmarks(ctx) {
         sum += new Uint32Array(memory.buffer)[9];
       }
       if (sum !== 54 * n) throw new Error("accumulate gave " + sum / n);
-      return t0;`);
+      return t0;`,
+    );
     return { makes: 1, run: (n) => untilMicrotasksRan(loop(C, NativeInstance, memoryModule, growerModule, n)) };
   }
 
@@ -187,7 +209,10 @@ export async function runBenchmarks(ctx) {
    * global with install() in force for the whole case (as a program under install() runs).
    */
   function instanceSide(installed, precompiled) {
-    const loop = compile(["Instance", "module", "n"], `let m; const t0 = performance.now(); for (let i = 0; i < n; i++) m = new Instance(module).exports.memory; return [t0, m];`);
+    const loop = compile(
+      ["Instance", "module", "n"],
+      `let m; const t0 = performance.now(); for (let i = 0; i < n; i++) m = new Instance(module).exports.memory; return [t0, m];`,
+    );
     let uninstall = null;
     let module = null;
     let Instance = NativeInstance;
@@ -222,7 +247,10 @@ export async function runBenchmarks(ctx) {
    * (`hard`: and a hard budget of perMemoryPages 5, so that the module's maximum 10 is rewritten).
    */
   function moduleSide(installed, hard) {
-    const loop = compile(["Module", "bytes", "n"], `let m; const t0 = performance.now(); for (let i = 0; i < n; i++) m = new Module(bytes); return [t0, m];`);
+    const loop = compile(
+      ["Module", "bytes", "n"],
+      `let m; const t0 = performance.now(); for (let i = 0; i < n; i++) m = new Module(bytes); return [t0, m];`,
+    );
     let uninstall = null;
     let Module = NativeModule;
     return {
@@ -235,7 +263,7 @@ export async function runBenchmarks(ctx) {
       },
       async run(n) {
         const [t0, m] = loop(Module, ctx.exporterWasm, n);
-        sink = m;
+        _sink = m;
         return untilMicrotasksRan(t0);
       },
       teardown() {
@@ -278,16 +306,38 @@ export async function runBenchmarks(ctx) {
 
   function constructKeeperSide(source) {
     const k = keeper();
-    const loop = compile(["C", "keep", "n"], `let m; const t0 = performance.now(); for (let i = 0; i < n; i++) keep((m = new C(${source}))); return [t0, m];`);
-    return { makes: 1, async run(n) { const [t0, m] = loop(NativeMemory, k.keep, n); const dt = await untilMicrotasksRan(t0); sink = m; return dt; } };
+    const loop = compile(
+      ["C", "keep", "n"],
+      `let m; const t0 = performance.now(); for (let i = 0; i < n; i++) keep((m = new C(${source}))); return [t0, m];`,
+    );
+    return {
+      makes: 1,
+      async run(n) {
+        const [t0, m] = loop(NativeMemory, k.keep, n);
+        const dt = await untilMicrotasksRan(t0);
+        _sink = m;
+        return dt;
+      },
+    };
   }
 
   /** `new Instance(exporter)` natively, its memory kept and the instance counted as the ledger does. */
   function instanceKeeperSide() {
     const k = keeper();
     const module = new WebAssembly.Module(ctx.exporterWasm);
-    const loop = compile(["Instance", "module", "k", "n"], `let m; const t0 = performance.now(); for (let i = 0; i < n; i++) { const instance = new Instance(module); m = instance.exports.memory; k.count(instance, k.keep(m)); } return [t0, m];`);
-    return { makes: 1, async run(n) { const [t0, m] = loop(NativeInstance, module, k, n); const dt = await untilMicrotasksRan(t0); sink = m; return dt; } };
+    const loop = compile(
+      ["Instance", "module", "k", "n"],
+      `let m; const t0 = performance.now(); for (let i = 0; i < n; i++) { const instance = new Instance(module); m = instance.exports.memory; k.count(instance, k.keep(m)); } return [t0, m];`,
+    );
+    return {
+      makes: 1,
+      async run(n) {
+        const [t0, m] = loop(NativeInstance, module, k, n);
+        const dt = await untilMicrotasksRan(t0);
+        _sink = m;
+        return dt;
+      },
+    };
   }
 
   // ---- sampling ----
@@ -324,7 +374,16 @@ export async function runBenchmarks(ctx) {
     for (let r = 0; r < o.rounds; r++) {
       const round = { native: [], polyfill: [] };
       for (let s = 0; s < o.samples; s++) {
-        const order = (r + s) % 2 === 0 ? [["native", native], ["polyfill", polyfill]] : [["polyfill", polyfill], ["native", native]];
+        const order =
+          (r + s) % 2 === 0
+            ? [
+                ["native", native],
+                ["polyfill", polyfill],
+              ]
+            : [
+                ["polyfill", polyfill],
+                ["native", native],
+              ];
         for (const [name, side] of order) {
           await side.before?.(n);
           if (side.makes) await beforeMaking(n * side.makes);
@@ -338,7 +397,7 @@ export async function runBenchmarks(ctx) {
     }
     native.teardown?.();
     polyfill.teardown?.();
-    sink = null;
+    _sink = null;
     await settle(1);
     const rr = [...roundRatios].sort((a, b) => a - b);
     const ratio = median(pooled.polyfill) / median(pooled.native);
@@ -359,7 +418,9 @@ export async function runBenchmarks(ctx) {
       seconds: Math.round((performance.now() - t0) / 100) / 10,
     };
     rows.push(row);
-    log(`${pad(c.operation, 60)} native ${fmtTime(row.native.median)}  polyfill ${fmtTime(row.polyfill.median)}  ratio ${ratio.toFixed(3)}x (IQR ${row.iqr.map((x) => x.toFixed(2)).join("–")})  batch ${n}  ${meets === null ? "info" : meets ? "ok" : "MISS"}  (${row.seconds} s)`);
+    log(
+      `${pad(c.operation, 60)} native ${fmtTime(row.native.median)}  polyfill ${fmtTime(row.polyfill.median)}  ratio ${ratio.toFixed(3)}x (IQR ${row.iqr.map((x) => x.toFixed(2)).join("–")})  batch ${n}  ${meets === null ? "info" : meets ? "ok" : "MISS"}  (${row.seconds} s)`,
+    );
     return row;
   }
 
@@ -375,7 +436,9 @@ export async function runBenchmarks(ctx) {
   // And gc() (where there is one) before the memories made since the last one could pass half
   // of it: the engine's own collection on a failed allocation would land inside a timed batch.
   collectEvery = Math.max(makeCap, Math.min(o.collectEvery, Math.floor(capacity / 2)));
-  log(`timer resolution ${fmtTime(resolution)}, samples of >= ${fmtTime(sampleMs)}; engine allows ${capacityText} live memories; batches make <= ${makeCap}`);
+  log(
+    `timer resolution ${fmtTime(resolution)}, samples of >= ${fmtTime(sampleMs)}; engine allows ${capacityText} live memories; batches make <= ${makeCap}`,
+  );
 
   // ---- checks ----
   {
@@ -388,25 +451,45 @@ export async function runBenchmarks(ctx) {
 
   const byId = Object.fromEntries(CASES.map((c) => [c.id, c]));
   await pair(byId.construct, constructSide(NativeMemory, "{ initial: 1 }"), constructSide(Memory, "{ initial: 1 }"));
-  await pair(byId["construct-max"], constructSide(NativeMemory, "{ initial: 1, maximum: 100 }"), constructSide(Memory, "{ initial: 1, maximum: 100 }"));
-  await pair(byId.grow, growSide(NativeMemory), growSide(Memory), { maxBatch: 1e6, note: `memories {initial: 0, maximum: 65536}, replaced every ${o.growLimit} pages (untimed)` });
+  await pair(
+    byId["construct-max"],
+    constructSide(NativeMemory, "{ initial: 1, maximum: 100 }"),
+    constructSide(Memory, "{ initial: 1, maximum: 100 }"),
+  );
+  await pair(byId.grow, growSide(NativeMemory), growSide(Memory), {
+    maxBatch: 1e6,
+    note: `memories {initial: 0, maximum: 65536}, replaced every ${o.growLimit} pages (untimed)`,
+  });
   await pair(byId.buffer, bufferSide(NativeMemory), bufferSide(Memory), { maxBatch: 1e6 });
-  for (const [id, precompiled] of [["instance", false], ["instance-pre", true]]) {
+  for (const [id, precompiled] of [
+    ["instance", false],
+    ["instance-pre", true],
+  ]) {
     if (!wanted(id)) continue;
     const n = instanceSide(false, precompiled);
     const p = instanceSide(true, precompiled);
     await pair(byId[id], n, p, { note: "native = the same without install()" });
-    check(`${id}: exported memories are ledgered under install()`, p.stats.adopted === p.stats.seen && p.stats.seen > 0, `${p.stats.adopted}/${p.stats.seen}`);
+    check(
+      `${id}: exported memories are ledgered under install()`,
+      p.stats.adopted === p.stats.seen && p.stats.seen > 0,
+      `${p.stats.adopted}/${p.stats.seen}`,
+    );
     check(`${id}: and not without`, n.stats.adopted === 0, `${n.stats.adopted}/${n.stats.seen}`);
     check(`${id}: WebAssembly.Memory restored after uninstall()`, WebAssembly.Memory === NativeMemory);
   }
   await pair(byId.mdn, mdnSide(NativeMemory), mdnSide(Memory));
   await pair(byId.module, moduleSide(false, false), moduleSide(true, false), { note: "native = the engine's Module without install()" });
-  await pair(byId["module-hard"], moduleSide(false, false), moduleSide(true, true), { note: "native = the engine's Module without install(); installed: perMemoryPages 5 hard, the module declares maximum 10" });
-  await pair(byId["construct-keeper"], constructKeeperSide("{ initial: 1 }"), constructSide(Memory, "{ initial: 1 }"), { note: "native side = the engine's constructor + a WeakMap entry, a FinalizationRegistry registration and a WeakRef" });
+  await pair(byId["module-hard"], moduleSide(false, false), moduleSide(true, true), {
+    note: "native = the engine's Module without install(); installed: perMemoryPages 5 hard, the module declares maximum 10",
+  });
+  await pair(byId["construct-keeper"], constructKeeperSide("{ initial: 1 }"), constructSide(Memory, "{ initial: 1 }"), {
+    note: "native side = the engine's constructor + a WeakMap entry, a FinalizationRegistry registration and a WeakRef",
+  });
   if (wanted("instance-keeper")) {
     const p = instanceSide(true, false);
-    await pair(byId["instance-keeper"], instanceKeeperSide(), p, { note: "native side = the engine's Instance + for its memory a WeakMap entry, a registration and a WeakRef, + the instance's registration" });
+    await pair(byId["instance-keeper"], instanceKeeperSide(), p, {
+      note: "native side = the engine's Instance + for its memory a WeakMap entry, a registration and a WeakRef, + the instance's registration",
+    });
   }
 
   if (wanted("touched")) {
@@ -423,7 +506,7 @@ export async function runBenchmarks(ctx) {
       run(n) {
         const t0 = performance.now();
         for (let k = 0; k < n; k++) copy.set(view);
-        sink = copy;
+        _sink = copy;
         return performance.now() - t0;
       },
     };
@@ -438,7 +521,10 @@ export async function runBenchmarks(ctx) {
         return dt;
       },
     };
-    await pair(byId.touched, copySide, touchedSide, { maxBatch: 50, note: `a ${pages}-page memory, every 4th page written at its last byte; floor = Uint8Array.prototype.set of its bytes into a buffer made beforehand` });
+    await pair(byId.touched, copySide, touchedSide, {
+      maxBatch: 50,
+      note: `a ${pages}-page memory, every 4th page written at its last byte; floor = Uint8Array.prototype.set of its bytes into a buffer made beforehand`,
+    });
   }
 
   if (wanted("snapshot")) {
@@ -452,7 +538,7 @@ export async function runBenchmarks(ctx) {
     // records as the ledger holds.
     let live = ledger.snapshot().live;
     for (let i = 0; i < 80 && live > population; i++) {
-      if (!gc) for (let k = 0; k < 16; k++) sink = new ArrayBuffer(1 << 22); // allocation that the engine's collector answers
+      if (!gc) for (let k = 0; k < 16; k++) _sink = new ArrayBuffer(1 << 22); // allocation that the engine's collector answers
       await new Promise((r) => setTimeout(r, 25));
       live = ledger.snapshot().live;
     }
@@ -463,7 +549,7 @@ export async function runBenchmarks(ctx) {
       makes: 0,
       run(n) {
         const t0 = performance.now();
-        for (let k = 0; k < n * reps; k++) sink = floor(keep, records);
+        for (let k = 0; k < n * reps; k++) _sink = floor(keep, records);
         return (performance.now() - t0) / reps;
       },
     };
@@ -471,7 +557,7 @@ export async function runBenchmarks(ctx) {
       makes: 0,
       run(n) {
         const t0 = performance.now();
-        for (let k = 0; k < n * reps; k++) sink = ledger.snapshot();
+        for (let k = 0; k < n * reps; k++) _sink = ledger.snapshot();
         return (performance.now() - t0) / reps;
       },
     };
@@ -487,12 +573,15 @@ export async function runBenchmarks(ctx) {
     for (let i = 0; i < 15; i++) {
       await macrotask();
       const t0 = performance.now();
-      for (let k = 0; k < reps; k++) sink = floorWeak(refs);
+      for (let k = 0; k < reps; k++) _sink = floorWeak(refs);
       t.push((performance.now() - t0) / reps);
     }
     if (row) row.weakFloor = median(t);
-    if (row) log(`  (floor through WeakRef.deref: ${fmtTime(row.weakFloor)}; snapshot / that = ${(row.polyfill.median / row.weakFloor).toFixed(2)}x)`);
-    sink = null;
+    if (row)
+      log(
+        `  (floor through WeakRef.deref: ${fmtTime(row.weakFloor)}; snapshot / that = ${(row.polyfill.median / row.weakFloor).toFixed(2)}x)`,
+      );
+    _sink = null;
     keep = null;
     await settle();
   }
@@ -544,7 +633,24 @@ function floorWeak(refs) {
 
 function record(id, bytes) {
   const pages = bytes / 65536;
-  return { id, label: null, definedBy: null, address: "i32", shared: false, pages, bytes, peak: pages, grows: 0, maximum: null, requestedMaximum: null, bounded: false, createdAt: id, origin: "constructed", instances: 0, stack: null };
+  return {
+    id,
+    label: null,
+    definedBy: null,
+    address: "i32",
+    shared: false,
+    pages,
+    bytes,
+    peak: pages,
+    grows: 0,
+    maximum: null,
+    requestedMaximum: null,
+    bounded: false,
+    createdAt: id,
+    origin: "constructed",
+    instances: 0,
+    stack: null,
+  };
 }
 
 // ---- helpers ----
@@ -562,7 +668,10 @@ function makeMacrotask() {
 }
 
 export function median(values) {
-  return quantile([...values].sort((a, b) => a - b), 0.5);
+  return quantile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 }
 
 export function quantile(s, q) {

@@ -20,22 +20,26 @@ let result;
 try {
   if (options.steps) {
     const { runSteps } = await import("./steps.mjs");
-    const steps = await runSteps((file) => import(new URL(file, pkgDir).href), { log: (line) => console.log(line), exporterWasm: fixture("exporter.wasm"), memories: 10000 });
+    const steps = await runSteps((file) => import(new URL(file, pkgDir).href), {
+      log: (line) => console.log(line),
+      exporterWasm: fixture("exporter.wasm"),
+      memories: 10000,
+    });
     result = { steps, env: { runtime } };
   } else {
-  const { Memory, install, ledger } = await import(new URL("node.js", pkgDir).href);
-  result = await runBenchmarks({
-    Memory,
-    install,
-    ledger,
-    gc,
-    memoryWasm: fixture("memory.wasm"),
-    exporterWasm: fixture("exporter.wasm"),
-    growerWasm: fixture("grower.wasm"),
-    env: { runtime },
-    log: (line) => console.log(line),
-    options,
-  });
+    const { Memory, install, ledger } = await import(new URL("node.js", pkgDir).href);
+    result = await runBenchmarks({
+      Memory,
+      install,
+      ledger,
+      gc,
+      memoryWasm: fixture("memory.wasm"),
+      exporterWasm: fixture("exporter.wasm"),
+      growerWasm: fixture("grower.wasm"),
+      env: { runtime },
+      log: (line) => console.log(line),
+      options,
+    });
   }
 } catch (e) {
   result = { error: String(e?.stack ?? e) };

@@ -22,15 +22,25 @@ const pkgDir = resolve(opt("--pkg", process.env.BENCH_PKG ?? join(ROOT, "pkg")))
 const seconds = Number(opt("--seconds", 3));
 const wantedCases = argv.filter((a, i) => !a.startsWith("--") && !["--pkg", "--seconds"].includes(argv[i - 1]));
 const { Memory, install, ledger } = await import(pathToFileURL(join(pkgDir, "node.js")).href);
-const NativeMemory = WebAssembly.Memory;
+const _NativeMemory = WebAssembly.Memory;
 const gc = globalThis.gc ?? (() => {});
 const tick = () => new Promise((r) => setImmediate(r));
 const exporter = readFileSync(join(ROOT, "tests/fixtures/exporter.wasm"));
 
 /** Each case: setup() returns { batch(): void, teardown?() }. */
 const CASES = {
-  construct: () => ({ batch: () => { for (let i = 0; i < 50; i++) new Memory({ initial: 1 }); }, every: 8 }),
-  "construct-max": () => ({ batch: () => { for (let i = 0; i < 50; i++) new Memory({ initial: 1, maximum: 100 }); }, every: 8 }),
+  construct: () => ({
+    batch: () => {
+      for (let i = 0; i < 50; i++) new Memory({ initial: 1 });
+    },
+    every: 8,
+  }),
+  "construct-max": () => ({
+    batch: () => {
+      for (let i = 0; i < 50; i++) new Memory({ initial: 1, maximum: 100 });
+    },
+    every: 8,
+  }),
   grow: () => {
     let m = null;
     let pages = 0;
@@ -45,14 +55,20 @@ const CASES = {
   },
   buffer: () => {
     const m = new Memory({ initial: 1 });
-    let s = 0;
-    return { batch: () => { for (let i = 0; i < 100000; i++) s += m.buffer.byteLength; } };
+    let _s = 0;
+    return {
+      batch: () => {
+        for (let i = 0; i < 100000; i++) _s += m.buffer.byteLength;
+      },
+    };
   },
   instance: () => {
     const off = install();
     const module = new WebAssembly.Module(exporter); // compiled under install(), as with the auto entry
     return {
-      batch: () => { for (let i = 0; i < 20; i++) new WebAssembly.Instance(module); },
+      batch: () => {
+        for (let i = 0; i < 20; i++) new WebAssembly.Instance(module);
+      },
       every: 16,
       teardown: off,
     };
@@ -61,7 +77,9 @@ const CASES = {
     const module = new WebAssembly.Module(exporter); // compiled before install()
     const off = install();
     return {
-      batch: () => { for (let i = 0; i < 20; i++) new WebAssembly.Instance(module); },
+      batch: () => {
+        for (let i = 0; i < 20; i++) new WebAssembly.Instance(module);
+      },
       every: 16,
       teardown: off,
     };
@@ -83,7 +101,7 @@ for (const name of wantedCases.length ? wantedCases : Object.keys(CASES)) {
   const c = CASES[name]();
   await tick();
   gc();
-  for (let i = 0; i < 20; i++) (c.batch(), await tick()); // warm-up
+  for (let i = 0; i < 20; i++) c.batch(), await tick(); // warm-up
   gc();
   await session.post("Profiler.start");
   const until = performance.now() + seconds * 1000;
@@ -133,6 +151,12 @@ function summarise(name, profile) {
   void dt;
   const pct = (k) => `${((100 * k) / total).toFixed(1).padStart(5)}%`;
   console.log(`\n== ${name}: ${total} samples`);
-  console.log("  by kind: " + [...kinds].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${pct(v).trim()}`).join(", "));
+  console.log(
+    "  by kind: " +
+      [...kinds]
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k} ${pct(v).trim()}`)
+        .join(", "),
+  );
   for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 18)) console.log(`  ${pct(v)}  ${k}`);
 }

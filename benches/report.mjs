@@ -21,7 +21,9 @@ export function pkgBuild(dir = PKG) {
   const bytes = readFileSync(join(dir, "wasm_memory_polyfill_bg.wasm"));
   const m = new WebAssembly.Module(bytes);
   const unstripped = ["name", "producers"].filter((s) => WebAssembly.Module.customSections(m, s).length > 0);
-  return unstripped.length === 0 ? `release (${bytes.length} bytes)` : `NOT a release build (${unstripped.join(" + ")} sections): run scripts/build.sh`;
+  return unstripped.length === 0
+    ? `release (${bytes.length} bytes)`
+    : `NOT a release build (${unstripped.join(" + ")} sections): run scripts/build.sh`;
 }
 
 /** The commit under test (and whether src/ or js/ differ from it), for the record. */
@@ -38,11 +40,21 @@ export function gitState() {
 const x = (v) => `${v.toFixed(2)}×`;
 /** "1.12× (1.08–1.15)": the ratio of the pooled medians, then the IQR of the per-round ratios. */
 const cell = (row) => (row ? `${x(row.ratio)} (${row.iqr[0].toFixed(2)}–${row.iqr[1].toFixed(2)})${row.meets === false ? " ✗" : ""}` : "—");
-const targetText = (c) => (c.target === null ? "(info)" : c.tolerance ? `${c.target.toFixed(2)}× (±${Math.round(c.tolerance * 100)}%)` : `≤ ${c.target.toFixed(2)}×`);
+const targetText = (c) =>
+  c.target === null ? "(info)" : c.tolerance ? `${c.target.toFixed(2)}× (±${Math.round(c.tolerance * 100)}%)` : `≤ ${c.target.toFixed(2)}×`;
 const shortName = (r) => {
   const rt = r.env?.runtime ?? "";
   const v = rt.match(/(?:Node v|Deno |Bun |Chromium |Firefox |WebKitGTK )([\d.]+)/)?.[1];
-  return v ? `${r.engine.label} ${r.engine.id.startsWith("node") ? "" : v.split(".").slice(0, r.engine.id === "webkitgtk" ? 2 : 1).join(".")}`.trim() : r.engine.label;
+  return v
+    ? `${r.engine.label} ${
+        r.engine.id.startsWith("node")
+          ? ""
+          : v
+              .split(".")
+              .slice(0, r.engine.id === "webkitgtk" ? 2 : 1)
+              .join(".")
+      }`.trim()
+    : r.engine.label;
 };
 
 function load(ids) {
@@ -65,7 +77,9 @@ export function table(all) {
   }
   const snap = all.map((r) => r.rows?.find((row) => row.id === "snapshot"));
   if (snap.some(Boolean)) {
-    lines.push(`| \`snapshot()\` / floor through \`WeakRef.deref\` | ${snap.map((s) => (s?.weakFloor ? x(s.polyfill.median / s.weakFloor) : "—")).join(" | ")} | (info) |`);
+    lines.push(
+      `| \`snapshot()\` / floor through \`WeakRef.deref\` | ${snap.map((s) => (s?.weakFloor ? x(s.polyfill.median / s.weakFloor) : "—")).join(" | ")} | (info) |`,
+    );
   }
   const first = all.find((r) => r.commit);
   const when = new Date().toISOString().slice(0, 10);
@@ -93,12 +107,18 @@ function detail(r) {
   ];
   for (const row of r.rows) {
     const c = CASES.find((k) => k.id === row.id);
-    out.push(`| ${row.operation} | ${row.batch} | ${fmtTime(row.native.median)} | ${fmtTime(row.polyfill.median)} | ${x(row.ratio)} (${row.iqr[0].toFixed(2)}–${row.iqr[1].toFixed(2)}) | ${targetText(c)} | ${row.meets === null ? "—" : row.meets ? "yes" : "NO"} |`);
+    out.push(
+      `| ${row.operation} | ${row.batch} | ${fmtTime(row.native.median)} | ${fmtTime(row.polyfill.median)} | ${x(row.ratio)} (${row.iqr[0].toFixed(2)}–${row.iqr[1].toFixed(2)}) | ${targetText(c)} | ${row.meets === null ? "—" : row.meets ? "yes" : "NO"} |`,
+    );
   }
   out.push("");
-  for (const row of r.rows) if (row.note) out.push(`- ${row.operation}: ${row.note}${row.weakFloor ? `; floor through WeakRefs ${fmtTime(row.weakFloor)}` : ""}`);
+  for (const row of r.rows)
+    if (row.note) out.push(`- ${row.operation}: ${row.note}${row.weakFloor ? `; floor through WeakRefs ${fmtTime(row.weakFloor)}` : ""}`);
   const failedChecks = r.checks.filter((c) => !c.ok);
-  out.push(`- checks: ${r.checks.length - failedChecks.length}/${r.checks.length} passed${failedChecks.map((c) => `; FAILED ${c.name} (${c.detail})`).join("")}`, "");
+  out.push(
+    `- checks: ${r.checks.length - failedChecks.length}/${r.checks.length} passed${failedChecks.map((c) => `; FAILED ${c.name} (${c.detail})`).join("")}`,
+    "",
+  );
   return out.join("\n");
 }
 
@@ -112,7 +132,10 @@ export function combine(ids) {
   writeFileSync(join(OUT, "results.json"), JSON.stringify(all, null, 1) + "\n");
   const t = table(all);
   writeFileSync(join(OUT, "table.md"), `${t}\n`);
-  writeFileSync(join(OUT, "results.md"), ["# wasm-memory-polyfill benchmarks", "", "Made by `bash scripts/bench.sh`.", "", t, "", ...all.map(detail)].join("\n"));
+  writeFileSync(
+    join(OUT, "results.md"),
+    ["# wasm-memory-polyfill benchmarks", "", "Made by `bash scripts/bench.sh`.", "", t, "", ...all.map(detail)].join("\n"),
+  );
   console.log(`\n${t}\n`);
   let misses = 0;
   for (const r of all) {
@@ -120,7 +143,9 @@ export function combine(ids) {
     const missed = targeted.filter((row) => !row.meets);
     const failedChecks = r.checks?.filter((c) => !c.ok) ?? [];
     misses += missed.length + failedChecks.length + (r.error ? 1 : 0);
-    console.log(`  ${r.engine.label}: ${r.error ? "did not run" : `${targeted.length - missed.length}/${targeted.length} targets met${missed.length ? ` (missed: ${missed.map((m) => m.id).join(", ")})` : ""}; checks ${r.checks.length - failedChecks.length}/${r.checks.length}`}`);
+    console.log(
+      `  ${r.engine.label}: ${r.error ? "did not run" : `${targeted.length - missed.length}/${targeted.length} targets met${missed.length ? ` (missed: ${missed.map((m) => m.id).join(", ")})` : ""}; checks ${r.checks.length - failedChecks.length}/${r.checks.length}`}`,
+    );
   }
   console.log(`written: ${join(OUT, "results.md")}, results.json, table.md`);
   return misses;

@@ -16,7 +16,18 @@ import { QUICK } from "./cases.mjs";
 import { OUT, PKG, ROOT, pkgBuild, gitState } from "./report.mjs";
 import { serve } from "./server.mjs";
 // Driving engines and cleaning up after them: the same code as the tests'.
-import { cleanup, makeTempDir, removeTempDir, sleep, startProcess, stopProcess, webdriver, withFirefoxPage, withTimeout, withWebKitSession } from "../tests/browsers.mjs";
+import {
+  cleanup,
+  makeTempDir,
+  removeTempDir,
+  sleep,
+  startProcess,
+  stopProcess,
+  webdriver,
+  withFirefoxPage,
+  withTimeout,
+  withWebKitSession,
+} from "../tests/browsers.mjs";
 
 const argv = process.argv.slice(2);
 const opt = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -42,7 +53,10 @@ export const ENGINES = [
   { id: "node24", kind: "cli", label: "Node 24", bin: join(engines, "node24/bin/node"), args: ["--expose-gc"] },
   { id: "node26", kind: "cli", label: "Node 26", bin: join(engines, "node26/bin/node"), args: ["--expose-gc"] },
   {
-    id: "deno", kind: "cli", label: "Deno", bin: join(engines, "deno/deno"),
+    id: "deno",
+    kind: "cli",
+    label: "Deno",
+    bin: join(engines, "deno/deno"),
     args: ["run", "--no-config", "--no-prompt", `--allow-read=${ROOT},${pkgDir}`, "--v8-flags=--expose-gc"],
     env: { DENO_NO_PACKAGE_JSON: "1", DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
   },
@@ -116,8 +130,16 @@ async function runChromium(engine, base) {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: engine.bin,
       headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--js-flags=--expose-gc"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--js-flags=--expose-gc",
+      ],
       timeout: 60_000,
     });
     const page = context.pages()[0] ?? (await context.newPage());
@@ -154,7 +176,9 @@ function runWebKit(engine, base) {
 mkdirSync(OUT, { recursive: true });
 const build = pkgBuild(pkgDir);
 const commit = gitState();
-console.log(`benchmarks${quick ? " (quick)" : ""} in ${selected.map((e) => e.label).join(", ")}; pkg: ${build}${commit ? `, commit ${commit}` : ""}`);
+console.log(
+  `benchmarks${quick ? " (quick)" : ""} in ${selected.map((e) => e.label).join(", ")}; pkg: ${build}${commit ? `, commit ${commit}` : ""}`,
+);
 const server = selected.some((e) => e.kind !== "cli") ? await serve(ROOT, { mounts: { "/pkg/": pkgDir } }) : null;
 let failed = 0;
 try {

@@ -43,13 +43,33 @@ export async function runSteps(load, o = {}) {
   // The core's records these steps make have no memory behind them: collected below, so that
   // the snapshot steps see only the memories they made.
   const recorded = [];
-  await time("  core: createPlain (+ Date.now()): the one crossing", () => recorded.push(rust.createPlain(tracking.claimId(), 1, -1, false, Date.now())), 200);
-  await time("  core: createMade (a label, + Date.now()): the one crossing", () => recorded.push(rust.createMade(tracking.claimId(), false, 1, 2, false, { label: "x" }, "x", Date.now(), undefined)), 200);
-  await time("  core: planCreate (under a budget: the first of two)", () => rust.planCreate(false, 1, undefined, false, undefined, undefined, undefined), 200);
-  await time("  core: commitCreate (+ Date.now()): the second", () => recorded.push(rust.commitCreate(tracking.claimId(), false, 1, undefined, undefined, false, undefined, Date.now(), undefined)), 200);
+  await time(
+    "  core: createPlain (+ Date.now()): the one crossing",
+    () => recorded.push(rust.createPlain(tracking.claimId(), 1, -1, false, Date.now())),
+    200,
+  );
+  await time(
+    "  core: createMade (a label, + Date.now()): the one crossing",
+    () => recorded.push(rust.createMade(tracking.claimId(), false, 1, 2, false, { label: "x" }, "x", Date.now(), undefined)),
+    200,
+  );
+  await time(
+    "  core: planCreate (under a budget: the first of two)",
+    () => rust.planCreate(false, 1, undefined, false, undefined, undefined, undefined),
+    200,
+  );
+  await time(
+    "  core: commitCreate (+ Date.now()): the second",
+    () => recorded.push(rust.commitCreate(tracking.claimId(), false, 1, undefined, undefined, false, undefined, Date.now(), undefined)),
+    200,
+  );
   for (const id of recorded.splice(0)) rust.collected(id);
   await time("  Date.now()", () => Date.now(), 2000);
-  await time("  tracking: track() (WeakMap, registry, nursery)", () => tracking.track(new NativeMemory({ initial: 0 }), 2147483647, false, false), 20);
+  await time(
+    "  tracking: track() (WeakMap, registry, nursery)",
+    () => tracking.track(new NativeMemory({ initial: 0 }), 2147483647, false, false),
+    20,
+  );
   await time("  (the same without track: native {initial: 0})", () => new NativeMemory({ initial: 0 }), 20);
 
   // ---- grow
@@ -79,12 +99,19 @@ export async function runSteps(load, o = {}) {
       await time("instance: installed new Instance(exporter)", () => new Hooked(module), 20);
       await time("  Module.imports(module)", () => WebAssembly.Module.imports(module), 200);
       await time("  core: countInstanceOf(id, true)", () => rust.countInstanceOf(0, true), 200);
-      await time("  core: adopt(...)", () => recorded.push(rust.adopt(tracking.claimId(), 2, false, false, 10, 10, true, false, Date.now(), undefined, 1)), 200);
+      await time(
+        "  core: adopt(...)",
+        () => recorded.push(rust.adopt(tracking.claimId(), 2, false, false, 10, 10, true, false, Date.now(), undefined, 1)),
+        200,
+      );
       for (const id of recorded.splice(0)) rust.collected(id);
       // What adopt.js avoids: the first `buffer` read of an exported memory makes its ArrayBuffer
       // in recent V8 (Chromium, Node 26, Deno); grow(0) gives the size without making it. Timed
       // on 20 fresh memories each round, made untimed.
-      for (const [name, f] of [["  first buffer read of an exported memory", (x) => engine.bufferGetter.call(x)], ["  grow(0) of an exported memory", (x) => engine.nativeGrow.call(x, 0)]]) {
+      for (const [name, f] of [
+        ["  first buffer read of an exported memory", (x) => engine.bufferGetter.call(x)],
+        ["  grow(0) of an exported memory", (x) => engine.nativeGrow.call(x, 0)],
+      ]) {
         const t = [];
         for (let r = 0; r < 25; r++) {
           await macrotask();
@@ -116,8 +143,36 @@ export async function runSteps(load, o = {}) {
   await time("  core: snapshot() rows", () => rust.snapshot(), Math.max(1, 2000 / N));
   const refs = keep.map((x) => new WeakRef(x));
   await macrotask();
-  await time("  WeakRef.deref() of each", () => { for (const r of refs) r.deref(); }, Math.max(1, 2000 / N));
-  await time("  floor: size + 16-member record each", () => keep.map((x, i) => ({ id: i, label: null, definedBy: null, address: "i32", shared: false, pages: x.buffer.byteLength / 65536, bytes: x.buffer.byteLength, peak: 1, grows: 0, maximum: null, requestedMaximum: null, bounded: false, createdAt: 0, origin: "constructed", instances: 0, stack: null })), Math.max(1, 2000 / N));
+  await time(
+    "  WeakRef.deref() of each",
+    () => {
+      for (const r of refs) r.deref();
+    },
+    Math.max(1, 2000 / N),
+  );
+  await time(
+    "  floor: size + 16-member record each",
+    () =>
+      keep.map((x, i) => ({
+        id: i,
+        label: null,
+        definedBy: null,
+        address: "i32",
+        shared: false,
+        pages: x.buffer.byteLength / 65536,
+        bytes: x.buffer.byteLength,
+        peak: 1,
+        grows: 0,
+        maximum: null,
+        requestedMaximum: null,
+        bounded: false,
+        createdAt: 0,
+        origin: "constructed",
+        instances: 0,
+        stack: null,
+      })),
+    Math.max(1, 2000 / N),
+  );
   keep = null;
   return out;
 }

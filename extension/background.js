@@ -98,7 +98,12 @@ function probe(key) {
 /** Every frame's status in a tab: [{ frameId, status }] (status null where the script didn't run). */
 async function tabStatus(tabId) {
   try {
-    const results = await ext.scripting.executeScript({ target: { tabId, allFrames: true }, world: "MAIN", func: probe, args: [CONTROL_KEY] });
+    const results = await ext.scripting.executeScript({
+      target: { tabId, allFrames: true },
+      world: "MAIN",
+      func: probe,
+      args: [CONTROL_KEY],
+    });
     return results.map((r) => ({ frameId: r.frameId, status: r.result ?? null }));
   } catch {
     return []; // a page the extension may not script (the browser's own pages, the store)
@@ -110,7 +115,9 @@ const short = (n) => (n < 1000 ? String(n) : n < 1e6 ? `${(n / 1000).toFixed(n <
 /** Sets the tab's badge and title from its frames' status. */
 async function refresh(tabId) {
   const frames = (await tabStatus(tabId)).filter((f) => f.status);
-  let text = "", color = "#3b5bdb", title = "wasm memory: not on this page (click to choose this site)";
+  let text = "",
+    color = "#3b5bdb",
+    title = "wasm memory: not on this page (click to choose this site)";
   if (frames.length) {
     const blocked = frames.filter((f) => f.status.state !== "running");
     const running = frames.filter((f) => f.status.state === "running");
@@ -181,7 +188,8 @@ ext.runtime.onInstalled.addListener((details) => {
 });
 ext.runtime.onStartup.addListener(() => void apply().catch((e) => console.error("wasm memory: registering the content script failed", e)));
 ext.storage.onChanged.addListener((changes, area) => {
-  if (area === "local" && "settings" in changes) void apply().catch((e) => console.error("wasm memory: registering the content script failed", e));
+  if (area === "local" && "settings" in changes)
+    void apply().catch((e) => console.error("wasm memory: registering the content script failed", e));
 });
 ext.action.onClicked.addListener((tab) => void toggle(tab));
 ext.tabs.onUpdated.addListener((tabId, info) => {
@@ -191,14 +199,26 @@ ext.tabs.onActivated.addListener(({ tabId }) => void refresh(tabId));
 ext.runtime.onMessage.addListener((message, sender, sendResponse) => {
   // Only the extension's own pages (the options page) talk to the background.
   if (sender.id !== ext.runtime.id || !String(sender.url ?? "").startsWith(ext.runtime.getURL(""))) return false;
-  const reply = (p) => (p.then((v) => sendResponse({ ok: true, value: v }), (e) => sendResponse({ ok: false, error: String(e?.message ?? e) })), true);
+  const reply = (p) => (
+    p.then(
+      (v) => sendResponse({ ok: true, value: v }),
+      (e) => sendResponse({ ok: false, error: String(e?.message ?? e) }),
+    ),
+    true
+  );
   switch (message?.type) {
-    case "load": return reply(load());
-    case "save": return reply(save(message.settings));
-    case "status": return reply(refresh(message.tabId));
-    case "registered": return reply(ext.scripting.getRegisteredContentScripts({ ids: [SCRIPT_ID] }));
+    case "load":
+      return reply(load());
+    case "save":
+      return reply(save(message.settings));
+    case "status":
+      return reply(refresh(message.tabId));
+    case "registered":
+      return reply(ext.scripting.getRegisteredContentScripts({ ids: [SCRIPT_ID] }));
     // What the toolbar button does, for a tab named by id (the tests can't click the toolbar).
-    case "toggle": return reply(ext.tabs.get(message.tabId).then(toggle));
-    default: return false;
+    case "toggle":
+      return reply(ext.tabs.get(message.tabId).then(toggle));
+    default:
+      return false;
   }
 });

@@ -3,7 +3,6 @@
 // failure into a report (a console message and the frame's status for the toolbar badge),
 // never an exception in the page. scripts/extension.mjs puts the bundle where the marker is.
 (() => {
-  "use strict";
   const g = globalThis;
   const SETTINGS = Symbol.for("wasm-memory-polyfill.extension.settings");
   const CONTROL = Symbol.for("wasm-memory-polyfill.extension");
@@ -24,7 +23,10 @@
   const report = (error, blocked) => {
     try {
       const message = String(error && error.message !== undefined ? error.message : error);
-      if (warn) apply(warn, g.console, [`wasm-memory-polyfill extension: ${blocked ? "this page's Content-Security-Policy forbids compiling WebAssembly (no 'wasm-unsafe-eval'), so its wasm memory is not measured" : "not measuring this page"}: ${message}`]);
+      if (warn)
+        apply(warn, g.console, [
+          `wasm-memory-polyfill extension: ${blocked ? "this page's Content-Security-Policy forbids compiling WebAssembly (no 'wasm-unsafe-eval'), so its wasm memory is not measured" : "not measuring this page"}: ${message}`,
+        ]);
     } catch {
       /* nothing left to report with */
     }
@@ -41,7 +43,14 @@
     const blocked = /Content.Security.Policy|CSP|wasm-unsafe-eval|unsafe-eval/i.test(message);
     report(error, blocked);
     try {
-      const status = { state: blocked ? "blocked" : "failed", message, top: g.top === g, url: String(g.location && g.location.href), live: 0, livePages: 0 };
+      const status = {
+        state: blocked ? "blocked" : "failed",
+        message,
+        top: g.top === g,
+        url: String(g.location && g.location.href),
+        live: 0,
+        livePages: 0,
+      };
       publish(Object.freeze({ __proto__: null, status: () => ({ ...status }), toggleOverlay: () => false }));
     } catch {
       /* the page's own definition stays */

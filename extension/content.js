@@ -10,7 +10,7 @@ import { install, ledger } from "wasm-memory-polyfill";
 import { mountOverlay } from "wasm-memory-polyfill/overlay";
 
 // Captured now, before any script of the page has run: what the controls use later.
-const { defineProperty, freeze } = Object;
+const { freeze } = Object;
 const addListener = EventTarget.prototype.addEventListener;
 const call = Function.prototype.call.bind(Function.prototype.call);
 const topWindow = globalThis.top === globalThis;
@@ -35,7 +35,8 @@ export function start(settings, publish, report) {
       report(error); // measured all the same, without the budget
     }
   }
-  let installed = false, installError = null;
+  let installed = false,
+    installError = null;
   try {
     install();
     installed = true;

@@ -19,7 +19,10 @@ function show(settings) {
 function read() {
   const num = (id) => ($(id).value.trim() === "" ? null : Number($(id).value));
   return {
-    sites: $("sites").value.split("\n").map((s) => s.trim()).filter(Boolean),
+    sites: $("sites")
+      .value.split("\n")
+      .map((s) => s.trim())
+      .filter(Boolean),
     budget: { mode: $("mode").value, totalPages: num("totalPages"), perMemoryPages: num("perMemoryPages"), memories: num("memories") },
     overlay: $("overlay").checked,
   };
@@ -48,14 +51,17 @@ $("form").addEventListener("submit", async (event) => {
 });
 
 const site = new URLSearchParams(location.search).get("site");
-ask({ type: "load" }).then((settings) => {
-  show(settings);
-  if (site && !settings.sites.includes(site)) {
-    $("suggest").hidden = false;
-    $("add-site").textContent = `Add ${site}`;
-    $("add-site").addEventListener("click", () => {
-      $("sites").value = [...read().sites, site].join("\n");
-      $("suggest").hidden = true;
-    });
-  }
-}, (error) => result(`Could not load the settings: ${error.message}`, true));
+ask({ type: "load" }).then(
+  (settings) => {
+    show(settings);
+    if (site && !settings.sites.includes(site)) {
+      $("suggest").hidden = false;
+      $("add-site").textContent = `Add ${site}`;
+      $("add-site").addEventListener("click", () => {
+        $("sites").value = [...read().sites, site].join("\n");
+        $("suggest").hidden = true;
+      });
+    }
+  },
+  (error) => result(`Could not load the settings: ${error.message}`, true),
+);

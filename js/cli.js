@@ -11,7 +11,8 @@ import { constants } from "node:os";
 import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const USAGE = "usage: wasm-memory-polyfill COMMAND [ARGS...]   (e.g. wasm-memory-polyfill node app.mjs)\n" +
+const USAGE =
+  "usage: wasm-memory-polyfill COMMAND [ARGS...]   (e.g. wasm-memory-polyfill node app.mjs)\n" +
   "runs COMMAND with the wasm-memory-polyfill reporter preloaded; settings: WASM_MEMORY_BUDGET, WASM_MEMORY_REPORT, WASM_MEMORY_WATCH\n";
 const [command, ...args] = process.argv.slice(2);
 if (command === undefined || command === "--help" || command === "-h") {

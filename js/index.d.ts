@@ -112,7 +112,14 @@ export interface LedgerSnapshot {
    * known. `ledger.headroom(type)` asks about other kinds of memories. */
   headroom: Headroom | null;
   /** The budget in force; fields that were not set are null. */
-  budget: { totalPages: number | null; perMemoryPages: number | null; memories: number | null; mode: "hard" | "soft"; appPages: number | null; reservedBytes: number | null } | null;
+  budget: {
+    totalPages: number | null;
+    perMemoryPages: number | null;
+    memories: number | null;
+    mode: "hard" | "soft";
+    appPages: number | null;
+    reservedBytes: number | null;
+  } | null;
   memories: LedgerRecord[];
 }
 
@@ -168,7 +175,15 @@ export type LedgerEvent =
   | { type: "create"; id: number; pages: number }
   | { type: "grow"; id: number; from: number; to: number; source: "js" | "wasm" }
   | { type: "collect"; id: number; pages: number }
-  | { type: "budget"; id: number | null; budget: "totalPages" | "perMemoryPages" | "memories" | "appPages" | "reservedBytes"; limit: number; value: number; refused: boolean; reached?: undefined }
+  | {
+      type: "budget";
+      id: number | null;
+      budget: "totalPages" | "perMemoryPages" | "memories" | "appPages" | "reservedBytes";
+      limit: number;
+      value: number;
+      refused: boolean;
+      reached?: undefined;
+    }
   | BudgetReachedEvent
   | FailureEvent;
 

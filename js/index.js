@@ -5,4 +5,5 @@
 import init, { Core } from "./wasm_memory_polyfill.js";
 import { createApi, sharedApi } from "./api.js";
 
-export const { Memory, install, ledger } = sharedApi() ?? createApi(Core, await init({ module_or_path: new URL("./wasm_memory_polyfill_bg.wasm", import.meta.url) }));
+export const { Memory, install, ledger } =
+  sharedApi() ?? createApi(Core, await init({ module_or_path: new URL("./wasm_memory_polyfill_bg.wasm", import.meta.url) }));

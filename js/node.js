@@ -5,4 +5,5 @@ import { readFileSync } from "node:fs";
 import { initSync, Core } from "./wasm_memory_polyfill.js";
 import { createApi, sharedApi } from "./api.js";
 
-export const { Memory, install, ledger } = sharedApi() ?? createApi(Core, initSync({ module: readFileSync(new URL("./wasm_memory_polyfill_bg.wasm", import.meta.url)) }));
+export const { Memory, install, ledger } =
+  sharedApi() ?? createApi(Core, initSync({ module: readFileSync(new URL("./wasm_memory_polyfill_bg.wasm", import.meta.url)) }));

@@ -11,7 +11,8 @@ const CORNERS = ["top-left", "top-right", "bottom-left", "bottom-right"];
 const HISTORY = 120; // chart samples kept, one a second: the last two minutes
 const TOP = 5; // largest memories listed
 const HITS = 5; // budget events listed
-const W = 300, H = 60; // the chart's viewBox
+const W = 300,
+  H = 60; // the chart's viewBox
 
 const STYLE = `
 :host { all: initial; display: block; position: fixed; z-index: 2147483647; width: 340px; max-width: calc(100vw - 24px);
@@ -59,149 +60,180 @@ const BODY = `<div class="panel" role="region" aria-label="WebAssembly memory le
 /** The element's class, made on first use (a page without custom elements never reaches it). */
 function define() {
   if (customElements.get(TAG)) return;
-  customElements.define(TAG, class WasmMemoryLedger extends HTMLElement {
-    constructor() {
-      super();
-      const root = this.attachShadow({ mode: "open" });
-      root.innerHTML = `<style>${STYLE}</style>${BODY}`;
-      /** @type {(id: string) => HTMLElement} */
-      this.$ = (id) => root.getElementById(id);
-      /** @type {number[]} total pages, one sample a second */
-      this.samples = [];
-      /** @type {object[]} budget events, newest first */
-      this.hits = [];
-      /** @type {(() => unknown)[]} what stops the watcher, the listeners and the timers */
-      this.stops = [];
-      const toggle = root.querySelector("button");
-      toggle.addEventListener("click", () => {
-        const open = toggle.getAttribute("aria-expanded") !== "true";
-        toggle.setAttribute("aria-expanded", String(open));
-        this.$("body").hidden = !open;
-      });
-    }
+  customElements.define(
+    TAG,
+    class WasmMemoryLedger extends HTMLElement {
+      constructor() {
+        super();
+        const root = this.attachShadow({ mode: "open" });
+        root.innerHTML = `<style>${STYLE}</style>${BODY}`;
+        /** @type {(id: string) => HTMLElement} */
+        this.$ = (id) => root.getElementById(id);
+        /** @type {number[]} total pages, one sample a second */
+        this.samples = [];
+        /** @type {object[]} budget events, newest first */
+        this.hits = [];
+        /** @type {(() => unknown)[]} what stops the watcher, the listeners and the timers */
+        this.stops = [];
+        const toggle = root.querySelector("button");
+        toggle.addEventListener("click", () => {
+          const open = toggle.getAttribute("aria-expanded") !== "true";
+          toggle.setAttribute("aria-expanded", String(open));
+          this.$("body").hidden = !open;
+        });
+      }
 
-    connectedCallback() {
-      let queued = 0;
-      // Never from inside the ledger's own call (a listener runs during grow()): once, soon after.
-      const soon = () => (queued ||= setTimeout(() => ((queued = 0), this.render(false)), 30));
-      const tick = setInterval(() => this.render(true), 1000);
-      this.stops.push(
-        ledger.watch({ interval: 250 }), // growth inside wasm becomes events
-        ...["create", "grow", "collect"].map((kind) => ledger.on(kind, soon)),
-        // Budget hits, and the engine's refusals for want of memory (their facts: what was live).
-        ...["budget", "failure"].map((kind) => ledger.on(kind, (e) => {
-          this.hits = [e, ...this.hits].slice(0, HITS);
-          soon();
-        })),
-        () => clearInterval(tick),
-        () => clearTimeout(queued),
-      );
-      this.render(true);
-    }
+      connectedCallback() {
+        let queued = 0;
+        // Never from inside the ledger's own call (a listener runs during grow()): once, soon after.
+        const soon = () => (queued ||= setTimeout(() => ((queued = 0), this.render(false)), 30));
+        const tick = setInterval(() => this.render(true), 1000);
+        this.stops.push(
+          ledger.watch({ interval: 250 }), // growth inside wasm becomes events
+          ...["create", "grow", "collect"].map((kind) => ledger.on(kind, soon)),
+          // Budget hits, and the engine's refusals for want of memory (their facts: what was live).
+          ...["budget", "failure"].map((kind) =>
+            ledger.on(kind, (e) => {
+              this.hits = [e, ...this.hits].slice(0, HITS);
+              soon();
+            }),
+          ),
+          () => clearInterval(tick),
+          () => clearTimeout(queued),
+        );
+        this.render(true);
+      }
 
-    disconnectedCallback() {
-      for (const stop of this.stops.splice(0)) stop();
-    }
+      disconnectedCallback() {
+        for (const stop of this.stops.splice(0)) stop();
+      }
 
-    /** Redraws from a fresh snapshot; `sample`: also add a point to the chart. */
-    render(sample) {
-      const own = ledger.snapshot();
-      // While this realm shares (ledger.share()), the whole app: every realm's memories, each
-      // counted where it was made, and a row per realm. The budget line stays this realm's own.
-      const app = ledger.snapshot({ allRealms: true });
-      const s = app === null ? own : { ...own, live: app.live, livePages: app.livePages, peakTotalPages: Math.max(own.peakTotalPages, app.livePages), memories: app.memories };
-      const $ = this.$;
-      const limit = own.budget?.totalPages ?? null;
-      if (sample || this.samples.length === 0) this.samples = [...this.samples, s.livePages].slice(-HISTORY);
-      else this.samples[this.samples.length - 1] = s.livePages;
-      const realms = app === null ? [] : ledger.realms();
-      $("summary").textContent = `${s.live} live · ${s.livePages} pages${app === null ? "" : ` · ${realms.length} realms`}`;
-      $("realmview").hidden = app === null;
-      $("realmhead").hidden = app === null;
-      $("largesttable").classList.toggle("realms", app !== null); // four columns: a narrower first
-      $("realms").replaceChildren(...realms.map((r) => {
-        const tr = document.createElement("tr");
-        for (const text of [`${r.name}${r.self ? " (this one)" : ""}`, r.live - r.received, r.pages - r.receivedPages]) {
-          const td = document.createElement("td");
-          td.textContent = text;
-          tr.append(td);
-        }
-        return tr;
-      }));
-      $("pages").textContent = limit === null ? `${s.livePages} pages, no budget` : `${s.livePages} of ${limit} pages (${s.budget.mode} budget)`;
-      $("total").classList.toggle("over", limit !== null && s.livePages > limit);
-      $("bar").style.width = limit === null ? "0" : `${Math.min(100, (100 * s.livePages) / Math.max(limit, 1))}%`;
+      /** Redraws from a fresh snapshot; `sample`: also add a point to the chart. */
+      render(sample) {
+        const own = ledger.snapshot();
+        // While this realm shares (ledger.share()), the whole app: every realm's memories, each
+        // counted where it was made, and a row per realm. The budget line stays this realm's own.
+        const app = ledger.snapshot({ allRealms: true });
+        const s =
+          app === null
+            ? own
+            : {
+                ...own,
+                live: app.live,
+                livePages: app.livePages,
+                peakTotalPages: Math.max(own.peakTotalPages, app.livePages),
+                memories: app.memories,
+              };
+        const $ = this.$;
+        const limit = own.budget?.totalPages ?? null;
+        if (sample || this.samples.length === 0) this.samples = [...this.samples, s.livePages].slice(-HISTORY);
+        else this.samples[this.samples.length - 1] = s.livePages;
+        const realms = app === null ? [] : ledger.realms();
+        $("summary").textContent = `${s.live} live · ${s.livePages} pages${app === null ? "" : ` · ${realms.length} realms`}`;
+        $("realmview").hidden = app === null;
+        $("realmhead").hidden = app === null;
+        $("largesttable").classList.toggle("realms", app !== null); // four columns: a narrower first
+        $("realms").replaceChildren(
+          ...realms.map((r) => {
+            const tr = document.createElement("tr");
+            for (const text of [`${r.name}${r.self ? " (this one)" : ""}`, r.live - r.received, r.pages - r.receivedPages]) {
+              const td = document.createElement("td");
+              td.textContent = text;
+              tr.append(td);
+            }
+            return tr;
+          }),
+        );
+        $("pages").textContent =
+          limit === null ? `${s.livePages} pages, no budget` : `${s.livePages} of ${limit} pages (${s.budget.mode} budget)`;
+        $("total").classList.toggle("over", limit !== null && s.livePages > limit);
+        $("bar").style.width = limit === null ? "0" : `${Math.min(100, (100 * s.livePages) / Math.max(limit, 1))}%`;
 
-      // What this realm's memories reserve, and what the engine is expected to still grant (by
-      // the reservation model: see docs/reserved.md); low under 10%.
-      const room = own.headroom, reserve = $("reserve");
-      reserve.textContent = own.reservedBytes === null
-        ? "reserved: unknown on this engine"
-        : `reserved ${bytes(own.reservedBytes)} · headroom ${room === null ? "unknown" : `${room.memories} memories (${bytes(room.bytes)})`}`;
-      reserve.classList.toggle("low", room !== null && room.memories * 10 < room.memories + own.live + 1);
+        // What this realm's memories reserve, and what the engine is expected to still grant (by
+        // the reservation model: see docs/reserved.md); low under 10%.
+        const room = own.headroom,
+          reserve = $("reserve");
+        reserve.textContent =
+          own.reservedBytes === null
+            ? "reserved: unknown on this engine"
+            : `reserved ${bytes(own.reservedBytes)} · headroom ${room === null ? "unknown" : `${room.memories} memories (${bytes(room.bytes)})`}`;
+        reserve.classList.toggle("low", room !== null && room.memories * 10 < room.memories + own.live + 1);
 
-      // The chart: total pages over the last HISTORY seconds, and the budget's line.
-      const top = Math.max(1, limit ?? 0, ...this.samples) * 1.1;
-      const y = (v) => (H - (H * v) / top).toFixed(1);
-      const x = (i) => ((W * i) / Math.max(1, this.samples.length - 1)).toFixed(1); // the samples kept, edge to edge
-      const points = this.samples.map((v, i) => `${x(i)},${y(v)}`).join(" ");
-      const svg = $("chart");
-      svg.querySelector("polyline").setAttribute("points", points);
-      svg.querySelector("polygon").setAttribute("points", `${x(0)},${H} ${points} ${W},${H}`);
-      const line = svg.querySelector("line");
-      line.setAttribute("y1", limit === null ? -1 : y(limit));
-      line.setAttribute("y2", limit === null ? -1 : y(limit));
-      svg.setAttribute("aria-label", `total pages over the last ${this.samples.length} seconds: now ${s.livePages}, peak ${s.peakTotalPages}`);
+        // The chart: total pages over the last HISTORY seconds, and the budget's line.
+        const top = Math.max(1, limit ?? 0, ...this.samples) * 1.1;
+        const y = (v) => (H - (H * v) / top).toFixed(1);
+        const x = (i) => ((W * i) / Math.max(1, this.samples.length - 1)).toFixed(1); // the samples kept, edge to edge
+        const points = this.samples.map((v, i) => `${x(i)},${y(v)}`).join(" ");
+        const svg = $("chart");
+        svg.querySelector("polyline").setAttribute("points", points);
+        svg.querySelector("polygon").setAttribute("points", `${x(0)},${H} ${points} ${W},${H}`);
+        const line = svg.querySelector("line");
+        line.setAttribute("y1", limit === null ? -1 : y(limit));
+        line.setAttribute("y2", limit === null ? -1 : y(limit));
+        svg.setAttribute(
+          "aria-label",
+          `total pages over the last ${this.samples.length} seconds: now ${s.livePages}, peak ${s.peakTotalPages}`,
+        );
 
-      // The largest memories: label (or the id), what defined it, pages, peak.
-      const rows = s.memories.sort((a, b) => b.pages - a.pages).slice(0, TOP).map((m) => {
-        const tr = document.createElement("tr");
-        tr.dataset.id = m.id;
-        const name = document.createElement("td");
-        name.textContent = m.label ?? `#${m.id} (${m.origin})`;
-        const by = document.createElement("small");
-        by.textContent = m.definedBy ?? ({ constructed: "new WebAssembly.Memory", received: "received from another realm" }[m.origin] ?? "a module without a name or URL");
-        name.title = `${name.textContent}: ${by.textContent}`;
-        name.append(by);
-        // At its budget clamp: grows inside wasm get -1 from here on.
-        const clamped = m.bounded && m.maximum !== null && m.pages >= m.maximum && (m.requestedMaximum === null || m.maximum < m.requestedMaximum);
-        const pages = document.createElement("td");
-        pages.textContent = m.pages;
-        if (clamped) (pages.className = "at"), (pages.title = "at its budget clamp");
-        const peak = document.createElement("td");
-        peak.textContent = m.peak;
-        tr.append(name, pages, peak);
-        if (app !== null) {
-          const realm = document.createElement("td");
-          realm.textContent = m.realm;
-          name.after(realm);
-        }
-        return tr;
-      });
-      $("largest").replaceChildren(...rows);
+        // The largest memories: label (or the id), what defined it, pages, peak.
+        const rows = s.memories
+          .sort((a, b) => b.pages - a.pages)
+          .slice(0, TOP)
+          .map((m) => {
+            const tr = document.createElement("tr");
+            tr.dataset.id = m.id;
+            const name = document.createElement("td");
+            name.textContent = m.label ?? `#${m.id} (${m.origin})`;
+            const by = document.createElement("small");
+            by.textContent =
+              m.definedBy ??
+              { constructed: "new WebAssembly.Memory", received: "received from another realm" }[m.origin] ??
+              "a module without a name or URL";
+            name.title = `${name.textContent}: ${by.textContent}`;
+            name.append(by);
+            // At its budget clamp: grows inside wasm get -1 from here on.
+            const clamped =
+              m.bounded && m.maximum !== null && m.pages >= m.maximum && (m.requestedMaximum === null || m.maximum < m.requestedMaximum);
+            const pages = document.createElement("td");
+            pages.textContent = m.pages;
+            if (clamped) (pages.className = "at"), (pages.title = "at its budget clamp");
+            const peak = document.createElement("td");
+            peak.textContent = m.peak;
+            tr.append(name, pages, peak);
+            if (app !== null) {
+              const realm = document.createElement("td");
+              realm.textContent = m.realm;
+              name.after(realm);
+            }
+            return tr;
+          });
+        $("largest").replaceChildren(...rows);
 
-      const hits = this.hits.map((e) => {
-        const li = document.createElement("li");
-        li.className = e.type === "failure" || e.refused || e.reached ? "" : "soft";
-        // reached: a bounded memory at its clamp, so grows inside wasm now get -1 (once per memory).
-        // failure: the engine refused memory (not a budget): what the ledger held then.
-        li.textContent = e.type === "failure"
-          ? `engine refused: ${e.operation} of ${e.pages} page${e.pages === 1 ? "" : "s"}${e.id === null ? "" : ` #${e.id}`} (${e.live} live, ${e.livePages} pages, ${e.withoutInstance} held by no instance)`
-          : e.reached
-          ? `reached: ${e.label ?? e.definedBy ?? `#${e.id}`} at its clamp, ${e.limit} pages (${e.budget}; asked for ${e.requestedMaximum ?? "no maximum"})`
-          : `${e.refused ? "refused" : "passed"}: ${e.budget} ${e.limit} (would be ${e.value})${e.id === null ? "" : ` #${e.id}`}`;
-        return li;
-      });
-      if (hits.length === 0) (hits[0] = document.createElement("li")), (hits[0].className = "none"), (hits[0].textContent = "none");
-      $("hits").replaceChildren(...hits);
-    }
-  });
+        const hits = this.hits.map((e) => {
+          const li = document.createElement("li");
+          li.className = e.type === "failure" || e.refused || e.reached ? "" : "soft";
+          // reached: a bounded memory at its clamp, so grows inside wasm now get -1 (once per memory).
+          // failure: the engine refused memory (not a budget): what the ledger held then.
+          li.textContent =
+            e.type === "failure"
+              ? `engine refused: ${e.operation} of ${e.pages} page${e.pages === 1 ? "" : "s"}${e.id === null ? "" : ` #${e.id}`} (${e.live} live, ${e.livePages} pages, ${e.withoutInstance} held by no instance)`
+              : e.reached
+                ? `reached: ${e.label ?? e.definedBy ?? `#${e.id}`} at its clamp, ${e.limit} pages (${e.budget}; asked for ${e.requestedMaximum ?? "no maximum"})`
+                : `${e.refused ? "refused" : "passed"}: ${e.budget} ${e.limit} (would be ${e.value})${e.id === null ? "" : ` #${e.id}`}`;
+          return li;
+        });
+        if (hits.length === 0) (hits[0] = document.createElement("li")), (hits[0].className = "none"), (hits[0].textContent = "none");
+        $("hits").replaceChildren(...hits);
+      }
+    },
+  );
 }
 
 /** Bytes as a short text: "8 GiB", "4.03 GiB". @param {number} n */
 function bytes(n) {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let u = 0, x = n;
+  let u = 0,
+    x = n;
   while (x >= 1024 && u < units.length - 1) (x /= 1024), u++;
   return `${Number.isInteger(x) ? x : x.toFixed(2)} ${units[u]}`;
 }
@@ -215,7 +247,8 @@ export function mountOverlay(options) {
   const { target = globalThis.document?.body, corner = "bottom-right" } = options ?? {};
   if (typeof customElements === "undefined") throw new TypeError("mountOverlay: this realm has no DOM (custom elements)");
   if (!CORNERS.includes(corner)) throw new TypeError(`mountOverlay: corner must be one of ${CORNERS.join(", ")} (got ${String(corner)})`);
-  if (typeof target?.append !== "function") throw new TypeError("mountOverlay: target must be an element (or another node that can hold one)");
+  if (typeof target?.append !== "function")
+    throw new TypeError("mountOverlay: target must be an element (or another node that can hold one)");
   define();
   const element = document.createElement(TAG);
   element.setAttribute("corner", corner);

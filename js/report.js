@@ -23,18 +23,32 @@ import { isMainThread, threadId } from "node:worker_threads";
 import { install, ledger } from "wasm-memory-polyfill";
 
 const { apply } = Reflect;
-const uncurry = (f) => (self, ...args) => apply(f, self, args);
+const uncurry =
+  (f) =>
+  (self, ...args) =>
+    apply(f, self, args);
 const proc = globalThis.process;
-const processOn = proc.on, processExit = proc.exit;
-const write = writeSync, writeFile = writeFileSync;
+const processOn = proc.on,
+  processExit = proc.exit;
+const write = writeSync,
+  writeFile = writeFileSync;
 const stringify = JSON.stringify;
-const String_ = String, Map_ = Map, BroadcastChannel_ = globalThis.BroadcastChannel, MathMax = Math.max;
-const push = uncurry(Array.prototype.push), sort = uncurry(Array.prototype.sort), join = uncurry(Array.prototype.join);
-const padStart = uncurry(String.prototype.padStart), padEnd = uncurry(String.prototype.padEnd), slice = uncurry(String.prototype.slice);
+const String_ = String,
+  Map_ = Map,
+  BroadcastChannel_ = globalThis.BroadcastChannel,
+  MathMax = Math.max;
+const push = uncurry(Array.prototype.push),
+  sort = uncurry(Array.prototype.sort),
+  join = uncurry(Array.prototype.join);
+const padStart = uncurry(String.prototype.padStart),
+  padEnd = uncurry(String.prototype.padEnd),
+  slice = uncurry(String.prototype.slice);
 const charCodeAt = uncurry(String.prototype.charCodeAt);
-const mapSet = uncurry(Map.prototype.set), mapHas = uncurry(Map.prototype.has);
+const mapSet = uncurry(Map.prototype.set),
+  mapHas = uncurry(Map.prototype.has);
 const { setPrototypeOf, defineProperty, hasOwn } = Object;
-const BufferFrom = Buffer.from, AtomicsWait = Atomics.wait;
+const BufferFrom = Buffer.from,
+  AtomicsWait = Atomics.wait;
 const pause = new Int32Array(new SharedArrayBuffer(4));
 /** A fresh array with no prototype: filling it reaches no setter an app put on Array.prototype. */
 const list = () => {
@@ -76,14 +90,16 @@ function parseBudget(text, variable = "WASM_MEMORY_BUDGET") {
   const budget = {};
   for (const part of text.split(",")) {
     const eq = part.indexOf("=");
-    const key = eq < 0 ? part.trim() : part.slice(0, eq).trim(), value = eq < 0 ? "" : part.slice(eq + 1).trim();
+    const key = eq < 0 ? part.trim() : part.slice(0, eq).trim(),
+      value = eq < 0 ? "" : part.slice(eq + 1).trim();
     if (eq < 0 || key === "") bad(variable, `expected key=value pairs separated by commas, got "${part}"`);
     if (Object.hasOwn(budget, key)) bad(variable, `"${key}" is given twice`);
     if (key === "mode") {
       if (value !== "hard" && value !== "soft") bad(variable, `mode must be "hard" or "soft", got "${value}"`);
       budget.mode = value;
     } else if (BUDGET_KEYS.includes(key)) {
-      if (!/^[0-9]{1,10}$/.test(value) || Number(value) > 0xffffffff) bad(variable, `${key} must be a whole number of pages (0 to 4294967295), got "${value}"`);
+      if (!/^[0-9]{1,10}$/.test(value) || Number(value) > 0xffffffff)
+        bad(variable, `${key} must be a whole number of pages (0 to 4294967295), got "${value}"`);
       budget[key] = Number(value);
     } else bad(variable, `unknown key "${key}" (expected ${BUDGET_KEYS.join(", ")} or mode)`);
   }
@@ -150,7 +166,8 @@ const budgetEvents = list();
 const sharing = first && typeof BroadcastChannel_ === "function" && globalThis.Deno === undefined;
 /** Worker name -> its ledger when it exited (what it posted). */
 const ended = new Map_();
-let stopSharing = () => {}, channel;
+let stopSharing = () => {},
+  channel;
 
 if (first) {
   ledger.on("budget", (e) => {
@@ -172,30 +189,43 @@ if (first) {
     if (channel) {
       channel.onmessage = (e) => {
         const d = e.data;
-        if (d !== null && typeof d === "object" && d.wmpReport === 1 && typeof d.realm === "string" && d.snapshot && typeof d.snapshot === "object") {
+        if (
+          d !== null &&
+          typeof d === "object" &&
+          d.wmpReport === 1 &&
+          typeof d.realm === "string" &&
+          d.snapshot &&
+          typeof d.snapshot === "object"
+        ) {
           mapSet(ended, d.realm, { snapshot: d.snapshot, budgetEvents: d.budgetEvents });
         }
       };
     }
-    apply(processOn, proc, ["exit", (code) => {
-      try {
-        const r = collect(code);
-        const text = report.json ? `${stringify(r, null, 2)}\n` : table(r);
-        if (report.file) writeFile(report.file, text);
-        else writeAll(2, text);
-      } catch (e) {
+    apply(processOn, proc, [
+      "exit",
+      (code) => {
         try {
-          write(2, `${NAME}: no report (${e?.message ?? String_(e)})\n`);
-        } catch {}
-      }
-    }]);
+          const r = collect(code);
+          const text = report.json ? `${stringify(r, null, 2)}\n` : table(r);
+          if (report.file) writeFile(report.file, text);
+          else writeAll(2, text);
+        } catch (e) {
+          try {
+            write(2, `${NAME}: no report (${e?.message ?? String_(e)})\n`);
+          } catch {}
+        }
+      },
+    ]);
   } else {
-    apply(processOn, proc, ["exit", () => {
-      try {
-        channel?.postMessage({ wmpReport: 1, realm, snapshot: ledger.snapshot(), budgetEvents });
-        stopSharing();
-      } catch {}
-    }]);
+    apply(processOn, proc, [
+      "exit",
+      () => {
+        try {
+          channel?.postMessage({ wmpReport: 1, realm, snapshot: ledger.snapshot(), budgetEvents });
+          stopSharing();
+        } catch {}
+      },
+    ]);
   }
 }
 
@@ -213,7 +243,8 @@ function collect(code) {
   const main = ledger.snapshot();
   // The app-wide view is built by the package's realms module, which calls built-ins as the app
   // has left them (see docs/hostile.md, "What does not hold"): if the app broke one, this thread reports alone, and says so.
-  let app = null, missing = null;
+  let app = null,
+    missing = null;
   try {
     if (sharing) app = ledger.snapshot({ allRealms: true });
   } catch (e) {
@@ -221,23 +252,45 @@ function collect(code) {
   }
   if (app === null) {
     // Sharing never started (no BroadcastChannel): this thread alone.
-    const memories = list(), received = list();
+    const memories = list(),
+      received = list();
     for (let i = 0; i < main.memories.length; i++) {
       const m = main.memories[i];
       push(m.origin === "received" ? received : memories, { ...m, realm });
     }
-    app = { live: main.live - received.length, livePages: 0, liveBytes: 0, peakTotalPages: main.peakTotalPages, receivedPages: 0, budget: { appPages: main.budget?.appPages ?? null }, realms: list(), memories, received };
+    app = {
+      live: main.live - received.length,
+      livePages: 0,
+      liveBytes: 0,
+      peakTotalPages: main.peakTotalPages,
+      receivedPages: 0,
+      budget: { appPages: main.budget?.appPages ?? null },
+      realms: list(),
+      memories,
+      received,
+    };
     for (let i = 0; i < memories.length; i++) app.livePages += memories[i].pages;
     for (let i = 0; i < received.length; i++) app.receivedPages += received[i].pages;
     app.liveBytes = app.livePages * 65536;
   }
-  const endedList = list(), events = arrayCopy(budgetEvents), finals = mapEntries(ended);
+  const endedList = list(),
+    events = arrayCopy(budgetEvents),
+    finals = mapEntries(ended);
   for (let i = 0; i < finals.length; i++) {
-    const name = finals[i][0], v = finals[i][1];
+    const name = finals[i][0],
+      v = finals[i][1];
     push(endedList, { realm: name, ...v.snapshot });
     if (v.budgetEvents?.length) for (let k = 0; k < v.budgetEvents.length; k++) push(events, v.budgetEvents[k]);
   }
-  return { ...app, peakTotalPages: MathMax(app.peakTotalPages, main.peakTotalPages), main, ended: endedList, budgetEvents: events, exitCode: code, missing };
+  return {
+    ...app,
+    peakTotalPages: MathMax(app.peakTotalPages, main.peakTotalPages),
+    main,
+    ended: endedList,
+    budgetEvents: events,
+    exitCode: code,
+    missing,
+  };
 }
 
 /** A Map's entries as a plain array, without the (patchable) iterator protocol. */
@@ -255,19 +308,34 @@ function table(r) {
   const endedNames = new Map_();
   for (let i = 0; i < r.ended.length; i++) mapSet(endedNames, r.ended[i].realm, r.ended[i]);
   const add = (name, m, note) =>
-    push(rows, [name, String_(m.id), cell(m.label), cell(m.definedBy), String_(m.pages), String_(m.peak), String_(m.grows), cell(m.maximum), String_(m.instances), m.origin + note]);
+    push(rows, [
+      name,
+      String_(m.id),
+      cell(m.label),
+      cell(m.definedBy),
+      String_(m.pages),
+      String_(m.peak),
+      String_(m.grows),
+      cell(m.maximum),
+      String_(m.instances),
+      m.origin + note,
+    ]);
   const lists = [r.memories, r.received];
   for (let l = 0; l < 2; l++) {
-    const list = sort(arrayCopy(lists[l]), (a, b) => (a.realm === b.realm ? a.id - b.id : a.realm === "main" ? -1 : b.realm === "main" ? 1 : a.realm < b.realm ? -1 : 1));
-    for (let i = 0; i < list.length; i++) if (!mapHas(endedNames, list[i].realm)) add(list[i].realm, list[i], l === 1 ? " (counted where made)" : "");
+    const list = sort(arrayCopy(lists[l]), (a, b) =>
+      a.realm === b.realm ? a.id - b.id : a.realm === "main" ? -1 : b.realm === "main" ? 1 : a.realm < b.realm ? -1 : 1,
+    );
+    for (let i = 0; i < list.length; i++)
+      if (!mapHas(endedNames, list[i].realm)) add(list[i].realm, list[i], l === 1 ? " (counted where made)" : "");
   }
-  let endedPages = 0, endedLive = 0;
+  let endedPages = 0,
+    endedLive = 0;
   for (let i = 0; i < r.ended.length; i++) {
     const e = r.ended[i];
     for (let k = 0; k < e.memories.length; k++) {
       const m = e.memories[k];
       add(`${e.realm} (exited)`, m, m.origin === "received" ? " (counted where made)" : "");
-      if (m.origin !== "received") endedPages += m.pages, endedLive++;
+      if (m.origin !== "received") (endedPages += m.pages), endedLive++;
     }
   }
   const width = list();
@@ -283,15 +351,20 @@ function table(r) {
   }
   // Live at exit: the memories made in the threads still running (a worker that exited first
   // is not counted; its memories are listed as they were when it exited).
-  let livePages = 0, live = 0;
-  for (let i = 0; i < r.memories.length; i++) if (!mapHas(endedNames, r.memories[i].realm)) livePages += r.memories[i].pages, live++;
+  let livePages = 0,
+    live = 0;
+  for (let i = 0; i < r.memories.length; i++) if (!mapHas(endedNames, r.memories[i].realm)) (livePages += r.memories[i].pages), live++;
   const running = r.realms.length ? r.realms.length - countEnded(r.realms, endedNames) : 1;
   out += `app: ${live} live memories, ${livePages} pages (${livePages * 65536} bytes) at exit in ${running} running thread${running === 1 ? "" : "s"}; peak ${r.peakTotalPages} pages`;
-  out += r.ended.length ? `; ${r.ended.length} worker${r.ended.length === 1 ? "" : "s"} exited before, holding ${endedLive} memories, ${endedPages} pages\n` : "\n";
+  out += r.ended.length
+    ? `; ${r.ended.length} worker${r.ended.length === 1 ? "" : "s"} exited before, holding ${endedLive} memories, ${endedPages} pages\n`
+    : "\n";
   out += `main: ${r.main.created} created, ${r.main.collected} collected, peak ${r.main.peakTotalPages} pages\n`;
   const b = r.main.budget;
   let limits = "";
-  if (b) for (let i = 0; i < 4; i++) if (b[BUDGET_KEYS[i]] !== null && b[BUDGET_KEYS[i]] !== undefined) limits += ` ${BUDGET_KEYS[i]} ${b[BUDGET_KEYS[i]]}`;
+  if (b)
+    for (let i = 0; i < 4; i++)
+      if (b[BUDGET_KEYS[i]] !== null && b[BUDGET_KEYS[i]] !== undefined) limits += ` ${BUDGET_KEYS[i]} ${b[BUDGET_KEYS[i]]}`;
   out += `budget${b ? ` (${b.mode}, each thread):${limits}` : ": none"}`;
   const ev = r.budgetEvents;
   let refused = 0;
@@ -321,7 +394,8 @@ function trimEnd(s) {
   return slice(s, 0, end);
 }
 function argv() {
-  const a = proc.argv, parts = list();
+  const a = proc.argv,
+    parts = list();
   for (let i = 1; i < a.length; i++) push(parts, a[i]);
   return cell(join(parts, " "), 80);
 }

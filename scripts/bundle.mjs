@@ -57,7 +57,8 @@ const glueNatives = {
   name: "glue-natives",
   transform(code, id) {
     if (id !== glueId) return null;
-    if (/\b(?:const|let|var|function|class)\s+WebAssembly\b|\bimport\b[^;]*\bWebAssembly\b/.test(code)) fail(`${GLUE} declares WebAssembly itself`);
+    if (/\b(?:const|let|var|function|class)\s+WebAssembly\b|\bimport\b[^;]*\bWebAssembly\b/.test(code))
+      fail(`${GLUE} declares WebAssembly itself`);
     // And every built-in it calls after load is one captured at load (scripts/glue-primordials.mjs).
     return { code: NATIVES_IMPORT + glueOnPrimordials(code, fail, id), map: null };
   },
@@ -88,7 +89,11 @@ await overlay.close();
 
 // 2b. The reporter and its command line, each on its own: report.js reaches the package only
 // through its bare name (the exports map: one ledger per realm), cli.js not at all.
-const tools = await rolldown({ input: { report: join(stage, "report.js"), cli: join(stage, "cli.js") }, external: ["wasm-memory-polyfill", /^node:/], platform: "node" });
+const tools = await rolldown({
+  input: { report: join(stage, "report.js"), cli: join(stage, "cli.js") },
+  external: ["wasm-memory-polyfill", /^node:/],
+  platform: "node",
+});
 chunks.push(...(await tools.write(output)).output);
 await tools.close();
 
@@ -112,18 +117,26 @@ const globalUses = [];
 (function walk(n) {
   if (Array.isArray(n)) return n.forEach(walk);
   if (!n || typeof n !== "object") return;
-  if (n.type === "MemberExpression" && n.object?.type === "Identifier" && n.object.name === "WebAssembly") globalUses.push(n.property?.name);
+  if (n.type === "MemberExpression" && n.object?.type === "Identifier" && n.object.name === "WebAssembly")
+    globalUses.push(n.property?.name);
   for (const k in n) if (k !== "type" && typeof n[k] === "object") walk(n[k]);
 })(parseAst(glueCode, { sourceType: "module" }, GLUE));
 if (globalUses.length) fail(`${GLUE} still calls the global WebAssembly (${globalUses.join(", ")})`);
 const realms = byName.get("realms.js");
-if (Object.keys(realms.modules).map((id) => id.slice(stage.length + 1)).join() !== "realms.js") fail("realms.js holds more than src/js/realms.js");
-for (const c of chunks) if (c.imports.includes("realms.js")) fail(`${c.fileName} imports realms.js statically: it must load only on share()`);
+if (
+  Object.keys(realms.modules)
+    .map((id) => id.slice(stage.length + 1))
+    .join() !== "realms.js"
+)
+  fail("realms.js holds more than src/js/realms.js");
+for (const c of chunks)
+  if (c.imports.includes("realms.js")) fail(`${c.fileName} imports realms.js statically: it must load only on share()`);
 if (!byName.get("polyfill.js").dynamicImports.includes("realms.js")) fail("polyfill.js no longer imports realms.js lazily");
 if (!byName.get("overlay.js").imports.includes("index.js")) fail("overlay.js does not import ./index.js");
 if (!byName.get("auto.js").imports.includes("wasm-memory-polyfill")) fail('auto.js does not import "wasm-memory-polyfill"');
 if (!byName.get("report.js").imports.includes("wasm-memory-polyfill")) fail('report.js does not import "wasm-memory-polyfill"');
-if (Object.keys(byName.get("report.js").modules).length !== 1 || Object.keys(byName.get("cli.js").modules).length !== 1) fail("report.js or cli.js bundles a module of the package: it would start a second ledger");
+if (Object.keys(byName.get("report.js").modules).length !== 1 || Object.keys(byName.get("cli.js").modules).length !== 1)
+  fail("report.js or cli.js bundles a module of the package: it would start a second ledger");
 if (!byName.get("cli.js").code.startsWith("#!/usr/bin/env node")) fail("cli.js lost its #! line");
 
 /** The names of every function and class declared or named in `ast` (at any depth); with
@@ -166,18 +179,25 @@ if (minifying) {
       if (clash.length) fail(`${id} declares ${clash.join(", ")}, a name of the glue's that the minifier shortens`);
     }
   }
-  const escape = (n) => n.replace(/\$/g, "\\$");
-  const keep = new RegExp(`^(?!(?:${[...glueNames].map(escape).join("|")})$)`);
+  const escapeDollar = (n) => n.replace(/\$/g, "\\$");
+  const keep = new RegExp(`^(?!(?:${[...glueNames].map(escapeDollar).join("|")})$)`);
   for (const c of chunks) {
     const file = join(out, c.fileName);
-    const r = await minify(readFileSync(file, "utf8"), { module: true, compress: {}, mangle: {}, keep_fnames: keep, keep_classnames: keep });
+    const r = await minify(readFileSync(file, "utf8"), {
+      module: true,
+      compress: {},
+      mangle: {},
+      keep_fnames: keep,
+      keep_classnames: keep,
+    });
     writeFileSync(file, r.code);
   }
 }
 
 // The asset pattern the bundlers look for must survive bundling and minifying.
 const asset = /new URL\((["'])\.\/wasm_memory_polyfill_bg\.wasm\1,\s*import\.meta\.url\)/;
-for (const f of ["index.js", "node.js"]) if (!asset.test(readFileSync(join(out, f), "utf8"))) fail(`${f} lost new URL("./wasm_memory_polyfill_bg.wasm", import.meta.url)`);
+for (const f of ["index.js", "node.js"])
+  if (!asset.test(readFileSync(join(out, f), "utf8"))) fail(`${f} lost new URL("./wasm_memory_polyfill_bg.wasm", import.meta.url)`);
 
 // 5. Sizes, as shipped: a file and every chunk it imports statically (what loading it loads),
 // each compressed alone at gzip level 9 (as `gzip -9n`), and the raw bytes.
@@ -188,7 +208,8 @@ function closure(name, acc = new Set()) {
   return acc;
 }
 function size(files) {
-  let raw = 0, gz = 0;
+  let raw = 0,
+    gz = 0;
   for (const f of files) {
     const b = readFileSync(join(out, f));
     raw += b.length;

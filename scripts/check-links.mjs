@@ -8,7 +8,13 @@ import { dirname, join, normalize, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const documents = ["README.md", ...readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md")).sort().map((f) => `docs/${f}`)];
+const documents = [
+  "README.md",
+  ...readdirSync(join(root, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .sort()
+    .map((f) => `docs/${f}`),
+];
 /** What scripts/build.sh copies into pkg/ besides the code. */
 const shipped = new Set([...documents, "LICENSE-MIT", "LICENSE-APACHE"]);
 
@@ -63,7 +69,8 @@ for (const doc of documents) {
     const problem = (() => {
       if (file.startsWith("..")) return "points outside the repository";
       if (!existsSync(join(root, file))) return `${file} does not exist`;
-      if (!bang && statSync(join(root, file)).isFile() && !shipped.has(file)) return `${file} is not in the npm package (only README.md, docs/*.md and the licenses are): name it in code, or link to a document`;
+      if (!bang && statSync(join(root, file)).isFile() && !shipped.has(file))
+        return `${file} is not in the npm package (only README.md, docs/*.md and the licenses are): name it in code, or link to a document`;
       if (anchor !== undefined) {
         if (!file.endsWith(".md")) return `an anchor into ${file}, which is not a document`;
         if (!anchors(file).has(anchor)) return `${relative(".", file)} has no heading #${anchor}`;

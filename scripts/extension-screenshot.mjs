@@ -67,8 +67,17 @@ try {
     executablePath: "/usr/bin/chromium",
     headless: true,
     viewport: { width: 1100, height: 640 },
-    args: ["--headless", `--disable-extensions-except=${ext}`, `--load-extension=${ext}`, "--no-sandbox", "--disable-gpu",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: [
+      "--headless",
+      `--disable-extensions-except=${ext}`,
+      `--load-extension=${ext}`,
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
     timeout: 60_000,
   });
   const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent("serviceworker", { timeout: 20_000 }));

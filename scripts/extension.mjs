@@ -111,16 +111,22 @@ function png(size) {
     px[y * (size * 4 + 1)] = 0; // filter: none
     for (let x = 0; x < size; x++) {
       const o = y * (size * 4 + 1) + 1 + x * 4;
-      const cx = Math.min(Math.max(x + 0.5, r), size - r), cy = Math.min(Math.max(y + 0.5, r), size - r);
+      const cx = Math.min(Math.max(x + 0.5, r), size - r),
+        cy = Math.min(Math.max(y + 0.5, r), size - r);
       const inside = Math.hypot(x + 0.5 - cx, y + 0.5 - cy) <= r;
       if (!inside) continue;
       // three bars, rising, and a dashed budget line
-      const u = (x + 0.5) / size, v = (y + 0.5) / size;
-      const bars = [[0.18, 0.36, 0.55], [0.42, 0.6, 0.4], [0.66, 0.84, 0.25]];
+      const u = (x + 0.5) / size,
+        v = (y + 0.5) / size;
+      const bars = [
+        [0.18, 0.36, 0.55],
+        [0.42, 0.6, 0.4],
+        [0.66, 0.84, 0.25],
+      ];
       const bar = bars.some(([a, b, top]) => u >= a && u < b && v >= top && v < 0.82);
       const line = v >= 0.14 && v < 0.14 + Math.max(1.5 / size, 0.06) && Math.floor(u * 6) % 2 === 0;
       const [R, G, B] = bar ? [255, 255, 255] : line ? [255, 135, 135] : [59, 91, 219];
-      px[o] = R, px[o + 1] = G, px[o + 2] = B, px[o + 3] = 255;
+      (px[o] = R), (px[o + 1] = G), (px[o + 2] = B), (px[o + 3] = 255);
     }
   }
   const chunk = (type, data) => {
@@ -134,8 +140,13 @@ function png(size) {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(size, 0);
   ihdr.writeUInt32BE(size, 4);
-  ihdr[8] = 8, ihdr[9] = 6; // 8-bit RGBA
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(px, { level: 9 })), chunk("IEND", Buffer.alloc(0))]);
+  (ihdr[8] = 8), (ihdr[9] = 6); // 8-bit RGBA
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(px, { level: 9 })),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
 }
 
 // ------------------------------------------------------------------ the zip (stored as deflate)
@@ -148,7 +159,8 @@ function zip(dir) {
       else files.push(p);
     }
   })(dir);
-  const parts = [], central = [];
+  const parts = [],
+    central = [];
   let offset = 0;
   for (const p of files) {
     const name = Buffer.from(relative(dir, p).split("\\").join("/"));

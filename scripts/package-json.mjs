@@ -8,7 +8,10 @@ const cargo = readFileSync(cargoToml, "utf8");
 const field = (k) => cargo.match(new RegExp(`^${k} = "([^"]*)"`, "m"))?.[1];
 const pkgDir = dirname(out);
 const walk = (d) => readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : [join(d, f)]));
-const files = walk(pkgDir).map((f) => relative(pkgDir, f)).filter((f) => f !== "package.json").sort();
+const files = walk(pkgDir)
+  .map((f) => relative(pkgDir, f))
+  .filter((f) => f !== "package.json")
+  .sort();
 
 const text = readFileSync(template, "utf8")
   .replaceAll("{{name}}", field("name"))

@@ -14,7 +14,13 @@ import { readFileSync, writeFileSync, existsSync, readdirSync } from "node:fs";
 import { CASES } from "../benches/cases.mjs";
 
 const root = new URL("../", import.meta.url);
-const documents = ["README.md", ...readdirSync(new URL("docs/", root)).filter((f) => f.endsWith(".md")).sort().map((f) => `docs/${f}`)];
+const documents = [
+  "README.md",
+  ...readdirSync(new URL("docs/", root))
+    .filter((f) => f.endsWith(".md"))
+    .sort()
+    .map((f) => `docs/${f}`),
+];
 const args = process.argv.slice(2);
 const checkOnly = args.includes("--check");
 const names = args.filter((a) => a !== "--check");
@@ -27,7 +33,11 @@ const texts = new Map(documents.map((f) => [f, readFileSync(new URL(f, root), "u
 const holderOf = (name) => {
   const holders = documents.filter((f) => markers(name).test(texts.get(f)));
   if (holders.length !== 1) {
-    console.error(holders.length ? `<!-- ${name}:start --> is in more than one document: ${holders.join(", ")}` : `no document (README.md, docs/*.md) has <!-- ${name}:start --> ... <!-- ${name}:end --> markers`);
+    console.error(
+      holders.length
+        ? `<!-- ${name}:start --> is in more than one document: ${holders.join(", ")}`
+        : `no document (README.md, docs/*.md) has <!-- ${name}:start --> ... <!-- ${name}:end --> markers`,
+    );
     return null;
   }
   return holders[0];
@@ -39,14 +49,21 @@ function costsSummary() {
   if (!holder) return { missing: "the bench table's markers are missing" };
   const block = texts.get(holder).match(markers("bench"))[1];
   const lines = block.split("\n").filter((l) => l.startsWith("|"));
-  const cells = (l) => l.slice(1, -1).split(" | ").map((c) => c.trim());
+  const cells = (l) =>
+    l
+      .slice(1, -1)
+      .split(" | ")
+      .map((c) => c.trim());
   const head = cells(lines[0]);
   const engines = head.slice(1, -1);
   const nodes = engines.map((e, i) => (e.startsWith("Node ") ? i : -1)).filter((i) => i >= 0);
   const others = engines.map((_, i) => i).filter((i) => !nodes.includes(i));
   const ratio = (cell) => cell?.match(/^([\d.]+)×/)?.[1];
   const range = (values) => {
-    const v = values.filter(Boolean).map(Number).sort((a, b) => a - b);
+    const v = values
+      .filter(Boolean)
+      .map(Number)
+      .sort((a, b) => a - b);
     if (!v.length) return "—";
     return v[0] === v.at(-1) ? `${v[0].toFixed(2)}×` : `${v[0].toFixed(2)}–${v.at(-1).toFixed(2)}×`;
   };
@@ -60,10 +77,15 @@ function costsSummary() {
     if (!line) continue;
     const row = cells(line);
     const values = row.slice(1, -1);
-    out.push(`| ${c.operation} | ${[...(nodes.length ? [range(nodes.map((i) => ratio(values[i])))] : []), ...others.map((i) => range([ratio(values[i])]))].join(" | ")} | ${row.at(-1)} |`);
+    out.push(
+      `| ${c.operation} | ${[...(nodes.length ? [range(nodes.map((i) => ratio(values[i])))] : []), ...others.map((i) => range([ratio(values[i])]))].join(" | ")} | ${row.at(-1)} |`,
+    );
   }
   const run = block.match(/\((?:full|quick) run[^)]*\)/)?.[0] ?? "";
-  out.push("", `Polyfill / native, the ratio of the medians ${run}: 1.00× is the engine's own speed. The full table, with each cell's spread and more rows, where the time goes and what the guards cost: [docs/costs.md](docs/costs.md).`);
+  out.push(
+    "",
+    `Polyfill / native, the ratio of the medians ${run}: 1.00× is the engine's own speed. The full table, with each cell's spread and more rows, where the time goes and what the guards cost: [docs/costs.md](docs/costs.md).`,
+  );
   return { body: out.join("\n") };
 }
 
@@ -74,7 +96,14 @@ const TABLES = {
     // The table and the list of failures, without the file's own heading and preamble; its
     // "## Cases the package fails" goes under docs/engines.md's "## Engine by engine".
     const text = readFileSync(file, "utf8");
-    return { body: text.split("\n").filter((l, i, all) => i >= all.findIndex((x) => x.startsWith("|"))).join("\n").trim().replace(/^## /gm, "### ") };
+    return {
+      body: text
+        .split("\n")
+        .filter((_l, i, all) => i >= all.findIndex((x) => x.startsWith("|")))
+        .join("\n")
+        .trim()
+        .replace(/^## /gm, "### "),
+    };
   },
   bench: () => {
     const file = new URL("artifacts/bench/table.md", root);

@@ -22,7 +22,14 @@ try {
     executablePath: "/usr/bin/chromium",
     headless: true,
     viewport: { width: 1280, height: 820 },
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   const page = context.pages()[0] ?? (await context.newPage());
   await page.goto(new URL("see.html", base).href);

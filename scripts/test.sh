@@ -103,6 +103,8 @@ wasm_pack_browser() {
 # ships; the README's costs summary is the one docs/costs.md's bench table gives. Offline, fast.
 step docs bash -c 'node scripts/check-links.mjs && node scripts/readme-tables.mjs --check costs'
 step fmt cargo fmt --all -- --check
+# The JS: formatted and linted by Biome (pinned in package.json; biome.jsonc says what is off and why).
+step js-lint node_modules/.bin/biome ci --error-on-warnings --colors=off .
 step clippy-host cargo clippy --workspace --all-targets -- -D warnings
 step clippy-wasm cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
 # The shipped wasm is built without std (scripts/build.sh): lint that configuration too.

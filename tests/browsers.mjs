@@ -63,7 +63,10 @@ function groupAlive(pid) {
 
 export async function stopProcess(entry, grace = 2000) {
   if (!entry?.pid) return;
-  for (const [signal, wait] of [["SIGTERM", grace], ["SIGKILL", 2000]]) {
+  for (const [signal, wait] of [
+    ["SIGTERM", grace],
+    ["SIGKILL", 2000],
+  ]) {
     if (!groupAlive(entry.pid)) break;
     try {
       process.kill(-entry.pid, signal);
@@ -124,8 +127,13 @@ for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
 // ---------------------------------------------------------------- the HTTP server
 
 const TYPES = {
-  ".js": "text/javascript", ".mjs": "text/javascript", ".html": "text/html; charset=utf-8",
-  ".wasm": "application/wasm", ".json": "application/json", ".ts": "text/plain", ".md": "text/plain",
+  ".js": "text/javascript",
+  ".mjs": "text/javascript",
+  ".html": "text/html; charset=utf-8",
+  ".wasm": "application/wasm",
+  ".json": "application/json",
+  ".ts": "text/plain",
+  ".md": "text/plain",
 };
 
 /**
@@ -175,7 +183,8 @@ export function closeServer(server) {
 export function version(bin, args = ["--version"]) {
   try {
     return execFileSync(bin, args, { encoding: "utf8", timeout: 20_000, stdio: ["ignore", "pipe", "ignore"] })
-      .split("\n")[0].trim();
+      .split("\n")[0]
+      .trim();
   } catch {
     return "";
   }
@@ -209,8 +218,15 @@ async function runChromium(pages, timeout) {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: bin,
       headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
       timeout: 60_000,
     });
     const page = context.pages()[0] ?? (await context.newPage());
@@ -342,25 +358,38 @@ export async function withWebKitSession(use) {
     const port = await freePort();
     driver = startProcess("WebKitWebDriver", driverBin, [`--port=${port}`], {
       env: {
-        ...process.env, DISPLAY: `:${display}`, HOME: home, XDG_CACHE_HOME: join(home, "cache"),
-        XDG_DATA_HOME: join(home, "data"), XDG_CONFIG_HOME: join(home, "config"), XDG_RUNTIME_DIR: home,
-        WEBKIT_DISABLE_COMPOSITING_MODE: "1", LIBGL_ALWAYS_SOFTWARE: "1",
+        ...process.env,
+        DISPLAY: `:${display}`,
+        HOME: home,
+        XDG_CACHE_HOME: join(home, "cache"),
+        XDG_DATA_HOME: join(home, "data"),
+        XDG_CONFIG_HOME: join(home, "config"),
+        XDG_RUNTIME_DIR: home,
+        WEBKIT_DISABLE_COMPOSITING_MODE: "1",
+        LIBGL_ALWAYS_SOFTWARE: "1",
       },
     });
     wd = `http://127.0.0.1:${port}`;
-    for (let ready = false; !ready;) {
+    for (let ready = false; !ready; ) {
       if (driver.exited) throw new Error("WebKitWebDriver exited");
       if (Date.now() > until + 10_000) throw new Error("WebKitWebDriver did not answer");
-      ready = await fetch(`${wd}/status`).then((r) => r.ok, () => false);
+      ready = await fetch(`${wd}/status`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (!ready) await sleep(100);
     }
-    const created = await withTimeout(webdriver(wd, "POST", "/session", {
-      capabilities: {
-        alwaysMatch: {
-          "webkitgtk:browserOptions": { binary: MINIBROWSER, args: ["--automation"] },
+    const created = await withTimeout(
+      webdriver(wd, "POST", "/session", {
+        capabilities: {
+          alwaysMatch: {
+            "webkitgtk:browserOptions": { binary: MINIBROWSER, args: ["--automation"] },
+          },
         },
-      },
-    }), 60_000, "WebKitWebDriver session");
+      }),
+      60_000,
+      "WebKitWebDriver session",
+    );
     session = created.sessionId;
     return await use({ wd, session, version: `WebKitGTK ${created.capabilities?.browserVersion ?? ""}`.trim() });
   } finally {

@@ -52,41 +52,63 @@ function target() {
   return [...memories.keys()].at(-1) ?? null;
 }
 
-$("create").addEventListener("click", action(() => {
-  create($("label").value || undefined, numberOf("initial"), numberOf("maximum"));
-}));
+$("create").addEventListener(
+  "click",
+  action(() => {
+    create($("label").value || undefined, numberOf("initial"), numberOf("maximum"));
+  }),
+);
 
-$("create-many").addEventListener("click", action(() => {
-  const batch = ++batches;
-  for (let i = 0; i < 100; i++) create(`batch ${batch} #${i}`, 1 + ((i * 5) % 8), 64); // stops at the first refusal
-}));
+$("create-many").addEventListener(
+  "click",
+  action(() => {
+    const batch = ++batches;
+    for (let i = 0; i < 100; i++) create(`batch ${batch} #${i}`, 1 + ((i * 5) % 8), 64); // stops at the first refusal
+  }),
+);
 
-$("grow-last").addEventListener("click", action(() => {
-  const id = target();
-  if (id === null) throw new Error("no memory to grow: create one first");
-  memories.get(id).grow(1); // a hard budget refuses with a RangeError
-}));
+$("grow-last").addEventListener(
+  "click",
+  action(() => {
+    const id = target();
+    if (id === null) throw new Error("no memory to grow: create one first");
+    memories.get(id).grow(1); // a hard budget refuses with a RangeError
+  }),
+);
 
-$("drop").addEventListener("click", action(() => {
-  const n = memories.size;
-  memories.clear();
-  selected = null;
-  $("note").textContent = `Dropped ${n} references. The ledger lists them until they are garbage-collected (watch for collect events).`;
-}));
+$("drop").addEventListener(
+  "click",
+  action(() => {
+    const n = memories.size;
+    memories.clear();
+    selected = null;
+    $("note").textContent = `Dropped ${n} references. The ledger lists them until they are garbage-collected (watch for collect events).`;
+  }),
+);
 
-$("gc").addEventListener("click", action(() => {
-  if (typeof globalThis.gc === "function") {
-    globalThis.gc();
-    $("note").textContent = "gc() ran; collected memories leave the ledger as collect events arrive.";
-  } else {
-    $("note").textContent = "gc() is not available: start the browser with --js-flags=--expose-gc (e.g. chromium --js-flags=--expose-gc). Without it the browser collects when it chooses.";
-  }
-}));
+$("gc").addEventListener(
+  "click",
+  action(() => {
+    if (typeof globalThis.gc === "function") {
+      globalThis.gc();
+      $("note").textContent = "gc() ran; collected memories leave the ledger as collect events arrive.";
+    } else {
+      $("note").textContent =
+        "gc() is not available: start the browser with --js-flags=--expose-gc (e.g. chromium --js-flags=--expose-gc). Without it the browser collects when it chooses.";
+    }
+  }),
+);
 
-$("set-budget").addEventListener("click", action(() => {
-  ledger.setBudget({ totalPages: numberOf("budget-total"), mode: $("budget-mode").value });
-}));
-$("clear-budget").addEventListener("click", action(() => ledger.setBudget(null)));
+$("set-budget").addEventListener(
+  "click",
+  action(() => {
+    ledger.setBudget({ totalPages: numberOf("budget-total"), mode: $("budget-mode").value });
+  }),
+);
+$("clear-budget").addEventListener(
+  "click",
+  action(() => ledger.setBudget(null)),
+);
 
 $("memories").tBodies[0].addEventListener("click", (event) => {
   const row = event.target.closest("tr");
@@ -101,11 +123,16 @@ const pages = (n) => `${n} page${n === 1 ? "" : "s"}`;
 
 function describe(e) {
   switch (e.type) {
-    case "create": return `create  #${e.id}: ${pages(e.pages)}`;
-    case "grow": return `grow    #${e.id}: ${e.from} → ${e.to} pages`;
-    case "collect": return `collect #${e.id}: ${pages(e.pages)} freed`;
-    case "budget": return `budget  ${e.budget} ${e.limit}: would be ${e.value}, ${e.refused ? "REFUSED" : "allowed (soft)"}${e.id === null ? " (new memory)" : ` (#${e.id})`}`;
-    default: return JSON.stringify(e);
+    case "create":
+      return `create  #${e.id}: ${pages(e.pages)}`;
+    case "grow":
+      return `grow    #${e.id}: ${e.from} → ${e.to} pages`;
+    case "collect":
+      return `collect #${e.id}: ${pages(e.pages)} freed`;
+    case "budget":
+      return `budget  ${e.budget} ${e.limit}: would be ${e.value}, ${e.refused ? "REFUSED" : "allowed (soft)"}${e.id === null ? " (new memory)" : ` (#${e.id})`}`;
+    default:
+      return JSON.stringify(e);
   }
 }
 
@@ -182,14 +209,14 @@ function sample(snap) {
 
 /** Options shared by both charts: x in seconds before now, y from 0, cursors in sync. */
 function options(el, series) {
-  const fromZero = (u, min, max) => [0, Math.max(4, Math.ceil((max ?? 0) * 1.1))];
+  const fromZero = (_u, _min, max) => [0, Math.max(4, Math.ceil((max ?? 0) * 1.1))];
   return {
     width: el.clientWidth,
     height: HEIGHT,
     cursor: { sync: { key: "ledger" } },
     scales: { x: { time: false }, y: { range: fromZero } },
-    axes: [{ values: (u, ticks) => ticks.map((s) => `${s.toFixed(s % 1 ? 1 : 0)} s`) }, { label: "pages" }],
-    series: [{ label: "seconds ago", value: (u, v) => (v == null ? "--" : `${v.toFixed(1)} s`) }, ...series],
+    axes: [{ values: (_u, ticks) => ticks.map((s) => `${s.toFixed(s % 1 ? 1 : 0)} s`) }, { label: "pages" }],
+    series: [{ label: "seconds ago", value: (_u, v) => (v == null ? "--" : `${v.toFixed(1)} s`) }, ...series],
   };
 }
 
@@ -205,11 +232,15 @@ function draw(snap) {
   const totals = [xs, others, history.map((h) => h.total), history.map((h) => h.budget)];
   if (charts.totals) charts.totals.setData(totals);
   else {
-    charts.totals = new uPlot(options($("chart-totals"), [
-      { label: "others", stroke: "#adb5bd", width: 2 },
-      { label: "total", stroke: "#1d2330", width: 2.5 },
-      { label: "budget (totalPages)", stroke: "#c92a2a", width: 2, dash: [8, 5] },
-    ]), totals, $("chart-totals"));
+    charts.totals = new uPlot(
+      options($("chart-totals"), [
+        { label: "others", stroke: "#adb5bd", width: 2 },
+        { label: "total", stroke: "#1d2330", width: 2.5 },
+        { label: "budget (totalPages)", stroke: "#c92a2a", width: 2, dash: [8, 5] },
+      ]),
+      totals,
+      $("chart-totals"),
+    );
   }
 
   const memories = [xs, ...tops];
@@ -221,9 +252,14 @@ function draw(snap) {
   // The set of largest memories changed: rebuild that chart with the new series.
   charts.memories?.destroy();
   topKey = key;
-  charts.memories = new uPlot(options($("chart-memories"), top.map((m, i) => (
-    { label: `#${m.id} ${m.label ?? ""}`.trim(), stroke: COLORS[i], width: 1.5 }
-  ))), memories, $("chart-memories"));
+  charts.memories = new uPlot(
+    options(
+      $("chart-memories"),
+      top.map((m, i) => ({ label: `#${m.id} ${m.label ?? ""}`.trim(), stroke: COLORS[i], width: 1.5 })),
+    ),
+    memories,
+    $("chart-memories"),
+  );
 }
 
 window.addEventListener("resize", () => {

@@ -30,7 +30,11 @@ function render() {
   $("byte-length").textContent = memory.buffer.byteLength;
   $("type").textContent = json(memory.type());
   const id = ledger.idOf(memory);
-  $("record").textContent = JSON.stringify(ledger.snapshot().memories.find((m) => m.id === id), null, 2);
+  $("record").textContent = JSON.stringify(
+    ledger.snapshot().memories.find((m) => m.id === id),
+    null,
+    2,
+  );
 }
 
 /** memory.grow(delta), then shows what it returned and what became of the old buffer. */
@@ -38,18 +42,23 @@ function grow(delta) {
   const old = memory.buffer;
   const oldSize = memory.grow(delta); // throws on bad input or past the maximum: shown, not swallowed
   $("old-size").textContent = oldSize;
-  $("old-detached").textContent = old.byteLength === 0
-    ? "detached (its byteLength is now 0)"
-    : `NOT detached (byteLength ${old.byteLength})`;
+  $("old-detached").textContent =
+    old.byteLength === 0 ? "detached (its byteLength is now 0)" : `NOT detached (byteLength ${old.byteLength})`;
   render();
 }
 
-$("grow").addEventListener("click", action(() => grow(1)));
-$("grow-by").addEventListener("click", action(() => {
-  // An empty (or unparsable) field is passed as undefined: the package's TypeError says so.
-  const raw = $("grow-delta").value.trim();
-  grow(raw === "" ? undefined : Number(raw));
-}));
+$("grow").addEventListener(
+  "click",
+  action(() => grow(1)),
+);
+$("grow-by").addEventListener(
+  "click",
+  action(() => {
+    // An empty (or unparsable) field is passed as undefined: the package's TypeError says so.
+    const raw = $("grow-delta").value.trim();
+    grow(raw === "" ? undefined : Number(raw));
+  }),
+);
 
 render();
 try {

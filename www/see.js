@@ -33,14 +33,24 @@ const action = (fn) => async () => {
 // first hash (a small one now, so its clamp is set while the page is still small).
 const brotli = await (await import("brotli-wasm")).default;
 const { argon2id } = await import("hash-wasm");
-const argon = (mib) => argon2id({ password: "correct horse battery staple", salt: new Uint8Array(16).fill(7), parallelism: 1, iterations: 1, memorySize: mib * 1024, hashLength: 16, outputType: "hex" });
+const argon = (mib) =>
+  argon2id({
+    password: "correct horse battery staple",
+    salt: new Uint8Array(16).fill(7),
+    parallelism: 1,
+    iterations: 1,
+    memorySize: mib * 1024,
+    hashLength: 16,
+    outputType: "hex",
+  });
 await argon(1);
 
 /** Text of `bytes` bytes that compresses about as well as source code does. */
 function text(bytes, seed = 1) {
   const words = ["memory", "grow", "ledger", "budget", "page", "wasm", "instance", "module", "export", "import", "buffer", "table"];
   const out = new Uint8Array(bytes);
-  let x = seed, at = 0;
+  let x = seed,
+    at = 0;
   while (at < bytes) {
     x = (x * 1103515245 + 12345) >>> 0;
     const w = `${words[x % words.length]}${x % 7 === 0 ? `${x % 1000}` : ""}${x % 13 === 0 ? "\n" : " "}`;
@@ -77,7 +87,10 @@ function allocate() {
 $("compress").addEventListener("click", action(compress));
 $("hash").addEventListener("click", action(hash));
 $("allocate").addEventListener("click", action(allocate));
-$("drop").addEventListener("click", action(() => ((held.length = 0), ($("held").textContent = 0))));
+$("drop").addEventListener(
+  "click",
+  action(() => ((held.length = 0), ($("held").textContent = 0))),
+);
 $("format").textContent = ledger.format();
 
 // For tests/demo/run.mjs and the console.

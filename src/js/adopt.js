@@ -10,12 +10,23 @@ import { rust } from "./rust.js";
 import { PAGE, bufferOf, buffersMadeLazily, growNative, moduleExports, moduleImports } from "./engine.js";
 import { claimId, idOf, track } from "./tracking.js";
 import {
-  ArrayBufferByteLength, ArrayBufferPrototypeGetByteLength, ArrayPrototypePush, DateNow, Number, FinalizationRegistry, FinalizationRegistryPrototypeRegister, TypeErrorPrototype,
-  WeakMap, WeakMapPrototypeGet, WeakMapPrototypeSet, getOwnPropertyDescriptor, isErrorOf, list,
+  ArrayBufferByteLength,
+  ArrayBufferPrototypeGetByteLength,
+  ArrayPrototypePush,
+  DateNow,
+  Number,
+  FinalizationRegistry,
+  FinalizationRegistryPrototypeRegister,
+  TypeErrorPrototype,
+  WeakMap,
+  WeakMapPrototypeGet,
+  WeakMapPrototypeSet,
+  getOwnPropertyDescriptor,
+  isErrorOf,
+  list,
 } from "./primordials.js";
 import { deliver } from "./events.js";
 import { infoOf } from "./module-bytes.js";
-
 
 /** Instances that import or export ledgered memories, held weakly with the ids they hold (one
  * id, or an array): each one collected is one instance fewer for those memories. */
@@ -133,7 +144,8 @@ function makePlan(module) {
     for (let i = 0; i < all.length; i++) if (all[i].kind === "memory") ArrayPrototypePush(imports, all[i]);
     // Without its bytes: a module that imports no memory defines every memory it exports.
     const out = moduleExports(module);
-    for (let i = 0; i < out.length; i++) if (out[i].kind === "memory") ArrayPrototypePush(exports, exported(out[i].name, undefined, imports.length === 0, false));
+    for (let i = 0; i < out.length; i++)
+      if (out[i].kind === "memory") ArrayPrototypePush(exports, exported(out[i].name, undefined, imports.length === 0, false));
     return { info, imports, exports };
   } catch {
     return { info, imports: list(), exports: list() }; // not a module: nothing to adopt

@@ -40,7 +40,8 @@ export function createApi(core, exports) {
   bind(core, exports);
   rust.start(hasMemory64());
   rust.setEngine(engineFamily());
-  if (layout.pageBytes !== PAGE) throw new Error(`wasm-memory-polyfill: the core's page size ${layout.pageBytes} is not engine.js's ${PAGE}`);
+  if (layout.pageBytes !== PAGE)
+    throw new Error(`wasm-memory-polyfill: the core's page size ${layout.pageBytes} is not engine.js's ${PAGE}`);
   const api = Object.freeze({ Memory, install, ledger });
   register(api);
   return api;

@@ -4,7 +4,18 @@
 
 import { rust, layout } from "./rust.js";
 import {
-  ArrayBufferPrototypeGetByteLength, BigInt, ObjectFreeze, ObjectIsFrozen, RangeErrorPrototype, String, StringPrototypeIncludes, apply, construct, getOwnPropertyDescriptor, isErrorOf, uncurryThis,
+  ArrayBufferPrototypeGetByteLength,
+  BigInt,
+  ObjectFreeze,
+  ObjectIsFrozen,
+  RangeErrorPrototype,
+  String,
+  StringPrototypeIncludes,
+  apply,
+  construct,
+  getOwnPropertyDescriptor,
+  isErrorOf,
+  uncurryThis,
 } from "./primordials.js";
 import { natives } from "./natives.js";
 
@@ -36,7 +47,10 @@ export const pagesOf = (m) => ArrayBufferPrototypeGetByteLength(bufferOf(m)) / P
  */
 export function hasMemory64() {
   try {
-    return natives.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 5, 3, 1, 4, 0])) && typeof nativeGrow.call(new NativeMemory({ address: "i64", initial: 0n }), 0n) === "bigint";
+    return (
+      natives.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 5, 3, 1, 4, 0])) &&
+      typeof nativeGrow.call(new NativeMemory({ address: "i64", initial: 0n }), 0n) === "bigint"
+    );
   } catch {
     return false;
   }
@@ -68,7 +82,8 @@ export function freezeShared(b) {
 }
 
 /** Whether `b` is a SharedArrayBuffer, by its intrinsic getter (no `instanceof`: no user code). */
-const sabByteLength = typeof SharedArrayBuffer === "function" ? getOwnPropertyDescriptor(SharedArrayBuffer.prototype, "byteLength").get : undefined;
+const sabByteLength =
+  typeof SharedArrayBuffer === "function" ? getOwnPropertyDescriptor(SharedArrayBuffer.prototype, "byteLength").get : undefined;
 function isShared(b) {
   if (sabByteLength === undefined) return false;
   try {
@@ -80,11 +95,14 @@ function isShared(b) {
 }
 
 /** The `buffer` getter for engines that leave shared buffers unfrozen; its name is "get buffer". */
-export const fixedBufferGetter = Object.getOwnPropertyDescriptor({
-  get buffer() {
-    return freezeShared(bufferOf(this));
+export const fixedBufferGetter = Object.getOwnPropertyDescriptor(
+  {
+    get buffer() {
+      return freezeShared(bufferOf(this));
+    },
   },
-}, "buffer").get;
+  "buffer",
+).get;
 
 /**
  * What the engine is asked to make, from values already read and converted (engines without
@@ -126,7 +144,15 @@ export function makeNative(checked, newTarget) {
     // Only above V8's limit: below it a RangeError is the engine's real refusal (its address space
     // ran short), and making the memory without its maximum would let code inside wasm grow it
     // past that maximum, or past a hard budget's clamp.
-    if (isErrorOf(e, RangeErrorPrototype) && address === "i64" && !shared && maximum !== undefined && maximum > V8_I64_PAGES && maximum <= BigInt(layout.i64MaximumPages)) return makeNative(new EngineDescriptor(true, initial, undefined, shared), newTarget);
+    if (
+      isErrorOf(e, RangeErrorPrototype) &&
+      address === "i64" &&
+      !shared &&
+      maximum !== undefined &&
+      maximum > V8_I64_PAGES &&
+      maximum <= BigInt(layout.i64MaximumPages)
+    )
+      return makeNative(new EngineDescriptor(true, initial, undefined, shared), newTarget);
     throw e;
   }
 }
@@ -195,5 +221,7 @@ export function isInstanceAllocationFailure(e) {
   if (!isErrorOf(e, RangeErrorPrototype)) return false;
   const d = getOwnPropertyDescriptor(e, "message");
   const message = d === undefined ? undefined : getOwnPropertyDescriptor(d, "value")?.value;
-  return typeof message === "string" && (StringPrototypeIncludes(message, "Out of memory") || StringPrototypeIncludes(message, "out of memory"));
+  return (
+    typeof message === "string" && (StringPrototypeIncludes(message, "Out of memory") || StringPrototypeIncludes(message, "out of memory"))
+  );
 }

@@ -6,7 +6,17 @@
 // budget's check and the engine call it guards.
 
 import { rust, layout } from "./rust.js";
-import { ArrayPrototypePush, Map, MapPrototypeGet, MapPrototypeSet, StringPrototypeSlice, TypedArrayLength, apply, arrayOf, list } from "./primordials.js";
+import {
+  ArrayPrototypePush,
+  Map,
+  MapPrototypeGet,
+  MapPrototypeSet,
+  StringPrototypeSlice,
+  TypedArrayLength,
+  apply,
+  arrayOf,
+  list,
+} from "./primordials.js";
 
 /** kind -> the listeners' wrappers, a fresh list on every change (delivery reads one as it was). */
 const listeners = new Map();
@@ -25,7 +35,8 @@ export function on(kind, listener) {
   rust.checkListener(kind, listener);
   // A wrapper per subscription, so the same function subscribed twice is two subscriptions.
   const entry = (e) => apply(listener, undefined, [e]);
-  const was = MapPrototypeGet(listeners, kind), now = list();
+  const was = MapPrototypeGet(listeners, kind),
+    now = list();
   if (was !== undefined) for (let i = 0; i < was.length; i++) ArrayPrototypePush(now, was[i]);
   ArrayPrototypePush(now, entry);
   // The core is told first: a call cut short there (a stack overflow) changes nothing here.
@@ -35,7 +46,8 @@ export function on(kind, listener) {
   let removed = false;
   return () => {
     if (removed) return false;
-    const was = MapPrototypeGet(listeners, kind), rest = list();
+    const was = MapPrototypeGet(listeners, kind),
+      rest = list();
     for (let i = 0; i < was.length; i++) if (was[i] !== entry) ArrayPrototypePush(rest, was[i]);
     setListening(subscribed - 1);
     MapPrototypeSet(listeners, kind, rest);
@@ -72,7 +84,8 @@ export const after = { change: null };
 /** The event in row `r` of the core's numbers; `text(length)` takes the rows' next text (-1: none).
  * @param {Float64Array} e @param {number} r @param {(length: number) => string | null} text */
 function event(e, r, text) {
-  const kind = e[r], id = e[r + 1];
+  const kind = e[r],
+    id = e[r + 1];
   if (kind === 0) return { type: "create", id, pages: e[r + 2] };
   if (kind === 1) return { type: "grow", id, from: e[r + 2], to: e[r + 3], source: e[r + 4] === 1 ? "wasm" : "js" };
   if (kind === 2) return { type: "collect", id, pages: e[r + 2] };
@@ -80,8 +93,22 @@ function event(e, r, text) {
   const budget = layout.budgetFields[e[r + 2]];
   if (e[r + 5] !== 2) return { type: "budget", id: id < 0 ? null : id, budget, limit: e[r + 3], value: e[r + 4], refused: e[r + 5] === 1 };
   // A bounded memory at its clamp: grows inside wasm get -1 from the engine from now on.
-  const requested = e[r + 6], label = text(e[r + 7]), definedBy = text(e[r + 8]);
-  return { type: "budget", id, budget, limit: e[r + 3], value: e[r + 4], refused: false, reached: true, label, definedBy, maximum: e[r + 3], requestedMaximum: requested < 0 ? null : requested };
+  const requested = e[r + 6],
+    label = text(e[r + 7]),
+    definedBy = text(e[r + 8]);
+  return {
+    type: "budget",
+    id,
+    budget,
+    limit: e[r + 3],
+    value: e[r + 4],
+    refused: false,
+    reached: true,
+    label,
+    definedBy,
+    maximum: e[r + 3],
+    requestedMaximum: requested < 0 ? null : requested,
+  };
 }
 
 /** A `failure` event: what the ledger knew when the engine refused a construction or a grow. */
@@ -92,16 +119,27 @@ function failure(e, r, text) {
     const at = r + 8 + 4 * i;
     return { id: e[at], label: text(e[at + 2]), definedBy: text(e[at + 3]), pages: e[at + 1] };
   });
-  return { type: "failure", id: id < 0 ? null : id, operation: layout.operations[e[r + 2]], pages: e[r + 3], live: e[r + 4], withoutInstance: e[r + 5], livePages: e[r + 6], largest };
+  return {
+    type: "failure",
+    id: id < 0 ? null : id,
+    operation: layout.operations[e[r + 2]],
+    pages: e[r + 3],
+    live: e[r + 4],
+    withoutInstance: e[r + 5],
+    livePages: e[r + 6],
+    largest,
+  };
 }
 
 /** Delivers what the core queued. Every operation that may change the ledger ends here. */
 export function deliver() {
   after.change?.();
   if (!listening) return;
-  const rows = rust.drainEvents(), n = layout.eventLength;
+  const rows = rust.drainEvents(),
+    n = layout.eventLength;
   // The rows' texts, one after the other, taken from the core when a row first needs one.
-  let texts, at = 0;
+  let texts,
+    at = 0;
   const text = (length) => {
     if (length < 0) return null;
     texts ??= rust.eventTexts();

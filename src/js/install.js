@@ -72,7 +72,8 @@ function undoAll(undo) {
  */
 function replaceable(target, key, name) {
   const where = `${name}.${String(key)}`;
-  if (!isExtensible(target)) throw cannot(where, `${name} is ${isFrozen(target) ? "frozen" : isSealed(target) ? "sealed" : "not extensible"}`);
+  if (!isExtensible(target))
+    throw cannot(where, `${name} is ${isFrozen(target) ? "frozen" : isSealed(target) ? "sealed" : "not extensible"}`);
   const saved = getOwnPropertyDescriptor(target, key);
   if (saved !== undefined && !saved.configurable) throw cannot(where, "not configurable");
   return saved;
@@ -104,10 +105,21 @@ export function install() {
   change(W, "Memory", { __proto__: null, value: Installed }, "WebAssembly");
   // The hooks only describe their changes here (on Module.prototype and Instance.prototype:
   // their `constructor`, which names them).
-  hookInstantiate(W, (target, key, desc) => {
-    const name = target === W ? "WebAssembly" : target === nativeProto ? proto : key === "constructor" ? `WebAssembly.${desc.value.name}.prototype` : "an object";
-    change(target, key, desc, name);
-  }, installed);
+  hookInstantiate(
+    W,
+    (target, key, desc) => {
+      const name =
+        target === W
+          ? "WebAssembly"
+          : target === nativeProto
+            ? proto
+            : key === "constructor"
+              ? `WebAssembly.${desc.value.name}.prototype`
+              : "an object";
+      change(target, key, desc, name);
+    },
+    installed,
+  );
 
   // 2. Checked, all of them, before anything changes. Where shared buffers need freezing, the
   // engine's prototype gets the freezing getter later (once there is a shared memory): checked now too.

@@ -11,14 +11,31 @@
 // (`return await`).
 
 import { explain, state } from "./memory.js";
-import { copyOf, infoOf, original, prepare, readBytes, refusal, remember, readResponse, cloneBytes, readClone, wasmResponse } from "./module-bytes.js";
+import {
+  copyOf,
+  infoOf,
+  original,
+  prepare,
+  readBytes,
+  refusal,
+  remember,
+  readResponse,
+  cloneBytes,
+  readClone,
+  wasmResponse,
+} from "./module-bytes.js";
 import { adoptExports } from "./adopt.js";
 import { deliver } from "./events.js";
 import { isInstanceAllocationFailure } from "./engine.js";
 import { releaseNursery } from "./tracking.js";
 import { rust } from "./rust.js";
 import {
-  ObjectDefineProperty, getOwnPropertyDescriptor, ObjectGetOwnPropertyNames, TypeError, WebAssemblyValidate, apply,
+  ObjectDefineProperty,
+  getOwnPropertyDescriptor,
+  ObjectGetOwnPropertyNames,
+  TypeError,
+  WebAssemblyValidate,
+  apply,
   construct,
 } from "./primordials.js";
 
@@ -32,7 +49,13 @@ const arg = (args, i) => (i < args.length ? args[i] : undefined);
  * change the caller's); else the caller's own (no user code runs before the engine copies them).
  */
 const given = (read, source, p, clamp, options) =>
-  p.rewritten !== undefined ? p.rewritten : read.own ? read.view : clamp || (options !== undefined && options !== null) ? copyOf(read.view) : source;
+  p.rewritten !== undefined
+    ? p.rewritten
+    : read.own
+      ? read.view
+      : clamp || (options !== undefined && options !== null)
+        ? copyOf(read.view)
+        : source;
 
 /**
  * The engine could not make an instance of a module (`info`: the hooks' reading of its bytes, if
@@ -96,15 +119,30 @@ async function compileWith(run, read, source, url, options, done, instantiating)
  */
 export function hookInstantiate(W, patch, installed) {
   // What is there at install (the engine's, or another tool's wrapper, which ours then wraps).
-  const native = { compile: W.compile, instantiate: W.instantiate, compileStreaming: W.compileStreaming, instantiateStreaming: W.instantiateStreaming };
-  const NativeModule = W.Module, NativeInstance = W.Instance;
+  const native = {
+    compile: W.compile,
+    instantiate: W.instantiate,
+    compileStreaming: W.compileStreaming,
+    instantiateStreaming: W.instantiateStreaming,
+  };
+  const NativeModule = W.Module,
+    NativeInstance = W.Instance;
   const names = ["compile", "instantiate", "compileStreaming", "instantiateStreaming"];
 
   /** instantiate(bytes) and instantiateStreaming: `{ module, instance }`, the exports ledgered. */
   const adopted = (importObject) => (r, info) => (adoptExports(r.instance, remember(r.module, info), importObject), r);
-  const compile = (self, read, source, options) => compileWith((b) => apply(native.compile, self, [b, options]), read, source, undefined, options, remember);
+  const compile = (self, read, source, options) =>
+    compileWith((b) => apply(native.compile, self, [b, options]), read, source, undefined, options, remember);
   const instantiate = (self, read, source, importObject, options) =>
-    compileWith((b) => apply(native.instantiate, self, [b, importObject, options]), read, source, undefined, options, adopted(importObject), true);
+    compileWith(
+      (b) => apply(native.instantiate, self, [b, importObject, options]),
+      read,
+      source,
+      undefined,
+      options,
+      adopted(importObject),
+      true,
+    );
 
   /** instantiate(module): the engine's result, its exports ledgered; its refusal for want of memory explained. */
   async function instanceOf(pending, module, importObject) {
@@ -134,7 +172,15 @@ export function hookInstantiate(W, patch, installed) {
       await run(r);
       throw rust.allocationFailed("the module's memory section could not be rewritten to the budget");
     }
-    return await compileWith((b) => run(wasmResponse(b)), { view: read.bytes, own: true }, undefined, read.url, options, instantiating ? adopted(importObject) : remember, instantiating);
+    return await compileWith(
+      (b) => run(wasmResponse(b)),
+      { view: read.bytes, own: true },
+      undefined,
+      read.url,
+      options,
+      instantiating ? adopted(importObject) : remember,
+      instantiating,
+    );
   }
 
   /** The streaming APIs without a hard budget: the engine streams; a clone gives the types (and,
@@ -182,7 +228,7 @@ export function hookInstantiate(W, patch, installed) {
       const cloned = cloneBytes(source);
       return streamed(apply(native.compileStreaming, this, arguments), cloned, remember, false);
     },
-    instantiateStreaming(source, importObject) {
+    instantiateStreaming(source, _importObject) {
       if (!installed.on) return apply(native.instantiateStreaming, this, arguments);
       const imports = arg(arguments, 1);
       if (state.hard) return streamHard(this, source, true, imports, arg(arguments, 2));
@@ -199,7 +245,8 @@ export function hookInstantiate(W, patch, installed) {
     if (!installed.on) return construct(NativeModule, arguments, new.target);
     const read = readBytes(bytes);
     if (read === undefined) return construct(NativeModule, arguments, new.target); // the engine's TypeError
-    const options = arg(arguments, 1), clamp = state.hard;
+    const options = arg(arguments, 1),
+      clamp = state.hard;
     const p = prepare(read.view, undefined, clamp);
     if (p.refused) {
       const own = read.own ? read.view : copyOf(read.view); // (see compileWith)
@@ -246,15 +293,20 @@ export function hookInstantiate(W, patch, installed) {
     adoptExports(instance, module, importObject);
     return instance;
   };
-  const pairs = [[Module, NativeModule], [Instance, NativeInstance]];
+  const pairs = [
+    [Module, NativeModule],
+    [Instance, NativeInstance],
+  ];
   for (let i = 0; i < 2; i++) {
-    const F = pairs[i][0], N = pairs[i][1];
+    const F = pairs[i][0],
+      N = pairs[i][1];
     ObjectDefineProperty(F, "prototype", { __proto__: null, value: N.prototype, writable: false, enumerable: false, configurable: false });
     const keys = ObjectGetOwnPropertyNames(N);
     for (let k = 0; k < keys.length; k++) {
       // Module.exports/imports/customSections
       // (A descriptor with no prototype: defineProperty reads `get`, `set`… through the chain.)
-      if (!getOwnPropertyDescriptor(F, keys[k]) || keys[k] === "length") ObjectDefineProperty(F, keys[k], { __proto__: null, ...getOwnPropertyDescriptor(N, keys[k]) });
+      if (!getOwnPropertyDescriptor(F, keys[k]) || keys[k] === "length")
+        ObjectDefineProperty(F, keys[k], { __proto__: null, ...getOwnPropertyDescriptor(N, keys[k]) });
     }
     patch(N.prototype, "constructor", { value: F });
     patch(W, N.name, { value: F });

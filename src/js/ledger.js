@@ -7,8 +7,24 @@ import { deliver, on, setMarks } from "./events.js";
 import { state } from "./memory.js";
 import { touched } from "./touched.js";
 import {
-  ArrayPrototypePush, ArrayPrototypeSlice, ArrayPrototypeSort, MathMax, MathRound, Number, NumberPrototypeToFixed, PromisePrototypeThen, String, StringPrototypeCharCodeAt, StringPrototypePadEnd,
-  StringPrototypePadStart, StringPrototypeSlice, StringPrototypeTrimEnd, arrayOf, clearInterval, list, setInterval,
+  ArrayPrototypePush,
+  ArrayPrototypeSlice,
+  ArrayPrototypeSort,
+  MathMax,
+  MathRound,
+  Number,
+  NumberPrototypeToFixed,
+  PromisePrototypeThen,
+  String,
+  StringPrototypeCharCodeAt,
+  StringPrototypePadEnd,
+  StringPrototypePadStart,
+  StringPrototypeSlice,
+  StringPrototypeTrimEnd,
+  arrayOf,
+  clearInterval,
+  list,
+  setInterval,
 } from "./primordials.js";
 
 /** Reads every memory's size from the engine into the core; growth found is reported. */
@@ -20,15 +36,43 @@ function refresh() {
 /** The row layout, read once from the core's `layout` (by name) after it is bound. */
 let cols;
 function columns() {
-  const c = layout.columns, t = layout.totals, b = layout.budget;
+  const c = layout.columns,
+    t = layout.totals,
+    b = layout.budget;
   return (cols = {
-    n: layout.rowLength, page: layout.pageBytes, origins: layout.origins,
+    n: layout.rowLength,
+    page: layout.pageBytes,
+    origins: layout.origins,
     rowsAt: t.headroomBytes + 1 + b.reservedBytes + 1, // the totals, then the budget, then the number of rows
-    reserved: c.reserved, reservedBytes: t.reservedBytes, headroomMemories: t.headroomMemories, headroomBytes: t.headroomBytes,
-    id: c.id, is64: c.is64, shared: c.shared, pages: c.pages, peak: c.peak, grows: c.grows, maximum: c.maximum,
-    requestedMaximum: c.requestedMaximum, bounded: c.bounded, createdAt: c.createdAt, origin: c.origin, instances: c.instances,
-    live: t.live, livePages: t.livePages, peakTotalPages: t.peakTotalPages, created: t.created, collected: t.collected,
-    budget: t.headroomBytes + 1, has: b.has, totalPages: b.totalPages, perMemoryPages: b.perMemoryPages, memories: b.memories, hard: b.hard, appPages: b.appPages, budgetReserved: b.reservedBytes,
+    reserved: c.reserved,
+    reservedBytes: t.reservedBytes,
+    headroomMemories: t.headroomMemories,
+    headroomBytes: t.headroomBytes,
+    id: c.id,
+    is64: c.is64,
+    shared: c.shared,
+    pages: c.pages,
+    peak: c.peak,
+    grows: c.grows,
+    maximum: c.maximum,
+    requestedMaximum: c.requestedMaximum,
+    bounded: c.bounded,
+    createdAt: c.createdAt,
+    origin: c.origin,
+    instances: c.instances,
+    live: t.live,
+    livePages: t.livePages,
+    peakTotalPages: t.peakTotalPages,
+    created: t.created,
+    collected: t.collected,
+    budget: t.headroomBytes + 1,
+    has: b.has,
+    totalPages: b.totalPages,
+    perMemoryPages: b.perMemoryPages,
+    memories: b.memories,
+    hard: b.hard,
+    appPages: b.appPages,
+    budgetReserved: b.reservedBytes,
   });
 }
 
@@ -42,8 +86,12 @@ function snapshot(options) {
   refresh();
   const out = rust.snapshot();
   const c = cols ?? columns();
-  const n = c.n, page = c.page, origins = c.origins, b = c.budget;
-  const rows = out[c.rowsAt], first = c.rowsAt + 1;
+  const n = c.n,
+    page = c.page,
+    origins = c.origins,
+    b = c.budget;
+  const rows = out[c.rowsAt],
+    first = c.rowsAt + 1;
   const memories = arrayOf(rows, (i) => {
     const r = first + i * n;
     const pages = out[r + c.pages];
@@ -69,7 +117,8 @@ function snapshot(options) {
   });
   // The texts: [row, label, stack, definedBy] per record that has any, each a length (-1: none)
   // into one string.
-  const marks = first + rows * n, withText = out[marks];
+  const marks = first + rows * n,
+    withText = out[marks];
   if (withText > 0) {
     const texts = rust.snapshotTexts();
     let at = 0;
@@ -81,19 +130,31 @@ function snapshot(options) {
       m.definedBy = next(out[k + 3]);
     }
   }
-  const budget = out[b + c.has] === 0 ? null : {
-    totalPages: count(out[b + c.totalPages]),
-    perMemoryPages: count(out[b + c.perMemoryPages]),
-    memories: count(out[b + c.memories]),
-    mode: out[b + c.hard] === 1 ? "hard" : "soft",
-    appPages: count(out[b + c.appPages]),
-    reservedBytes: count(out[b + c.budgetReserved]),
-  };
-  const livePages = out[c.livePages], room = out[c.headroomMemories];
+  const budget =
+    out[b + c.has] === 0
+      ? null
+      : {
+          totalPages: count(out[b + c.totalPages]),
+          perMemoryPages: count(out[b + c.perMemoryPages]),
+          memories: count(out[b + c.memories]),
+          mode: out[b + c.hard] === 1 ? "hard" : "soft",
+          appPages: count(out[b + c.appPages]),
+          reservedBytes: count(out[b + c.budgetReserved]),
+        };
+  const livePages = out[c.livePages],
+    room = out[c.headroomMemories];
   const headroom = room < 0 ? null : { memories: room, bytes: out[c.headroomBytes] };
   return {
-    live: out[c.live], livePages, liveBytes: livePages * page, peakTotalPages: out[c.peakTotalPages], created: out[c.created], collected: out[c.collected],
-    reservedBytes: count(out[c.reservedBytes]), headroom, budget, memories,
+    live: out[c.live],
+    livePages,
+    liveBytes: livePages * page,
+    peakTotalPages: out[c.peakTotalPages],
+    created: out[c.created],
+    collected: out[c.collected],
+    reservedBytes: count(out[c.reservedBytes]),
+    headroom,
+    budget,
+    memories,
   };
 }
 
@@ -119,28 +180,41 @@ function format(options) {
   ArrayPrototypePush(table, row(["id", "label", "definedBy", "pages"], "touched", ["peak", "grows", "maximum", "reserved", "origin"]));
   const memories = ArrayPrototypeSort(ArrayPrototypeSlice(s.memories), (a, b) => a.id - b.id);
   for (let i = 0; i < memories.length; i++) {
-    const m = memories[i], memory = withTouched ? memoryOf(m.id) : undefined;
+    const m = memories[i],
+      memory = withTouched ? memoryOf(m.id) : undefined;
     const used = memory === undefined ? "-" : String(touched(memory));
-    ArrayPrototypePush(table, row([String(m.id), text(m.label), text(m.definedBy), String(m.pages)], used, [String(m.peak), String(m.grows), text(m.maximum), size(m.reserved), m.origin]));
+    ArrayPrototypePush(
+      table,
+      row([String(m.id), text(m.label), text(m.definedBy), String(m.pages)], used, [
+        String(m.peak),
+        String(m.grows),
+        text(m.maximum),
+        size(m.reserved),
+        m.origin,
+      ]),
+    );
   }
-  const columns = table[0].length, width = list();
+  const columns = table[0].length,
+    width = list();
   for (let i = 0; i < columns; i++) width[i] = 0;
   for (let r = 0; r < table.length; r++) for (let i = 0; i < columns; i++) width[i] = MathMax(width[i], table[r][i].length);
   let out = "";
   for (let r = 0; r < table.length; r++) {
     let line = "";
     for (let i = 0; i < columns; i++) {
-      const cell = table[r][i], right = i === 0 || (i >= 3 && i < columns - 1); // numbers to the right
+      const cell = table[r][i],
+        right = i === 0 || (i >= 3 && i < columns - 1); // numbers to the right
       line += (i > 0 ? "  " : "") + (right ? StringPrototypePadStart(cell, width[i]) : StringPrototypePadEnd(cell, width[i]));
     }
     out += `${StringPrototypeTrimEnd(line)}\n`;
   }
   const b = s.budget;
   let limits = "";
-  if (b) for (let i = 0; i < LIMITS.length; i++) {
-    const k = LIMITS[i];
-    if (b[k] !== null) limits += ` ${k} ${b[k]}`;
-  }
+  if (b)
+    for (let i = 0; i < LIMITS.length; i++) {
+      const k = LIMITS[i];
+      if (b[k] !== null) limits += ` ${k} ${b[k]}`;
+    }
   const h = s.headroom;
   return `${out}${s.live} live memories, ${s.livePages} pages (${s.liveBytes} bytes); peak ${s.peakTotalPages} pages; ${s.created} created, ${s.collected} collected
 reserved ${size(s.reservedBytes)}; headroom ${h ? `${h.memories} memories (${size(h.bytes)})` : "unknown"}
@@ -152,7 +226,8 @@ budget${b ? ` (${b.mode}):${limits}` : ": none"}
 function size(n) {
   if (n === null) return "-";
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let u = 0, x = n;
+  let u = 0,
+    x = n;
   while (x >= 1024 && u < units.length - 1) (x /= 1024), u++;
   return `${x === MathRound(x) ? String(x) : NumberPrototypeToFixed(x, 2)} ${units[u]}`;
 }
@@ -197,10 +272,12 @@ let sharing, stopSharing;
  */
 function share(options) {
   const o = typeof options === "object" && options !== null ? options : {};
-  const name = o.name, interval = o.interval; // each member read once, here in JS
+  const name = o.name,
+    interval = o.interval; // each member read once, here in JS
   const ms = rust.checkShare(options, name, interval, typeof BroadcastChannel === "function");
   stopSharing?.();
-  let stopped = false, end;
+  let stopped = false,
+    end;
   const stop = () => {
     stopped = true;
     end?.();
@@ -238,7 +315,9 @@ export const ledger = Object.freeze({
    */
   headroom(type) {
     const t = typeof type === "object" && type !== null ? type : {};
-    const address = t.address, shared = t.shared, maximum = t.maximum;
+    const address = t.address,
+      shared = t.shared,
+      maximum = t.maximum;
     const h = rust.headroom(address === "i64", shared === true, maximum === undefined || maximum === null ? -1 : Number(maximum));
     return h.length === 0 ? null : { memories: h[0], bytes: h[1] };
   },

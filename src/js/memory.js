@@ -7,7 +7,23 @@ import { EngineDescriptor, fixedBufferGetter, growNative, isAllocationFailure, m
 import { onShared, sharedSeen } from "./shared.js";
 import { IS64, SHARED, claimId, entryId, entryOf, observeChanges, readSizes, releaseNursery, track } from "./tracking.js";
 import { deliver } from "./events.js";
-import { ArrayPrototypePush, BigInt, DateNow, Number, ObjectPrototype, RangeError, StringPrototypeSlice, WeakMap, WeakMapPrototypeGet, WeakMapPrototypeSet, apply, defineProperty, getOwnPropertyDescriptor, getPrototypeOf, list } from "./primordials.js";
+import {
+  ArrayPrototypePush,
+  BigInt,
+  DateNow,
+  Number,
+  ObjectPrototype,
+  RangeError,
+  StringPrototypeSlice,
+  WeakMap,
+  WeakMapPrototypeGet,
+  WeakMapPrototypeSet,
+  apply,
+  defineProperty,
+  getOwnPropertyDescriptor,
+  getPrototypeOf,
+  list,
+} from "./primordials.js";
 import { callerLine } from "./stacks.js";
 
 /** Set by the ledger: whether a budget is in force (requests are then checked with fresh sizes). */
@@ -73,7 +89,8 @@ export function construct(descriptor, options, newTarget, self) {
       const stack = state.captureStacks ? callerLine() : undefined;
       const id = claimId();
       track(memory, id, is64, shared); // before the core records it (see claimId)
-      if (!is64 && options === undefined && stack === undefined) rust.createPlain(id, initial, maximum === undefined ? -1 : maximum, shared, DateNow());
+      if (!is64 && options === undefined && stack === undefined)
+        rust.createPlain(id, initial, maximum === undefined ? -1 : maximum, shared, DateNow());
       else rust.createMade(id, is64, initial, maximum, shared, options, label, DateNow(), stack);
       deliver();
       return memory;
@@ -116,7 +133,8 @@ export function construct(descriptor, options, newTarget, self) {
 }
 
 /** The operations a `failure` event names, by name: their codes are the core's (`layout.operations`). */
-const CONSTRUCT = "construct", GROW = "grow";
+const CONSTRUCT = "construct",
+  GROW = "grow";
 
 /** The code of the operation `name` in the core's `layout.operations` (-1: none, which the core
  * ignores). @param {string} name */
@@ -192,7 +210,8 @@ const engineStack = (() => {
 function ownAccessorIs(o, key, pair) {
   const desc = getOwnPropertyDescriptor(o, key);
   if (desc === undefined) return false;
-  const get = getOwnPropertyDescriptor(desc, "get"), set = getOwnPropertyDescriptor(desc, "set");
+  const get = getOwnPropertyDescriptor(desc, "get"),
+    set = getOwnPropertyDescriptor(desc, "set");
   return get !== undefined && get.value === pair.get && set !== undefined && set.value === pair.set;
 }
 
@@ -266,8 +285,11 @@ export const methods = {
       deliver();
     }
     // A WebIDL dictionary: its members in lexicographic order, `maximum` only when there is one.
-    const is64 = (entry & IS64) !== 0, value = is64 ? BigInt : Number;
-    const address = is64 ? "i64" : "i32", minimum = value(pages), shared = (entry & SHARED) !== 0;
+    const is64 = (entry & IS64) !== 0,
+      value = is64 ? BigInt : Number;
+    const address = is64 ? "i64" : "i32",
+      minimum = value(pages),
+      shared = (entry & SHARED) !== 0;
     return maximum < 0 ? { address, minimum, shared } : { address, maximum: value(maximum), minimum, shared };
   },
 };

@@ -15,11 +15,37 @@ import { deliver } from "./events.js";
 import { readSizes } from "./tracking.js";
 import { natives } from "./natives.js";
 import {
-  ArrayBuffer, ArrayBufferByteLength, ArrayBufferResizable, DataView, DataViewBuffer, DataViewByteLength, DataViewByteOffset,
-  Float64Array, ObjectKeys, PromisePrototypeThen, SharedArrayBuffer, SharedArrayBufferByteLength, SharedArrayBufferGrowable,
-  StringPrototypeSlice, TypedArrayBuffer, TypedArrayByteLength, TypedArrayByteOffset, TypedArrayPrototypeSet, Uint8Array,
-  WeakMap, WeakMapPrototypeGet, WeakMapPrototypeSet, WebAssemblyMemoryBuffer, WebAssemblyValidate, apply, arrayOf,
-  decodeUtf8, encodeUtf8Into, getter, lazyClass, uncurryThis,
+  ArrayBuffer,
+  ArrayBufferByteLength,
+  ArrayBufferResizable,
+  DataView,
+  DataViewBuffer,
+  DataViewByteLength,
+  DataViewByteOffset,
+  Float64Array,
+  ObjectKeys,
+  PromisePrototypeThen,
+  SharedArrayBuffer,
+  SharedArrayBufferByteLength,
+  SharedArrayBufferGrowable,
+  StringPrototypeSlice,
+  TypedArrayBuffer,
+  TypedArrayByteLength,
+  TypedArrayByteOffset,
+  TypedArrayPrototypeSet,
+  Uint8Array,
+  WeakMap,
+  WeakMapPrototypeGet,
+  WeakMapPrototypeSet,
+  WebAssemblyMemoryBuffer,
+  WebAssemblyValidate,
+  apply,
+  arrayOf,
+  decodeUtf8,
+  encodeUtf8Into,
+  getter,
+  lazyClass,
+  uncurryThis,
 } from "./primordials.js";
 
 /** @type {WeakMap<object, { memories: object[], imports: object[], hasStart: boolean, defined: number, definedPages: number }>} module -> what the core read from its bytes (and whether it has a start function) */
@@ -32,7 +58,9 @@ const NAME = [4, 110, 97, 109, 101];
 // ---------------------------------------------------------------- reading a BufferSource
 
 /** Kinds of BufferSource: a buffer itself, a typed array, a DataView. */
-const RAW = 0, VIEW = 1, DATA_VIEW = 2;
+const RAW = 0,
+  VIEW = 1,
+  DATA_VIEW = 2;
 /** The `shared`, `resizable` and kind of a source as one index into `accepted`. */
 const kindIndex = (shared, resizable, kind) => (shared ? 6 : 0) + (resizable ? 3 : 0) + kind;
 
@@ -56,7 +84,9 @@ function probeBuffer(shared, resizable) {
  */
 const accepted = new Uint8Array(12);
 for (let k = 0; k < 12; k++) {
-  const shared = k >= 6, resizable = k % 6 >= 3, kind = k % 3;
+  const shared = k >= 6,
+    resizable = k % 6 >= 3,
+    kind = k % 3;
   const takes = (make) => {
     try {
       WebAssemblyValidate(make(probeBuffer(shared, resizable)));
@@ -93,7 +123,10 @@ const view = (bytes, start, length) => new Uint8Array(TypedArrayBuffer(bytes), T
  */
 export function readBytes(source) {
   if (typeof source !== "object" || source === null) return undefined;
-  let buffer, kind, offset = 0, length;
+  let buffer,
+    kind,
+    offset = 0,
+    length;
   if ((buffer = tryGet(TypedArrayBuffer, source)) !== FAILED) {
     kind = VIEW;
     offset = TypedArrayByteOffset(source);
@@ -140,10 +173,18 @@ function sectionsOf(bytes, n) {
   for (let i = 0; i < 8; i++) if (bytes[i] !== MAGIC[i]) return undefined;
   const ids = layout.typeSections;
   const spans = [-1, -1, -1, -1, -1, -1];
-  let at = 8, small = 8, memory = -1, namesStart = -1, namesEnd = -1, hasStart = false;
+  let at = 8,
+    small = 8,
+    memory = -1,
+    namesStart = -1,
+    namesEnd = -1,
+    hasStart = false;
   while (at < n) {
-    const start = at, id = bytes[at++];
-    let size = 0, shift = 0, b;
+    const start = at,
+      id = bytes[at++];
+    let size = 0,
+      shift = 0,
+      b;
     do {
       if (at >= n || shift > 28) return undefined;
       b = bytes[at++];
@@ -163,7 +204,7 @@ function sectionsOf(bytes, n) {
     if (id === 8) hasStart = true; // the start section: code runs while an instance is made
     if (id === 0 && namesStart < 0 && end - at >= 5 && isName(bytes, at)) {
       namesStart = at + 5;
-      namesEnd = end < namesStart + layout.nameBytes ? end : namesStart + layout.nameBytes;
+      namesEnd = Math.min(end, namesStart + layout.nameBytes);
     }
     at = end;
   }
@@ -198,7 +239,15 @@ let rows;
 function moduleRows() {
   const m = layout.module;
   const length = (o) => ObjectKeys(o).length;
-  return (rows = { header: m.header, exportRow: m.exportRow, importRow: m.importRow, status: m.status, headerLength: length(m.header), exportLength: length(m.exportRow), importLength: length(m.importRow) });
+  return (rows = {
+    header: m.header,
+    exportRow: m.exportRow,
+    importRow: m.importRow,
+    status: m.status,
+    headerLength: length(m.header),
+    exportLength: length(m.exportRow),
+    importLength: length(m.importRow),
+  });
 }
 
 /**
@@ -218,14 +267,16 @@ export function prepare(bytes, url, clamp) {
   const cut = n >= 8 ? sectionsOf(bytes, n) : undefined;
   const asIs = { info: undefined, rewritten: undefined, refused: false, small: 0, namesLength: 0, urlLength: 0, memory: undefined };
   if (cut === undefined) return asIs; // the engine will say why
-  const spans = cut.spans, m = cut.memory;
+  const spans = cut.spans,
+    m = cut.memory;
   heap ??= rust.heap();
   const R = rows ?? moduleRows();
   const namesLength = cut.namesStart < 0 ? 0 : cut.namesEnd - cut.namesStart;
   const urlRoom = url === undefined ? 0 : 3 * url.length; // UTF-8 takes at most 3 bytes per UTF-16 unit
   const count = sizes === undefined ? 0 : TypedArrayByteLength(sizes) / 8;
   // The sizes go last, as f64s at an offset the core's memory has 8-aligned (room for it).
-  const used = cut.small + namesLength + urlRoom, total = used + 7 + 8 * count;
+  const used = cut.small + namesLength + urlRoom,
+    total = used + 7 + 8 * count;
   const inAt = rust.moduleInput(total);
   const sizesAt = ((inAt + used + 7) & ~7) - inAt;
   const buffer = WebAssemblyMemoryBuffer(heap); // after the call, which may have grown the core's memory
@@ -242,12 +293,17 @@ export function prepare(bytes, url, clamp) {
   if (count > 0) TypedArrayPrototypeSet(new Float64Array(buffer, inAt + sizesAt, count), sizes);
 
   const out = answer(rust.moduleMemories(cut.small, namesLength, urlLength, sizesAt, count, clamp, false));
-  const H = R.header, S = R.status, status = out[H.status];
+  const H = R.header,
+    S = R.status,
+    status = out[H.status];
   if (status === S.refused || status === S.unbounded) return { ...asIs, refused: true, small: cut.small, namesLength, urlLength };
   const text = (start, length) => decodeUtf8(new Uint8Array(TypedArrayBuffer(out), inAt + start, length));
   let info;
   if (out[H.known] === 1) {
-    const E = R.exportRow, I = R.importRow, exportsAt = R.headerLength, importsAt = exportsAt + out[H.exports] * R.exportLength;
+    const E = R.exportRow,
+      I = R.importRow,
+      exportsAt = R.headerLength,
+      importsAt = exportsAt + out[H.exports] * R.exportLength;
     const by = out[H.by] === 0 ? undefined : text(out[H.byStart], out[H.byLength]) + (out[H.byCut] === 1 ? "…" : "");
     const pages = (x) => (x < 0 ? undefined : x);
     const memories = arrayOf(out[H.exports], (i) => {
@@ -265,7 +321,12 @@ export function prepare(bytes, url, clamp) {
     });
     const imports = arrayOf(out[H.imports], (i) => {
       const r = importsAt + i * R.importLength;
-      return { module: text(out[r + I.moduleStart], out[r + I.moduleLength]), name: text(out[r + I.nameStart], out[r + I.nameLength]), is64: out[r + I.is64] === 1, shared: out[r + I.shared] === 1 };
+      return {
+        module: text(out[r + I.moduleStart], out[r + I.moduleLength]),
+        name: text(out[r + I.nameStart], out[r + I.nameLength]),
+        is64: out[r + I.is64] === 1,
+        shared: out[r + I.shared] === 1,
+      };
     });
     // What an instance asks for: the memories the module defines (count, declared pages in all).
     info = { memories, imports, hasStart: cut.hasStart, defined: out[H.defined], definedPages: out[H.definedPages] };
@@ -274,7 +335,9 @@ export function prepare(bytes, url, clamp) {
   // The rewritten memory section in place of the module's own; every other byte as it was. Only
   // where the engine accepts the memory section as declared (a refused module is validated
   // whole by the hooks; one within the clamp is compiled as it is).
-  const start = spans[2 * m], end = spans[2 * m + 1], length = out[H.section];
+  const start = spans[2 * m],
+    end = spans[2 * m + 1],
+    length = out[H.section];
   if (!memorySectionValid(bytes, start, end)) return asIs;
   const sectionAt = R.headerLength + out[H.exports] * R.exportLength + out[H.imports] * R.importLength;
   const rewritten = new Uint8Array(new ArrayBuffer(n - (end - start) + length));
@@ -291,7 +354,10 @@ export function prepare(bytes, url, clamp) {
  * may have run (the caller's buffer may have changed since). @param {ReturnType<typeof prepare>} p
  */
 export function original(p) {
-  const r = p.rewritten, { start, length, section } = p.memory, n = TypedArrayByteLength(r), own = TypedArrayByteLength(section);
+  const r = p.rewritten,
+    { start, length, section } = p.memory,
+    n = TypedArrayByteLength(r),
+    own = TypedArrayByteLength(section);
   const bytes = new Uint8Array(new ArrayBuffer(n - length + own));
   TypedArrayPrototypeSet(bytes, view(r, 0, start), 0);
   TypedArrayPrototypeSet(bytes, section, start);
@@ -388,7 +454,9 @@ export async function readResponse(r) {
 async function typeTaken(f, type) {
   if (typeof nativeCompileStreaming !== "function") return false;
   try {
-    await apply(nativeCompileStreaming, undefined, [new f.Response(EMPTY_MODULE, { headers: type === null ? {} : { "content-type": type } })]);
+    await apply(nativeCompileStreaming, undefined, [
+      new f.Response(EMPTY_MODULE, { headers: type === null ? {} : { "content-type": type } }),
+    ]);
     return true;
   } catch {
     return false;
@@ -410,7 +478,14 @@ export function cloneBytes(source) {
     try {
       if (f.bodyUsed(r)) return undefined;
       const url = urlOf(f, r);
-      return { __proto__: null, reading: PromisePrototypeThen(f.arrayBuffer(f.clone(r)), (b) => ({ __proto__: null, bytes: new Uint8Array(b), url }), () => undefined) };
+      return {
+        __proto__: null,
+        reading: PromisePrototypeThen(
+          f.arrayBuffer(f.clone(r)),
+          (b) => ({ __proto__: null, bytes: new Uint8Array(b), url }),
+          () => undefined,
+        ),
+      };
     } catch {
       return undefined;
     }

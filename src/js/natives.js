@@ -32,7 +32,14 @@ export function ownValue(o, key) {
 export function registered() {
   const entry = ownValue(globalThis, KEY);
   const natives = ownValue(entry, "natives");
-  if (typeof entry !== "object" || !Object.isFrozen(entry) || typeof natives !== "object" || !Object.isFrozen(natives) || typeof ownValue(natives, "Memory") !== "function") return undefined;
+  if (
+    typeof entry !== "object" ||
+    !Object.isFrozen(entry) ||
+    typeof natives !== "object" ||
+    !Object.isFrozen(natives) ||
+    typeof ownValue(natives, "Memory") !== "function"
+  )
+    return undefined;
   return { protocol: ownValue(entry, "protocol"), natives, api: ownValue(entry, "api") };
 }
 
@@ -66,5 +73,11 @@ export const natives = first?.natives ?? capture();
  */
 export function register(api) {
   const entry = Object.freeze({ __proto__: null, protocol: PROTOCOL, natives, api });
-  return Reflect.defineProperty(globalThis, KEY, { __proto__: null, value: entry, writable: false, enumerable: false, configurable: false });
+  return Reflect.defineProperty(globalThis, KEY, {
+    __proto__: null,
+    value: entry,
+    writable: false,
+    enumerable: false,
+    configurable: false,
+  });
 }

@@ -19,7 +19,13 @@ const { bind, call } = Function.prototype;
 export const uncurryThis = bind.bind(call);
 
 export { apply, construct, defineProperty, getOwnPropertyDescriptor, getPrototypeOf };
-export const { defineProperty: ObjectDefineProperty, freeze: ObjectFreeze, isFrozen: ObjectIsFrozen, getOwnPropertyNames: ObjectGetOwnPropertyNames, keys: ObjectKeys } = Object;
+export const {
+  defineProperty: ObjectDefineProperty,
+  freeze: ObjectFreeze,
+  isFrozen: ObjectIsFrozen,
+  getOwnPropertyNames: ObjectGetOwnPropertyNames,
+  keys: ObjectKeys,
+} = Object;
 export const ObjectPrototype = Object.prototype;
 export const JSONParse = JSON.parse;
 export const JSONStringify = JSON.stringify;
@@ -125,13 +131,15 @@ export const toStringRadix = (x, radix) => (typeof x === "bigint" ? BigIntProtot
 
 /** A shared memory's buffer's `byteLength` getter: SharedArrayBuffer's, or, where there is no such
  * global (WebKit), taken from a shared memory's buffer; undefined without shared memories. */
-const sharedMemoryByteLength = SharedArrayBufferByteLength ?? (() => {
-  try {
-    return getter(getPrototypeOf(new natives.Memory({ initial: 0, maximum: 0, shared: true }).buffer), "byteLength");
-  } catch {
-    return undefined;
-  }
-})();
+const sharedMemoryByteLength =
+  SharedArrayBufferByteLength ??
+  (() => {
+    try {
+      return getter(getPrototypeOf(new natives.Memory({ initial: 0, maximum: 0, shared: true }).buffer), "byteLength");
+    } catch {
+      return undefined;
+    }
+  })();
 
 /** A memory's buffer's `byteLength` by the intrinsic getters: an ArrayBuffer's, else a
  * SharedArrayBuffer's. @param {ArrayBuffer | SharedArrayBuffer} b */
@@ -216,7 +224,8 @@ export function setterOf(proto, key) {
  * @template T @param {string} name @param {(C: Function) => T} pick @returns {() => T | undefined}
  */
 export function lazyClass(name, pick) {
-  let done = false, value;
+  let done = false,
+    value;
   const get = () => {
     if (!done) {
       done = true;
@@ -233,18 +242,27 @@ export function lazyClass(name, pick) {
 // ledger.share()'s (realms.js): the channel, its messages' data, a random id, Deno's timers.
 /** `BroadcastChannel` and the members of it that realms.js calls. */
 export const channelApi = lazyClass("BroadcastChannel", (C) => {
-  const P = C.prototype, unref = P.unref;
-  return { C, post: uncurryThis(P.postMessage), close: uncurryThis(P.close), onmessage: setterOf(P, "onmessage"), unref: typeof unref === "function" ? uncurryThis(unref) : undefined };
+  const P = C.prototype,
+    unref = P.unref;
+  return {
+    C,
+    post: uncurryThis(P.postMessage),
+    close: uncurryThis(P.close),
+    onmessage: setterOf(P, "onmessage"),
+    unref: typeof unref === "function" ? uncurryThis(unref) : undefined,
+  };
 });
 /** `MessageEvent.prototype.data`'s getter. */
 export const messageData = lazyClass("MessageEvent", (C) => getter(C.prototype, "data"));
 /** `crypto` and its `randomUUID`: at load, or where `crypto` is an accessor (Node loads it lazily), on first use. */
 const cryptoApi = (() => {
-  let done = false, value;
+  let done = false,
+    value;
   const get = () => {
     if (!done) {
       done = true;
-      const c = globalThis.crypto, f = typeof c === "object" && c !== null ? c.randomUUID : undefined;
+      const c = globalThis.crypto,
+        f = typeof c === "object" && c !== null ? c.randomUUID : undefined;
       value = typeof f === "function" ? { c, f } : undefined;
     }
     return value;

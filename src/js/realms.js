@@ -6,9 +6,29 @@
 import { rust, layout } from "./rust.js";
 import { after, deliver } from "./events.js";
 import {
-  ArrayIsArray, ArrayPrototypeIndexOf, ArrayPrototypePush, DateNow, Map, MapPrototypeDelete, MapPrototypeForEach, MapPrototypeGet,
-  MapPrototypeSet, MathMax, MathRandom, StringPrototypeSlice, TypedArrayLength, channelApi, clearInterval, defineProperty, list,
-  listToArray, messageData, queueMicrotask, randomUUID, setInterval, unrefTimer,
+  ArrayIsArray,
+  ArrayPrototypeIndexOf,
+  ArrayPrototypePush,
+  DateNow,
+  Map,
+  MapPrototypeDelete,
+  MapPrototypeForEach,
+  MapPrototypeGet,
+  MapPrototypeSet,
+  MathMax,
+  MathRandom,
+  StringPrototypeSlice,
+  TypedArrayLength,
+  channelApi,
+  clearInterval,
+  defineProperty,
+  list,
+  listToArray,
+  messageData,
+  queueMicrotask,
+  randomUUID,
+  setInterval,
+  unrefTimer,
 } from "./primordials.js";
 
 // Every built-in called here is one captured when the package loaded (primordials.js), or, for
@@ -30,7 +50,8 @@ let counter = 0;
 /** `{ live, pages, ... }` from the core's numbers, named by its layout. */
 const named = (names, values) => {
   const o = {};
-  for (let i = 0; i < names.length; i++) defineProperty(o, names[i], { __proto__: null, value: values[i], writable: true, enumerable: true, configurable: true });
+  for (let i = 0; i < names.length; i++)
+    defineProperty(o, names[i], { __proto__: null, value: values[i], writable: true, enumerable: true, configurable: true });
   return o;
 };
 /** Runs `f`, a platform nicety (unref), whose failure changes nothing. */
@@ -48,7 +69,20 @@ let me;
 export function start(name, interval, snapshot, refresh) {
   const api = channelApi();
   const key = randomUUID() ?? StringPrototypeSlice(`${MathRandom()}`, 2);
-  const self = { key, name, snapshot, refresh, interval, heartbeat: MathMax(interval, layout.heartbeatMs), channel: new api.C(CHANNEL), sentAt: -Infinity, changedAt: -Infinity, version: rust.ledgerVersion(), pending: false, api };
+  const self = {
+    key,
+    name,
+    snapshot,
+    refresh,
+    interval,
+    heartbeat: MathMax(interval, layout.heartbeatMs),
+    channel: new api.C(CHANNEL),
+    sentAt: -Infinity,
+    changedAt: -Infinity,
+    version: rust.ledgerVersion(),
+    pending: false,
+    api,
+  };
   const data = messageData();
   api.onmessage(self.channel, (e) => hear(self, data !== undefined ? data(e) : e.data));
   if (api.unref !== undefined) quietly(() => api.unref(self.channel)); // Node: sharing never keeps a process alive
@@ -81,7 +115,18 @@ function publish(self, now, all, ask = false) {
   const memories = all || changed ? s.memories : undefined;
   self.version = version;
   self.sentAt = now;
-  self.api.post(self.channel, { wmp: FORMAT, type: "state", key: self.key, name: self.name, at: now, heartbeat: self.heartbeat, totals: named(layout.realmTotals, rust.realmTotals()), budget: s.budget, memories, ask });
+  self.api.post(self.channel, {
+    wmp: FORMAT,
+    type: "state",
+    key: self.key,
+    name: self.name,
+    at: now,
+    heartbeat: self.heartbeat,
+    totals: named(layout.realmTotals, rust.realmTotals()),
+    budget: s.budget,
+    memories,
+    ask,
+  });
 }
 
 /**
@@ -130,14 +175,22 @@ function hear(self, d) {
     rust.realmBye(n);
     forgetOne(n);
   } else if (d.type === "state") {
-    const names = layout.realmTotals, values = list();
+    const names = layout.realmTotals,
+      values = list();
     for (let i = 0; i < names.length; i++) values[i] = num(d.totals?.[names[i]]);
     const n = MapPrototypeGet(numbers, d.key) ?? ++counter;
     if (!rust.realmHeard(n, values, num(d.heartbeat), DateNow())) return; // not a message of ours
     MapPrototypeSet(numbers, d.key, n);
     const known = MapPrototypeGet(others, n);
-    const memories = ArrayIsArray(d.memories) ? d.memories : known?.memories ?? [];
-    MapPrototypeSet(others, n, { key: d.key, name: typeof d.name === "string" ? d.name : "", at: num(d.at), totals: named(layout.realmTotals, values), budget: d.budget ?? null, memories });
+    const memories = ArrayIsArray(d.memories) ? d.memories : (known?.memories ?? []);
+    MapPrototypeSet(others, n, {
+      key: d.key,
+      name: typeof d.name === "string" ? d.name : "",
+      at: num(d.at),
+      totals: named(layout.realmTotals, values),
+      budget: d.budget ?? null,
+      memories,
+    });
     // A realm that asks (it just started) gets this realm's records at once; one new here whose
     // message had none (a heartbeat, after a silence that dropped it) is asked for them.
     const lacking = !known && !ArrayIsArray(d.memories);
@@ -157,8 +210,17 @@ function view() {
   const now = DateNow();
   forget(rust.realmsExpire(now));
   const all = list();
-  ArrayPrototypePush(all, { id: self.key, name: self.name, self: true, ...named(layout.realmTotals, rust.realmTotals()), budget: own.budget, updatedAt: now });
-  MapPrototypeForEach(others, (o) => ArrayPrototypePush(all, { id: o.key, name: o.name, self: false, ...o.totals, budget: o.budget, updatedAt: o.at }));
+  ArrayPrototypePush(all, {
+    id: self.key,
+    name: self.name,
+    self: true,
+    ...named(layout.realmTotals, rust.realmTotals()),
+    budget: own.budget,
+    updatedAt: now,
+  });
+  MapPrototypeForEach(others, (o) =>
+    ArrayPrototypePush(all, { id: o.key, name: o.name, self: false, ...o.totals, budget: o.budget, updatedAt: o.at }),
+  );
   return { self, own, list: listToArray(all) };
 }
 
@@ -168,7 +230,8 @@ export function allRealms() {
   if (!v) return null;
   const app = named(layout.appTotals, rust.appTotals());
   deliver();
-  const memories = list(), received = list();
+  const memories = list(),
+    received = list();
   const add = (realm, records) => {
     for (let i = 0; i < records.length; i++) {
       const r = records[i];
@@ -178,5 +241,11 @@ export function allRealms() {
   add(v.self.name, v.own.memories);
   MapPrototypeForEach(others, (o) => add(o.name, o.memories));
   const { realms: _, ...totals } = app;
-  return { ...totals, budget: { appPages: v.own.budget?.appPages ?? null }, realms: v.list, memories: listToArray(memories), received: listToArray(received) };
+  return {
+    ...totals,
+    budget: { appPages: v.own.budget?.appPages ?? null },
+    realms: v.list,
+    memories: listToArray(memories),
+    received: listToArray(received),
+  };
 }

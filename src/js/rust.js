@@ -15,12 +15,16 @@ export let rust;
 export let layout;
 
 const globalValue = getOwnPropertyDescriptor(WebAssembly.Global.prototype, "value");
-const getValue = uncurryThis(globalValue.get), setValue = uncurryThis(globalValue.set);
+const getValue = uncurryThis(globalValue.get),
+  setValue = uncurryThis(globalValue.set);
 
 /** Core calls running now (the glue's and ours); and whether one ended by an exception. */
-let running = 0, interrupted = false;
+let running = 0,
+  interrupted = false;
 /** The exported stack pointer, and its value between calls; the core's own `recover`. */
-let sp, base = 0, recover;
+let sp,
+  base = 0,
+  recover;
 
 /** Puts the stack pointer back after an interrupted call, once none is running, and tells the
  * core that no call holds its state any more. */

@@ -32,7 +32,8 @@ export function onShared(put) {
     put();
     return () => {};
   }
-  const at = whenShared.length, pending = whenShared;
+  const at = whenShared.length,
+    pending = whenShared;
   ArrayPrototypePush(pending, put);
   return () => {
     pending[at] = null;

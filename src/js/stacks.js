@@ -6,13 +6,25 @@
 
 /** The realm's own Error, as it was at load (V8 reads `stackTraceLimit` from it, not the global). */
 const NativeError = Error;
-import { StringPrototypeIncludes, StringPrototypeIndexOf, StringPrototypeSlice, StringPrototypeStartsWith, StringPrototypeTrim, defineProperty, getOwnPropertyDescriptor } from "./primordials.js";
+import {
+  StringPrototypeIncludes,
+  StringPrototypeIndexOf,
+  StringPrototypeSlice,
+  StringPrototypeStartsWith,
+  StringPrototypeTrim,
+  defineProperty,
+  getOwnPropertyDescriptor,
+} from "./primordials.js";
 
 /** Frames from this directory are the package's own. */
 const packageDir = new URL(".", import.meta.url).href;
 /** A frame of the glue or the package's wasm (string tests, not a RegExp: `RegExp.prototype.test`
  * looks up `exec`, which a page may replace, and compiling one near the stack's limit can abort V8). */
-const glueFrame = (l) => StringPrototypeIncludes(l, "wasm-function") || StringPrototypeIncludes(l, "wasm://") || StringPrototypeStartsWith(l, "at new Memory") || StringPrototypeStartsWith(l, "Memory@");
+const glueFrame = (l) =>
+  StringPrototypeIncludes(l, "wasm-function") ||
+  StringPrototypeIncludes(l, "wasm://") ||
+  StringPrototypeStartsWith(l, "at new Memory") ||
+  StringPrototypeStartsWith(l, "Memory@");
 
 /** Sets `Error.stackTraceLimit`'s value without running a setter (it is a data property when this is called). */
 const setLimit = (value) => defineProperty(NativeError, "stackTraceLimit", { __proto__: null, value });

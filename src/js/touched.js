@@ -13,11 +13,22 @@
 
 import { natives } from "./natives.js";
 import {
-  ArrayBufferByteLength, TypeError, TypeErrorPrototype, Uint8Array, WeakMap, WeakMapPrototypeGet, WeakMapPrototypeSet, WebAssemblyMemoryBuffer,
-  WebAssemblyValidate, getter, isErrorOf, list,
+  ArrayBufferByteLength,
+  TypeError,
+  TypeErrorPrototype,
+  Uint8Array,
+  WeakMap,
+  WeakMapPrototypeGet,
+  WeakMapPrototypeSet,
+  WebAssemblyMemoryBuffer,
+  WebAssemblyValidate,
+  getter,
+  isErrorOf,
+  list,
 } from "./primordials.js";
 
-const Module = natives.Module, Instance = natives.Instance;
+const Module = natives.Module,
+  Instance = natives.Instance;
 const exportsOf = getter(Instance.prototype, "exports");
 const LinkErrorPrototype = natives.LinkError.prototype;
 
@@ -34,14 +45,39 @@ export function moduleBytes(is64, shared, simd, big) {
     for (let i = 0; i < xs.length; i++) out[out.length] = xs[i];
   };
   // The address type's value type and opcodes: type, const, ge_u, shl, add, and, ne.
-  const t = is64 ? 0x7e : 0x7f, c = is64 ? 0x42 : 0x41, ge = is64 ? 0x5a : 0x4f, shl = is64 ? 0x86 : 0x74;
-  const add = is64 ? 0x7c : 0x6a, and = is64 ? 0x83 : 0x71, ne = is64 ? 0x52 : 0x47;
+  const t = is64 ? 0x7e : 0x7f,
+    c = is64 ? 0x42 : 0x41,
+    ge = is64 ? 0x5a : 0x4f,
+    shl = is64 ? 0x86 : 0x74;
+  const add = is64 ? 0x7c : 0x6a,
+    and = is64 ? 0x83 : 0x71,
+    ne = is64 ? 0x52 : 0x47;
   big = big && is64 && shared;
   put(
-    0, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
-    1, 5, 1, 0x60, 0, 1, 0x7f, // type 0: [] -> [i32]
+    0,
+    0x61,
+    0x73,
+    0x6d,
+    1,
+    0,
+    0,
+    0,
+    1,
+    5,
+    1,
+    0x60,
+    0,
+    1,
+    0x7f, // type 0: [] -> [i32]
     // One import, "" "", a memory: flags (i64: 4; shared, with a maximum: 3), minimum 0.
-    2, shared ? (big ? 12 : 9) : 6, 1, 0, 0, 2, (is64 ? 4 : 0) | (shared ? 3 : 0), 0,
+    2,
+    shared ? (big ? 12 : 9) : 6,
+    1,
+    0,
+    0,
+    2,
+    (is64 ? 4 : 0) | (shared ? 3 : 0),
+    0,
   );
   // A shared one must declare a maximum, at least the memory's: the largest the engine takes.
   // For i32, 65536 pages (the spec's limit, everywhere). For i64, the JS API's 2^37 - 1
@@ -49,19 +85,59 @@ export function moduleBytes(is64, shared, simd, big) {
   if (big) put(0xff, 0xff, 0xff, 0xff, 0xff, 3);
   else if (shared) put(0x80, 0x80, is64 ? 16 : 4);
   put(
-    3, 2, 1, 0, // function 0 has type 0
-    7, 5, 1, 1, 0x74, 0, 0, // exported as "t"
-    10, 0, 0, 1, 0, 0, // the code section, one body: their sizes (two-byte LEB128s, padded ones are valid) filled in below
+    3,
+    2,
+    1,
+    0, // function 0 has type 0
+    7,
+    5,
+    1,
+    1,
+    0x74,
+    0,
+    0, // exported as "t"
+    10,
+    0,
+    0,
+    1,
+    0,
+    0, // the code section, one body: their sizes (two-byte LEB128s, padded ones are valid) filled in below
   );
   const at = out.length;
   put(
-    2, 3, t, 1, 0x7f, // locals: 0 page, 1 pages, 2 address (the address type); 3 the count (i32)
-    0x3f, 0, 0x21, 1, // pages = memory.size
-    2, 0x40, 3, 0x40, // block (the end) loop (each page)
-    0x20, 0, 0x20, 1, ge, 0x0d, 1, // page >= pages: to the end
-    2, 0x40, 2, 0x40, // block (next page) block (a non-zero byte)
-    0x20, 0, c, 16, shl, 0x21, 2, // address = page << 16
-    3, 0x40, // loop (each 128 or 64 bytes)
+    2,
+    3,
+    t,
+    1,
+    0x7f, // locals: 0 page, 1 pages, 2 address (the address type); 3 the count (i32)
+    0x3f,
+    0,
+    0x21,
+    1, // pages = memory.size
+    2,
+    0x40,
+    3,
+    0x40, // block (the end) loop (each page)
+    0x20,
+    0,
+    0x20,
+    1,
+    ge,
+    0x0d,
+    1, // page >= pages: to the end
+    2,
+    0x40,
+    2,
+    0x40, // block (next page) block (a non-zero byte)
+    0x20,
+    0,
+    c,
+    16,
+    shl,
+    0x21,
+    2, // address = page << 16
+    3,
+    0x40, // loop (each 128 or 64 bytes)
   );
   for (let k = 0; k < 8; k++) {
     // simd: v128.load align 16, then v128.or; else i64.load align 8, then i64.or.
@@ -71,13 +147,53 @@ export function moduleBytes(is64, shared, simd, big) {
   }
   simd ? put(0xfd, 0x53) : put(0x50, 0x45); // any_true; or i64.eqz, i32.eqz
   put(
-    0x0d, 1, // non-zero: out of the page
+    0x0d,
+    1, // non-zero: out of the page
     // address += 128 (or 64); again while inside the page (address & 0xffff != 0)
-    0x20, 2, c, simd ? 0x80 : 0xc0, simd ? 1 : 0, add, 0x22, 2, c, 0xff, 0xff, 3, and, c, 0, ne, 0x0d, 0,
-    0x0b, 0x0c, 1, 0x0b, // end loop; all zero: next page; end block
-    0x20, 3, 0x41, 1, 0x6a, 0x21, 3, // count += 1
-    0x0b, 0x20, 0, c, 1, add, 0x21, 0, 0x0c, 0, // end block; page += 1, again
-    0x0b, 0x0b, 0x20, 3, 0x0b, // end loop, end block; the count
+    0x20,
+    2,
+    c,
+    simd ? 0x80 : 0xc0,
+    simd ? 1 : 0,
+    add,
+    0x22,
+    2,
+    c,
+    0xff,
+    0xff,
+    3,
+    and,
+    c,
+    0,
+    ne,
+    0x0d,
+    0,
+    0x0b,
+    0x0c,
+    1,
+    0x0b, // end loop; all zero: next page; end block
+    0x20,
+    3,
+    0x41,
+    1,
+    0x6a,
+    0x21,
+    3, // count += 1
+    0x0b,
+    0x20,
+    0,
+    c,
+    1,
+    add,
+    0x21,
+    0,
+    0x0c,
+    0, // end block; page += 1, again
+    0x0b,
+    0x0b,
+    0x20,
+    3,
+    0x0b, // end loop, end block; the count
   );
   const n = out.length - at;
   out[at - 5] = 128 | ((n + 3) & 127);

@@ -15,11 +15,23 @@ import { PAGE, bufferOf } from "./engine.js";
 import { deliver } from "./events.js";
 import { sharedSeen } from "./shared.js";
 import {
-  ArrayBufferPrototypeGetByteLength, FinalizationRegistry, FinalizationRegistryPrototypeRegister, Float64Array,
-  Map, MapPrototypeDelete, MapPrototypeGet, MapPrototypeSet, TypedArrayBuffer, TypedArrayLength, WeakMap, WeakMapPrototypeGet, WeakMapPrototypeSet,
-  WeakRef, WeakRefPrototypeDeref, apply, list,
+  ArrayBufferPrototypeGetByteLength,
+  FinalizationRegistry,
+  FinalizationRegistryPrototypeRegister,
+  Float64Array,
+  Map,
+  MapPrototypeDelete,
+  MapPrototypeGet,
+  MapPrototypeSet,
+  TypedArrayBuffer,
+  TypedArrayLength,
+  WeakMap,
+  WeakMapPrototypeGet,
+  WeakMapPrototypeSet,
+  WeakRef,
+  WeakRefPrototypeDeref,
+  list,
 } from "./primordials.js";
-
 
 /**
  * Each ledgered memory's entry, one number: `id * 4 + (is64 ? 2 : 0) + (shared ? 1 : 0)` (a small
@@ -124,7 +136,8 @@ export const entryOf = (memory) => (typeof memory === "object" && memory !== nul
 /** @param {number} entry */
 export const entryId = (entry) => (entry - (entry & 3)) / 4;
 // Flags, not one-use helpers: a minifier makes a one-use function an IIFE, a closure per call.
-export const IS64 = 2, SHARED = 1;
+export const IS64 = 2,
+  SHARED = 1;
 
 /** The memory with ledger id `id`, if it is still alive (`format({ touched: true })` reads it). @param {number} id */
 export function memoryOf(id) {

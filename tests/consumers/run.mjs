@@ -32,7 +32,10 @@ const BIN = join(ROOT, "node_modules", ".bin");
 const FIXTURE = join(ROOT, "tests", "fixtures", "memory.wasm");
 const PKG_WASM = join(PKG, "wasm_memory_polyfill_bg.wasm");
 /** The documents the README links to ship with it (scripts/build.sh), so its links work in node_modules. */
-const DOCS = readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md")).sort().map((f) => `docs/${f}`);
+const DOCS = readdirSync(join(ROOT, "docs"))
+  .filter((f) => f.endsWith(".md"))
+  .sort()
+  .map((f) => `docs/${f}`);
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const PROJECTS = ["vite", "vite-auto", "webpack", "webpack-auto", "node", "typescript"];
 const STEP_TIMEOUT = 90_000;
@@ -43,7 +46,10 @@ const TOTAL_TIMEOUT = 180_000;
 
 let passed = 0;
 let failed = 0;
-const oneLine = (s) => String(s).replace(/\s*\n\s*/g, " | ").slice(0, 3000);
+const oneLine = (s) =>
+  String(s)
+    .replace(/\s*\n\s*/g, " | ")
+    .slice(0, 3000);
 function ok(name) {
   passed++;
   console.log(`ok - ${name}`);
@@ -215,7 +221,10 @@ function assertWasmEmitted(dist) {
   const files = filesUnder(dist);
   const pkgWasm = readFileSync(PKG_WASM);
   const wasm = files.filter((f) => f.endsWith(".wasm") && readFileSync(f).equals(pkgWasm));
-  assert(wasm.length >= 1, `no emitted .wasm equal to pkg/wasm_memory_polyfill_bg.wasm in ${relative(tmp, dist)} (files: ${files.map((f) => relative(dist, f)).join(", ")})`);
+  assert(
+    wasm.length >= 1,
+    `no emitted .wasm equal to pkg/wasm_memory_polyfill_bg.wasm in ${relative(tmp, dist)} (files: ${files.map((f) => relative(dist, f)).join(", ")})`,
+  );
   const js = files.filter((f) => f.endsWith(".js"));
   const names = wasm.map((f) => basename(f));
   const referring = js.filter((f) => names.some((n) => readFileSync(f, "utf8").includes(n)));
@@ -298,13 +307,27 @@ async function main() {
     // node.js share, realms.js (loaded by share()), the reporter and the bin (cli.js); no loose
     // module of src/js or the glue.
     const js = ["auto.js", "cli.js", "index.js", "node.js", "overlay.js", "polyfill.js", "realms.js", "report.js"];
-    const wanted = ["package.json", ...js, "overlay.d.ts", "report.d.ts", "LICENSE-MIT", "LICENSE-APACHE", "README.md", ...DOCS, "index.d.ts", "wasm_memory_polyfill_bg.wasm"];
+    const wanted = [
+      "package.json",
+      ...js,
+      "overlay.d.ts",
+      "report.d.ts",
+      "LICENSE-MIT",
+      "LICENSE-APACHE",
+      "README.md",
+      ...DOCS,
+      "index.d.ts",
+      "wasm_memory_polyfill_bg.wasm",
+    ];
     const missing = wanted.filter((f) => !packed.includes(f));
     assert(missing.length === 0, `the tarball lacks ${missing.join(", ")} (has ${packed.join(", ")})`);
     const packedJs = packed.filter((f) => f.endsWith(".js"));
     assert(isDeepStrictEqual(packedJs, js), `the tarball's JS is ${packedJs.join(", ")}, not the bundle's ${js.join(", ")}`);
     const bin = info.files.find((f) => f.path === "cli.js");
-    assert(bin && (bin.mode & 0o111) !== 0 && pkgJson.bin?.["wasm-memory-polyfill"] === "./cli.js", `the bin cli.js is packed executable (mode ${bin?.mode?.toString(8)})`);
+    assert(
+      bin && (bin.mode & 0o111) !== 0 && pkgJson.bin?.["wasm-memory-polyfill"] === "./cli.js",
+      `the bin cli.js is packed executable (mode ${bin?.mode?.toString(8)})`,
+    );
     assert(!packed.some((f) => f.startsWith("snippets/")), `the core imports no JS snippets (has ${packed.join(", ")})`);
     note(`size: tarball ${info.filename} ${statSync(tarball).size} bytes (${info.entryCount} files, ${info.unpackedSize} bytes unpacked)`);
   });
@@ -320,7 +343,9 @@ async function main() {
       gzTotal += gz(b);
       note(`size: ${relative(PKG, f)} ${b.length} bytes, ${gz(b)} gzip`);
     }
-    note(`size: all JS ${raw} bytes, ${gzTotal} gzip (each file compressed alone); wasm + JS ${wasm.length + raw} bytes, ${gz(wasm) + gzTotal} gzip`);
+    note(
+      `size: all JS ${raw} bytes, ${gzTotal} gzip (each file compressed alone); wasm + JS ${wasm.length + raw} bytes, ${gz(wasm) + gzTotal} gzip`,
+    );
   }
   if (!tarball) return finish(1);
 
@@ -332,7 +357,9 @@ async function main() {
       2,
       PROJECTS.map((p) => async () => {
         cpSync(join(HERE, p), dir[p], { recursive: true, filter: (src) => !/[\\/](node_modules|dist)$/.test(src) });
-        const r = await run("npm", ["install", "--no-save", "--no-package-lock", "--no-audit", "--no-fund", "--ignore-scripts", tarball], { cwd: dir[p] });
+        const r = await run("npm", ["install", "--no-save", "--no-package-lock", "--no-audit", "--no-fund", "--ignore-scripts", tarball], {
+          cwd: dir[p],
+        });
         const manifest = join(dir[p], "node_modules", "wasm-memory-polyfill", "package.json");
         installed[p] = r.code === 0 && existsSync(manifest) && JSON.parse(readFileSync(manifest, "utf8")).version === pkgJson.version;
         return installed[p] ? null : `${p}: ${output(r)}`;
@@ -369,7 +396,10 @@ async function main() {
     webpackAutoBuild: () => node(tool("webpack"), webpack, { cwd: dir["webpack-auto"] }),
   };
   const names = Object.keys(jobs);
-  const done = await pool(2, names.map((n) => jobs[n]));
+  const done = await pool(
+    2,
+    names.map((n) => jobs[n]),
+  );
   const r = Object.fromEntries(names.map((n, i) => [n, done[i]]));
 
   // 4. the checks
@@ -377,7 +407,15 @@ async function main() {
   try {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
   } catch (e) {
     notOk("launch headless Chromium", e.message);
@@ -405,7 +443,12 @@ async function main() {
   await check("vite: the MDN example in Chromium (vite dev server, no config)", async () => {
     needs("vite");
     needsBrowser();
-    const server = await createViteServer({ root: dir.vite, configFile: false, logLevel: "silent", server: { host: "127.0.0.1", port: 0, open: false } });
+    const server = await createViteServer({
+      root: dir.vite,
+      configFile: false,
+      logLevel: "silent",
+      server: { host: "127.0.0.1", port: 0, open: false },
+    });
     servers.push({ close: () => server.close() });
     await server.listen();
     assertPage(await pageResult(server.resolvedUrls.local[0]), MDN_EXPECTED);
@@ -424,22 +467,32 @@ async function main() {
     const server = await serveStatic(dir.webpack);
     assertPage(await pageResult(server.url), MDN_EXPECTED);
   });
-  await check("node ESM: the \"node\" condition, the MDN example, then wasm-memory-polyfill/auto", () => {
+  await check('node ESM: the "node" condition, the MDN example, then wasm-memory-polyfill/auto', () => {
     needs("node");
     assert(r.nodeRun.code === 0, output(r.nodeRun));
     const lines = r.nodeRun.stdout.trim().split("\n");
     const out = JSON.parse(lines[lines.length - 1]);
-    assert(out.resolved.endsWith("/node_modules/wasm-memory-polyfill/node.js"), `"wasm-memory-polyfill" resolved to ${out.resolved}, not node.js`);
-    assert(out.autoResolved.endsWith("/node_modules/wasm-memory-polyfill/auto.js"), `"wasm-memory-polyfill/auto" resolved to ${out.autoResolved}`);
+    assert(
+      out.resolved.endsWith("/node_modules/wasm-memory-polyfill/node.js"),
+      `"wasm-memory-polyfill" resolved to ${out.resolved}, not node.js`,
+    );
+    assert(
+      out.autoResolved.endsWith("/node_modules/wasm-memory-polyfill/auto.js"),
+      `"wasm-memory-polyfill/auto" resolved to ${out.autoResolved}`,
+    );
     const { resolved, autoResolved, ...rest } = out;
-    assertEqual(rest, {
-      ...MDN_EXPECTED,
-      autoSameLedger: true,
-      installed: true,
-      autoType: { address: "i32", minimum: 1, shared: false },
-      autoCounted: true,
-      autoLive: 2,
-    }, "printed JSON");
+    assertEqual(
+      rest,
+      {
+        ...MDN_EXPECTED,
+        autoSameLedger: true,
+        installed: true,
+        autoType: { address: "i32", minimum: 1, shared: false },
+        autoCounted: true,
+        autoLive: 2,
+      },
+      "printed JSON",
+    );
   });
   await check("typescript: tsc --noEmit, strict, module NodeNext", () => {
     needs("typescript");
@@ -452,11 +505,19 @@ async function main() {
   await check(`typescript: without the @ts-expect-error comments tsc fails on exactly those ${expectErrorLines.length} lines`, () => {
     needs("typescript");
     assert(r.tscNegative.code !== 0, `tsc accepted the file without @ts-expect-error: the types are too loose (${output(r.tscNegative)})`);
-    const errors = [...r.tscNegative.stdout.matchAll(/^(.+?)\((\d+),\d+\): error (TS\d+)/gm)].map((m) => ({ file: m[1], line: Number(m[2]), code: m[3] }));
+    const errors = [...r.tscNegative.stdout.matchAll(/^(.+?)\((\d+),\d+\): error (TS\d+)/gm)].map((m) => ({
+      file: m[1],
+      line: Number(m[2]),
+      code: m[3],
+    }));
     const elsewhere = errors.filter((e) => !e.file.endsWith("negative.ts"));
     assert(elsewhere.length === 0, `errors outside the test file: ${output(r.tscNegative)}`);
     // each removed comment line is now blank; the error is on the line after it
-    assertEqual([...new Set(errors.map((e) => e.line))].sort((a, b) => a - b), expectErrorLines.map((l) => l + 1), "lines with errors");
+    assertEqual(
+      [...new Set(errors.map((e) => e.line))].sort((a, b) => a - b),
+      expectErrorLines.map((l) => l + 1),
+      "lines with errors",
+    );
   });
   await check("vite: an entry that only imports wasm-memory-polyfill/auto keeps it (sideEffects) and installs", async () => {
     needs("vite-auto");

@@ -69,8 +69,16 @@ try {
   browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
     headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--js-flags=--expose-gc"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--js-flags=--expose-gc",
+    ],
   });
   const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
   mkdirSync(shots, { recursive: true });
@@ -109,7 +117,11 @@ try {
     const t = await text(mdn, "#type");
     return { ok: t.includes('"minimum":11'), detail: t };
   });
-  for (const [delta, re] of [["-1", /^TypeError: /], ["1.5e10", /^TypeError: /], ["200", /^RangeError: /]]) {
+  for (const [delta, re] of [
+    ["-1", /^TypeError: /],
+    ["1.5e10", /^TypeError: /],
+    ["200", /^RangeError: /],
+  ]) {
     await mdn.fill("#grow-delta", delta);
     await mdn.click("#grow-by");
     await step(`mdn: grow-by ${delta} shows ${re.source.slice(1, -2)} in #error`, () => errorMatches(mdn, re));
@@ -135,8 +147,12 @@ try {
   const rows = () => page.locator("#memories tbody tr").count();
   const snap = () => page.evaluate(() => window.demo.ledger.snapshot());
   // Series of the "largest memories" chart, samples in the totals chart.
-  const chartShape = () => page.evaluate(() => ({ series: window.demo.charts.memories.series.length, points: window.demo.charts.totals.data[0].length }));
-  await step("ledger: starts with no memories", async () => ({ ok: (await rows()) === 0 && (await text(page, "#live")) === "0", detail: `${await rows()} rows` }));
+  const chartShape = () =>
+    page.evaluate(() => ({ series: window.demo.charts.memories.series.length, points: window.demo.charts.totals.data[0].length }));
+  await step("ledger: starts with no memories", async () => ({
+    ok: (await rows()) === 0 && (await text(page, "#live")) === "0",
+    detail: `${await rows()} rows`,
+  }));
   const before = await chartShape();
 
   await page.fill("#label", "first");
@@ -150,11 +166,15 @@ try {
   });
   await page.click("#create-many");
   await step("ledger: create 100 makes 101 rows", () =>
-    page.waitForFunction(() => document.querySelectorAll("#memories tbody tr").length === 101, null, { timeout: WAIT }));
+    page.waitForFunction(() => document.querySelectorAll("#memories tbody tr").length === 101, null, { timeout: WAIT }),
+  );
   await step("ledger: #live is 101 and #live-pages matches the ledger", async () => {
     const s = await snap();
     const [live, pages] = [await text(page, "#live"), await text(page, "#live-pages")];
-    return { ok: live === "101" && pages === String(s.livePages) && s.live === 101, detail: `live ${live}, pages ${pages}, ledger ${s.livePages}` };
+    return {
+      ok: live === "101" && pages === String(s.livePages) && s.live === 101,
+      detail: `live ${live}, pages ${pages}, ledger ${s.livePages}`,
+    };
   });
   await step("ledger: the event log shows create events", async () => {
     const n = await page.locator("#events li.create").count();
@@ -207,7 +227,9 @@ try {
   await page.selectOption("#budget-mode", "hard");
   await page.click("#set-budget");
   await step("ledger: set-budget is shown and charted", async () => {
-    await page.waitForFunction((t) => document.querySelector("#budget").textContent.includes(`totalPages ${t} (hard)`), total - 1, { timeout: WAIT });
+    await page.waitForFunction((t) => document.querySelector("#budget").textContent.includes(`totalPages ${t} (hard)`), total - 1, {
+      timeout: WAIT,
+    });
     await page.waitForFunction((t) => window.demo.charts.totals.data[3].at(-1) === t, total - 1, { timeout: WAIT });
   });
   await page.click("#grow-last");
@@ -217,7 +239,10 @@ try {
   await step("ledger: live pages did not change after the refusals", async () => {
     const s = await snap();
     const shown = await text(page, "#live-pages");
-    return { ok: s.livePages === total && shown === String(total) && s.live === 101, detail: `ledger ${s.livePages}, shown ${shown}, expected ${total}` };
+    return {
+      ok: s.livePages === total && shown === String(total) && s.live === 101,
+      detail: `ledger ${s.livePages}, shown ${shown}, expected ${total}`,
+    };
   });
   await step("ledger: refusals are logged as budget events", async () => {
     // Two refusals, and (setting a budget the memories already pass) one report that is not a refusal.
@@ -226,7 +251,9 @@ try {
     return { ok: refused === 2 && t.length === 3, detail: t.join(" | ") };
   });
   // A few samples with the budget, so the screenshot shows its line.
-  await page.waitForFunction(() => window.demo.charts.totals.data[3].filter((v) => v !== null).length >= 4, null, { timeout: WAIT }).catch(() => {});
+  await page
+    .waitForFunction(() => window.demo.charts.totals.data[3].filter((v) => v !== null).length >= 4, null, { timeout: WAIT })
+    .catch(() => {});
   await page.screenshot({ path: `${shots}/ledger.png`, fullPage: true });
 
   // Soft mode lets it through, with a budget event; then clear the budget.
@@ -253,7 +280,10 @@ try {
     await page.click("#gc");
     collected = await page
       .waitForFunction((n) => Number(document.querySelector("#live").textContent) < n, liveBefore, { timeout: 500 })
-      .then(() => true, () => false);
+      .then(
+        () => true,
+        () => false,
+      );
   }
   const liveAfter = await text(page, "#live");
   const note = await text(page, "#note");
@@ -271,8 +301,9 @@ try {
     console.log(`# note: GC did not collect the dropped memories within ~5 s (live still ${liveAfter}); not counted as a failure`);
   }
   // Let the charts draw the drop before the last screenshot.
-  await page.waitForFunction((n) => window.demo.charts.totals.data[2].at(-1) === n,
-    (await snap()).livePages, { timeout: 2000 }).catch(() => {});
+  await page
+    .waitForFunction((n) => window.demo.charts.totals.data[2].at(-1) === n, (await snap()).livePages, { timeout: 2000 })
+    .catch(() => {});
   await page.screenshot({ path: `${shots}/ledger-after-gc.png` });
 
   // ---- page 3: "see it": real programs under install(), with the overlay ----
@@ -280,17 +311,30 @@ try {
   watch(see);
   await see.goto(`${base}/see.html`);
   await see.waitForFunction(() => window.demo?.ready, null, { timeout: 30_000 });
-  const overlay = (fn, arg) => see.evaluate(([f, a]) => new Function("root", "a", f)(document.querySelector("wasm-memory-ledger")?.shadowRoot, a), [fn, arg]);
+  const overlay = (fn, arg) =>
+    see.evaluate(([f, a]) => new Function("root", "a", f)(document.querySelector("wasm-memory-ledger")?.shadowRoot, a), [fn, arg]);
   const shown = (id) => overlay("return root?.getElementById(a)?.textContent ?? null", id);
   await step("see: the overlay renders in its own open shadow root, styles inside", async () => {
     const r = await see.evaluate(() => {
       const el = document.querySelector("wasm-memory-ledger");
-      return { corner: el?.getAttribute("corner"), open: el?.shadowRoot?.mode, styles: el?.shadowRoot?.querySelectorAll("style").length,
-        pageStyles: document.querySelectorAll("style").length, fixed: el && getComputedStyle(el).position };
+      return {
+        corner: el?.getAttribute("corner"),
+        open: el?.shadowRoot?.mode,
+        styles: el?.shadowRoot?.querySelectorAll("style").length,
+        pageStyles: document.querySelectorAll("style").length,
+        fixed: el && getComputedStyle(el).position,
+      };
     });
     const pages = await shown("pages");
-    return { ok: r.corner === "bottom-right" && r.open === "open" && r.styles === 1 && r.fixed === "fixed" && /of 2048 pages \(hard budget\)/.test(pages ?? ""),
-      detail: `${JSON.stringify(r)} ${pages}` };
+    return {
+      ok:
+        r.corner === "bottom-right" &&
+        r.open === "open" &&
+        r.styles === 1 &&
+        r.fixed === "fixed" &&
+        /of 2048 pages \(hard budget\)/.test(pages ?? ""),
+      detail: `${JSON.stringify(r)} ${pages}`,
+    };
   });
   await step("see: a page button's style does not reach the overlay's button", async () => {
     const r = await see.evaluate(() => {
@@ -301,9 +345,14 @@ try {
     return { ok: r.page !== r.ours, detail: JSON.stringify(r) };
   });
   await step("see: brotli-wasm's memory is attributed to the URL it was streamed from", async () => {
-    const r = await see.evaluate(() => window.demo.ledger.snapshot().memories.find((m) => /brotli_wasm_bg.*\.wasm$/.test(m.definedBy ?? "")));
+    const r = await see.evaluate(() =>
+      window.demo.ledger.snapshot().memories.find((m) => /brotli_wasm_bg.*\.wasm$/.test(m.definedBy ?? "")),
+    );
     const row = await overlay("return [...root.querySelectorAll('#largest tr')].map((tr) => tr.textContent).join(' | ')");
-    return { ok: r?.origin === "exported" && r.instances === 1 && r.bounded && row.includes("brotli_wasm_bg"), detail: `${JSON.stringify(r)} ${row}` };
+    return {
+      ok: r?.origin === "exported" && r.instances === 1 && r.bounded && row.includes("brotli_wasm_bg"),
+      detail: `${JSON.stringify(r)} ${row}`,
+    };
   });
   await step("see: the chart is drawn (an SVG polyline of total pages)", async () => {
     await see.waitForTimeout(1100);
@@ -318,15 +367,23 @@ try {
     window.exporter = instance;
   }, exporter);
   await step("see: an instance's exported memory counts 1 instance (browser)", async () => {
-    const r = await see.evaluate(() => window.demo.ledger.snapshot().memories.find((m) => m.id === window.demo.ledger.idOf(window.exporter.exports.memory)));
+    const r = await see.evaluate(() =>
+      window.demo.ledger.snapshot().memories.find((m) => m.id === window.demo.ledger.idOf(window.exporter.exports.memory)),
+    );
     return { ok: r?.instances === 1 && r.definedBy === null && r.pages === 2, detail: JSON.stringify(r) };
   });
   await step("see: the overlay shows a grow made inside wasm on its own (its watcher)", async () => {
     const summary = () => shown("summary");
-    const before = await see.waitForFunction(() => {
-      const t = document.querySelector("wasm-memory-ledger").shadowRoot.getElementById("summary").textContent;
-      return window.__last === t ? t : ((window.__last = t), null); // two equal reads in a row: settled
-    }, null, { timeout: WAIT, polling: 300 }).then((h) => h.jsonValue());
+    const before = await see
+      .waitForFunction(
+        () => {
+          const t = document.querySelector("wasm-memory-ledger").shadowRoot.getElementById("summary").textContent;
+          return window.__last === t ? t : ((window.__last = t), null); // two equal reads in a row: settled
+        },
+        null,
+        { timeout: WAIT, polling: 300 },
+      )
+      .then((h) => h.jsonValue());
     const pages = Number(/(\d+) pages/.exec(before)[1]);
     const ms = await see.evaluate(async (want) => {
       window.exporter.exports.grow(7); // inside wasm: 2 -> 9 pages
@@ -342,6 +399,7 @@ try {
   });
   await step("see: compressing with brotli-wasm grows its memory, and the overlay follows", async () => {
     const id = await see.evaluate(() => window.demo.ledger.snapshot().memories.find((m) => /brotli_wasm_bg/.test(m.definedBy ?? "")).id);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the text of a function the page runs, with its own template literal
     const pagesOf = () => overlay("return root.querySelector(`#largest tr[data-id='${a}'] td:nth-child(2)`)?.textContent ?? null", id);
     const before = Number(await pagesOf());
     await see.selectOption("#size", "8");
@@ -350,28 +408,46 @@ try {
     const t0 = Date.now();
     while (Number(await pagesOf()) <= before && Date.now() - t0 < 1000) await see.waitForTimeout(50);
     const after = Number(await pagesOf());
-    return { ok: after > before, detail: `brotli's memory: ${before} -> ${after} pages, shown ${Date.now() - t0} ms after the compress returned` };
+    return {
+      ok: after > before,
+      detail: `brotli's memory: ${before} -> ${after} pages, shown ${Date.now() - t0} ms after the compress returned`,
+    };
   });
   await see.click("#hash");
   await see.waitForFunction(() => /with 64 MiB/.test(document.querySelector("#hashed").textContent), null, { timeout: 30_000 });
   await see.click("#allocate");
   await step("see: a construction past the hard budget is refused and listed as a budget hit", async () => {
-    await see.waitForFunction(() => /RangeError: .*budget totalPages = 2048/.test(document.querySelector("#error").textContent), null, { timeout: WAIT });
-    await see.waitForFunction(() => /refused: totalPages 2048/.test(document.querySelector("wasm-memory-ledger").shadowRoot.getElementById("hits").textContent), null, { timeout: 2000 });
+    await see.waitForFunction(() => /RangeError: .*budget totalPages = 2048/.test(document.querySelector("#error").textContent), null, {
+      timeout: WAIT,
+    });
+    await see.waitForFunction(
+      () => /refused: totalPages 2048/.test(document.querySelector("wasm-memory-ledger").shadowRoot.getElementById("hits").textContent),
+      null,
+      { timeout: 2000 },
+    );
   });
   await step("see: the toggle is a real button, reached with Tab, and collapses/expands with the keyboard", async () => {
     await see.evaluate(() => document.activeElement?.blur());
     let reached = false;
     for (let i = 0; i < 40 && !reached; i++) {
       await see.keyboard.press("Tab");
-      reached = await see.evaluate(() => document.activeElement?.localName === "wasm-memory-ledger" && document.activeElement.shadowRoot.activeElement?.localName === "button");
+      reached = await see.evaluate(
+        () =>
+          document.activeElement?.localName === "wasm-memory-ledger" &&
+          document.activeElement.shadowRoot.activeElement?.localName === "button",
+      );
     }
     if (!reached) return { ok: false, detail: "Tab never reached the overlay's button" };
     await see.keyboard.press("Enter");
-    const closed = await overlay("return [root.querySelector('button').getAttribute('aria-expanded'), root.getElementById('body').hidden, root.getElementById('body').offsetHeight]");
+    const closed = await overlay(
+      "return [root.querySelector('button').getAttribute('aria-expanded'), root.getElementById('body').hidden, root.getElementById('body').offsetHeight]",
+    );
     await see.keyboard.press("Space");
     const open = await overlay("return [root.querySelector('button').getAttribute('aria-expanded'), root.getElementById('body').hidden]");
-    return { ok: closed[0] === "false" && closed[1] === true && closed[2] === 0 && open[0] === "true" && open[1] === false, detail: JSON.stringify({ closed, open }) };
+    return {
+      ok: closed[0] === "false" && closed[1] === true && closed[2] === 0 && open[0] === "true" && open[1] === false,
+      detail: JSON.stringify({ closed, open }),
+    };
   });
   await step("see: setMarks(true) makes each ledger event a performance mark (browser)", async () => {
     const r = await see.evaluate(() => {
@@ -396,8 +472,17 @@ try {
     });
     const id = await see.evaluate(() => window.demo.ledger.idOf(window.exporter.exports.memory));
     const [g, b] = [r.grow, r.budget];
-    return { ok: r.refused === "RangeError" && g.length === 1 && g[0].id === id && g[0].source === "js" && b.length === 1 && b[0].refused === true && b[0].id === id,
-      detail: JSON.stringify(r) };
+    return {
+      ok:
+        r.refused === "RangeError" &&
+        g.length === 1 &&
+        g[0].id === id &&
+        g[0].source === "js" &&
+        b.length === 1 &&
+        b[0].refused === true &&
+        b[0].id === id,
+      detail: JSON.stringify(r),
+    };
   });
   await see.waitForTimeout(3000); // a few more chart samples for the screenshots
   await see.screenshot({ path: `${shots}/see.png` });

@@ -138,25 +138,118 @@ const MEMORY64_MODULE = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 5, 3, 1
 //   (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
 //   (func (export "size") (result i32) (memory.size)))
 const IMPORTING_MODULE = new Uint8Array([
-  0, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
-  1, 10, 2, 0x60, 1, 0x7f, 1, 0x7f, 0x60, 0, 1, 0x7f, // types: (i32)->i32, ()->i32
-  2, 10, 1, 1, 0x6d, 3, 0x6d, 0x65, 0x6d, 2, 0, 1, // import m.mem, memory, min 1
-  3, 4, 3, 0, 0, 1, // three functions
-  7, 22, 3,
-  4, 0x6c, 0x6f, 0x61, 0x64, 0, 0,
-  4, 0x67, 0x72, 0x6f, 0x77, 0, 1,
-  4, 0x73, 0x69, 0x7a, 0x65, 0, 2,
-  10, 21, 3,
-  7, 0, 0x20, 0, 0x2d, 0, 0, 0x0b, // local.get 0; i32.load8_u; end
-  6, 0, 0x20, 0, 0x40, 0, 0x0b, // local.get 0; memory.grow 0; end
-  4, 0, 0x3f, 0, 0x0b, // memory.size 0; end
+  0,
+  0x61,
+  0x73,
+  0x6d,
+  1,
+  0,
+  0,
+  0,
+  1,
+  10,
+  2,
+  0x60,
+  1,
+  0x7f,
+  1,
+  0x7f,
+  0x60,
+  0,
+  1,
+  0x7f, // types: (i32)->i32, ()->i32
+  2,
+  10,
+  1,
+  1,
+  0x6d,
+  3,
+  0x6d,
+  0x65,
+  0x6d,
+  2,
+  0,
+  1, // import m.mem, memory, min 1
+  3,
+  4,
+  3,
+  0,
+  0,
+  1, // three functions
+  7,
+  22,
+  3,
+  4,
+  0x6c,
+  0x6f,
+  0x61,
+  0x64,
+  0,
+  0,
+  4,
+  0x67,
+  0x72,
+  0x6f,
+  0x77,
+  0,
+  1,
+  4,
+  0x73,
+  0x69,
+  0x7a,
+  0x65,
+  0,
+  2,
+  10,
+  21,
+  3,
+  7,
+  0,
+  0x20,
+  0,
+  0x2d,
+  0,
+  0,
+  0x0b, // local.get 0; i32.load8_u; end
+  6,
+  0,
+  0x20,
+  0,
+  0x40,
+  0,
+  0x0b, // local.get 0; memory.grow 0; end
+  4,
+  0,
+  0x3f,
+  0,
+  0x0b, // memory.size 0; end
 ]);
 
 // (module (memory (export "mem") 1 3)): a module that defines and exports its memory.
 const EXPORTING_MODULE = new Uint8Array([
-  0, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
-  5, 4, 1, 1, 1, 3, // memory section: one memory, limits flag 1 (has max), min 1, max 3
-  7, 7, 1, 3, 0x6d, 0x65, 0x6d, 2, 0, // export "mem" memory 0
+  0,
+  0x61,
+  0x73,
+  0x6d,
+  1,
+  0,
+  0,
+  0,
+  5,
+  4,
+  1,
+  1,
+  1,
+  3, // memory section: one memory, limits flag 1 (has max), min 1, max 3
+  7,
+  7,
+  1,
+  3,
+  0x6d,
+  0x65,
+  0x6d,
+  2,
+  0, // export "mem" memory 0
 ]);
 
 /**
@@ -231,7 +324,10 @@ test("ctor: name is Memory", ({ M }) => {
 test("ctor: length is 1", ({ M }) => {
   assertSame(M.length, 1, "length");
   const d = Object.getOwnPropertyDescriptor(M, "length");
-  assert(d && !d.writable && !d.enumerable && d.configurable, "length attributes: {writable: false, enumerable: false, configurable: true}");
+  assert(
+    d && !d.writable && !d.enumerable && d.configurable,
+    "length attributes: {writable: false, enumerable: false, configurable: true}",
+  );
 });
 
 test("ctor: calling without new is a TypeError", ({ M }) => {
@@ -299,8 +395,14 @@ test("proto: grow rejects non-memories before reading delta", ({ M }) => {
 test("proto: assigning buffer fails and changes nothing", ({ M }) => {
   const m = new M({ initial: 1 });
   const b = m.buffer;
-  assertSame(Reflect.set(m, "buffer", new ArrayBuffer(8)), false, "Reflect.set(memory, \"buffer\", ...)");
-  assertThrows(TypeError, () => { m.buffer = new ArrayBuffer(8); }, "strict-mode assignment");
+  assertSame(Reflect.set(m, "buffer", new ArrayBuffer(8)), false, 'Reflect.set(memory, "buffer", ...)');
+  assertThrows(
+    TypeError,
+    () => {
+      m.buffer = new ArrayBuffer(8);
+    },
+    "strict-mode assignment",
+  );
   assertSame(m.buffer, b, "buffer after assignment");
 });
 
@@ -352,8 +454,14 @@ test("ctor: initial undefined is a TypeError", ({ M }) => {
   assertThrows(TypeError, () => new M({ initial: undefined }), "initial: undefined");
 });
 
-for (const [label, v] of [["NaN", NaN], ["Infinity", Infinity], ["-Infinity", -Infinity], ["-1", -1],
-  ["2^32", 2 ** 32], ["2^36", 2 ** 36]]) {
+for (const [label, v] of [
+  ["NaN", NaN],
+  ["Infinity", Infinity],
+  ["-Infinity", -Infinity],
+  ["-1", -1],
+  ["2^32", 2 ** 32],
+  ["2^36", 2 ** 36],
+]) {
   test(`ctor: initial ${label} is a TypeError`, ({ M }) => {
     assertThrows(TypeError, () => new M({ initial: v }), `initial: ${label}`);
   });
@@ -421,7 +529,7 @@ test("ctor: initial -0.9 truncates to 0", ({ M }) => {
 });
 
 test("ctor: initial is converted with ToNumber", ({ M }) => {
-  assertBuffer(new M({ initial: "3" }).buffer, { pages: 3 }, "initial \"3\"");
+  assertBuffer(new M({ initial: "3" }).buffer, { pages: 3 }, 'initial "3"');
   assertBuffer(new M({ initial: true }).buffer, { pages: 1 }, "initial true");
   assertBuffer(new M({ initial: null }).buffer, { pages: 0 }, "initial null");
   assertBuffer(new M({ initial: { valueOf: () => 2 } }).buffer, { pages: 2 }, "initial {valueOf: 2}");
@@ -449,15 +557,15 @@ test("ctor: a stray second argument is ignored", ({ M }) => {
   assertBuffer(new M({ initial: 1 }, {}).buffer, { pages: 1 }, "buffer");
 });
 
-test("ctor: address \"i32\" and an omitted address are i32", ({ M }) => {
+test('ctor: address "i32" and an omitted address are i32', ({ M }) => {
   assertBuffer(new M({ initial: 1, address: "i32" }).buffer, { pages: 1 }, "address i32");
   assertBuffer(new M({ initial: 1, address: undefined }).buffer, { pages: 1 }, "address undefined");
 });
 
 test("ctor: an unknown address is a TypeError", ({ M }) => {
-  assertThrows(TypeError, () => new M({ initial: 1, address: "none" }), "address \"none\"");
-  assertThrows(TypeError, () => new M({ initial: 1, address: "I32" }), "address \"I32\"");
-  assertThrows(TypeError, () => new M({ initial: 1, address: "" }), "address \"\"");
+  assertThrows(TypeError, () => new M({ initial: 1, address: "none" }), 'address "none"');
+  assertThrows(TypeError, () => new M({ initial: 1, address: "I32" }), 'address "I32"');
+  assertThrows(TypeError, () => new M({ initial: 1, address: "" }), 'address ""');
 });
 
 test("ctor: address is converted with ToString", ({ M }) => {
@@ -486,8 +594,11 @@ test("ctor: descriptor order of evaluation", ({ M }) => {
     },
   };
   new M(descriptor);
-  assertList(order, ["get address", "address toString", "get initial", "initial valueOf", "get maximum",
-    "maximum valueOf", "get shared"], "order");
+  assertList(
+    order,
+    ["get address", "address toString", "get initial", "initial valueOf", "get maximum", "maximum valueOf", "get shared"],
+    "order",
+  );
 });
 
 test("ctor: a member inherited from Object.prototype is read once, as an own one is", ({ M }) => {
@@ -501,24 +612,27 @@ test("ctor: a member inherited from Object.prototype is read once, as an own one
   try {
     m = new M({ initial: 1 });
   } finally {
-    for (const [k, d] of saved) (d ? Object.defineProperty(Object.prototype, k, d) : delete Object.prototype[k]);
+    for (const [k, d] of saved) d ? Object.defineProperty(Object.prototype, k, d) : delete Object.prototype[k];
   }
   assertBuffer(m.buffer, { pages: 1 }, "buffer");
-  assertList(reads.filter((k, i) => reads.indexOf(k) !== i), [], "members read more than once");
+  assertList(
+    reads.filter((k, i) => reads.indexOf(k) !== i),
+    [],
+    "members read more than once",
+  );
   assertSame(reads.includes("maximum") && reads.includes("shared"), true, "maximum and shared are read");
 });
 
 test("ctor: Proxy descriptor sees only 4 gets", ({ M }) => {
   const seen = [];
   const handler = {};
-  for (const trap of ["has", "ownKeys", "getOwnPropertyDescriptor", "defineProperty", "set", "deleteProperty",
-    "getPrototypeOf"]) {
+  for (const trap of ["has", "ownKeys", "getOwnPropertyDescriptor", "defineProperty", "set", "deleteProperty", "getPrototypeOf"]) {
     handler[trap] = (...args) => {
       seen.push(`${trap} ${String(args[1])}`);
       return Reflect[trap](...args);
     };
   }
-  handler.get = (target, key) => {
+  handler.get = (_target, key) => {
     seen.push(`get ${String(key)}`);
     return { address: "i32", initial: 1, maximum: 2, shared: false }[key];
   };
@@ -550,7 +664,11 @@ test("ctor: a throwing valueOf stops reading", ({ M }) => {
   const descriptor = {
     get initial() {
       read.push("initial");
-      return { valueOf: () => { throw sentinel; } };
+      return {
+        valueOf: () => {
+          throw sentinel;
+        },
+      };
     },
     get maximum() {
       read.push("maximum");
@@ -719,9 +837,18 @@ test("grow: past the page limit with maximum 65536 is a RangeError", ({ M }) => 
   assertThrows(RangeError, () => m.grow(65536), "grow(65536)");
 });
 
-for (const [label, v] of [["undefined", undefined], ["NaN", NaN], ["Infinity", Infinity], ["-Infinity", -Infinity],
-  ["-1", -1], ["2^32", 2 ** 32], ["2^36", 2 ** 36], ["\"0x100000000\"", "0x100000000"],
-  ["{valueOf: 2^32}", { valueOf: () => 2 ** 32 }], ["1n", 1n]]) {
+for (const [label, v] of [
+  ["undefined", undefined],
+  ["NaN", NaN],
+  ["Infinity", Infinity],
+  ["-Infinity", -Infinity],
+  ["-1", -1],
+  ["2^32", 2 ** 32],
+  ["2^36", 2 ** 36],
+  ['"0x100000000"', "0x100000000"],
+  ["{valueOf: 2^32}", { valueOf: () => 2 ** 32 }],
+  ["1n", 1n],
+]) {
   test(`grow: delta ${label} is a TypeError`, ({ M }) => {
     const m = new M({ initial: 0 });
     assertThrows(TypeError, () => m.grow(v), `grow(${label})`);
@@ -731,7 +858,16 @@ for (const [label, v] of [["undefined", undefined], ["NaN", NaN], ["Infinity", I
 test("grow: a throwing valueOf propagates", ({ M }) => {
   const m = new M({ initial: 0 });
   const sentinel = new Error("sentinel");
-  assertThrowsValue(sentinel, () => m.grow({ valueOf: () => { throw sentinel; } }), "grow(throwing valueOf)");
+  assertThrowsValue(
+    sentinel,
+    () =>
+      m.grow({
+        valueOf: () => {
+          throw sentinel;
+        },
+      }),
+    "grow(throwing valueOf)",
+  );
   assertBuffer(m.buffer, { pages: 0 }, "buffer");
 });
 
@@ -793,8 +929,11 @@ test("wasm: memory.grow inside wasm past the maximum returns -1", ({ M, need }) 
 test("wasm: a module whose import needs more pages rejects the memory", ({ M, need }) => {
   need("wasmImports");
   const m = new M({ initial: 0 });
-  assertThrows(WebAssembly.LinkError, () => new WebAssembly.Instance(new WebAssembly.Module(IMPORTING_MODULE),
-    { m: { mem: m } }), "memory of 0 pages for an import of min 1");
+  assertThrows(
+    WebAssembly.LinkError,
+    () => new WebAssembly.Instance(new WebAssembly.Module(IMPORTING_MODULE), { m: { mem: m } }),
+    "memory of 0 pages for an import of min 1",
+  );
 });
 
 // ---- shared memories (threads)
@@ -833,7 +972,7 @@ test("shared: the buffer is an instance of the SharedArrayBuffer global", ({ M, 
 test("shared: shared is converted with ToBoolean", ({ M, need }) => {
   need("shared");
   assert(isShared(new M({ initial: 0, maximum: 1, shared: 1 }).buffer), "shared: 1 made no shared memory");
-  assert(!isShared(new M({ initial: 0, maximum: 1, shared: "" }).buffer), "shared: \"\" made a shared memory");
+  assert(!isShared(new M({ initial: 0, maximum: 1, shared: "" }).buffer), 'shared: "" made a shared memory');
   assert(!isShared(new M({ initial: 0, maximum: 1, shared: undefined }).buffer), "shared: undefined made a shared memory");
 });
 
@@ -936,7 +1075,8 @@ test("type: an i64 memory says address i64", (t) => {
   t.need("memory64");
   const ty = new t.M({ address: "i64", initial: 1n, maximum: 3n }).type();
   assertSame(ty.address, "i64", "address");
-  assert(ty.minimum == 1 && ty.maximum == 3, `limits: ${show(ty.minimum)}..${show(ty.maximum)}`); // eslint-disable-line eqeqeq
+  // biome-ignore lint/suspicious/noDoubleEquals: a BigInt (i64) or a Number, compared by value
+  assert(ty.minimum == 1 && ty.maximum == 3, `limits: ${show(ty.minimum)}..${show(ty.maximum)}`);
 });
 
 // ---- memory64
@@ -949,11 +1089,14 @@ test("i64: zero and non-zero initial", ({ M, need }) => {
 
 test("i64: initial is converted with ToBigInt", ({ M, need }) => {
   need("memory64");
-  assertBuffer(new M({ address: "i64", initial: "3" }).buffer, { pages: 3 }, "initial \"3\"");
+  assertBuffer(new M({ address: "i64", initial: "3" }).buffer, { pages: 3 }, 'initial "3"');
   assertBuffer(new M({ address: "i64", initial: true }).buffer, { pages: 1 }, "initial true");
 });
 
-for (const [label, v] of [["-1n", -1n], ["2^64", 2n ** 64n]]) {
+for (const [label, v] of [
+  ["-1n", -1n],
+  ["2^64", 2n ** 64n],
+]) {
   test(`i64: initial ${label} is a TypeError`, ({ M, need }) => {
     need("memory64");
     assertThrows(TypeError, () => new M({ address: "i64", initial: v }), `initial ${label}`);
@@ -987,7 +1130,11 @@ test("i64: grow up to the maximum, twice", ({ M, need }) => {
   assertThrows(RangeError, () => m.grow(1n), "past the maximum");
 });
 
-for (const [label, v] of [["-1n", -1n], ["2^64", 2n ** 64n], ["\"0x10000000000000000\"", "0x10000000000000000"]]) {
+for (const [label, v] of [
+  ["-1n", -1n],
+  ["2^64", 2n ** 64n],
+  ['"0x10000000000000000"', "0x10000000000000000"],
+]) {
   test(`i64: grow delta ${label} is a TypeError`, ({ M, need }) => {
     need("memory64");
     const m = new M({ address: "i64", initial: 0n });
@@ -1012,8 +1159,8 @@ test("i64: maximum 2^37-1 pages is allowed", ({ M, need }) => {
 
 test("i64: no engine memory64: clear RangeError", ({ M, f, native }) => {
   if (f.memory64) skip("the engine has memory64");
-  if (native) skip("the engine's JS API has no memory64 (what it does with address \"i64\" is its own)");
-  const e = assertThrows(RangeError, () => new M({ address: "i64", initial: 1n }), "{address: \"i64\", initial: 1n}");
+  if (native) skip('the engine\'s JS API has no memory64 (what it does with address "i64" is its own)');
+  const e = assertThrows(RangeError, () => new M({ address: "i64", initial: 1n }), '{address: "i64", initial: 1n}');
   assert(/memory64|i64|64-bit/i.test(String(e.message)), `message doesn't say why: ${show(e.message)}`);
 });
 

@@ -33,7 +33,10 @@ const opt = (name) => {
   return eq ? eq.slice(name.length + 1) : undefined;
 };
 const pkgDir = resolve(opt("--pkg") ?? join(root, "pkg"));
-const only = opt("--only")?.split(",").map((s) => s.trim()).filter(Boolean);
+const only = opt("--only")
+  ?.split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
 
 const ENGINE_TIMEOUT = Number(process.env.WMP_ENGINE_TIMEOUT_MS) || 90_000; // one engine, all three runs
 const WATCHDOG = 330_000; // the whole run
@@ -44,7 +47,10 @@ const ENGINES = [
   { id: "node24", kind: "cli", label: "Node 24", bin: join(engines, "node24/bin/node"), args: [] },
   { id: "node26", kind: "cli", label: "Node 26", bin: join(engines, "node26/bin/node"), args: [] },
   {
-    id: "deno", kind: "cli", label: "Deno", bin: join(engines, "deno/deno"),
+    id: "deno",
+    kind: "cli",
+    label: "Deno",
+    bin: join(engines, "deno/deno"),
     args: ["run", "--no-config", "--no-prompt", `--allow-read=${root},${pkgDir}`],
     env: { DENO_NO_PACKAGE_JSON: "1", DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
   },
@@ -94,10 +100,17 @@ async function runCli(engine) {
 
 async function runBrowser(engine, base) {
   // The suite, then the overlay entry on its own page, in one browser.
-  const { version: v, texts: [text, overlay] } = await runPages(engine.id, [
-    { url: `${base}/tests/engines/page.html`, resultVar: "__enginesResult" },
-    { url: `${base}/tests/engines/overlay.html`, resultVar: "__overlayResult" },
-  ], { timeout: ENGINE_TIMEOUT });
+  const {
+    version: v,
+    texts: [text, overlay],
+  } = await runPages(
+    engine.id,
+    [
+      { url: `${base}/tests/engines/page.html`, resultVar: "__enginesResult" },
+      { url: `${base}/tests/engines/overlay.html`, resultVar: "__overlayResult" },
+    ],
+    { timeout: ENGINE_TIMEOUT },
+  );
   return { version: v, ...parseResult(text, engine.label), overlay: JSON.parse(overlay) };
 }
 
@@ -123,7 +136,8 @@ function engineDiffers(runs) {
 
 /** Every case the engine fails natively; "(package too)" where the package doesn't fix it. */
 function nativeFailures(r) {
-  return (r.runs.native ?? []).filter((x) => x.status === "fail")
+  return (r.runs.native ?? [])
+    .filter((x) => x.status === "fail")
     .map((x) => (r.differs.includes(x.name) ? x.name : `${x.name} (package too)`));
 }
 
@@ -148,7 +162,13 @@ if (!existsSync(join(pkgDir, "node.js")) || !existsSync(join(pkgDir, "index.js")
 let server;
 try {
   const needsServer = selected.some((e) => e.kind !== "cli");
-  server = needsServer ? await serve([["/pkg/", pkgDir], ["/tests/engines/", here], ["/tests/fixtures/", join(root, "tests/fixtures")]]) : undefined;
+  server = needsServer
+    ? await serve([
+        ["/pkg/", pkgDir],
+        ["/tests/engines/", here],
+        ["/tests/fixtures/", join(root, "tests/fixtures")],
+      ])
+    : undefined;
   const base = server ? `http://127.0.0.1:${server.address().port}` : "";
 
   for (const engine of selected) {
@@ -168,14 +188,17 @@ try {
     const installed = count(runs.installed);
     const differs = engineDiffers(runs);
     const packageFails = ["ponyfill", "installed"].flatMap((kind) =>
-      (runs[kind] ?? []).filter((r) => r.status === "fail").map((r) => ({ kind, ...r })));
+      (runs[kind] ?? []).filter((r) => r.status === "fail").map((r) => ({ kind, ...r })),
+    );
     const secs = ((Date.now() - t0) / 1000).toFixed(1);
     const versionText = (data?.version || data?.runtime || "?").replace(/^deno (\S+) .*/, "$1");
 
     console.log(`\n== ${engine.label} (${versionText}) ${secs} s`);
     if (error) console.log(`  ERROR: ${error}`);
     if (data?.features) {
-      const on = Object.entries(data.features).filter(([, v]) => v === true).map(([k]) => k);
+      const on = Object.entries(data.features)
+        .filter(([, v]) => v === true)
+        .map(([k]) => k);
       console.log(`  features:  ${on.join(", ") || "none"}`);
     }
     console.log(`  native     ${figures(native)}`);
@@ -214,8 +237,20 @@ try {
     const engineFailed = regressions + overlay.failed + touched.failed + (error ? 1 : 0);
     totalPassed += enginePassed;
     totalFailed += engineFailed;
-    report.push({ id: engine.id, label: engine.label, version: versionText, seconds: Number(secs), error,
-      features: data?.features, native, ponyfill, installed, differs, packageFails, runs });
+    report.push({
+      id: engine.id,
+      label: engine.label,
+      version: versionText,
+      seconds: Number(secs),
+      error,
+      features: data?.features,
+      native,
+      ponyfill,
+      installed,
+      differs,
+      packageFails,
+      runs,
+    });
   }
 } finally {
   clearTimeout(watchdog);
@@ -230,15 +265,19 @@ const md = [
   "# WebAssembly.Memory conformance, per engine",
   "",
   `Our suite (tests/engines/conformance.js), run by \`node tests/engines/run.mjs\` on ${new Date().toISOString().slice(0, 10)}.`,
-  "Figures are passed / run (skipped cases need an engine feature it lacks). \"Package\" is the",
+  'Figures are passed / run (skipped cases need an engine feature it lacks). "Package" is the',
   "ponyfill `Memory` and the installed `WebAssembly.Memory`. The last column lists the cases the",
-  "engine itself fails, i.e. where it differs from the spec; \"(package too)\" marks those the",
+  'engine itself fails, i.e. where it differs from the spec; "(package too)" marks those the',
   "package doesn't correct on that engine.",
   "",
   "| engine | version | native passed/total | package passed/total (ponyfill; installed) | engine differs from the spec |",
   "| --- | --- | --- | --- | --- |",
-  ...report.map((r) => `| ${r.label} | ${r.version.replace(/\|/g, "/")} | ${cell(r.native)} | ${cell(r.ponyfill)}; ${cell(r.installed)} | ${
-    r.error ? `**did not run: ${r.error.replace(/\|/g, "/").slice(0, 200)}** ` : ""}${nativeFailures(r).join("; ") || (r.error ? "" : "none")} |`),
+  ...report.map(
+    (r) =>
+      `| ${r.label} | ${r.version.replace(/\|/g, "/")} | ${cell(r.native)} | ${cell(r.ponyfill)}; ${cell(r.installed)} | ${
+        r.error ? `**did not run: ${r.error.replace(/\|/g, "/").slice(0, 200)}** ` : ""
+      }${nativeFailures(r).join("; ") || (r.error ? "" : "none")} |`,
+  ),
   "",
 ];
 const failing = report.flatMap((r) => r.packageFails.map((f) => `- ${r.label}, ${f.kind}: **${f.name}**: ${f.message}`));

@@ -97,7 +97,14 @@ export async function runTouched({ Memory, install, ledger }) {
   run("anything but a WebAssembly.Memory is a TypeError naming the argument; a Proxy's traps never run", () => {
     const memory = new Memory({ initial: 1 });
     const trapped = [];
-    const handler = new Proxy({}, { get: (_, trap) => (...args) => (trapped.push(trap), Reflect[trap](...args)) });
+    const handler = new Proxy(
+      {},
+      {
+        get:
+          (_, trap) =>
+          (...args) => (trapped.push(trap), Reflect[trap](...args)),
+      },
+    );
     for (const value of [undefined, 1, {}, memory.buffer, NativeMemory.prototype, new Proxy(memory, handler)]) {
       let error;
       try {

@@ -19,7 +19,8 @@ import { cleanup, closeFirefox, makeTempDir, removeTempDir, withTimeout } from "
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const TIMEOUT = 20_000;
 const started = Date.now();
-let passed = 0, failed = 0;
+let passed = 0,
+  failed = 0;
 function check(name, ok, detail = "") {
   if (ok) passed++;
   else failed++;
@@ -35,8 +36,11 @@ console.log(execFileSync(process.execPath, [join(root, "scripts/extension.mjs")]
 const CHROMIUM_DIR = join(root, "artifacts/extension/chromium");
 const FIREFOX_DIR = join(root, "artifacts/extension/firefox");
 const content = readFileSync(join(CHROMIUM_DIR, "content.js"), "utf8");
-check("the content script is one classic script (no import, export or import.meta) with the wasm inline",
-  !/^\s*(?:import|export)\b|\bimport\s*\(|import\.meta/m.test(content) && content.length > readFileSync(join(root, "pkg/wasm_memory_polyfill_bg.wasm")).length);
+check(
+  "the content script is one classic script (no import, export or import.meta) with the wasm inline",
+  !/^\s*(?:import|export)\b|\bimport\s*\(|import\.meta/m.test(content) &&
+    content.length > readFileSync(join(root, "pkg/wasm_memory_polyfill_bg.wasm")).length,
+);
 
 // ------------------------------------------------------------------ pages
 const b64 = (f) => readFileSync(join(root, "tests/fixtures", f)).toString("base64");
@@ -106,7 +110,7 @@ function pageState() {
     live: snap?.live ?? null,
     budget: snap?.budget ?? null,
     bounded: snap?.memories?.map((m) => m.bounded) ?? null,
-    overlay: el ? el.shadowRoot?.getElementById("pages")?.textContent ?? "" : null,
+    overlay: el ? (el.shadowRoot?.getElementById("pages")?.textContent ?? "") : null,
     status: control ? control.status() : null,
   };
 }
@@ -115,14 +119,17 @@ function pageState() {
 async function saveSettings(d, optionsUrl, { sites, mode, totalPages }) {
   if (optionsUrl) await d.goto(optionsUrl);
   await d.waitFor(() => document.getElementById("mode")?.options.length === 3 && document.getElementById("result") !== null);
-  await d.evaluate(({ sites, mode, totalPages }) => {
-    document.getElementById("sites").value = sites.join("\n");
-    document.getElementById("mode").value = mode;
-    document.getElementById("totalPages").value = String(totalPages);
-    document.getElementById("overlay").checked = true;
-    document.getElementById("result").textContent = "";
-    document.getElementById("form").requestSubmit();
-  }, { sites, mode, totalPages });
+  await d.evaluate(
+    ({ sites, mode, totalPages }) => {
+      document.getElementById("sites").value = sites.join("\n");
+      document.getElementById("mode").value = mode;
+      document.getElementById("totalPages").value = String(totalPages);
+      document.getElementById("overlay").checked = true;
+      document.getElementById("result").textContent = "";
+      document.getElementById("form").requestSubmit();
+    },
+    { sites, mode, totalPages },
+  );
   await d.waitFor(() => /^(Saved|Not saved)/.test(document.getElementById("result").textContent));
   return d.evaluate(() => document.getElementById("result").textContent);
 }
@@ -145,21 +152,50 @@ async function scenario(label, d, ext, optionsUrl) {
   const t = (name) => `${label}: ${name}`;
   const saved = await saveSettings(ext, optionsUrl, { sites: ["http://127.0.0.1/*"], mode: "hard", totalPages: BUDGET });
   check(t("the settings page saves the sites and a hard budget"), /^Saved: on for 1 site/.test(saved), saved);
-  const registered = await ext.evaluate(async () => (await (globalThis.browser ?? globalThis.chrome).runtime.sendMessage({ type: "registered" })).value);
+  const registered = await ext.evaluate(
+    async () => (await (globalThis.browser ?? globalThis.chrome).runtime.sendMessage({ type: "registered" })).value,
+  );
   const r = registered?.[0];
-  const expected = ["settings/begin.js", "settings/hard.js", "settings/t.js", "settings/t3.js", "settings/t5.js", "settings/overlay.js", "settings/end.js", "content.js"];
-  check(t("the content script is registered for the chosen site, in the page's world, at document_start, with the budget as its file list"),
-    r?.matches?.join() === "http://127.0.0.1/*" && r.world === "MAIN" && r.runAt === "document_start" && r.allFrames === true && r.js?.join() === expected.join(),
-    JSON.stringify(registered));
+  const expected = [
+    "settings/begin.js",
+    "settings/hard.js",
+    "settings/t.js",
+    "settings/t3.js",
+    "settings/t5.js",
+    "settings/overlay.js",
+    "settings/end.js",
+    "content.js",
+  ];
+  check(
+    t("the content script is registered for the chosen site, in the page's world, at document_start, with the budget as its file list"),
+    r?.matches?.join() === "http://127.0.0.1/*" &&
+      r.world === "MAIN" &&
+      r.runAt === "document_start" &&
+      r.allFrames === true &&
+      r.js?.join() === expected.join(),
+    JSON.stringify(registered),
+  );
   if (process.env.WMP_DEBUG) console.log("registered:", JSON.stringify(registered));
 
   // (a) the page's first script, bounded by the budget; the ledger and overlay at its true size
   await d.goto(`${ON}/grow.html`);
   await d.waitFor(() => document.querySelector("wasm-memory-ledger")?.shadowRoot?.getElementById("pages")?.textContent);
   let s = await d.evaluate(pageState);
-  check(t("(a) the extension installed the package before the page's first script"), s.installed && s.status?.state === "running" && s.status?.settingsDelivered === true, JSON.stringify(s.status));
-  check(t(`(a) a hard budget of ${BUDGET} pages from the settings bounds growth inside wasm`), s.result?.pages === BUDGET && s.result.refused === 1 + GROW - BUDGET && s.bounded?.[0] === true, JSON.stringify(s.result));
-  check(t("(a) the ledger shows the memory at its true size"), s.livePages === s.result?.pages && s.live === 1, `ledger ${s.livePages}, page ${s.result?.pages}`);
+  check(
+    t("(a) the extension installed the package before the page's first script"),
+    s.installed && s.status?.state === "running" && s.status?.settingsDelivered === true,
+    JSON.stringify(s.status),
+  );
+  check(
+    t(`(a) a hard budget of ${BUDGET} pages from the settings bounds growth inside wasm`),
+    s.result?.pages === BUDGET && s.result.refused === 1 + GROW - BUDGET && s.bounded?.[0] === true,
+    JSON.stringify(s.result),
+  );
+  check(
+    t("(a) the ledger shows the memory at its true size"),
+    s.livePages === s.result?.pages && s.live === 1,
+    `ledger ${s.livePages}, page ${s.result?.pages}`,
+  );
   check(t("(a) the overlay shows it against the budget"), s.overlay === `${BUDGET} of ${BUDGET} pages (hard budget)`, s.overlay);
   const badge = await askBackground(ext, { type: "status", url: `${ON}/grow.html` });
   check(t("(a) the toolbar badge shows the page's pages"), badge?.text === String(BUDGET), JSON.stringify(badge));
@@ -167,13 +203,21 @@ async function scenario(label, d, ext, optionsUrl) {
   const hidden = await d.evaluate(() => document.querySelector("wasm-memory-ledger") === null);
   const on = await askBackground(ext, { type: "toggle", url: `${ON}/grow.html` });
   const shown = await d.evaluate(() => document.querySelector("wasm-memory-ledger") !== null);
-  check(t("(a) the toolbar button hides and shows the overlay"), off === false && hidden && on === true && shown, JSON.stringify({ off, hidden, on, shown }));
+  check(
+    t("(a) the toolbar button hides and shows the overlay"),
+    off === false && hidden && on === true && shown,
+    JSON.stringify({ off, hidden, on, shown }),
+  );
 
   // a page that patched what the content script uses after its start: the overlay still comes
   await d.goto(`${ON}/hostile.html`);
   await d.waitFor(() => document.querySelector("wasm-memory-ledger")?.shadowRoot?.getElementById("pages")?.textContent);
   s = await d.evaluate(pageState);
-  check(t("a page that replaced addEventListener and document.body in its first script still gets the overlay"), s.overlay === `${BUDGET} of ${BUDGET} pages (hard budget)` && s.result?.pages === BUDGET, JSON.stringify({ overlay: s.overlay, result: s.result }));
+  check(
+    t("a page that replaced addEventListener and document.body in its first script still gets the overlay"),
+    s.overlay === `${BUDGET} of ${BUDGET} pages (hard budget)` && s.result?.pages === BUDGET,
+    JSON.stringify({ overlay: s.overlay, result: s.result }),
+  );
 
   // (c) a memory made in an iframe
   await d.goto(`${ON}/frames.html`);
@@ -186,22 +230,47 @@ async function scenario(label, d, ext, optionsUrl) {
   const frames = await askBackground(ext, { type: "status", url: `${ON}/frames.html` });
   const sub = frames?.frames?.find((f) => f.frameId !== 0)?.status;
   // The top frame's overlay shows the app: each frame shares its ledger (same origin). 40 is BUDGET.
-  const appView = await d.waitFor(() => /· 40 pages · 2 realms$/.test(document.querySelector("wasm-memory-ledger")?.shadowRoot?.getElementById("summary")?.textContent ?? "")).then(() => true, () => false);
-  const summary = await d.evaluate(() => document.querySelector("wasm-memory-ledger")?.shadowRoot?.getElementById("summary")?.textContent ?? null);
+  const appView = await d
+    .waitFor(() =>
+      /· 40 pages · 2 realms$/.test(document.querySelector("wasm-memory-ledger")?.shadowRoot?.getElementById("summary")?.textContent ?? ""),
+    )
+    .then(
+      () => true,
+      () => false,
+    );
+  const summary = await d.evaluate(
+    () => document.querySelector("wasm-memory-ledger")?.shadowRoot?.getElementById("summary")?.textContent ?? null,
+  );
   check(t("(c) the top frame's overlay counts the iframe's memory (its realm shares)"), appView, summary);
-  check(t("(c) an iframe's memory is in the frame's ledger and in the tab's status"), frame.pages === BUDGET && frame.ledger === BUDGET && sub?.livePages === BUDGET && frames.text === String(BUDGET), JSON.stringify({ frame, frames }));
+  check(
+    t("(c) an iframe's memory is in the frame's ledger and in the tab's status"),
+    frame.pages === BUDGET && frame.ledger === BUDGET && sub?.livePages === BUDGET && frames.text === String(BUDGET),
+    JSON.stringify({ frame, frames }),
+  );
 
   // (c) an about:blank frame the page makes and uses at once: the script is in it already
   await d.goto(`${ON}/blank.html`);
   await d.waitFor(() => window.__blank !== undefined);
   const blank = await d.evaluate(() => window.__blank);
-  check(t("(c) an about:blank frame is installed before the page's script can reach into it"), blank.immediate === true && blank.ledgerPages === 3, JSON.stringify(blank));
+  check(
+    t("(c) an about:blank frame is installed before the page's script can reach into it"),
+    blank.immediate === true && blank.ledgerPages === 3,
+    JSON.stringify(blank),
+  );
 
   // (d) a site not chosen: untouched
   await d.goto(`${OFF}/grow.html`);
   await d.waitFor(() => window.__result != null);
   s = await d.evaluate(pageState);
-  check(t("(d) a site not chosen is left untouched"), !s.registry && s.status === null && s.overlay === null && s.result.pages === 1 + GROW && /\[native code\]/.test(await d.evaluate(() => String(WebAssembly.Memory))), JSON.stringify(s));
+  check(
+    t("(d) a site not chosen is left untouched"),
+    !s.registry &&
+      s.status === null &&
+      s.overlay === null &&
+      s.result.pages === 1 + GROW &&
+      /\[native code\]/.test(await d.evaluate(() => String(WebAssembly.Memory))),
+    JSON.stringify(s),
+  );
 
   // (b) a CSP without 'wasm-unsafe-eval': the page works, the extension reports it
   d.messages.length = 0;
@@ -210,13 +279,25 @@ async function scenario(label, d, ext, optionsUrl) {
   await d.waitFor(() => document.getElementById("h")?.textContent === "its own script ran");
   s = await d.evaluate(pageState);
   if (process.env.WMP_DEBUG) console.log("console:", JSON.stringify(d.messages), "errors:", JSON.stringify(d.errors));
-  const own = await d.evaluate(() => ({ ran: window.__cspPageRan === true, wasm: window.__cspWasm, native: /\[native code\]/.test(String(WebAssembly.Memory)) }));
+  const own = await d.evaluate(() => ({
+    ran: window.__cspPageRan === true,
+    wasm: window.__cspWasm,
+    native: /\[native code\]/.test(String(WebAssembly.Memory)),
+  }));
   // Firefox hands its own CSP violation reports to the page's error log (puppeteer's
   // "pageerror"): those are the browser's reports of the blocked compiles (the page's own and
   // the extension's attempt), not exceptions; anything else would be one thrown into the page.
   const thrown = d.errors.filter((e) => !/^Content-Security-Policy: /.test(e));
-  check(t("(b) a strict-CSP page still works, untouched"), own.ran && own.wasm === "CompileError" && own.native && !s.installed && thrown.length === 0, JSON.stringify({ own, errors: d.errors }));
-  check(t("(b) ... and the extension reports it (frame status, console)"), s.status?.state === "blocked" && d.messages.some((m) => /wasm-memory-polyfill extension: .*Content-Security-Policy/.test(m)), JSON.stringify({ status: s.status, messages: d.messages }));
+  check(
+    t("(b) a strict-CSP page still works, untouched"),
+    own.ran && own.wasm === "CompileError" && own.native && !s.installed && thrown.length === 0,
+    JSON.stringify({ own, errors: d.errors }),
+  );
+  check(
+    t("(b) ... and the extension reports it (frame status, console)"),
+    s.status?.state === "blocked" && d.messages.some((m) => /wasm-memory-polyfill extension: .*Content-Security-Policy/.test(m)),
+    JSON.stringify({ status: s.status, messages: d.messages }),
+  );
   const csp = await askBackground(ext, { type: "status", url: `${ON}/csp.html` });
   check(t("(b) ... on the toolbar badge"), csp?.text === "CSP" && /Content-Security-Policy/.test(csp.title), JSON.stringify(csp));
 
@@ -225,7 +306,11 @@ async function scenario(label, d, ext, optionsUrl) {
   await d.goto(`${ON}/grow.html`);
   await d.waitFor(() => window.__result != null);
   s = await d.evaluate(pageState);
-  check(t("a new budget holds for the next page loaded"), /^Saved/.test(saved2) && s.result.pages === BUDGET / 2 && s.budget?.totalPages === BUDGET / 2, JSON.stringify({ saved2, result: s.result, budget: s.budget }));
+  check(
+    t("a new budget holds for the next page loaded"),
+    /^Saved/.test(saved2) && s.result.pages === BUDGET / 2 && s.budget?.totalPages === BUDGET / 2,
+    JSON.stringify({ saved2, result: s.result, budget: s.budget }),
+  );
 }
 
 // ------------------------------------------------------------------ the browsers
@@ -235,7 +320,8 @@ function driverOf(page, kind) {
     errors: [],
     goto: (url) => page.goto(url, { timeout: TIMEOUT }),
     evaluate: (fn, arg) => withTimeout(page.evaluate(fn, arg), TIMEOUT, "evaluate"),
-    waitFor: (fn) => (kind === "playwright" ? page.waitForFunction(fn, undefined, { timeout: TIMEOUT }) : page.waitForFunction(fn, { timeout: TIMEOUT })),
+    waitFor: (fn) =>
+      kind === "playwright" ? page.waitForFunction(fn, undefined, { timeout: TIMEOUT }) : page.waitForFunction(fn, { timeout: TIMEOUT }),
   };
   page.on("console", (m) => d.messages.push(m.text()));
   page.on("pageerror", (e) => d.errors.push(String(e?.message ?? e)));
@@ -250,15 +336,29 @@ async function chromiumRun() {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: "/usr/bin/chromium",
       headless: true,
-      args: ["--headless", `--disable-extensions-except=${CHROMIUM_DIR}`, `--load-extension=${CHROMIUM_DIR}`, "--no-sandbox", "--disable-gpu",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+      args: [
+        "--headless",
+        `--disable-extensions-except=${CHROMIUM_DIR}`,
+        `--load-extension=${CHROMIUM_DIR}`,
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
       timeout: 60_000,
     });
     const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent("serviceworker", { timeout: TIMEOUT }));
     const id = new URL(worker.url()).host;
     const page = context.pages()[0] ?? (await context.newPage());
     const options = await context.newPage();
-    await scenario(`Chromium ${context.browser()?.version() ?? ""}`.trim(), driverOf(page, "playwright"), driverOf(options, "playwright"), `chrome-extension://${id}/options.html`);
+    await scenario(
+      `Chromium ${context.browser()?.version() ?? ""}`.trim(),
+      driverOf(page, "playwright"),
+      driverOf(options, "playwright"),
+      `chrome-extension://${id}/options.html`,
+    );
   } finally {
     await withTimeout(context?.close() ?? Promise.resolve(), 15_000, "closing Chromium").catch(() => {});
     removeTempDir(profile);
@@ -305,12 +405,22 @@ async function firefoxRun() {
 }
 
 const only = process.argv.slice(2);
-for (const [name, run] of [["chromium", chromiumRun], ["firefox", firefoxRun]]) {
+for (const [name, run] of [
+  ["chromium", chromiumRun],
+  ["firefox", firefoxRun],
+]) {
   if (only.length && !only.includes(name)) continue;
   try {
     await withTimeout(run(), 120_000, name);
   } catch (error) {
-    check(`${name}: the run finished`, false, String(error?.stack ?? error).split("\n").slice(0, 4).join(" | "));
+    check(
+      `${name}: the run finished`,
+      false,
+      String(error?.stack ?? error)
+        .split("\n")
+        .slice(0, 4)
+        .join(" | "),
+    );
   }
 }
 server.close();

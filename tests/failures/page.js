@@ -12,7 +12,16 @@ const pages = Number(new URLSearchParams(location.search).get("pages") ?? 1);
 const checks = [];
 const check = (name, ok, detail = "") => checks.push({ name, ok: !!ok, detail: ok ? "" : detail });
 
-const leb = (n) => { const b = []; do { let x = n & 0x7f; n = Math.floor(n / 128); if (n) x |= 0x80; b.push(x); } while (n); return b; };
+const leb = (n) => {
+  const b = [];
+  do {
+    let x = n & 0x7f;
+    n = Math.floor(n / 128);
+    if (n) x |= 0x80;
+    b.push(x);
+  } while (n);
+  return b;
+};
 const section = (id, body) => [id, ...leb(body.length), ...body];
 const text = (s) => [...leb(s.length), ...new TextEncoder().encode(s)];
 /** (module (import "js" "f" (func))? (memory (export "mem") n)) */
@@ -23,9 +32,10 @@ function module(n, importFn) {
   return new Uint8Array(out);
 }
 /** What was thrown, as data: an error's class, message and its stack's first line; else the value. */
-const seen = (e) => (typeof e === "object" && e !== null
-  ? { class: Object.getPrototypeOf(e)?.constructor?.name, message: e.message, stack: String(e.stack).split("\n")[0] }
-  : { thrown: String(e) });
+const seen = (e) =>
+  typeof e === "object" && e !== null
+    ? { class: Object.getPrototypeOf(e)?.constructor?.name, message: e.message, stack: String(e.stack).split("\n")[0] }
+    : { thrown: String(e) };
 async function outcome(f) {
   try {
     await f();
@@ -38,7 +48,12 @@ const show = (x) => JSON.stringify(x);
 
 const held = [];
 try {
-  const natives = { Module: WebAssembly.Module, Instance: WebAssembly.Instance, instantiate: WebAssembly.instantiate, instantiateStreaming: WebAssembly.instantiateStreaming };
+  const natives = {
+    Module: WebAssembly.Module,
+    Instance: WebAssembly.Instance,
+    instantiate: WebAssembly.instantiate,
+    instantiateStreaming: WebAssembly.instantiateStreaming,
+  };
   const { Memory, install, ledger } = await import("/pkg/index.js");
   const uninstall = install();
   const heard = [];
@@ -54,7 +69,11 @@ try {
     const engine = await outcome(() => natives.instantiate(linking, { js: {} }));
     heard.length = 0;
     const got = await outcome(() => WebAssembly.instantiate(linking, { js: {} }));
-    check(`a LinkError is the engine's, unchanged (${engine.class})`, show(got) === show(engine) && engine.class === "LinkError", `ours ${show(got)}, engine's ${show(engine)}`);
+    check(
+      `a LinkError is the engine's, unchanged (${engine.class})`,
+      show(got) === show(engine) && engine.class === "LinkError",
+      `ours ${show(got)}, engine's ${show(engine)}`,
+    );
     check("a LinkError reports nothing", heard.length === 0, show(heard));
 
     let construction;
@@ -71,7 +90,11 @@ try {
     // message (V8's own stack accessor, written through its own setter).
     const said = construction?.message ?? "";
     check("the refused construction's message has the ledger's facts", said.includes(" (the ledger: "), show(construction));
-    check("and so has its stack's first line, where that has the message", !construction?.stack?.includes(said.slice(0, said.indexOf(" (the ledger: "))) || construction.stack.includes(said), show(construction));
+    check(
+      "and so has its stack's first line, where that has the message",
+      !construction?.stack?.includes(said.slice(0, said.indexOf(" (the ledger: "))) || construction.stack.includes(said),
+      show(construction),
+    );
     check("one failure event for it, a construction's", heard.length === 1 && heard[0].operation === "construct", show(heard));
     heard.length = 0;
 
@@ -104,16 +127,28 @@ try {
         // Where the reservation model has a profile of this engine, its expectation closes the
         // facts: the live memories with the polyfill's own heap, against the expected limit.
         const words = got.message.startsWith(engine.message) ? got.message.slice(engine.message.length) : "";
-        const model = /^; the reservation model \(measured on [^)]*\): (\d+) live memories of an expected limit of (\d+), the polyfill's own heap among them\)$/
-          .exec(words.slice(facts.length - 1));
+        const model =
+          /^; the reservation model \(measured on [^)]*\): (\d+) live memories of an expected limit of (\d+), the polyfill's own heap among them\)$/.exec(
+            words.slice(facts.length - 1),
+          );
         const profiled = ledger.snapshot().headroom !== null;
         const told = profiled ? words.startsWith(facts.slice(0, -1)) && model !== null && Number(model[1]) === live + 1 : words === facts;
-        check(`${name}: the engine's message, then the ledger's facts`, told, `ours ${show(got.message)}, engine's ${show(engine.message)}, facts ${show(facts)}${profiled ? " and the model's expectation" : ""}`);
+        check(
+          `${name}: the engine's message, then the ledger's facts`,
+          told,
+          `ours ${show(got.message)}, engine's ${show(engine.message)}, facts ${show(facts)}${profiled ? " and the model's expectation" : ""}`,
+        );
         // Where the engine's stack starts with its message (V8), ours starts with ours.
-        const expected = engine.stack.includes(engine.message) ? engine.stack.replace(engine.message, engine.message + words) : engine.stack;
+        const expected = engine.stack.includes(engine.message)
+          ? engine.stack.replace(engine.message, engine.message + words)
+          : engine.stack;
         check(`${name}: the stack's first line`, got.stack === expected, `ours ${show(got.stack)}, expected ${show(expected)}`);
       }
-      check(`${name}: one failure event with operation "instantiate" and the ledger's facts`, show(events) === show([failure]), `heard ${show(events)}, expected ${show([failure])}`);
+      check(
+        `${name}: one failure event with operation "instantiate" and the ledger's facts`,
+        show(events) === show([failure]),
+        `heard ${show(events)}, expected ${show([failure])}`,
+      );
     }
   } finally {
     held.length = 0;

@@ -19,7 +19,10 @@ const opt = (name) => {
   return i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
 };
 const pkgDir = resolve(opt("--pkg") ?? join(root, "pkg"));
-const only = opt("--only")?.split(",").map((s) => s.trim()).filter(Boolean);
+const only = opt("--only")
+  ?.split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
 const PAGE_TIMEOUT = 60_000;
 
 // The size of each memory held: one page where the engine runs out of address space for memories
@@ -30,7 +33,8 @@ const BROWSERS = [
   { id: "webkitgtk", pages: 16384 },
 ].filter((b) => !only || only.includes(b.id));
 
-let passed = 0, failed = 0;
+let passed = 0,
+  failed = 0;
 const report = (where, name, ok, detail = "") => {
   ok ? passed++ : failed++;
   console.log(`${ok ? "ok" : "not ok"} - [${where}] ${name}${ok || !detail ? "" : `: ${detail}`}`);
@@ -39,12 +43,19 @@ const report = (where, name, ok, detail = "") => {
 let server;
 try {
   if (!existsSync(join(pkgDir, "index.js"))) throw new Error(`no built package in ${pkgDir} (run scripts/build.sh)`);
-  server = await serve([["/pkg/", pkgDir], ["/tests/failures/", join(root, "tests/failures")]]);
+  server = await serve([
+    ["/pkg/", pkgDir],
+    ["/tests/failures/", join(root, "tests/failures")],
+  ]);
   const base = `http://127.0.0.1:${server.address().port}`;
   for (const { id, pages } of BROWSERS) {
     const t0 = Date.now();
     try {
-      const { version, text } = await withTimeout(runPage(id, `${base}/tests/failures/page.html?pages=${pages}`, { resultVar: "__failuresResult", timeout: PAGE_TIMEOUT }), PAGE_TIMEOUT + 60_000, id);
+      const { version, text } = await withTimeout(
+        runPage(id, `${base}/tests/failures/page.html?pages=${pages}`, { resultVar: "__failuresResult", timeout: PAGE_TIMEOUT }),
+        PAGE_TIMEOUT + 60_000,
+        id,
+      );
       const { checks } = JSON.parse(text);
       console.log(`# ${version}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       for (const c of checks) report(id, c.name, c.ok, c.detail);

@@ -15,9 +15,15 @@ export function prng(seed) {
     z = Math.imul(z ^ (z >>> 15), 0x735a2d97);
     return (z ^ (z >>> 15)) >>> 0;
   };
-  let a = split(), b = split(), c = split(), d = split();
+  let a = split(),
+    b = split(),
+    c = split(),
+    d = split();
   return () => {
-    a >>>= 0; b >>>= 0; c >>>= 0; d >>>= 0;
+    a >>>= 0;
+    b >>>= 0;
+    c >>>= 0;
+    d >>>= 0;
     const t = (a + b + d) | 0;
     d = (d + 1) | 0;
     a = b ^ (b >>> 9);
@@ -38,7 +44,21 @@ export class HookError extends Error {
 }
 
 const KEYED = new Set(["get", "has", "getOwnPropertyDescriptor", "set", "defineProperty", "deleteProperty"]);
-const TRAPS = ["get", "has", "getOwnPropertyDescriptor", "ownKeys", "set", "defineProperty", "deleteProperty", "getPrototypeOf", "setPrototypeOf", "isExtensible", "preventExtensions", "apply", "construct"];
+const TRAPS = [
+  "get",
+  "has",
+  "getOwnPropertyDescriptor",
+  "ownKeys",
+  "set",
+  "defineProperty",
+  "deleteProperty",
+  "getPrototypeOf",
+  "setPrototypeOf",
+  "isExtensible",
+  "preventExtensions",
+  "apply",
+  "construct",
+];
 
 /**
  * The helpers a case's source uses. Everything observable is pushed onto `log` as a string.
@@ -70,31 +90,99 @@ export function makeHelpers(log, env = {}) {
     log,
     thrown,
     /** valueOf that logs */
-    v: (label, x) => ({ valueOf() { log.push(`valueOf ${label}`); return x; } }),
+    v: (label, x) => ({
+      valueOf() {
+        log.push(`valueOf ${label}`);
+        return x;
+      },
+    }),
     /** toString that logs (valueOf is Object.prototype's, which returns the object) */
-    t: (label, x) => ({ toString() { log.push(`toString ${label}`); return x; } }),
+    t: (label, x) => ({
+      toString() {
+        log.push(`toString ${label}`);
+        return x;
+      },
+    }),
     /** valueOf returns an object, so ToPrimitive goes on to toString */
-    vt: (label, x) => ({ valueOf() { log.push(`valueOf ${label}`); return this; }, toString() { log.push(`toString ${label}`); return x; } }),
+    vt: (label, x) => ({
+      valueOf() {
+        log.push(`valueOf ${label}`);
+        return this;
+      },
+      toString() {
+        log.push(`toString ${label}`);
+        return x;
+      },
+    }),
     /** Symbol.toPrimitive that logs the hint */
-    tp: (label, x) => ({ [Symbol.toPrimitive](hint) { log.push(`toPrimitive ${label} ${hint}`); return x; } }),
+    tp: (label, x) => ({
+      [Symbol.toPrimitive](hint) {
+        log.push(`toPrimitive ${label} ${hint}`);
+        return x;
+      },
+    }),
     /** valueOf that throws */
-    vthr: (label) => ({ valueOf() { log.push(`valueOf ${label}`); fail(label); } }),
+    vthr: (label) => ({
+      valueOf() {
+        log.push(`valueOf ${label}`);
+        fail(label);
+      },
+    }),
     /** toString that throws */
-    tthr: (label) => ({ toString() { log.push(`toString ${label}`); fail(label); } }),
+    tthr: (label) => ({
+      toString() {
+        log.push(`toString ${label}`);
+        fail(label);
+      },
+    }),
     /** Symbol.toPrimitive that returns an object (a TypeError) */
-    tpobj: (label) => ({ [Symbol.toPrimitive](hint) { log.push(`toPrimitive ${label} ${hint}`); return {}; } }),
+    tpobj: (label) => ({
+      [Symbol.toPrimitive](hint) {
+        log.push(`toPrimitive ${label} ${hint}`);
+        return {};
+      },
+    }),
     /** Symbol.toPrimitive that is not callable (a TypeError) */
     tpbad: () => ({ [Symbol.toPrimitive]: 1 }),
     /** neither valueOf nor toString give a primitive (a TypeError) */
-    noprim: (label) => ({ valueOf() { log.push(`valueOf ${label}`); return {}; }, toString() { log.push(`toString ${label}`); return {}; } }),
+    noprim: (label) => ({
+      valueOf() {
+        log.push(`valueOf ${label}`);
+        return {};
+      },
+      toString() {
+        log.push(`toString ${label}`);
+        return {};
+      },
+    }),
     /** a getter's body: logs and returns */
-    g: (label, x) => { log.push(`getter ${label}`); return x; },
+    g: (label, x) => {
+      log.push(`getter ${label}`);
+      return x;
+    },
     /** a getter's body: logs and throws */
-    gthr: (label) => { log.push(`getter ${label}`); fail(label); },
+    gthr: (label) => {
+      log.push(`getter ${label}`);
+      fail(label);
+    },
     /** valueOf that re-enters the constructor under test first */
-    re: (label, x) => ({ valueOf() { log.push(`valueOf ${label}`); env.reenter?.(); log.push("reentered"); return x; } }),
+    re: (label, x) => ({
+      valueOf() {
+        log.push(`valueOf ${label}`);
+        env.reenter?.();
+        log.push("reentered");
+        return x;
+      },
+    }),
     /** valueOf that grows the memory under test by one page first */
-    gs: (label, x) => ({ valueOf() { log.push(`valueOf ${label}`); env.growSelf?.(); log.push("grew self"); return x; } }),
+    gs: (label, x) => ({
+      valueOf() {
+        log.push(`valueOf ${label}`);
+        env.growSelf?.();
+        log.push("grew self");
+        return x;
+      },
+    }),
     /** a Proxy logging every trap; `label` prefixes the keys ("" for the descriptor itself) */
     px: (target, label = "") => proxy(target, label),
     /** a revoked Proxy: every trap throws a TypeError */
@@ -169,24 +257,145 @@ export function numSrc(x) {
 }
 
 const NUM_SPECIAL = [
-  0.5, 1.5, 2.9999, 0.0001, 1e-300, Number.MIN_VALUE, Number.EPSILON, -0, -0.5, -0.9, -1e-300, -Number.MIN_VALUE, -1, -2, -4294967296,
-  NaN, Infinity, -Infinity, 2 ** 32, 2 ** 32 - 1, 2 ** 32 - 0.5, 2 ** 32 + 0.5, 2 ** 31, 2 ** 53, 2 ** 53 + 2, 2 ** 64, 1e21,
-  65535, 65536, 65537, 70000, 262144, 262145, Number.MAX_VALUE, -Number.MAX_VALUE, 16.5, 3.999999999,
+  0.5,
+  1.5,
+  2.9999,
+  0.0001,
+  1e-300,
+  Number.MIN_VALUE,
+  Number.EPSILON,
+  -0,
+  -0.5,
+  -0.9,
+  -1e-300,
+  -Number.MIN_VALUE,
+  -1,
+  -2,
+  -4294967296,
+  NaN,
+  Infinity,
+  -Infinity,
+  2 ** 32,
+  2 ** 32 - 1,
+  2 ** 32 - 0.5,
+  2 ** 32 + 0.5,
+  2 ** 31,
+  2 ** 53,
+  2 ** 53 + 2,
+  2 ** 64,
+  1e21,
+  65535,
+  65536,
+  65537,
+  70000,
+  262144,
+  262145,
+  Number.MAX_VALUE,
+  -Number.MAX_VALUE,
+  16.5,
+  3.999999999,
 ];
 const BIG_SPECIAL = [
-  "-1n", "-(2n ** 64n)", "2n ** 64n", "2n ** 64n - 1n", "2n ** 63n", "2n ** 48n", "2n ** 48n + 1n", "65536n", "65537n",
-  "262144n", "262145n", "2n ** 32n", "2n ** 37n - 1n", "2n ** 40n", "10n ** 30n", "-(2n ** 63n)", "2n ** 100n",
+  "-1n",
+  "-(2n ** 64n)",
+  "2n ** 64n",
+  "2n ** 64n - 1n",
+  "2n ** 63n",
+  "2n ** 48n",
+  "2n ** 48n + 1n",
+  "65536n",
+  "65537n",
+  "262144n",
+  "262145n",
+  "2n ** 32n",
+  "2n ** 37n - 1n",
+  "2n ** 40n",
+  "10n ** 30n",
+  "-(2n ** 63n)",
+  "2n ** 100n",
 ];
 const STR_POOL = [
-  '"0"', '"1"', '"2"', '"3"', '" 2 "', '"0x2"', '"0b11"', '"0o3"', '"1e1"', '"1.5"', '"-0"', '""', '"abc"', '"Infinity"', '"-1"',
-  '"4294967296"', '"65537"', '"1n"', '"\\t3\\n"', '"2.5e0"', '"-0x1"', '"18446744073709551616"', '"18446744073709551615"',
+  '"0"',
+  '"1"',
+  '"2"',
+  '"3"',
+  '" 2 "',
+  '"0x2"',
+  '"0b11"',
+  '"0o3"',
+  '"1e1"',
+  '"1.5"',
+  '"-0"',
+  '""',
+  '"abc"',
+  '"Infinity"',
+  '"-1"',
+  '"4294967296"',
+  '"65537"',
+  '"1n"',
+  '"\\t3\\n"',
+  '"2.5e0"',
+  '"-0x1"',
+  '"18446744073709551616"',
+  '"18446744073709551615"',
 ];
 const MISC_POOL = [
-  "true", "false", "null", "undefined", 'Symbol("s")', "[]", "[2]", "[1, 2]", '["3"]', "({})", "new Date(2)", "Object(2)", "Object(2n)",
-  'Object("3")', 'Object(Symbol("w"))', "(function () {})", "/x/", "Object(true)",
+  "true",
+  "false",
+  "null",
+  "undefined",
+  'Symbol("s")',
+  "[]",
+  "[2]",
+  "[1, 2]",
+  '["3"]',
+  "({})",
+  "new Date(2)",
+  "Object(2)",
+  "Object(2n)",
+  'Object("3")',
+  'Object(Symbol("w"))',
+  "(function () {})",
+  "/x/",
+  "Object(true)",
 ];
-const ADDRESS_POOL = ['"i32"', '"i64"', '"i65"', '""', '"I64"', '"i64 "', '"i32\\u0000"', '"memory64"', "32", "64", "null", "true", 'Symbol("a")', 'Object("i64")', 'Object("i32")', '["i64"]', "({})"];
-const SHARED_POOL = ["true", "false", "1", "0", '""', '"yes"', "null", "undefined", "0n", "1n", "NaN", "({})", 'Symbol("s")', "[]", '"false"', "-0"];
+const ADDRESS_POOL = [
+  '"i32"',
+  '"i64"',
+  '"i65"',
+  '""',
+  '"I64"',
+  '"i64 "',
+  '"i32\\u0000"',
+  '"memory64"',
+  "32",
+  "64",
+  "null",
+  "true",
+  'Symbol("a")',
+  'Object("i64")',
+  'Object("i32")',
+  '["i64"]',
+  "({})",
+];
+const SHARED_POOL = [
+  "true",
+  "false",
+  "1",
+  "0",
+  '""',
+  '"yes"',
+  "null",
+  "undefined",
+  "0n",
+  "1n",
+  "NaN",
+  "({})",
+  'Symbol("s")',
+  "[]",
+  '"false"',
+  "-0",
+];
 
 export class Gen {
   constructor(seed) {
@@ -216,7 +425,11 @@ export class Gen {
   }
 
   smallInt() {
-    return this.one([[6, () => this.int(3)], [3, () => 3 + this.int(2)], [1, () => 5 + this.int(12)]]);
+    return this.one([
+      [6, () => this.int(3)],
+      [3, () => 3 + this.int(2)],
+      [1, () => 5 + this.int(12)],
+    ]);
   }
   number() {
     return this.one([
@@ -227,7 +440,10 @@ export class Gen {
     ]);
   }
   bigint() {
-    return this.one([[65, () => `${this.smallInt()}n`], [35, () => this.pick(BIG_SPECIAL)]]);
+    return this.one([
+      [65, () => `${this.smallInt()}n`],
+      [35, () => this.pick(BIG_SPECIAL)],
+    ]);
   }
   /** A primitive (or wrapper-free value) for an AddressValue; `lean` is "i32" or "i64". */
   primitive(lean) {
@@ -276,7 +492,11 @@ export class Gen {
     ]);
   }
   shared() {
-    return this.one([[55, () => "true"], [15, () => "false"], [30, () => this.pick(SHARED_POOL)]]);
+    return this.one([
+      [55, () => "true"],
+      [15, () => "false"],
+      [30, () => this.pick(SHARED_POOL)],
+    ]);
   }
   /** One member of a descriptor literal, as `key: value` or a getter. */
   member(key, value) {
@@ -290,11 +510,21 @@ export class Gen {
 
   /** A descriptor case: the source of the value passed to `new Memory(...)`. */
   descriptor() {
-    const kind = this.one([[92, () => "object"], [8, () => "other"]]);
+    const kind = this.one([
+      [92, () => "object"],
+      [8, () => "other"],
+    ]);
     if (kind === "other") {
       return this.one([
-        [2, () => "undefined"], [2, () => "null"], [1, () => this.number()], [1, () => this.pick(STR_POOL)], [1, () => "true"],
-        [1, () => 'Symbol("d")'], [1, () => this.bigint()], [2, () => "h.revoked()"], [1, () => "h.px(h.revoked())"],
+        [2, () => "undefined"],
+        [2, () => "null"],
+        [1, () => this.number()],
+        [1, () => this.pick(STR_POOL)],
+        [1, () => "true"],
+        [1, () => 'Symbol("d")'],
+        [1, () => this.bigint()],
+        [2, () => "h.revoked()"],
+        [1, () => "h.px(h.revoked())"],
       ]);
     }
     const members = [];

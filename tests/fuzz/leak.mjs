@@ -28,7 +28,11 @@ export async function leakTest({ Memory, ledger, glue, count = 100000, batch = 1
   };
 
   const start = await settle(5000);
-  checks.push({ name: "no leaks: the ledger is empty before the leak test (earlier sections' memories were collected)", ok: start.live === 0, detail: `live ${start.live}` });
+  checks.push({
+    name: "no leaks: the ledger is empty before the leak test (earlier sections' memories were collected)",
+    ok: start.live === 0,
+    detail: `live ${start.live}`,
+  });
   const created0 = start.created;
   const collected0 = start.collected;
   let peakHeap = 0;
@@ -48,7 +52,8 @@ export async function leakTest({ Memory, ledger, glue, count = 100000, batch = 1
         new Memory({ initial: i & 1 });
       } catch (e) {
         failures++;
-        if (!firstFailure) firstFailure = { at: b * batch + i, error: `${e?.constructor?.name}: ${e?.message}`, live: ledger.snapshot().live };
+        if (!firstFailure)
+          firstFailure = { at: b * batch + i, error: `${e?.constructor?.name}: ${e?.message}`, live: ledger.snapshot().live };
       }
     }
     // End the job first: a WeakRef (the ledger keeps one per memory) keeps its target alive
@@ -62,7 +67,8 @@ export async function leakTest({ Memory, ledger, glue, count = 100000, batch = 1
     const live = ledger.snapshotArray().length / 6;
     peakLive = Math.max(peakLive, live);
     if (b + 1 === warmupBatches) warm = { linear: linear(), table: table(), batch: b + 1 };
-    if ((b + 1) % Math.max(1, Math.floor(batches / 10)) === 0) samples.push({ batch: b + 1, live, linear: linear(), table: table(), heapMB: +(mu.heapUsed / 2 ** 20).toFixed(1) });
+    if ((b + 1) % Math.max(1, Math.floor(batches / 10)) === 0)
+      samples.push({ batch: b + 1, live, linear: linear(), table: table(), heapMB: +(mu.heapUsed / 2 ** 20).toFixed(1) });
   }
   const end = await settle(5000);
   const ms = Date.now() - t0;
@@ -99,7 +105,11 @@ export async function leakTest({ Memory, ledger, glue, count = 100000, batch = 1
     detail: `${warm?.linear} bytes at warm-up, ${linear()} at the end`,
   });
   if (table() !== null) {
-    checks.push({ name: "no leaks: the polyfill's externref table stops growing after warm-up", ok: table() === warm.table, detail: `${warm.table} slots at warm-up, ${table()} at the end` });
+    checks.push({
+      name: "no leaks: the polyfill's externref table stops growing after warm-up",
+      ok: table() === warm.table,
+      detail: `${warm.table} slots at warm-up, ${table()} at the end`,
+    });
   }
 
   // One synchronous loop: the engine's own constructor makes and drops 20 000 memories in one job
@@ -126,7 +136,11 @@ export async function leakTest({ Memory, ledger, glue, count = 100000, batch = 1
     ok: oursLoop.error === undefined || oursLoop.error.startsWith("RangeError"),
     detail: `ours made ${oursLoop.made} then threw ${oursLoop.error}; repro: for (let i = 0; i < ${LOOP}; i++) new Memory({ initial: 0 }); // WebAssembly.Memory makes all ${LOOP}`,
   });
-  checks.push({ name: "no leaks: after the synchronous loop, the ledger's live count returns to 0", ok: afterLoop.live === 0, detail: `live ${afterLoop.live}` });
+  checks.push({
+    name: "no leaks: after the synchronous loop, the ledger's live count returns to 0",
+    ok: afterLoop.live === 0,
+    detail: `live ${afterLoop.live}`,
+  });
   figures.syncLoop = { native: nativeLoop, ours: oursLoop };
   return { checks, stats: figures };
 }

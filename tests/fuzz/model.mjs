@@ -19,11 +19,13 @@
 export const KINDS = {
   convertAtRead: "convert-at-read (each member converted as it is read; reading stops at a conversion error)",
   limitsFirst: "limits-before-shared (page limit and maximum<initial checked as each value is converted, before the shared rule)",
-  rangeBeforeTruncation: "range-before-truncation (the unsigned long range is checked before truncating: -0.5 and 4294967295.5 are TypeErrors)",
+  rangeBeforeTruncation:
+    "range-before-truncation (the unsigned long range is checked before truncating: -0.5 and 4294967295.5 are TypeErrors)",
   noAddress: "no-address (address never read; no memory64)",
   i64Limit: "i64-implementation-limit (the engine's memory64 page limit is below 2^48)",
   unfrozenShared: "unfrozen-shared-buffer (shared memory's SharedArrayBuffer not frozen)",
-  errorMessageTraps: "error-message-traps (building the TypeError of a failed conversion runs ownKeys/getOwnPropertyDescriptor traps on the value to print it)",
+  errorMessageTraps:
+    "error-message-traps (building the TypeError of a failed conversion runs ownKeys/getOwnPropertyDescriptor traps on the value to print it)",
 };
 
 export const SPEC_I64_LIMIT = 2n ** 48n;
@@ -106,7 +108,16 @@ const PACKAGE_I64_MAXIMUM = 2n ** 37n - 1n;
 export function specOptions(extra = {}) {
   // convertAtRead: the spec's own tests and every engine convert each member as it is read (the
   // prose's `typedef any AddressValue` alone reads all first); the package follows the tests.
-  return { readAddress: true, convertAtRead: true, limitsFirst: false, rangeBeforeTruncation: false, i64Limit: SPEC_I64_LIMIT, allocI64Limit: null, memory64: true, ...extra };
+  return {
+    readAddress: true,
+    convertAtRead: true,
+    limitsFirst: false,
+    rangeBeforeTruncation: false,
+    i64Limit: SPEC_I64_LIMIT,
+    allocI64Limit: null,
+    memory64: true,
+    ...extra,
+  };
 }
 
 /**
@@ -160,7 +171,10 @@ export function modelConstruct(d, o) {
   }
   // The package asks an engine that refuses a non-shared i64 maximum up to 2^37-1 (the spec's
   // tests' bound) for a memory without one: only `initial` then meets the engine's own limit.
-  const maximumLimit = o.packageI64Maximum && !shared && o.allocI64Limit !== null && o.allocI64Limit < PACKAGE_I64_MAXIMUM ? PACKAGE_I64_MAXIMUM : o.allocI64Limit;
+  const maximumLimit =
+    o.packageI64Maximum && !shared && o.allocI64Limit !== null && o.allocI64Limit < PACKAGE_I64_MAXIMUM
+      ? PACKAGE_I64_MAXIMUM
+      : o.allocI64Limit;
   if (address === "i64" && o.allocI64Limit !== null && (initial > o.allocI64Limit || (maximum ?? 0n) > maximumLimit)) {
     throw new RangeError("model: the engine cannot allocate that i64 memory");
   }

@@ -31,7 +31,25 @@ export const str = (s) => {
 export const section = (id, body) => [id, ...leb(body.length), ...body];
 const vec = (items) => [...leb(items.length), ...items.flat()];
 
-const NAMES = ["memory", "mem", "", "m0", "m1", "__proto__", "constructor", "toString", "0", "length", "a b", "\u00e9t\u00e9", "\u{1F600}", "hasOwnProperty", "prototype", "then", "x".repeat(40)];
+const NAMES = [
+  "memory",
+  "mem",
+  "",
+  "m0",
+  "m1",
+  "__proto__",
+  "constructor",
+  "toString",
+  "0",
+  "length",
+  "a b",
+  "\u00e9t\u00e9",
+  "\u{1F600}",
+  "hasOwnProperty",
+  "prototype",
+  "then",
+  "x".repeat(40),
+];
 
 /** What this engine can compile (multi-memory, memory64, threads). */
 export function moduleFeatures() {
@@ -81,7 +99,10 @@ export class ModuleGen extends Gen {
       if (this.chance(0.35)) imported.push(this.memtype());
       else defined.push(this.memtype());
     }
-    const memories = [...imported.map((t, i) => ({ index: i, type: t, imported: true, name: `m${i}` })), ...defined.map((t, i) => ({ index: imported.length + i, type: t, imported: false }))];
+    const memories = [
+      ...imported.map((t, i) => ({ index: i, type: t, imported: true, name: `m${i}` })),
+      ...defined.map((t, i) => ({ index: imported.length + i, type: t, imported: false })),
+    ];
     const withFunc = this.chance(0.4);
     const names = [...NAMES].sort(() => this.r() - 0.5);
     const exports = [];
@@ -89,7 +110,11 @@ export class ModuleGen extends Gen {
       if (this.chance(0.85)) exports.push({ name: names.pop(), kind: "memory", index: m.index });
     }
     if (withFunc && this.chance(0.7)) exports.push({ name: names.pop(), kind: "func", index: 0 });
-    const custom = () => section(0, [...str(this.pick(["name", "x", "", "producers", "\u0000"])), ...Array.from({ length: this.int(12) }, () => this.int(256))]);
+    const custom = () =>
+      section(0, [
+        ...str(this.pick(["name", "x", "", "producers", "\u0000"])),
+        ...Array.from({ length: this.int(12) }, () => this.int(256)),
+      ]);
     const bytes = [0, 97, 115, 109, 1, 0, 0, 0];
     const maybeCustom = () => {
       if (this.chance(0.2)) bytes.push(...custom());
@@ -162,7 +187,9 @@ export const oneMemory = (min, max, flags) => [1, ...limits(min, max, flags)];
 export function definedMemories(bytes) {
   let at = 8;
   const u = () => {
-    let x = 0n, shift = 0n, b;
+    let x = 0n,
+      shift = 0n,
+      b;
     do {
       b = bytes[at++];
       x |= BigInt(b & 0x7f) << shift;
@@ -217,7 +244,8 @@ export class Malformed extends Gen {
     const body = this.memoryBody();
     const bytes = [...growerModule(body, { importMemory: this.chance(0.1) })];
     const what = this.int(8);
-    if (what === 0) bytes.length = 8 + this.int(bytes.length - 8); // truncated
+    if (what === 0)
+      bytes.length = 8 + this.int(bytes.length - 8); // truncated
     else if (what === 1) {
       // a section id that doesn't exist, somewhere between sections
       bytes.splice(bytes.length - this.int(14), 0, this.pick([0x0e, 0x0f, 0x20, 0x7f, 0xff]), 1, 0);
@@ -252,7 +280,12 @@ export function bufferSources(bytes, other) {
     "a view at an offset": () => new Uint8Array(into(new ArrayBuffer(n + 24), 13), 13, n),
     "a DataView at an offset": () => new DataView(into(new ArrayBuffer(n + 24), 5), 5, n),
     "a null-prototype ArrayBuffer": () => Object.setPrototypeOf(into(new ArrayBuffer(n)), null),
-    "a Uint8Array with own byteLength, buffer, byteOffset": () => Object.defineProperties(new Uint8Array(bytes), { byteLength: { value: 3 }, buffer: { value: new ArrayBuffer(3) }, byteOffset: { value: 1 } }),
+    "a Uint8Array with own byteLength, buffer, byteOffset": () =>
+      Object.defineProperties(new Uint8Array(bytes), {
+        byteLength: { value: 3 },
+        buffer: { value: new ArrayBuffer(3) },
+        byteOffset: { value: 1 },
+      }),
     "a subclass overriding its getters": () => {
       class Lying extends Uint8Array {
         get byteLength() {
@@ -285,9 +318,22 @@ export function bufferSources(bytes, other) {
     kinds["another realm's DataView"] = () => new other.DataView(into(new other.ArrayBuffer(n)));
     kinds["another realm's null-prototype ArrayBuffer"] = () => Object.setPrototypeOf(into(new other.ArrayBuffer(n)), null);
   }
-  for (const T of [Int8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array, globalThis.Float16Array]) {
+  for (const T of [
+    Int8Array,
+    Uint8ClampedArray,
+    Int16Array,
+    Uint16Array,
+    Int32Array,
+    Uint32Array,
+    Float32Array,
+    Float64Array,
+    BigInt64Array,
+    BigUint64Array,
+    globalThis.Float16Array,
+  ]) {
     if (typeof T !== "function") continue;
-    const size = T.BYTES_PER_ELEMENT, padded = Math.ceil(n / size) * size;
+    const size = T.BYTES_PER_ELEMENT,
+      padded = Math.ceil(n / size) * size;
     // The module's bytes then zeros: a view of exactly n bytes only exists for 1-byte elements,
     // so these views end past the module (a trailing byte the engine rejects), or start at an
     // aligned offset of a bigger buffer.
@@ -298,7 +344,8 @@ export function bufferSources(bytes, other) {
 }
 
 /** A Response of `bytes` typed `application/wasm` (`init` adds a status, more headers). */
-export const wasmResponse = (bytes, init = {}) => new Response(bytes, { ...init, headers: { "content-type": "application/wasm", ...init.headers } });
+export const wasmResponse = (bytes, init = {}) =>
+  new Response(bytes, { ...init, headers: { "content-type": "application/wasm", ...init.headers } });
 
 /**
  * What the streaming APIs may be handed, made fresh, by name: Responses of `bytes` of every
@@ -314,7 +361,13 @@ export function responseKinds(bytes, other) {
     "application/wasm;charset=utf-8": typed("application/wasm;charset=utf-8"),
     "application/wasm; charset=utf-8": typed("application/wasm; charset=utf-8"),
     "application/wasm;": typed("application/wasm;"),
-    "two Content-Type values": () => new Response(bytes, { headers: [["content-type", "application/wasm"], ["content-type", "application/wasm"]] }),
+    "two Content-Type values": () =>
+      new Response(bytes, {
+        headers: [
+          ["content-type", "application/wasm"],
+          ["content-type", "application/wasm"],
+        ],
+      }),
     "text/plain": typed("text/plain"),
     "no Content-Type": () => new Response(bytes),
     "status 404": () => wasmResponse(bytes, { status: 404 }),
@@ -335,10 +388,16 @@ export function responseKinds(bytes, other) {
     "an empty body": () => wasmResponse(new Uint8Array(0)),
     "a promise of a Response": () => Promise.resolve(wasmResponse(bytes)),
     "a rejected promise": () => Promise.reject(new RangeError("not fetched")),
-    "a look-alike object": () => ({ ok: true, status: 200, headers: new Headers({ "content-type": "application/wasm" }), arrayBuffer: async () => bytes.buffer }),
+    "a look-alike object": () => ({
+      ok: true,
+      status: 200,
+      headers: new Headers({ "content-type": "application/wasm" }),
+      arrayBuffer: async () => bytes.buffer,
+    }),
     "a string": () => "memory.wasm",
     nothing: () => undefined,
   };
-  if (other?.Response) kinds["another realm's Response"] = () => new other.Response(bytes, { headers: { "content-type": "application/wasm" } });
+  if (other?.Response)
+    kinds["another realm's Response"] = () => new other.Response(bytes, { headers: { "content-type": "application/wasm" } });
   return kinds;
 }

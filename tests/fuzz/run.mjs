@@ -26,7 +26,9 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 // Node needs gc() for batches and the leak test: re-spawn with --expose-gc if it is missing.
 if (typeof globalThis.gc !== "function") {
-  const r = spawnSync(process.execPath, ["--expose-gc", ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: "inherit" });
+  const r = spawnSync(process.execPath, ["--expose-gc", ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: "inherit",
+  });
   process.exit(r.status ?? 1);
 }
 
@@ -38,8 +40,14 @@ const option = (name, fallback) => {
 };
 const LONG = flag("--long");
 const SEED = Number(option("--seed", "7")) >>> 0;
-const ONLY = option("--only", "node,chromium,firefox").split(",").map((s) => s.trim()).filter(Boolean);
-const SECTIONS = option("--sections", "descriptors,grow,modules,compilePaths,errorPaths,allocation,bypass,isolation,workers,leak,final").split(",");
+const ONLY = option("--only", "node,chromium,firefox")
+  .split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
+const SECTIONS = option(
+  "--sections",
+  "descriptors,grow,modules,compilePaths,errorPaths,allocation,bypass,isolation,workers,leak,final",
+).split(",");
 const DESCRIPTOR_CASES = Number(option("--cases", LONG ? "75000" : "3000"));
 const GROW_CASES = Math.ceil(DESCRIPTOR_CASES / 2);
 const MODULE_CASES = Number(option("--modules", LONG ? "5000" : "400"));
@@ -69,7 +77,13 @@ function report(engine, check) {
     console.log(`not ok - ${name}: ${check.detail || "(no detail)"}`);
   }
 }
-const comment = (s) => console.log(String(s).split("\n").map((l) => `# ${l}`).join("\n"));
+const comment = (s) =>
+  console.log(
+    String(s)
+      .split("\n")
+      .map((l) => `# ${l}`)
+      .join("\n"),
+  );
 
 if (!existsSync(new URL("../../pkg/node.js", import.meta.url))) {
   comment("pkg/ is missing: building it with scripts/build.sh");
@@ -81,7 +95,9 @@ if (!existsSync(new URL("../../pkg/node.js", import.meta.url))) {
   }
 }
 
-comment(`seed ${SEED}${LONG ? " (long run)" : ""}: ${DESCRIPTOR_CASES} descriptor + ${GROW_CASES} grow + ${MODULE_CASES} module cases per engine; replay with: node tests/fuzz/run.mjs --seed ${SEED}${LONG ? " --long" : ""}`);
+comment(
+  `seed ${SEED}${LONG ? " (long run)" : ""}: ${DESCRIPTOR_CASES} descriptor + ${GROW_CASES} grow + ${MODULE_CASES} module cases per engine; replay with: node tests/fuzz/run.mjs --seed ${SEED}${LONG ? " --long" : ""}`,
+);
 
 const summaries = [];
 
@@ -97,7 +113,9 @@ function mergeCheck(merged, c) {
 /** Runs every section through `run(section, args)`; prints as results come in. */
 async function runSections(engine, info, run, { leak } = {}) {
   const kinds = info.kinds;
-  comment(`${engine}: ${info.userAgent}; engine profile ${info.engine}, memory64 ${info.memory64}, i64 page limit ${info.i64Limit}, shared buffers frozen by the engine ${info.sharedFrozen}, crossOriginIsolated ${info.crossOriginIsolated}`);
+  comment(
+    `${engine}: ${info.userAgent}; engine profile ${info.engine}, memory64 ${info.memory64}, i64 page limit ${info.i64Limit}, shared buffers frozen by the engine ${info.sharedFrozen}, crossOriginIsolated ${info.crossOriginIsolated}`,
+  );
   const sum = { engine, cases: 0, descriptorCases: 0, growCases: 0, passed: 0, failed: 0, kinds: {}, ms: 0 };
   const before = { passed, failed };
   const merge = (stats) => {
@@ -112,7 +130,10 @@ async function runSections(engine, info, run, { leak } = {}) {
   };
   // Differential sections run in chunks (progress, and bounded evaluate() calls), then their
   // checks are merged into one result per section.
-  for (const [section, total] of [["descriptors", DESCRIPTOR_CASES], ["grow", GROW_CASES]].filter(([s]) => SECTIONS.includes(s))) {
+  for (const [section, total] of [
+    ["descriptors", DESCRIPTOR_CASES],
+    ["grow", GROW_CASES],
+  ].filter(([s]) => SECTIONS.includes(s))) {
     let stats = {};
     const merged = new Map();
     for (const [start, count] of chunks(total)) {
@@ -121,15 +142,29 @@ async function runSections(engine, info, run, { leak } = {}) {
       for (const c of r.checks) {
         mergeCheck(merged, c);
       }
-      if (LONG) comment(`${engine}: ${section} ${start + count}/${total} (${r.ms} ms${r.stats.ledgerLive !== undefined ? `, ${r.stats.ledgerLive} memories live in the ledger` : ""})`);
+      if (LONG)
+        comment(
+          `${engine}: ${section} ${start + count}/${total} (${r.ms} ms${r.stats.ledgerLive !== undefined ? `, ${r.stats.ledgerLive} memories live in the ledger` : ""})`,
+        );
     }
     for (const [key, m] of merged) {
-      const name = key.replace("descriptor cases", `${stats.cases} descriptor cases`).replace("grow cases", `${stats.cases} grow cases (${stats.i32 ?? 0} i32, ${stats.i64 ?? 0} i64)`);
+      const name = key
+        .replace("descriptor cases", `${stats.cases} descriptor cases`)
+        .replace("grow cases", `${stats.cases} grow cases (${stats.i32 ?? 0} i32, ${stats.i64 ?? 0} i64)`);
       report(engine, { name, ok: m.ok, detail: m.data ? formatFailures(m.data) : m.details.join("\n  ") });
     }
     merge(stats);
-    const k = Object.entries(stats.kinds ?? {}).map(([x, n]) => `${x} ${n}`).join(", ") || "none";
-    comment(`${engine}: ${section}: ${stats.cases} cases (${stats.rejected} generated cases dropped as too large${stats.skippedNoMemory64 ? `, ${stats.skippedNoMemory64} i64 cases skipped: no memory64` : ""}); the engine follows the spec in ${stats.nativeConforms}, deviates (known) in ${stats.deviating}, unexplained ${stats.unexplained}; deviations by kind: ${k}; our outcomes: ${Object.entries(stats.outcomes ?? {}).map(([x, n]) => `${x} ${n}`).join(", ")}`);
+    const k =
+      Object.entries(stats.kinds ?? {})
+        .map(([x, n]) => `${x} ${n}`)
+        .join(", ") || "none";
+    comment(
+      `${engine}: ${section}: ${stats.cases} cases (${stats.rejected} generated cases dropped as too large${stats.skippedNoMemory64 ? `, ${stats.skippedNoMemory64} i64 cases skipped: no memory64` : ""}); the engine follows the spec in ${stats.nativeConforms}, deviates (known) in ${stats.deviating}, unexplained ${stats.unexplained}; deviations by kind: ${k}; our outcomes: ${Object.entries(
+        stats.outcomes ?? {},
+      )
+        .map(([x, n]) => `${x} ${n}`)
+        .join(", ")}`,
+    );
     sum.cases += stats.cases;
     if (section === "descriptors") sum.descriptorCases = stats.cases;
     else sum.growCases = stats.cases;
@@ -143,12 +178,25 @@ async function runSections(engine, info, run, { leak } = {}) {
       for (const c of r.checks) mergeCheck(merged, c);
       if (start === chunks(MODULE_CASES)[0][0]) for (const n of r.notes ?? []) comment(`${engine}: ${n}`);
     }
-    for (const [name, m] of merged) report(engine, { name: name.replace("modules:", `modules: ${stats.cases} generated modules (${stats.mutated} mutated):`), ok: m.ok, detail: m.data ? formatFailures(m.data) : m.details.join("\n  ") });
-    comment(`${engine}: modules: ${stats.cases} cases, ${stats.compiled} compiled, ${stats.instantiated} instantiated, ${stats.exportedMemories} exported memories checked; paths ${Object.entries(stats.paths ?? {}).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+    for (const [name, m] of merged)
+      report(engine, {
+        name: name.replace("modules:", `modules: ${stats.cases} generated modules (${stats.mutated} mutated):`),
+        ok: m.ok,
+        detail: m.data ? formatFailures(m.data) : m.details.join("\n  "),
+      });
+    comment(
+      `${engine}: modules: ${stats.cases} cases, ${stats.compiled} compiled, ${stats.instantiated} instantiated, ${stats.exportedMemories} exported memories checked; paths ${Object.entries(
+        stats.paths ?? {},
+      )
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ")}`,
+    );
     sum.moduleCases = stats.cases;
     sum.cases += stats.cases;
   }
-  for (const section of ["compilePaths", "errorPaths", "allocation", "bypass", "isolation", "workers"].filter((s) => SECTIONS.includes(s))) {
+  for (const section of ["compilePaths", "errorPaths", "allocation", "bypass", "isolation", "workers"].filter((s) =>
+    SECTIONS.includes(s),
+  )) {
     const r = await run(section, section === "compilePaths" ? { seed: SEED, count: LONG ? 3000 : 300 } : {});
     for (const c of r.checks) report(engine, c);
     for (const n of r.notes ?? []) comment(`${engine}: note: ${n}`);
@@ -158,7 +206,10 @@ async function runSections(engine, info, run, { leak } = {}) {
     for (const c of r.checks) report(engine, c);
     const { samples, ...figures } = r.stats;
     comment(`${engine}: leak test: ${JSON.stringify(figures)}`);
-    for (const s of samples) comment(`${engine}:   after batch ${s.batch}: live ${s.live}, linear memory ${s.linear} bytes, externref table ${s.table}, heap ${s.heapMB} MB`);
+    for (const s of samples)
+      comment(
+        `${engine}:   after batch ${s.batch}: live ${s.live}, linear memory ${s.linear} bytes, externref table ${s.table}, heap ${s.heapMB} MB`,
+      );
     sum.leak = figures;
   }
   if (SECTIONS.includes("final")) {
@@ -198,7 +249,8 @@ async function runNode() {
   } finally {
     WebAssembly.Instance = NativeInstance;
   }
-  if (!(glue?.memory instanceof WebAssembly.Memory)) throw new Error("pkg/node.js made no wasm instance with a memory: the polyfill's own memory is unknown");
+  if (!(glue?.memory instanceof WebAssembly.Memory))
+    throw new Error("pkg/node.js made no wasm instance with a memory: the polyfill's own memory is unknown");
   const { Memory, install, ledger } = api;
   const { createHarness } = await import("./harness.mjs");
   const { leakTest } = await import("./leak.mjs");
@@ -213,7 +265,17 @@ async function runNode() {
   // Another realm, for module bytes from elsewhere (as a jest environment or vm.runInNewContext has them).
   const { runInNewContext } = await import("node:vm");
   const realm = () => runInNewContext("globalThis");
-  const harness = createHarness({ Memory, install, ledger, glue, env: "node", gc: globalThis.gc, fixtures: { grower: fixture("grower"), exporter: fixture("exporter"), memory: fixture("memory") }, makeWorker, realm });
+  const harness = createHarness({
+    Memory,
+    install,
+    ledger,
+    glue,
+    env: "node",
+    gc: globalThis.gc,
+    fixtures: { grower: fixture("grower"), exporter: fixture("exporter"), memory: fixture("memory") },
+    makeWorker,
+    realm,
+  });
   await runSections("node", harness.info, (s, a) => harness.run(s, a), {
     leak: () => leakTest({ Memory, ledger, glue, count: 100000, batch: 1000 }),
   });
@@ -243,7 +305,8 @@ async function pageSetup() {
   } finally {
     Object.assign(W, native);
   }
-  if (!(glue?.memory instanceof W.Memory)) throw new Error("/pkg/index.js made no wasm instance with a memory: the polyfill's own memory is unknown");
+  if (!(glue?.memory instanceof W.Memory))
+    throw new Error("/pkg/index.js made no wasm instance with a memory: the polyfill's own memory is unknown");
   const { createHarness } = await import("/tests/fuzz/harness.mjs");
   const fixture = async (name) => new Uint8Array(await (await fetch(`/tests/fixtures/${name}.wasm`)).arrayBuffer());
   const makeWorker = () => {
@@ -282,14 +345,29 @@ async function runBrowser(engine, server) {
       const { chromium } = await import("playwright-core");
       browser = await chromium.launch({
         executablePath: "/usr/bin/chromium",
-        args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--js-flags=--expose-gc"],
+        args: [
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-quic",
+          "--no-first-run",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+          "--js-flags=--expose-gc",
+        ],
       });
       page = await browser.newPage();
       page.on("pageerror", (e) => pageErrors.push(String(e)));
       evaluate = (fn, arg) => page.evaluate(fn, arg);
     } else {
       const { default: puppeteer } = await import("puppeteer-core");
-      browser = await puppeteer.launch({ browser: "firefox", executablePath: "/usr/bin/firefox-esr", protocol: "webDriverBiDi", headless: true, protocolTimeout: 30 * 60 * 1000 });
+      browser = await puppeteer.launch({
+        browser: "firefox",
+        executablePath: "/usr/bin/firefox-esr",
+        protocol: "webDriverBiDi",
+        headless: true,
+        protocolTimeout: 30 * 60 * 1000,
+      });
       page = await browser.newPage();
       page.on("pageerror", (e) => pageErrors.push(String(e)));
       evaluate = (fn, arg) => page.evaluate(fn, arg);
@@ -298,7 +376,11 @@ async function runBrowser(engine, server) {
     const info = await evaluate(pageSetup);
     await runSections(engine, info, (section, args) => evaluate(([s, a]) => globalThis.__fuzz.run(s, a), [section, args]));
   } catch (e) {
-    report(engine, { name: "the browser run completes", ok: false, detail: `${e?.stack ?? e}${pageErrors.length ? `\n  page errors: ${pageErrors.join("\n  ")}` : ""}` });
+    report(engine, {
+      name: "the browser run completes",
+      ok: false,
+      detail: `${e?.stack ?? e}${pageErrors.length ? `\n  page errors: ${pageErrors.join("\n  ")}` : ""}`,
+    });
     summaries.push({ engine, cases: 0, passed: 0, failed: 1, kinds: {}, kindNames: {} });
   } finally {
     await browser?.close().catch(() => {});
@@ -326,8 +408,13 @@ try {
 
 comment("summary per engine:");
 for (const s of summaries) {
-  const kinds = Object.entries(s.kinds ?? {}).map(([k, n]) => `${k} ${n}`).join(", ") || "none";
-  comment(`  ${s.engine}: ${s.cases} cases (${s.descriptorCases ?? 0} descriptor, ${s.growCases ?? 0} grow, ${s.moduleCases ?? 0} module), checks ${s.passed} passed / ${s.failed} failed, known engine deviations: ${kinds}, ${((s.ms ?? 0) / 1000).toFixed(1)} s`);
+  const kinds =
+    Object.entries(s.kinds ?? {})
+      .map(([k, n]) => `${k} ${n}`)
+      .join(", ") || "none";
+  comment(
+    `  ${s.engine}: ${s.cases} cases (${s.descriptorCases ?? 0} descriptor, ${s.growCases ?? 0} grow, ${s.moduleCases ?? 0} module), checks ${s.passed} passed / ${s.failed} failed, known engine deviations: ${kinds}, ${((s.ms ?? 0) / 1000).toFixed(1)} s`,
+  );
 }
 const kindNames = Object.assign({}, ...summaries.map((s) => s.kindNames ?? {}));
 for (const [k, d] of Object.entries(kindNames)) comment(`  ${k}: ${d}`);
@@ -335,7 +422,9 @@ comment(`total time ${((Date.now() - t0) / 1000).toFixed(1)} s; seed ${SEED}`);
 if (failed) {
   comment(`failed: ${failedNames.join("; ")}`);
   comment(`replay: node tests/fuzz/run.mjs --seed ${SEED}${LONG ? " --long" : ""} [--only <engine>] [--sections <section>] [--case <K>]`);
-  comment("cases print as JS over the helpers h.* of makeHelpers(log) in tests/fuzz/gen.mjs (h.v: valueOf that logs, h.t: toString, h.tp: Symbol.toPrimitive, h.px: a Proxy logging every trap, h.g/h.gthr: getter bodies, h.np/h.inh/h.fn/h.frz: null-prototype / inheriting / function / frozen descriptors)");
+  comment(
+    "cases print as JS over the helpers h.* of makeHelpers(log) in tests/fuzz/gen.mjs (h.v: valueOf that logs, h.t: toString, h.tp: Symbol.toPrimitive, h.px: a Proxy logging every trap, h.g/h.gthr: getter bodies, h.np/h.inh/h.fn/h.frz: null-prototype / inheriting / function / frozen descriptors)",
+  );
 }
 console.log(`fuzz: ${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);

@@ -22,7 +22,16 @@ const onMessage = (msg) => {
       const read = Atomics.load(new Int32Array(m.buffer), 0);
       Atomics.store(new Int32Array(m.buffer), 1, 7);
       const old = m.grow(1);
-      send({ type: "grown", old, read, byteLength: m.buffer.byteLength, idOfReceived: ledger.idOf(m), snapshot: summary(), made: 2, madePages: 3 });
+      send({
+        type: "grown",
+        old,
+        read,
+        byteLength: m.buffer.byteLength,
+        idOfReceived: ledger.idOf(m),
+        snapshot: summary(),
+        made: 2,
+        madePages: 3,
+      });
     } else if (msg.type === "make") {
       made = new Memory({ initial: 1, maximum: 3, shared: true }, { label: "made in a worker" });
       send({ type: "made", memory: made, idOfMade: ledger.idOf(made) });

@@ -14,7 +14,7 @@ export function run() {
   const constructing = (make) => {
     let made = 0;
     return () => {
-      if (made < 20) (keep(make()), made++);
+      if (made < 20) keep(make()), made++;
     };
   };
   const ops = {
@@ -25,7 +25,8 @@ export function run() {
   const results = [];
   const probe = keep(new Memory({ initial: 1, maximum: 40 }));
   for (const [name, op] of Object.entries(ops)) {
-    let overflowed = 0, problem = "";
+    let overflowed = 0,
+      problem = "";
     try {
       for (let round = 0; round < (name.startsWith("new Memory") ? 1 : 3); round++) overflowed += sweep(op, 400);
       const m = probe;

@@ -4,7 +4,8 @@
 import { startServer } from "../fuzz/server.mjs";
 
 const only = (process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : "chromium,firefox").split(",");
-let passed = 0, failed = 0;
+let passed = 0,
+  failed = 0;
 const report = (ok, line) => {
   ok ? passed++ : failed++;
   console.log(`${ok ? "ok" : "not ok"} - ${line}`);
@@ -13,10 +14,27 @@ const report = (ok, line) => {
 async function launch(engine) {
   if (engine === "chromium") {
     const { chromium } = await import("playwright-core");
-    return chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+    return chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
   }
   const { default: puppeteer } = await import("puppeteer-core");
-  return puppeteer.launch({ browser: "firefox", executablePath: "/usr/bin/firefox-esr", protocol: "webDriverBiDi", headless: true, protocolTimeout: 10 * 60 * 1000 });
+  return puppeteer.launch({
+    browser: "firefox",
+    executablePath: "/usr/bin/firefox-esr",
+    protocol: "webDriverBiDi",
+    headless: true,
+    protocolTimeout: 10 * 60 * 1000,
+  });
 }
 
 const server = await startServer();
@@ -28,7 +46,11 @@ try {
       const page = await browser.newPage();
       await page.goto(`${server.url}/fuzz.html`);
       const results = await page.evaluate(async () => (await import("/tests/hostile/page.mjs")).run());
-      for (const r of results) report(r.problem === "" && r.overflowed > 0, `[${engine}] ${r.name}, interrupted at every depth (${r.overflowed} overflows), leaves the package working and the ledger exact${r.problem ? `: ${r.problem}` : ""}`);
+      for (const r of results)
+        report(
+          r.problem === "" && r.overflowed > 0,
+          `[${engine}] ${r.name}, interrupted at every depth (${r.overflowed} overflows), leaves the package working and the ledger exact${r.problem ? `: ${r.problem}` : ""}`,
+        );
     } catch (e) {
       report(false, `[${engine}] the run completes: ${e?.stack ?? e}`);
     } finally {

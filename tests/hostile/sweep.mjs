@@ -7,7 +7,9 @@
 
 /** Calls `op` at each of the `levels` stack depths nearest the limit; returns how many threw a stack overflow. */
 export function sweep(op, levels = 600) {
-  let left = levels, overflowed = 0, other = null;
+  let left = levels,
+    overflowed = 0,
+    other = null;
   const down = () => {
     try {
       down();

@@ -19,7 +19,11 @@ const CAP_KB = 3_000_000;
  * handler, so no guard regions): a memory of ~4 GB is refused, and nothing is ever touched. */
 function capped(body) {
   const script = `const out = await (${body})(${JSON.stringify(pkgUrl.href)}); console.log(JSON.stringify(out));`;
-  const text = execFileSync("bash", ["-c", `ulimit -v ${CAP_KB}; exec "${process.execPath}" --disable-wasm-trap-handler --expose-gc --input-type=module -e "$0"`, script], { encoding: "utf8", timeout: 60_000 });
+  const text = execFileSync(
+    "bash",
+    ["-c", `ulimit -v ${CAP_KB}; exec "${process.execPath}" --disable-wasm-trap-handler --expose-gc --input-type=module -e "$0"`, script],
+    { encoding: "utf8", timeout: 60_000 },
+  );
   return JSON.parse(text.trim().split("\n").pop());
 }
 
@@ -52,7 +56,10 @@ const helpers = String.raw`
 `;
 
 test("an instance refused for want of memory: the engine's error on every path, with the ledger's facts, and one failure event each", () => {
-  const out = capped(new Function("pkg", `return (async () => {
+  const out = capped(
+    new Function(
+      "pkg",
+      `return (async () => {
     ${helpers}
     const NativeModule = WebAssembly.Module, NativeInstance = WebAssembly.Instance;
     const huge = module({ pages: 60000 });
@@ -82,23 +89,55 @@ test("an instance refused for want of memory: the engine's error on every path, 
     paths.streamingHard = await attempt(() => WebAssembly.instantiateStreaming(new Response(huge, json)));
     ledger.setBudget(null);
     return { native, paths, failures, counted, ids: { small: ledger.idOf(small), other: ledger.idOf(other), keeper: ledger.idOf(keeper.exports.mem) } };
-  })()`));
+  })()`,
+    ),
+  );
   const engine = "Out of memory: Cannot allocate Wasm memory for new instance";
-  assert.deepEqual(out.native, { class: "RangeError", message: `WebAssembly.Instance(): ${engine}`, stack: `RangeError: WebAssembly.Instance(): ${engine}` });
+  assert.deepEqual(out.native, {
+    class: "RangeError",
+    message: `WebAssembly.Instance(): ${engine}`,
+    stack: `RangeError: WebAssembly.Instance(): ${engine}`,
+  });
   const facts = `(the ledger: 3 live memories, 6 pages in all, 2 of them held by no live instance (if unreachable, waiting for the garbage collector); the largest: "the largest" 3 pages, #${out.ids.keeper} (keeper) 2 pages, "small one" 1 page)`;
-  const refused = (fn) => ({ class: "RangeError", message: `WebAssembly.${fn}(): ${engine} ${facts}`, stack: `RangeError: WebAssembly.${fn}(): ${engine} ${facts}` });
+  const refused = (fn) => ({
+    class: "RangeError",
+    message: `WebAssembly.${fn}(): ${engine} ${facts}`,
+    stack: `RangeError: WebAssembly.${fn}(): ${engine} ${facts}`,
+  });
   assert.deepEqual(out.paths, {
-    instance: refused("Instance"), module: refused("instantiate"), bytes: refused("instantiate"), streaming: refused("instantiate"),
-    unread: refused("Instance"), bytesHard: refused("instantiate"), streamingHard: refused("instantiate"),
+    instance: refused("Instance"),
+    module: refused("instantiate"),
+    bytes: refused("instantiate"),
+    streaming: refused("instantiate"),
+    unread: refused("Instance"),
+    bytesHard: refused("instantiate"),
+    streamingHard: refused("instantiate"),
   });
   const largest = [
     { id: out.ids.other, label: "the largest", definedBy: null, pages: 3 },
     { id: out.ids.keeper, label: null, definedBy: "keeper", pages: 2 },
     { id: out.ids.small, label: "small one", definedBy: null, pages: 1 },
   ];
-  const failure = (pages) => ({ type: "failure", id: null, operation: "instantiate", pages, live: 3, withoutInstance: 2, livePages: 6, largest });
+  const failure = (pages) => ({
+    type: "failure",
+    id: null,
+    operation: "instantiate",
+    pages,
+    live: 3,
+    withoutInstance: 2,
+    livePages: 6,
+    largest,
+  });
   assert.equal(out.counted, 5, "one event per refusal");
-  assert.deepEqual(out.failures, [failure(60000), failure(60000), failure(60000), failure(60000), failure(0), failure(60000), failure(60000)]);
+  assert.deepEqual(out.failures, [
+    failure(60000),
+    failure(60000),
+    failure(60000),
+    failure(60000),
+    failure(0),
+    failure(60000),
+    failure(60000),
+  ]);
 });
 
 test("the nursery is let go of and `new Instance` tried once more, as a construction is: where the engine's collection would make room natively, it does here too", () => {
@@ -107,7 +146,10 @@ test("the nursery is let go of and `new Instance` tried once more, as a construc
   // natively the engine collects them when it runs short, here the nursery holds them until let
   // go of. The module's imports are read again on the second try (the engine reads them before
   // it allocates): the count shows the retry happened.
-  const out = capped(new Function("pkg", `return (async () => {
+  const out = capped(
+    new Function(
+      "pkg",
+      `return (async () => {
     ${helpers}
     await settleUndici();
     const { Memory, install, ledger } = await import(pkg);
@@ -135,13 +177,29 @@ test("the nursery is let go of and `new Instance` tried once more, as a construc
       }
     }
     return { rounds, failures: failures.length, room: lo };
-  })()`));
+  })()`,
+    ),
+  );
   assert.ok(out.room > 1000, `room for a memory of ${out.room} pages`);
-  assert.deepEqual({ ...out, room: undefined }, { rounds: [["made", 2], ["made", 2], ["made", 2]], failures: 0, room: undefined });
+  assert.deepEqual(
+    { ...out, room: undefined },
+    {
+      rounds: [
+        ["made", 2],
+        ["made", 2],
+        ["made", 2],
+      ],
+      failures: 0,
+      room: undefined,
+    },
+  );
 });
 
 test("errors that are not the engine's refusal for want of memory are untouched and report nothing", () => {
-  const out = capped(new Function("pkg", `return (async () => {
+  const out = capped(
+    new Function(
+      "pkg",
+      `return (async () => {
     ${helpers}
     await settleUndici();
     const cases = {
@@ -163,7 +221,9 @@ test("errors that are not the engine's refusal for want of memory are untouched 
     ledger.on("failure", (e) => heard.push(e));
     const ours = await run();
     return { native, ours, heard };
-  })()`));
+  })()`,
+    ),
+  );
   assert.deepEqual(out.ours, out.native);
   assert.deepEqual(out.heard, []);
   assert.equal(out.native.link.class, "LinkError");

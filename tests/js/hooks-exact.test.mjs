@@ -9,7 +9,22 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import vm from "node:vm";
-import { HEAD, Malformed, ModuleGen, bufferSources, definedMemories, responseKinds, wasmResponse, growerModule, leb, limits, moduleFeatures, oneMemory, section, str } from "../fuzz/modules.mjs";
+import {
+  HEAD,
+  Malformed,
+  ModuleGen,
+  bufferSources,
+  definedMemories,
+  responseKinds,
+  wasmResponse,
+  growerModule,
+  leb,
+  limits,
+  moduleFeatures,
+  oneMemory,
+  section,
+  str,
+} from "../fuzz/modules.mjs";
 
 const N = {
   validate: WebAssembly.validate,
@@ -20,7 +35,7 @@ const N = {
   compileStreaming: WebAssembly.compileStreaming,
   instantiateStreaming: WebAssembly.instantiateStreaming,
 };
-const { Memory, install, ledger } = await import("../../pkg/node.js");
+const { install, ledger } = await import("../../pkg/node.js");
 const PKG = new URL("../../pkg/node.js", import.meta.url).href;
 
 // ---------------------------------------------------------------- running the paths
@@ -49,8 +64,14 @@ function importsFor(m) {
   const js = {};
   for (const mem of m?.memories ?? []) {
     if (!mem.imported) continue;
-    const t = mem.type, v = (x) => (t.address === "i64" ? BigInt(x) : x);
-    const d = { initial: v(t.min), ...(t.address === "i64" ? { address: "i64" } : {}), ...(t.max !== undefined ? { maximum: v(t.max) } : {}), ...(t.shared ? { shared: true } : {}) };
+    const t = mem.type,
+      v = (x) => (t.address === "i64" ? BigInt(x) : x);
+    const d = {
+      initial: v(t.min),
+      ...(t.address === "i64" ? { address: "i64" } : {}),
+      ...(t.max !== undefined ? { maximum: v(t.max) } : {}),
+      ...(t.shared ? { shared: true } : {}),
+    };
     try {
       js[mem.name] = new N.Memory(d);
     } catch {
@@ -79,11 +100,16 @@ async function compare(bytes, imports, cap, streaming, problems, label) {
     } finally {
       off();
     }
-    const refusable = cap !== undefined && path !== "validate" && native.ok !== false ? definedMemories(bytes).some((d) => d.log2 === 16 && d.min > BigInt(cap)) : false;
+    const refusable =
+      cap !== undefined && path !== "validate" && native.ok !== false
+        ? definedMemories(bytes).some((d) => d.log2 === 16 && d.min > BigInt(cap))
+        : false;
     const linkOnly = native.ok === false && native.cls !== "CompileError" && path.startsWith("instantiate"); // a LinkError/TypeError of the imports
     if (refusable && !ours.ok && ours.cls === "RangeError" && /would exceed the hard budget perMemoryPages/.test(ours.message)) continue;
     if (refusable && linkOnly && !ours.ok && ours.cls === "RangeError") continue;
-    const same = native.ok === ours.ok && (native.ok ? path !== "validate" || native.value === ours.value : native.cls === ours.cls && native.message === ours.message);
+    const same =
+      native.ok === ours.ok &&
+      (native.ok ? path !== "validate" || native.value === ours.value : native.cls === ours.cls && native.message === ours.message);
     if (!same) problems.push(`${label} ${path}: engine ${show(native)}, installed ${show(ours)}; bytes ${hex(bytes)}`);
   }
 }
@@ -110,7 +136,14 @@ test("thousands of malformed and invalid modules: every compile path gives the e
     for (const cap of [undefined, 3]) {
       ledger.setBudget(cap === undefined ? null : { perMemoryPages: cap, mode: "hard" });
       try {
-        await compare(bytes, imports, cap, i % 3 === 0, problems, `case ${i}${cap === undefined ? "" : ` (hard budget perMemoryPages ${cap})`}`);
+        await compare(
+          bytes,
+          imports,
+          cap,
+          i % 3 === 0,
+          problems,
+          `case ${i}${cap === undefined ? "" : ` (hard budget perMemoryPages ${cap})`}`,
+        );
       } finally {
         ledger.setBudget(null);
       }
@@ -188,7 +221,8 @@ test("a detached BufferSource is the engine's CompileError on every path, with a
         const ours = await outcome(() => PATHS[path](WebAssembly, make(), {}));
         off();
         ledger.setBudget(null);
-        if (show(native) !== show(ours)) problems.push(`${make.name} ${path} ${JSON.stringify(budget)}: engine ${show(native)}, installed ${show(ours)}`);
+        if (show(native) !== show(ours))
+          problems.push(`${make.name} ${path} ${JSON.stringify(budget)}: engine ${show(native)}, installed ${show(ours)}`);
       }
     }
   }
@@ -216,7 +250,10 @@ test("a module compiled after another memory grew inside wasm gets its clamp fro
     assert.equal(b.exports.grow(1), 1);
     assert.equal(a.exports.grow(1), 8, "a was compiled with room for 10");
     // Now nothing remains: the next module is refused, from sizes read at its compile.
-    assert.throws(() => new WebAssembly.Module(growerModule(oneMemory(1))), (e) => e instanceof RangeError && e.message.includes(`totalPages = ${live + 10}`));
+    assert.throws(
+      () => new WebAssembly.Module(growerModule(oneMemory(1))),
+      (e) => e instanceof RangeError && e.message.includes(`totalPages = ${live + 10}`),
+    );
     await assert.rejects(WebAssembly.compile(growerModule(oneMemory(1))), RangeError);
   } finally {
     ledger.setBudget(null);
@@ -232,7 +269,12 @@ test("the budget's refusal is reported (one budget event) only for a module the 
     ledger.setBudget({ perMemoryPages: 2, mode: "hard" });
     events.length = 0;
     // Valid, minimum 5: refused by the budget, reported once.
-    assert.throws(() => new WebAssembly.Module(growerModule(oneMemory(5, 10))), (e) => e instanceof RangeError && /compiling a module \(its memory 0\) would exceed the hard budget perMemoryPages = 2 \(it would make it 5\)/.test(e.message));
+    assert.throws(
+      () => new WebAssembly.Module(growerModule(oneMemory(5, 10))),
+      (e) =>
+        e instanceof RangeError &&
+        /compiling a module \(its memory 0\) would exceed the hard budget perMemoryPages = 2 \(it would make it 5\)/.test(e.message),
+    );
     assert.equal(events.length, 1);
     assert.equal(events[0].refused, true);
     // Minimum 5 but invalid elsewhere (a code section cut short): the engine's CompileError, no event.
@@ -245,8 +287,14 @@ test("the budget's refusal is reported (one budget event) only for a module the 
       }
     })();
     assert.ok(native instanceof WebAssembly.CompileError);
-    assert.throws(() => new WebAssembly.Module(broken), (e) => e instanceof WebAssembly.CompileError && e.message === native.message);
-    await assert.rejects(WebAssembly.compile(broken), (e) => e instanceof WebAssembly.CompileError && e.message === native.message.replace("WebAssembly.Module()", "WebAssembly.compile()"));
+    assert.throws(
+      () => new WebAssembly.Module(broken),
+      (e) => e instanceof WebAssembly.CompileError && e.message === native.message,
+    );
+    await assert.rejects(
+      WebAssembly.compile(broken),
+      (e) => e instanceof WebAssembly.CompileError && e.message === native.message.replace("WebAssembly.Module()", "WebAssembly.compile()"),
+    );
     assert.equal(events.length, 1, "no event for a module the engine rejects");
   } finally {
     off();
@@ -308,7 +356,8 @@ test("the streaming APIs: the engine's answer to every Response, with and withou
         const ours = await outcome(() => WebAssembly[f](make(), {}));
         off();
         ledger.setBudget(null);
-        if (show(native) !== show(ours)) problems.push(`${name}, ${f}, ${budget ? "hard budget" : "no budget"}: engine ${show(native)}, installed ${show(ours)}`);
+        if (show(native) !== show(ours))
+          problems.push(`${name}, ${f}, ${budget ? "hard budget" : "no budget"}: engine ${show(native)}, installed ${show(ours)}`);
         else if (ours.ok && budget) {
           const module = f === "compileStreaming" ? ours.value : ours.value.module;
           const instance = f === "compileStreaming" ? new N.Instance(module) : ours.value.instance;
@@ -388,7 +437,20 @@ test("built-ins a page patches after load neither break the hooks nor pass the b
     off();
     console.log(JSON.stringify({ held, errors }));
   `;
-  const groups = ["set", "then", "wrappedThen", "iterator", "reflect", "getters", "validate", "setters", "globals", "weakmap", "headers", "set,wrappedThen,iterator,reflect,getters,validate,headers"];
+  const groups = [
+    "set",
+    "then",
+    "wrappedThen",
+    "iterator",
+    "reflect",
+    "getters",
+    "validate",
+    "setters",
+    "globals",
+    "weakmap",
+    "headers",
+    "set,wrappedThen,iterator,reflect,getters,validate,headers",
+  ];
   for (const group of groups) {
     const r = spawnSync(process.execPath, ["--input-type=module", "-e", code, group], { encoding: "utf8", timeout: 60000 });
     const last = r.stdout.trim().split("\n").at(-1) ?? "";
@@ -402,7 +464,8 @@ test("built-ins a page patches after load neither break the hooks nor pass the b
     const streams = !/\bthen\b|iterator|getters|setters|globals/.test(group);
     const expected = 4 - (group === "weakmap" || group === "setters") - !streams;
     assert.equal(out.held.length, expected, `patches ${group}: every path compiled`);
-    for (const h of out.held) assert.equal(h, "-1,1,-1,true", `patches ${group}: lowered to the budget (grow(10), grow(3), grow(1), ledgered)`);
+    for (const h of out.held)
+      assert.equal(h, "-1,1,-1,true", `patches ${group}: lowered to the budget (grow(10), grow(3), grow(1), ledgered)`);
   }
 });
 
@@ -418,7 +481,11 @@ test("a module's memories are ledgered with the type its bytes declare, its name
     assert.equal(defined.maximum, 7);
     assert.equal(defined.origin, "exported");
     // A module importing a shared memory made elsewhere, and re-exporting it.
-    const importer = new Uint8Array([...HEAD, ...section(2, [1, ...str("env"), ...str("mémoire"), 2, ...limits(1, 9, 2)]), ...section(7, [1, ...str("re"), 2, 0])]);
+    const importer = new Uint8Array([
+      ...HEAD,
+      ...section(2, [1, ...str("env"), ...str("mémoire"), 2, ...limits(1, 9, 2)]),
+      ...section(7, [1, ...str("re"), 2, 0]),
+    ]);
     const shared = new N.Memory({ initial: 1, maximum: 9, shared: true });
     const r = await WebAssembly.instantiate(importer, { env: { mémoire: shared } });
     assert.equal(r.instance.exports.re, shared);
@@ -426,7 +493,9 @@ test("a module's memories are ledgered with the type its bytes declare, its name
     assert.equal(received.origin, "received");
     assert.equal(received.shared, true);
     // An own `url` is not the Response's: definedBy stays null, as the engine's getter says "".
-    const streamed = await WebAssembly.instantiateStreaming(Object.defineProperty(wasmResponse(growerModule(oneMemory(1, 3))), "url", { value: "https://example.com/x.wasm" }));
+    const streamed = await WebAssembly.instantiateStreaming(
+      Object.defineProperty(wasmResponse(growerModule(oneMemory(1, 3))), "url", { value: "https://example.com/x.wasm" }),
+    );
     const record = ledger.snapshot().memories.find((r) => r.id === ledger.idOf(streamed.instance.exports.memory));
     assert.equal(record.maximum, 3);
     assert.equal(record.definedBy, null);

@@ -10,7 +10,7 @@ import { callsOn, sweep, ledgerExact } from "../hostile/sweep.mjs";
 
 const { Memory, install, ledger } = await import("../../pkg/node.js");
 const bytes = readFileSync(new URL("../fixtures/memory.wasm", import.meta.url));
-const module = new WebAssembly.Module(bytes);
+const _module = new WebAssembly.Module(bytes);
 
 const held = [];
 const push = Array.prototype.push;
@@ -115,7 +115,10 @@ test("listeners run after the operation: one that grows or constructs can't get 
       keep(new Memory({ initial: 8 }));
     } catch {}
   });
-  for (let i = 0; i < 5; i++) try { m.grow(8); } catch {}
+  for (let i = 0; i < 5; i++)
+    try {
+      m.grow(8);
+    } catch {}
   off();
   const s = ledger.snapshot();
   assert.ok(s.livePages <= base + 10, `${s.livePages - base} pages under a budget of 10`);
@@ -126,12 +129,50 @@ test("listeners run after the operation: one that grows or constructs can't get 
 test("setters on Object.prototype and Array.prototype neither drop nor see members of type(), snapshot(), events and budgets", () => {
   const m = keep(new Memory({ initial: 1, maximum: 3 }, { label: "proto" }));
   const seen = [];
-  const names = ["address", "maximum", "minimum", "shared", "type", "id", "pages", "from", "to", "source", "budget", "mode", "totalPages", "live", "memories", "label"];
+  const names = [
+    "address",
+    "maximum",
+    "minimum",
+    "shared",
+    "type",
+    "id",
+    "pages",
+    "from",
+    "to",
+    "source",
+    "budget",
+    "mode",
+    "totalPages",
+    "live",
+    "memories",
+    "label",
+  ];
   const saved = names.map((k) => [k, Object.getOwnPropertyDescriptor(Object.prototype, k)]);
   const savedIndex = Object.getOwnPropertyDescriptor(Array.prototype, "0");
-  for (const k of names) Object.defineProperty(Object.prototype, k, { set(v) { seen.push(k); }, get() { return undefined; }, configurable: true });
-  Object.defineProperty(Array.prototype, "0", { set() { seen.push("[0]"); }, get() { return undefined; }, configurable: true });
-  let events = 0, last, t, s, f;
+  for (const k of names)
+    Object.defineProperty(Object.prototype, k, {
+      set(_v) {
+        seen.push(k);
+      },
+      get() {
+        return undefined;
+      },
+      configurable: true,
+    });
+  Object.defineProperty(Array.prototype, "0", {
+    set() {
+      seen.push("[0]");
+    },
+    get() {
+      return undefined;
+    },
+    configurable: true,
+  });
+  let events = 0,
+    last,
+    t,
+    s,
+    f;
   try {
     const off = ledger.on("grow", (e) => ((last = e), events++)); // (an array's push would meet the setter on [0])
     ledger.setBudget({ totalPages: 1e6, mode: "soft" });
@@ -157,19 +198,40 @@ test("setters on Object.prototype and Array.prototype neither drop nor see membe
 test("built-ins patched after load (call, apply, WeakMap, Array and Map methods, JSON.parse) neither break the package nor change its results", () => {
   const m = keep(new Memory({ initial: 1, maximum: 4 }));
   const patches = [
-    [Function.prototype, "call"], [Function.prototype, "apply"], [WeakMap.prototype, "get"], [WeakMap.prototype, "set"],
-    [Array.prototype, "push"], [Array.prototype, "slice"], [Array.prototype, "sort"], [Map.prototype, "get"], [JSON, "parse"],
-    [WeakRef.prototype, "deref"], [FinalizationRegistry.prototype, "register"], [String.prototype, "slice"],
+    [Function.prototype, "call"],
+    [Function.prototype, "apply"],
+    [WeakMap.prototype, "get"],
+    [WeakMap.prototype, "set"],
+    [Array.prototype, "push"],
+    [Array.prototype, "slice"],
+    [Array.prototype, "sort"],
+    [Map.prototype, "get"],
+    [JSON, "parse"],
+    [WeakRef.prototype, "deref"],
+    [FinalizationRegistry.prototype, "register"],
+    [String.prototype, "slice"],
   ];
   const saved = patches.map(([o, k]) => Object.getOwnPropertyDescriptor(o, k));
   let result;
   try {
-    for (const [o, k] of patches) Object.defineProperty(o, k, { value() { throw new Error(`patched ${k}`); }, configurable: true, writable: true });
+    for (const [o, k] of patches)
+      Object.defineProperty(o, k, {
+        value() {
+          throw new Error(`patched ${k}`);
+        },
+        configurable: true,
+        writable: true,
+      });
     const n = new Memory({ initial: 1 }, { label: "patched" });
     keep(n);
-    result = { grew: m.grow(1), type: m.type(), live: ledger.snapshot().memories.some((r) => r.label === "patched"), format: ledger.format().includes("patched") };
+    result = {
+      grew: m.grow(1),
+      type: m.type(),
+      live: ledger.snapshot().memories.some((r) => r.label === "patched"),
+      format: ledger.format().includes("patched"),
+    };
   } finally {
-    patches.forEach(([o, k], i) => Object.defineProperty(o, k, saved[i]));
+    for (let i = 0; i < patches.length; i++) Object.defineProperty(patches[i][0], patches[i][1], saved[i]);
   }
   assert.deepEqual(result, { grew: 1, type: { address: "i32", maximum: 4, minimum: 2, shared: false }, live: true, format: true });
   healthy();
@@ -222,7 +284,7 @@ function shareWorker() {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Every public call, its results as plain data (ledger ids, which differ between runs, left out). */
-async function everyPublicCall(worker) {
+async function everyPublicCall(_worker) {
   const made = [];
   const own = (m) => (made.push(m), keep(m));
   const out = {};
@@ -255,12 +317,25 @@ async function everyPublicCall(worker) {
   ledger.label(big, "wide, relabelled");
   const live = ledger.snapshot().livePages;
   ledger.setBudget({ totalPages: live + 100, mode: "soft" });
-  const strip = (r) => ({ label: r.label, address: r.address, pages: r.pages, peak: r.peak, grows: r.grows, maximum: r.maximum, origin: r.origin, definedBy: r.definedBy });
+  const strip = (r) => ({
+    label: r.label,
+    address: r.address,
+    pages: r.pages,
+    peak: r.peak,
+    grows: r.grows,
+    maximum: r.maximum,
+    origin: r.origin,
+    definedBy: r.definedBy,
+  });
   const s = ledger.snapshot();
   out.records = s.memories.filter((r) => made.some((x) => ledger.idOf(x) === r.id)).map(strip);
   out.budget = { ...s.budget, totalPages: s.budget.totalPages - live };
   const ids = made.map((x) => String(ledger.idOf(x)));
-  out.format = ledger.format().split("\n").filter((l) => ids.includes(l.trim().split(" ")[0])).map((l) => l.replace(/^\s*\d+/, "#"));
+  out.format = ledger
+    .format()
+    .split("\n")
+    .filter((l) => ids.includes(l.trim().split(" ")[0]))
+    .map((l) => l.replace(/^\s*\d+/, "#"));
   ledger.setBudget(null);
   out.budgetAfter = ledger.snapshot().budget;
 
@@ -272,7 +347,10 @@ async function everyPublicCall(worker) {
     instance.exports.grow(2);
     const direct = new WebAssembly.Instance(new WebAssembly.Module(exporterBytes));
     own(direct.exports.memory);
-    out.exported = ledger.snapshot().memories.filter((r) => r.id === ledger.idOf(instance.exports.memory) || r.id === ledger.idOf(direct.exports.memory)).map(strip);
+    out.exported = ledger
+      .snapshot()
+      .memories.filter((r) => r.id === ledger.idOf(instance.exports.memory) || r.id === ledger.idOf(direct.exports.memory))
+      .map(strip);
     out.installedType = new WebAssembly.Memory({ initial: 1, maximum: 2 }).type();
   } finally {
     uninstall();
@@ -301,7 +379,8 @@ async function everyPublicCall(worker) {
 
 /** Whether the caller of the function that calls this is the package's code (pkg/). */
 const uncurry = Function.prototype.bind.bind(Function.prototype.call);
-const split = uncurry(String.prototype.split), includes = uncurry(String.prototype.includes);
+const split = uncurry(String.prototype.split),
+  includes = uncurry(String.prototype.includes);
 let asking = false;
 function packageCaller() {
   if (asking) return false; // the stack's own formatting
@@ -322,46 +401,116 @@ function packageCaller() {
 function patchAll(hits) {
   const TA = Object.getPrototypeOf(Uint8Array.prototype);
   const methods = [
-    [TA, "slice"], [TA, "subarray"], [TA, "set"], [DataView.prototype, "setInt32"], [DataView.prototype, "setFloat64"],
-    [DataView.prototype, "setBigInt64"], [DataView.prototype, "getInt32"], [DataView.prototype, "getFloat64"],
-    [TextDecoder.prototype, "decode"], [TextEncoder.prototype, "encode"], [TextEncoder.prototype, "encodeInto"],
-    [WebAssembly.Table.prototype, "get"], [WebAssembly.Table.prototype, "set"],
-    [Array.prototype, "map"], [Array.prototype, "indexOf"], [Array.prototype, "push"], [Array.prototype, "forEach"],
-    [Array.prototype, "includes"], [Array.prototype, "join"], [Array.prototype, Symbol.iterator],
-    [Map.prototype, Symbol.iterator], [Map.prototype, "entries"], [Map.prototype, "values"], [Map.prototype, "get"], [Map.prototype, "set"],
-    [Map.prototype, "delete"], [Map.prototype, "forEach"], [Set.prototype, "add"], [Set.prototype, "delete"], [Set.prototype, Symbol.iterator],
-    [Object, "fromEntries"], [JSON, "stringify"], [JSON, "parse"], [String.prototype, "charCodeAt"], [String.prototype, "slice"],
-    [String.prototype, "split"], [String.prototype, "trim"], [String.prototype, "includes"], [Number.prototype, "toString"],
-    [BigInt.prototype, "toString"], [BigInt, "asUintN"], [Promise.prototype, "then"], [RegExp.prototype, "exec"], [Math, "max"], [Date, "now"],
-    [BroadcastChannel.prototype, "postMessage"], [BroadcastChannel.prototype, "close"],
+    [TA, "slice"],
+    [TA, "subarray"],
+    [TA, "set"],
+    [DataView.prototype, "setInt32"],
+    [DataView.prototype, "setFloat64"],
+    [DataView.prototype, "setBigInt64"],
+    [DataView.prototype, "getInt32"],
+    [DataView.prototype, "getFloat64"],
+    [TextDecoder.prototype, "decode"],
+    [TextEncoder.prototype, "encode"],
+    [TextEncoder.prototype, "encodeInto"],
+    [WebAssembly.Table.prototype, "get"],
+    [WebAssembly.Table.prototype, "set"],
+    [Array.prototype, "map"],
+    [Array.prototype, "indexOf"],
+    [Array.prototype, "push"],
+    [Array.prototype, "forEach"],
+    [Array.prototype, "includes"],
+    [Array.prototype, "join"],
+    [Array.prototype, Symbol.iterator],
+    [Map.prototype, Symbol.iterator],
+    [Map.prototype, "entries"],
+    [Map.prototype, "values"],
+    [Map.prototype, "get"],
+    [Map.prototype, "set"],
+    [Map.prototype, "delete"],
+    [Map.prototype, "forEach"],
+    [Set.prototype, "add"],
+    [Set.prototype, "delete"],
+    [Set.prototype, Symbol.iterator],
+    [Object, "fromEntries"],
+    [JSON, "stringify"],
+    [JSON, "parse"],
+    [String.prototype, "charCodeAt"],
+    [String.prototype, "slice"],
+    [String.prototype, "split"],
+    [String.prototype, "trim"],
+    [String.prototype, "includes"],
+    [Number.prototype, "toString"],
+    [BigInt.prototype, "toString"],
+    [BigInt, "asUintN"],
+    [Promise.prototype, "then"],
+    [RegExp.prototype, "exec"],
+    [Math, "max"],
+    [Date, "now"],
+    [BroadcastChannel.prototype, "postMessage"],
+    [BroadcastChannel.prototype, "close"],
   ];
   const getters = [
-    [TA, "byteLength"], [TA, "length"], [TA, "buffer"], [DataView.prototype, "buffer"], [ArrayBuffer.prototype, "detached"],
-    [ArrayBuffer.prototype, "byteLength"], [WebAssembly.Memory.prototype, "buffer"], [MessageEvent.prototype, "data"],
-    [Float64Array.prototype, "constructor"], [Uint8Array.prototype, "constructor"], [Uint32Array.prototype, "constructor"],
+    [TA, "byteLength"],
+    [TA, "length"],
+    [TA, "buffer"],
+    [DataView.prototype, "buffer"],
+    [ArrayBuffer.prototype, "detached"],
+    [ArrayBuffer.prototype, "byteLength"],
+    [WebAssembly.Memory.prototype, "buffer"],
+    [MessageEvent.prototype, "data"],
+    [Float64Array.prototype, "constructor"],
+    [Uint8Array.prototype, "constructor"],
+    [Uint32Array.prototype, "constructor"],
   ];
-  const globals = ["Float64Array", "Uint8Array", "Uint32Array", "DataView", "TextDecoder", "TextEncoder", "TypeError", "RangeError", "Error", "BigInt"];
+  const globals = [
+    "Float64Array",
+    "Uint8Array",
+    "Uint32Array",
+    "DataView",
+    "TextDecoder",
+    "TextEncoder",
+    "TypeError",
+    "RangeError",
+    "Error",
+    "BigInt",
+  ];
   const restores = [];
-  const name = (o, k) => `${o === TA ? "%TypedArray%.prototype" : o.constructor?.name ?? o[Symbol.toStringTag]}.${String(k)}`;
+  const name = (o, k) => `${o === TA ? "%TypedArray%.prototype" : (o.constructor?.name ?? o[Symbol.toStringTag])}.${String(k)}`;
   const refuse = (what) => {
     hits.add(what);
     throw new OriginalError(`patched: ${what}`);
   };
   for (const [o, k] of methods) {
     const d = Object.getOwnPropertyDescriptor(o, k);
-    const f = d.value, what = name(o, k);
-    Object.defineProperty(o, k, { ...d, value: { [f.name]: function (...args) { return packageCaller() ? refuse(what) : Reflect.apply(f, this, args); } }[f.name] });
+    const f = d.value,
+      what = name(o, k);
+    Object.defineProperty(o, k, {
+      ...d,
+      value: {
+        [f.name]: function (...args) {
+          return packageCaller() ? refuse(what) : Reflect.apply(f, this, args);
+        },
+      }[f.name],
+    });
     restores.push(() => Object.defineProperty(o, k, d));
   }
   for (const [o, k] of getters) {
     const d = Object.getOwnPropertyDescriptor(o, k); // (none: a getter this engine lacks, e.g. Node 20's `detached`)
     const what = name(o, k);
-    const get = d === undefined ? () => undefined : d.get ?? (() => d.value);
-    Object.defineProperty(o, k, { configurable: true, enumerable: d?.enumerable ?? false, get() { return packageCaller() ? refuse(what) : Reflect.apply(get, this, []); }, set: d?.set });
+    const get = d === undefined ? () => undefined : (d.get ?? (() => d.value));
+    Object.defineProperty(o, k, {
+      configurable: true,
+      enumerable: d?.enumerable ?? false,
+      get() {
+        return packageCaller() ? refuse(what) : Reflect.apply(get, this, []);
+      },
+      set: d?.set,
+    });
     restores.push(() => (d === undefined ? delete o[k] : Object.defineProperty(o, k, d)));
   }
   for (const g of globals) {
-    const d = Object.getOwnPropertyDescriptor(globalThis, g), C = d.value;
+    const d = Object.getOwnPropertyDescriptor(globalThis, g),
+      C = d.value;
     const Patched = function (...args) {
       if (packageCaller()) refuse(g);
       return new.target ? Reflect.construct(C, args, new.target === Patched ? C : new.target) : Reflect.apply(C, this, args);
@@ -371,7 +520,9 @@ function patchAll(hits) {
     Object.defineProperty(globalThis, g, { ...d, value: Patched });
     restores.push(() => Object.defineProperty(globalThis, g, d));
   }
-  return () => restores.reverse().forEach((r) => r());
+  return () => {
+    for (const r of restores.reverse()) r();
+  };
 }
 
 test("built-ins the glue and share() call, patched after load to throw, neither break a public call nor change its result", async () => {
@@ -406,10 +557,19 @@ test("built-ins the glue and share() call, patched after load to throw, neither 
   assert.equal(expected.grow, 1);
   assert.deepEqual(expected.type, { address: "i32", maximum: 4, minimum: 2, shared: false });
   assert.deepEqual(expected.type0, { address: "i32", maximum: 65536, minimum: 0, shared: false });
-  assert.ok(expected.records.some((r) => r.label === "hostile é ✓") && expected.records.some((r) => r.label === "wide, relabelled"), JSON.stringify(expected.records));
-  assert.ok(expected.errors.slice(0, -1).every((e) => e !== "no error") && /42/.test(expected.errors[1]) && /5n/.test(expected.errors[2]), expected.errors.join("; "));
+  assert.ok(
+    expected.records.some((r) => r.label === "hostile é ✓") && expected.records.some((r) => r.label === "wide, relabelled"),
+    JSON.stringify(expected.records),
+  );
+  assert.ok(
+    expected.errors.slice(0, -1).every((e) => e !== "no error") && /42/.test(expected.errors[1]) && /5n/.test(expected.errors[2]),
+    expected.errors.join("; "),
+  );
   assert.equal(expected.format.length, 2);
-  assert.deepEqual(expected.realms, [["main", true], ["worker", false]]);
+  assert.deepEqual(expected.realms, [
+    ["main", true],
+    ["worker", false],
+  ]);
   assert.deepEqual(expected.workerMemories, [["in-worker", 3]]);
   assert.ok(expected.exported.length === 2 && expected.exported[0].pages === 4, JSON.stringify(expected.exported));
   assert.equal(expected.abandoned, 0);
@@ -420,7 +580,13 @@ test("a page's WebAssembly.Memory.prototype.buffer getter never receives the pac
   const d = Object.getOwnPropertyDescriptor(WebAssembly.Memory.prototype, "buffer");
   const receivers = new Set();
   let made;
-  Object.defineProperty(WebAssembly.Memory.prototype, "buffer", { ...d, get() { receivers.add(this); return Reflect.apply(d.get, this, []); } });
+  Object.defineProperty(WebAssembly.Memory.prototype, "buffer", {
+    ...d,
+    get() {
+      receivers.add(this);
+      return Reflect.apply(d.get, this, []);
+    },
+  });
   const worker = await shareWorker();
   try {
     made = (await everyPublicCall(worker)).made;
@@ -430,6 +596,10 @@ test("a page's WebAssembly.Memory.prototype.buffer getter never receives the pac
     await worker.terminate();
   }
   assert.ok(receivers.has(made[0]), "the spy saw the test's own read");
-  assert.deepEqual([...receivers].filter((m) => !made.includes(m)).length, 0, "the getter received a memory the test never made: the package's own");
+  assert.deepEqual(
+    [...receivers].filter((m) => !made.includes(m)).length,
+    0,
+    "the getter received a memory the test never made: the package's own",
+  );
   healthy();
 });

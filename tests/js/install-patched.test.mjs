@@ -38,10 +38,15 @@ function run(patches, scenario) {
   `;
   const once = (patched) =>
     new Promise((resolve, reject) => {
-      execFile(process.execPath, ["--input-type=module", "-e", source, "--", ...(patched ? ["--patched"] : [])], { timeout: 60_000 }, (error, stdout, stderr) => {
-        if (error) reject(new Error(`${error.message}\n${stderr}`));
-        else resolve(JSON.parse(stdout.trim().split("\n").at(-1)));
-      });
+      execFile(
+        process.execPath,
+        ["--input-type=module", "-e", source, "--", ...(patched ? ["--patched"] : [])],
+        { timeout: 60_000 },
+        (error, stdout, stderr) => {
+          if (error) reject(new Error(`${error.message}\n${stderr}`));
+          else resolve(JSON.parse(stdout.trim().split("\n").at(-1)));
+        },
+      );
     });
   return Promise.all([once(false), once(true)]);
 }
@@ -66,7 +71,9 @@ const ARRAY_AND_GLOBALS = `
 `;
 
 test("install(), an instance exporting its memory and uninstall, with array methods, iterators and globals replaced after load: results as with them untouched", async () => {
-  const [clean, patched] = await run(ARRAY_AND_GLOBALS, `
+  const [clean, patched] = await run(
+    ARRAY_AND_GLOBALS,
+    `
     const off = install();
     const installed = WebAssembly.Memory !== NativeMemory;
     const { instance } = await WebAssembly.instantiate(exporterBytes);
@@ -88,7 +95,8 @@ test("install(), an instance exporting its memory and uninstall, with array meth
       constructed: { pages: find(s.memories, (r) => r.id === ledger.idOf(own)).pages, type },
       restored: WebAssembly.Memory === NativeMemory && WebAssembly.Memory.prototype.constructor === NativeMemory,
     };
-  `);
+  `,
+  );
   assert.ok(clean.ok, JSON.stringify(clean));
   assert.deepEqual(clean.ok.exported, { origin: "exported", pages: 2, maximum: 10, instances: 1 });
   assert.equal(clean.ok.grownInsideWasm, 5);
@@ -96,7 +104,9 @@ test("install(), an instance exporting its memory and uninstall, with array meth
 });
 
 test("an instance importing a memory the ledger doesn't hold, with the buffer getters and SharedArrayBuffer replaced after load: received, at its true size, shared or not", async () => {
-  const [clean, patched] = await run(ARRAY_AND_GLOBALS, `
+  const [clean, patched] = await run(
+    ARRAY_AND_GLOBALS,
+    `
     const plain = new WebAssembly.Memory({ initial: 1 });
     const shared = new WebAssembly.Memory({ initial: 2, maximum: 4, shared: true });
     const off = install();
@@ -110,7 +120,8 @@ test("an instance importing a memory the ledger doesn't hold, with the buffer ge
     await receive(sharedImporterBytes, shared);
     off();
     return seen;
-  `);
+  `,
+  );
   assert.ok(clean.ok, JSON.stringify(clean));
   assert.deepEqual(clean.ok, [
     { origin: "received", pages: 1, shared: false, instances: 1 },

@@ -63,21 +63,27 @@ const report = (o) => process.stdout.write(JSON.stringify(o));
  */
 function child(body) {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ["--expose-gc", "--input-type=module", "-e", PRELUDE + body], { timeout: 60_000, maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
-      if (error) return reject(new Error(`child failed (${error.code ?? error.signal}): ${stderr || error.message}`));
-      try {
-        resolve(JSON.parse(stdout));
-      } catch {
-        reject(new Error(`child reported no JSON: ${stdout}\n${stderr}`));
-      }
-    });
+    execFile(
+      process.execPath,
+      ["--expose-gc", "--input-type=module", "-e", PRELUDE + body],
+      { timeout: 60_000, maxBuffer: 1 << 24 },
+      (error, stdout, stderr) => {
+        if (error) return reject(new Error(`child failed (${error.code ?? error.signal}): ${stderr || error.message}`));
+        try {
+          resolve(JSON.parse(stdout));
+        } catch {
+          reject(new Error(`child reported no JSON: ${stdout}\n${stderr}`));
+        }
+      },
+    );
   });
 }
 
 // ---- 1. install() is all or nothing ----
 
 /** A failed install() in a child: the error, and what changed (nothing, we expect). */
-const refused = (lock, { before = "" } = {}) => child(`
+const refused = (lock, { before = "" } = {}) =>
+  child(`
 ${before}
 const { Memory, install, ledger } = await load();
 const Native = WebAssembly.Memory;
@@ -101,11 +107,31 @@ report({
 const locks = [
   ["a frozen WebAssembly", "Object.freeze(WebAssembly);", /^install\(\): WebAssembly\.\w+ can't be replaced \(WebAssembly is frozen\)/],
   ["a sealed WebAssembly", "Object.seal(WebAssembly);", /^install\(\): WebAssembly\.\w+ can't be replaced \(WebAssembly is sealed\)/],
-  ["a non-extensible WebAssembly", "Object.preventExtensions(WebAssembly);", /^install\(\): WebAssembly\.\w+ can't be replaced \(WebAssembly is not extensible\)/],
-  ["a frozen WebAssembly.Memory.prototype", "Object.freeze(WebAssembly.Memory.prototype);", /^install\(\): WebAssembly\.Memory\.prototype\.constructor can't be replaced \(WebAssembly\.Memory\.prototype is frozen\)/],
-  ["a sealed WebAssembly.Memory.prototype", "Object.seal(WebAssembly.Memory.prototype);", /^install\(\): WebAssembly\.Memory\.prototype\.\w+ can't be replaced \(WebAssembly\.Memory\.prototype is sealed\)/],
-  ["a frozen WebAssembly.Module.prototype", "Object.freeze(WebAssembly.Module.prototype);", /^install\(\): WebAssembly\.Module\.prototype\.constructor can't be replaced \(WebAssembly\.Module\.prototype is frozen\)/],
-  ["a frozen WebAssembly.Instance.prototype", "Object.freeze(WebAssembly.Instance.prototype);", /^install\(\): WebAssembly\.Instance\.prototype\.constructor can't be replaced \(WebAssembly\.Instance\.prototype is frozen\)/],
+  [
+    "a non-extensible WebAssembly",
+    "Object.preventExtensions(WebAssembly);",
+    /^install\(\): WebAssembly\.\w+ can't be replaced \(WebAssembly is not extensible\)/,
+  ],
+  [
+    "a frozen WebAssembly.Memory.prototype",
+    "Object.freeze(WebAssembly.Memory.prototype);",
+    /^install\(\): WebAssembly\.Memory\.prototype\.constructor can't be replaced \(WebAssembly\.Memory\.prototype is frozen\)/,
+  ],
+  [
+    "a sealed WebAssembly.Memory.prototype",
+    "Object.seal(WebAssembly.Memory.prototype);",
+    /^install\(\): WebAssembly\.Memory\.prototype\.\w+ can't be replaced \(WebAssembly\.Memory\.prototype is sealed\)/,
+  ],
+  [
+    "a frozen WebAssembly.Module.prototype",
+    "Object.freeze(WebAssembly.Module.prototype);",
+    /^install\(\): WebAssembly\.Module\.prototype\.constructor can't be replaced \(WebAssembly\.Module\.prototype is frozen\)/,
+  ],
+  [
+    "a frozen WebAssembly.Instance.prototype",
+    "Object.freeze(WebAssembly.Instance.prototype);",
+    /^install\(\): WebAssembly\.Instance\.prototype\.constructor can't be replaced \(WebAssembly\.Instance\.prototype is frozen\)/,
+  ],
   [
     "a non-configurable, non-writable WebAssembly.instantiateStreaming",
     'Object.defineProperty(WebAssembly, "instantiateStreaming", { writable: false, configurable: false });',
@@ -166,7 +192,10 @@ off();
 report({ same: error === boom, seen, changes, refusedFalse, ours, afterUninstall: diff(snapBefore, snap()) });
 `);
   assert.equal(r.same, true, "the trap's own error");
-  assert.ok(r.seen.includes("Memory") && r.seen.includes("compile") && r.seen.includes("Module"), `changes were made before the failure: ${r.seen}`);
+  assert.ok(
+    r.seen.includes("Memory") && r.seen.includes("compile") && r.seen.includes("Module"),
+    `changes were made before the failure: ${r.seen}`,
+  );
   assert.deepEqual(r.changes, [], "and all undone");
   assert.equal(r.refusedFalse.name, "TypeError");
   assert.match(r.refusedFalse.message, /^install\(\): WebAssembly\.compileStreaming can't be replaced \(defineProperty refused\)/);
@@ -227,7 +256,8 @@ report({ during, after: diff(snapBefore, snap()) });
 // ---- 2. captureStacks and a hostile Error ----
 
 /** Memories made with captureStacks on: through the ponyfill (plain and under a soft budget) and the installed constructor. */
-const withStacks = (hostile) => child(`
+const withStacks = (hostile) =>
+  child(`
 const { Memory, install, ledger } = await load();
 const describe = (d) => d === undefined ? "absent" : JSON.stringify(Object.fromEntries(["value", "writable", "enumerable", "configurable"].map((k) => [k, d[k]]))) + (d.get ? " get" : "") + (d.set ? " set" : "");
 const saved = { p: gopd(Error, "prepareStackTrace"), l: gopd(Error, "stackTraceLimit") };
@@ -260,12 +290,36 @@ const hostiles = [
   ["Error.prepareStackTrace returns an object", "Error.prepareStackTrace = () => ({ not: 'a string' });", ""],
   ["Error.prepareStackTrace returns a number", "Error.prepareStackTrace = () => 42;", ""],
   ["Error.prepareStackTrace throws", "Error.prepareStackTrace = () => { calls++; throw new Error('boom'); };", ""],
-  ["Error.prepareStackTrace is a getter that throws", "Object.defineProperty(Error, 'prepareStackTrace', { get() { calls++; throw new Error('getter'); }, configurable: true });", undefined],
-  ["Error.prepareStackTrace changes Error.stackTraceLimit, then throws", "Error.prepareStackTrace = () => { Error.stackTraceLimit = 1; throw new Error('boom'); };", ""],
-  ["Error.prepareStackTrace makes it non-writable, then throws", "Error.prepareStackTrace = () => { Object.defineProperty(Error, 'stackTraceLimit', { value: 2, writable: false }); throw new Error('boom'); };", ""],
-  ["Error.stackTraceLimit is non-writable", "Object.defineProperty(Error, 'stackTraceLimit', { value: 30, writable: false, configurable: true });", undefined],
-  ["Error.stackTraceLimit is non-writable and non-configurable", "Object.defineProperty(Error, 'stackTraceLimit', { value: 30, writable: false, configurable: false });", undefined],
-  ["Error.stackTraceLimit is an accessor that throws", "Object.defineProperty(Error, 'stackTraceLimit', { get() { calls++; throw new Error('get'); }, set() { calls++; throw new Error('set'); }, configurable: true });", undefined],
+  [
+    "Error.prepareStackTrace is a getter that throws",
+    "Object.defineProperty(Error, 'prepareStackTrace', { get() { calls++; throw new Error('getter'); }, configurable: true });",
+    undefined,
+  ],
+  [
+    "Error.prepareStackTrace changes Error.stackTraceLimit, then throws",
+    "Error.prepareStackTrace = () => { Error.stackTraceLimit = 1; throw new Error('boom'); };",
+    "",
+  ],
+  [
+    "Error.prepareStackTrace makes it non-writable, then throws",
+    "Error.prepareStackTrace = () => { Object.defineProperty(Error, 'stackTraceLimit', { value: 2, writable: false }); throw new Error('boom'); };",
+    "",
+  ],
+  [
+    "Error.stackTraceLimit is non-writable",
+    "Object.defineProperty(Error, 'stackTraceLimit', { value: 30, writable: false, configurable: true });",
+    undefined,
+  ],
+  [
+    "Error.stackTraceLimit is non-writable and non-configurable",
+    "Object.defineProperty(Error, 'stackTraceLimit', { value: 30, writable: false, configurable: false });",
+    undefined,
+  ],
+  [
+    "Error.stackTraceLimit is an accessor that throws",
+    "Object.defineProperty(Error, 'stackTraceLimit', { get() { calls++; throw new Error('get'); }, set() { calls++; throw new Error('set'); }, configurable: true });",
+    undefined,
+  ],
   ["Error.stackTraceLimit is absent", "delete Error.stackTraceLimit;", undefined],
 ];
 for (const [what, hostile, stack] of hostiles) {
@@ -294,7 +348,8 @@ test("captureStacks with the default Error: the caller's line, and the limit bac
 
 const temp = mkdtempSync(join(tmpdir(), "wasm-memory-polyfill-copies-"));
 after(() => rmSync(temp, { recursive: true, force: true }));
-const copyA = join(temp, "a"), copyB = join(temp, "b");
+const copyA = join(temp, "a"),
+  copyB = join(temp, "b");
 cpSync(PKG, copyA, { recursive: true });
 cpSync(PKG, copyB, { recursive: true });
 
@@ -410,7 +465,8 @@ report({
 
 test("a first copy of the same protocol whose ledger lacks a member: the later copy keeps its own API", async () => {
   assert.equal(typeof protocol, "number", "the registry test ran first");
-  const r = await child(`${standIn(String(protocol), "Object.freeze({ Memory: function Memory() {}, install() {}, ledger: Object.freeze({ snapshot() {} }) })")}
+  const r =
+    await child(`${standIn(String(protocol), "Object.freeze({ Memory: function Memory() {}, install() {}, ledger: Object.freeze({ snapshot() {} }) })")}
 const B = await load(${JSON.stringify(copyB)});
 const m = new B.Memory({ initial: 1 });
 report({ own: B.ledger !== fakeApi.ledger && B.Memory !== fakeApi.Memory, live: B.ledger.snapshot().live, grow: m.grow(1) });

@@ -16,9 +16,18 @@ test("the MDN example runs through the Node entry", async () => {
 });
 
 test("errors are real TypeError/RangeError naming the field and the limit", () => {
-  assert.throws(() => new Memory({ initial: -1 }), (e) => e instanceof TypeError && /initial -1/.test(e.message) && /4294967295/.test(e.message));
-  assert.throws(() => new Memory({ initial: 65537 }), (e) => e instanceof RangeError && /65537/.test(e.message) && /65536/.test(e.message));
-  assert.throws(() => new Memory({ initial: 2, maximum: 1 }), (e) => e instanceof RangeError && /maximum 1 is below initial 2/.test(e.message));
+  assert.throws(
+    () => new Memory({ initial: -1 }),
+    (e) => e instanceof TypeError && /initial -1/.test(e.message) && /4294967295/.test(e.message),
+  );
+  assert.throws(
+    () => new Memory({ initial: 65537 }),
+    (e) => e instanceof RangeError && /65537/.test(e.message) && /65536/.test(e.message),
+  );
+  assert.throws(
+    () => new Memory({ initial: 2, maximum: 1 }),
+    (e) => e instanceof RangeError && /maximum 1 is below initial 2/.test(e.message),
+  );
   // the module still works after every refusal (no trap)
   assert.equal(new Memory({ initial: 1 }).buffer.byteLength, 65536);
 });

@@ -38,10 +38,21 @@ test("growth inside wasm to the clamp is reported once, by the watcher", async (
     assert.equal(grow(1), 3);
     assert.equal(grow(1), -1, "the engine refuses past the clamp");
     await until(() => heard.length > 0);
-    assert.deepEqual(heard, [{
-      type: "budget", id: ledger.idOf(memory), budget: "perMemoryPages", limit: 4, value: 4, refused: false,
-      reached: true, label: "grown inside wasm", definedBy: null, maximum: 4, requestedMaximum: 100,
-    }]);
+    assert.deepEqual(heard, [
+      {
+        type: "budget",
+        id: ledger.idOf(memory),
+        budget: "perMemoryPages",
+        limit: 4,
+        value: 4,
+        refused: false,
+        reached: true,
+        label: "grown inside wasm",
+        definedBy: null,
+        maximum: 4,
+        requestedMaximum: 100,
+      },
+    ]);
     ledger.snapshot();
     ledger.snapshot();
     assert.equal(grow(0), 4);
@@ -117,17 +128,25 @@ test("an engine's refusal for want of memory keeps its class and says what the l
     out.small = ledger.idOf(small);
     out.other = ledger.idOf(other);
     console.log(JSON.stringify(out));`;
-  const text = execFileSync("bash", ["-c", `ulimit -v 3000000; exec "${process.execPath}" --disable-wasm-trap-handler --input-type=module -e "$0"`, child], { encoding: "utf8", timeout: 60_000 });
+  const text = execFileSync(
+    "bash",
+    ["-c", `ulimit -v 3000000; exec "${process.execPath}" --disable-wasm-trap-handler --input-type=module -e "$0"`, child],
+    { encoding: "utf8", timeout: 60_000 },
+  );
   const out = JSON.parse(text.trim().split("\n").pop());
   const facts = `(the ledger: 2 live memories, 4 pages in all, 2 held by no live instance (if unreachable, waiting for the garbage collector); the largest: "the largest" 3 pages, "small one" 1 page)`;
   assert.deepEqual(out.grow, {
-    range: true, proto: true,
+    range: true,
+    proto: true,
     message: `WebAssembly.Memory.grow(): Unable to grow instance memory ${facts}`,
     stack: `RangeError: WebAssembly.Memory.grow(): Unable to grow instance memory ${facts}`,
   });
   assert.equal(out.construct.range && out.construct.proto, true);
   assert.equal(out.construct.message, `WebAssembly.Memory(): could not allocate memory ${facts}`);
-  const largest = [{ id: out.other, label: "the largest", definedBy: null, pages: 3 }, { id: out.small, label: "small one", definedBy: null, pages: 1 }];
+  const largest = [
+    { id: out.other, label: "the largest", definedBy: null, pages: 3 },
+    { id: out.small, label: "small one", definedBy: null, pages: 1 },
+  ];
   assert.deepEqual(out.failures, [
     { type: "failure", id: out.small, operation: "grow", pages: 60000, live: 2, withoutInstance: 2, livePages: 4, largest },
     { type: "failure", id: null, operation: "construct", pages: 60000, live: 2, withoutInstance: 2, livePages: 4, largest },
@@ -170,8 +189,17 @@ test("a real program (brotli-wasm) at its clamp: the watcher reports it before t
     assert.match(error, /^error: unreachable/);
     const record = ledger.snapshot().memories.find((m) => m.id === reached.id);
     assert.deepEqual(reached, {
-      type: "budget", id: record.id, budget: "perMemoryPages", limit: needs, value: needs, refused: false,
-      reached: true, label: null, definedBy: null, maximum: needs, requestedMaximum: null,
+      type: "budget",
+      id: record.id,
+      budget: "perMemoryPages",
+      limit: needs,
+      value: needs,
+      refused: false,
+      reached: true,
+      label: null,
+      definedBy: null,
+      maximum: needs,
+      requestedMaximum: null,
     });
     assert.equal(record.origin, "exported");
     assert.equal(record.bounded, true);

@@ -16,10 +16,14 @@ test("reserved, reservedBytes and headroom follow the live memories", () => {
   const before = ledger.snapshot();
   assert.equal(typeof before.reservedBytes, "number");
   assert.ok(before.headroom.memories > 1000, JSON.stringify(before.headroom));
-  const a = new Memory({ initial: 1 }), b = new Memory({ initial: 1, maximum: 4, shared: true });
+  const a = new Memory({ initial: 1 }),
+    b = new Memory({ initial: 1, maximum: 4, shared: true });
   const s = ledger.snapshot();
   const mine = s.memories.filter((m) => m.id === ledger.idOf(a) || m.id === ledger.idOf(b));
-  assert.deepEqual(mine.map((m) => m.reserved), [each, each]);
+  assert.deepEqual(
+    mine.map((m) => m.reserved),
+    [each, each],
+  );
   assert.equal(s.reservedBytes, before.reservedBytes + 2 * each);
   assert.equal(s.headroom.memories, before.headroom.memories - 2);
   assert.equal(s.headroom.bytes, before.headroom.bytes - 2 * each);
@@ -40,9 +44,15 @@ test("setBudget({ reservedBytes }): hard refuses with a RangeError naming it, so
     ledger.setBudget({ reservedBytes: now + each });
     assert.equal(ledger.snapshot().budget.reservedBytes, now + each);
     const fits = new Memory({ initial: 1 });
-    assert.throws(() => new Memory({ initial: 1 }), (e) => e instanceof RangeError && /reservedBytes = \d+/.test(e.message) && e.message.includes(String(now + each)));
+    assert.throws(
+      () => new Memory({ initial: 1 }),
+      (e) => e instanceof RangeError && /reservedBytes = \d+/.test(e.message) && e.message.includes(String(now + each)),
+    );
     assert.equal(heard.length, 1);
-    assert.deepEqual({ ...heard[0] }, { type: "budget", id: null, budget: "reservedBytes", limit: now + each, value: now + 2 * each, refused: true });
+    assert.deepEqual(
+      { ...heard[0] },
+      { type: "budget", id: null, budget: "reservedBytes", limit: now + each, value: now + 2 * each, refused: true },
+    );
     ledger.setBudget({ reservedBytes: now + each, mode: "soft" });
     const passes = new Memory({ initial: 1 });
     assert.equal(heard.length, 2);
@@ -68,7 +78,10 @@ test("an allocation failure's message names the model's expected limit", () => {
   const made = held.length;
   held.length = 0;
   assert.ok(error instanceof RangeError, String(error));
-  assert.match(error.message, /; the reservation model \(measured on Node .*\): \d+ live memories of an expected limit of \d+, the polyfill's own heap among them\)$/);
+  assert.match(
+    error.message,
+    /; the reservation model \(measured on Node .*\): \d+ live memories of an expected limit of \d+, the polyfill's own heap among them\)$/,
+  );
   // The engine's count within 5% of the prediction (tests/limits/run.mjs checks every engine).
   assert.ok(Math.abs(made - predicted) <= predicted * 0.05, `made ${made}, predicted ${predicted}`);
 });

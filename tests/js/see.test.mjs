@@ -46,7 +46,7 @@ function moduleBytes({ name, functionName } = {}) {
 
 /** Serves `bytes` as application/wasm at http://127.0.0.1:PORT/<path> until `close()`. */
 async function serve(bytes) {
-  const server = createServer((req, res) => {
+  const server = createServer((_req, res) => {
     res.writeHead(200, { "Content-Type": "application/wasm" });
     res.end(bytes);
   });
@@ -129,7 +129,7 @@ test("instances: counted per live instance that imports or exports the memory, w
     const memory = new Memory({ initial: 1, maximum: 10 }, { label: "shared input" });
     assert.equal(record(memory).instances, 0);
     const module = new WebAssembly.Module(fixture("memory")); // imports js.mem
-    let held = [new WebAssembly.Instance(module, { js: { mem: memory } }), (await WebAssembly.instantiate(module, { js: { mem: memory } }))];
+    let held = [new WebAssembly.Instance(module, { js: { mem: memory } }), await WebAssembly.instantiate(module, { js: { mem: memory } })];
     held.push((await WebAssembly.instantiate(fixture("memory"), { js: { mem: memory } })).instance);
     assert.equal(record(memory).instances, 3);
     assert.equal(held[2].exports.accumulate(0, 0), 0);
@@ -180,8 +180,14 @@ test("setMarks(true): every ledger event is also a performance mark with the eve
     const id = ledger.idOf(m);
     const create = performance.getEntriesByName("wasm-memory:create", "mark");
     const grow = performance.getEntriesByName("wasm-memory:grow", "mark");
-    assert.deepEqual(create.map((e) => e.detail), [{ type: "create", id, pages: 1 }]);
-    assert.deepEqual(grow.map((e) => e.detail), [{ type: "grow", id, from: 1, to: 3, source: "js" }]);
+    assert.deepEqual(
+      create.map((e) => e.detail),
+      [{ type: "create", id, pages: 1 }],
+    );
+    assert.deepEqual(
+      grow.map((e) => e.detail),
+      [{ type: "grow", id, from: 1, to: 3, source: "js" }],
+    );
     // Listeners still get their events alongside the marks.
     const heard = [];
     const off = ledger.on("grow", (e) => heard.push(e.to));
@@ -217,7 +223,10 @@ test("format(): a plain-text table of the live memories, then the totals and the
     // Numbers are right-aligned under their header.
     assert.equal(row(m).indexOf(" 3 ") + 2, lines[0].indexOf("pages") + "pages".length);
     const s = ledger.snapshot();
-    assert.equal(lines.at(-3), `${s.live} live memories, ${s.livePages} pages (${s.liveBytes} bytes); peak ${s.peakTotalPages} pages; ${s.created} created, ${s.collected} collected`);
+    assert.equal(
+      lines.at(-3),
+      `${s.live} live memories, ${s.livePages} pages (${s.liveBytes} bytes); peak ${s.peakTotalPages} pages; ${s.created} created, ${s.collected} collected`,
+    );
     assert.match(lines.at(-2), /^reserved (\S+ \S+|-); headroom (\d+ memories \(\S+ \S+\)|unknown)$/);
     assert.equal(lines.at(-1), "budget (soft): totalPages 5000 memories 900");
     assert.equal(lines.length, 1 + s.live + 3);

@@ -89,7 +89,9 @@ test("touched: a memory grown since the last call is read whole (from JS and ins
   new Uint8Array(memory.buffer)[3 * PAGE + PAGE - 1] = 2;
   assert.equal(ledger.touched(memory), 2);
   // grower.wasm: (import "js" "mem" (memory 1)), exports grow(delta) -> memory.grow inside wasm.
-  const grower = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(new URL("../fixtures/grower.wasm", import.meta.url))), { js: { mem: memory } });
+  const grower = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(new URL("../fixtures/grower.wasm", import.meta.url))), {
+    js: { mem: memory },
+  });
   grower.exports.grow(2);
   assert.equal(memory.buffer.byteLength, 6 * PAGE);
   new Uint8Array(memory.buffer)[5 * PAGE] = 3;
@@ -108,11 +110,32 @@ test("touched: a memory of no pages, and one of another realm (a vm context)", (
 test("touched: anything but a WebAssembly.Memory is a TypeError naming the argument; a Proxy's traps never run", () => {
   const memory = new Memory({ initial: 1 });
   const table = new WebAssembly.Table({ initial: 1, element: "anyfunc" });
-  for (const value of [undefined, null, 1, "memory", {}, memory.buffer, new Uint8Array(4), table, NativeMemory.prototype, Object.create(memory)]) {
-    assert.throws(() => ledger.touched(value), (e) => e instanceof NativeTypeError && e.message === "ledger.touched: the first argument is not a WebAssembly.Memory");
+  for (const value of [
+    undefined,
+    null,
+    1,
+    "memory",
+    {},
+    memory.buffer,
+    new Uint8Array(4),
+    table,
+    NativeMemory.prototype,
+    Object.create(memory),
+  ]) {
+    assert.throws(
+      () => ledger.touched(value),
+      (e) => e instanceof NativeTypeError && e.message === "ledger.touched: the first argument is not a WebAssembly.Memory",
+    );
   }
   const trapped = [];
-  const handler = new Proxy({}, { get: (_, trap) => (...args) => (trapped.push(trap), Reflect[trap](...args)) });
+  const handler = new Proxy(
+    {},
+    {
+      get:
+        (_, trap) =>
+        (...args) => (trapped.push(trap), Reflect[trap](...args)),
+    },
+  );
   assert.throws(() => ledger.touched(new Proxy(memory, handler)), NativeTypeError);
   assert.deepEqual(trapped, [], "no trap of the Proxy ran");
 });
@@ -146,7 +169,10 @@ test("touched: under install(), the ledger is the same after as before (records,
     if (made.reserved !== null) assert.equal(after.reservedBytes - made.reserved, snapshot.reservedBytes);
     if (after.headroom !== null) assert.equal(after.headroom.memories + 1, snapshot.headroom.memories);
     assert.equal(after.memories.find((r) => r.id === ledger.idOf(memory)).instances, 1, "the helper's instance is not counted");
-    assert.deepEqual(events.map((e) => e.type), ["create"]);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ["create"],
+    );
     assert.equal(ledger.diagnostics().abandonedCalls, 0);
     assert.ok(instance);
   } finally {
@@ -207,9 +233,13 @@ const PATTERNS = `[
   [{ initial: 10 }, [], 0],
   [{ initial: 10 }, [0, 3 * PAGE + PAGE - 1, 7 * PAGE + 12345], 3],
   [{ initial: 10, maximum: 20, shared: true }, [PAGE - 1, 9 * PAGE + PAGE - 1], 2],
-  [{ initial: 3 }, [0, PAGE, 2 * PAGE + 8], 3],${hasMemory64 ? `
+  [{ initial: 3 }, [0, PAGE, 2 * PAGE + 8], 3],${
+    hasMemory64
+      ? `
   [{ address: "i64", initial: 4n }, [3 * PAGE + 1], 1],
-  [{ address: "i64", initial: 3n, maximum: 4n, shared: true }, [PAGE - 1, 2 * PAGE], 2],` : ""}
+  [{ address: "i64", initial: 3n, maximum: 4n, shared: true }, [PAGE - 1, 2 * PAGE], 2],`
+      : ""
+  }
 ]`;
 
 test("touched: where the engine has no SIMD (validate refuses v128), the i64 scan gives the same counts", async () => {
@@ -280,7 +310,8 @@ test("touched: format({ touched: true }) adds each memory's touched pages after 
   bytes[3 * PAGE + 7] = 1;
   const line = (text) => text.split("\n").find((l) => l.includes("format-touched"));
   const header = (text) => text.split("\n")[0].trim().split(/\s+/);
-  const plain = ledger.format(), withTouched = ledger.format({ touched: true });
+  const plain = ledger.format(),
+    withTouched = ledger.format({ touched: true });
   assert.ok(!header(plain).includes("touched"));
   assert.deepEqual(header(withTouched).slice(3, 6), ["pages", "touched", "peak"]);
   const cells = line(withTouched).trim().split(/\s+/);

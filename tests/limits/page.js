@@ -7,7 +7,8 @@ import { SHAPES } from "./probe.js";
 
 const q = new URLSearchParams(location.search);
 const shapes = q.get("shapes")?.split(",") ?? SHAPES;
-const cap = Number(q.get("cap") ?? 20000), ms = Number(q.get("ms") ?? 20000);
+const cap = Number(q.get("cap") ?? 20000),
+  ms = Number(q.get("ms") ?? 20000);
 const withLedger = q.get("ledger") === "1";
 
 function one(shape) {

@@ -13,7 +13,8 @@ export const SHAPES = ["i32", "i32-max1", "i32-max65536", "shared-max1", "shared
 export function descriptor(shape) {
   const m = /^(i32|shared|i64)(?:-max(\d+))?$/.exec(shape);
   if (!m) return undefined;
-  const is64 = m[1] === "i64", max = m[2] === undefined ? undefined : Number(m[2]);
+  const is64 = m[1] === "i64",
+    max = m[2] === undefined ? undefined : Number(m[2]);
   const d = is64 ? { address: "i64", initial: 1n } : { initial: 1 };
   if (max !== undefined) d.maximum = is64 ? BigInt(max) : max;
   if (m[1] === "shared") d.shared = true;
@@ -50,7 +51,10 @@ export function typeOf(shape) {
 export function probe(shape, { cap = 20000, ms = 20000, ledger, Native = WebAssembly.Memory } = {}) {
   if (!descriptor(shape)) return { shape, error: `unknown shape ${shape}` };
   if (shape.startsWith("i64") && !hasMemory64(Native)) return { shape, skipped: "no memory64" };
-  let predicted = null, headroom, live, reservedBytes;
+  let predicted = null,
+    headroom,
+    live,
+    reservedBytes;
   if (ledger) {
     const s = ledger.snapshot();
     headroom = s.headroom;

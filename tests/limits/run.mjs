@@ -2,7 +2,7 @@
 // (probe.js) loads the package in a fresh task of its own (a process, or a browser worker), asks
 // `ledger.headroom(type)` how many more memories of its shape the engine is expected to grant,
 // then makes them natively, held live, until the engine refuses. Where the model predicts a
-// limit, the engine's count must be within 5% of it, or one memory (and the probe stops 10% past
+// limit, the engine's count must be within 5% of it, or two memories (and the probe stops 10% past
 // the prediction; past a prediction of LARGEST_CHECKED, at the same cap as where none is
 // predicted).
 //
@@ -45,7 +45,10 @@ const ENGINES = [
   { id: "node24", kind: "cli", label: "Node 24", bin: join(engines, "node24/bin/node"), args: [] },
   { id: "node26", kind: "cli", label: "Node 26", bin: join(engines, "node26/bin/node"), args: [] },
   {
-    id: "deno", kind: "cli", label: "Deno", bin: join(engines, "deno/deno"),
+    id: "deno",
+    kind: "cli",
+    label: "Deno",
+    bin: join(engines, "deno/deno"),
     args: ["run", "--no-config", "--no-prompt", `--allow-read=${root},${pkgDir}`],
     env: { DENO_NO_PACKAGE_JSON: "1", DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
   },
@@ -61,7 +64,8 @@ const ENGINES = [
 async function cliProbe(engine, shape) {
   const args = [...engine.args, join(here, "cli.mjs"), shape, String(CAP), String(MS), ...(raw ? [] : [pkgDir])];
   const p = startProcess(`${engine.id}-${shape}`, engine.bin, args, { cwd: here, env: { ...process.env, ...(engine.env ?? {}) } });
-  let out = "", err = "";
+  let out = "",
+    err = "";
   p.child.stdout.on("data", (d) => (out += d));
   p.child.stderr.on("data", (d) => (err += d));
   try {
@@ -102,7 +106,7 @@ async function runPage(kind, url) {
 }
 
 /** pass / fail / gap / info, and why. */
-function judge(r, engine) {
+function judge(r, _engine) {
   if (r.error) return { status: "fail", why: r.error };
   if (r.skipped) return { status: "skip", why: r.skipped };
   if (raw) return { status: "info", why: r.refusal ? `refused: ${r.refusal}` : `no refusal within ${r.granted}` };
@@ -116,15 +120,17 @@ function judge(r, engine) {
     return { status: "pass", why: `predicted beyond what a probe checks; none met within ${r.granted}` };
   }
   if (!r.refusal) return { status: "fail", why: `predicted ${r.predicted}, but granted ${r.granted} without refusal` };
-  // Within 5%, or one memory where 5% is less than one (WebKit grants 14 shared memories of
-  // 4 GiB, give or take one).
+  // Within 5%, or two memories where 5% is less than two: WebKit's shared pool grants a
+  // different count from run to run in the same conditions (34 to 37 shared memories of 1 GiB,
+  // 13 or 14 of 4 GiB), so no prediction is within 5% of every run there.
   const off = Math.abs(r.granted - r.predicted) / Math.max(r.granted, 1);
-  return off <= TOLERANCE || Math.abs(r.granted - r.predicted) <= 1
+  return off <= TOLERANCE || Math.abs(r.granted - r.predicted) <= 2
     ? { status: "pass", why: `within ${(off * 100).toFixed(1)}%` }
     : { status: "fail", why: `off by ${(off * 100).toFixed(1)}% (refused: ${r.refusal})` };
 }
 
-let passed = 0, failed = 0;
+let passed = 0,
+  failed = 0;
 const report = [];
 const gaps = [];
 const selected = only ? ENGINES.filter((e) => only.includes(e.id)) : ENGINES;
@@ -134,7 +140,10 @@ const watchdog = setTimeout(() => {
   process.exit(1);
 }, 600_000);
 try {
-  server = await serve([["/tests/limits/", here], ["/pkg/", pkgDir]]);
+  server = await serve([
+    ["/tests/limits/", here],
+    ["/pkg/", pkgDir],
+  ]);
   const base = `http://127.0.0.1:${server.address().port}`;
   for (const engine of selected) {
     const started = Date.now();
@@ -154,7 +163,9 @@ try {
       if (j.status === "fail") failed++;
       if (j.status === "gap") gaps.push(`${engine.label} ${r.shape}`);
       const predicted = r.predicted === null || r.predicted === undefined ? "-" : String(r.predicted);
-      console.log(`  ${r.shape.padEnd(16)} predicted ${predicted.padStart(6)}  granted ${String(r.granted ?? "-").padStart(6)}  ${j.status.toUpperCase().padEnd(4)} ${j.why}`);
+      console.log(
+        `  ${r.shape.padEnd(16)} predicted ${predicted.padStart(6)}  granted ${String(r.granted ?? "-").padStart(6)}  ${j.status.toUpperCase().padEnd(4)} ${j.why}`,
+      );
       report.push({ engine: engine.id, version: run.version, ...r, status: j.status, why: j.why });
     }
   }

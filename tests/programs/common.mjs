@@ -3,8 +3,23 @@
 
 /** `n` bytes of text-like data from a fixed seed (an LCG over a small vocabulary). */
 export function generate(n, seed = 1) {
-  const words = ["alpha", "beta", "gamma", "delta", "memory", "page", "grow", "wasm", "ledger", "budget", "\n", "  ", ";", "{}", "0x7f"]
-    .map((w) => new TextEncoder().encode(w + " "));
+  const words = [
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "memory",
+    "page",
+    "grow",
+    "wasm",
+    "ledger",
+    "budget",
+    "\n",
+    "  ",
+    ";",
+    "{}",
+    "0x7f",
+  ].map((w) => new TextEncoder().encode(w + " "));
   const out = new Uint8Array(n);
   let x = seed >>> 0;
   let o = 0;
@@ -61,7 +76,7 @@ export function describeMemories(memories, ledger, snapshot) {
   return memories.map((memory) => {
     const pages = memory.buffer.byteLength / 65536;
     const id = ledger ? ledger.idOf(memory) : -1;
-    const record = snapshot ? snapshot.memories.find((r) => r.id === id) ?? null : null;
+    const record = snapshot ? (snapshot.memories.find((r) => r.id === id) ?? null) : null;
     return { pages, id, record };
   });
 }

@@ -100,15 +100,25 @@ export const programs = {
       try {
         let source = "";
         for (let i = 0; i < 5000; i++) {
-          source += `export function f${i}(a, b) { const x = { k: a + ${i}, s: "v${i}" }; ` +
+          source +=
+            `export function f${i}(a, b) { const x = { k: a + ${i}, s: "v${i}" }; ` +
             `if (b > ${i % 97}) { return [x.k * 2, x.s, ...[a, b]].map((y) => y + 1); } return \`t\${x.s}\${b}\`; }\n`;
         }
         writeFileSync(path.join(dir, "in.ts"), source);
         const go = new globalThis.Go();
-        go.argv = ["esbuild", path.join(dir, "in.ts"), "--minify", "--format=esm", `--outfile=${path.join(dir, "out.js")}`, "--log-level=warning"];
+        go.argv = [
+          "esbuild",
+          path.join(dir, "in.ts"),
+          "--minify",
+          "--format=esm",
+          `--outfile=${path.join(dir, "out.js")}`,
+          "--log-level=warning",
+        ];
         go.env = { TMPDIR: dir, HOME: dir };
         let code = null;
-        go.exit = (c) => { code = c; };
+        go.exit = (c) => {
+          code = c;
+        };
         const wasm = readFileSync(require.resolve("esbuild-wasm/esbuild.wasm"));
         const { instance } = await WebAssembly.instantiate(wasm, go.importObject);
         await go.run(instance);

@@ -46,7 +46,9 @@ let server = null;
 let context = null;
 function cleanup() {
   for (const child of children) {
-    try { process.kill(child.pid, "SIGKILL"); } catch {}
+    try {
+      process.kill(child.pid, "SIGKILL");
+    } catch {}
   }
   children.clear();
   server?.close();
@@ -58,7 +60,11 @@ function finish() {
   console.log(`programs: ${passed} passed, ${failed} failed`);
   process.exit(failed ? 1 : 0);
 }
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => { check("run", false, `stopped by ${signal}`); finish(); });
+for (const signal of ["SIGINT", "SIGTERM"])
+  process.on(signal, () => {
+    check("run", false, `stopped by ${signal}`);
+    finish();
+  });
 setTimeout(async () => {
   check("run", false, `still running after ${RUN_LIMIT_MS / 1000} s; stopped`);
   await context?.close().catch(() => {});
@@ -79,19 +85,27 @@ function runChild(program, mode, { budget = 0, settleMs = 60_000 } = {}) {
     children.add(child);
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d) => { stdout += d; });
-    child.stderr.on("data", (d) => { stderr = (stderr + d).slice(-16_384); });
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr = (stderr + d).slice(-16_384);
+    });
     let timedOut = false;
     const killer = setTimeout(() => {
       timedOut = true;
-      try { process.kill(child.pid, "SIGKILL"); } catch {}
+      try {
+        process.kill(child.pid, "SIGKILL");
+      } catch {}
     }, settleMs + 20_000);
     child.on("close", (code, signal) => {
       clearTimeout(killer);
       children.delete(child);
       const line = stdout.split("\n").find((l) => l.startsWith("RESULT "));
       let result = null;
-      try { result = line ? JSON.parse(line.slice(7)) : null; } catch {}
+      try {
+        result = line ? JSON.parse(line.slice(7)) : null;
+      } catch {}
       resolve({ result, code, signal, stderr, timedOut, ms: Date.now() - t0 });
     });
   });
@@ -120,7 +134,8 @@ async function testProgram(name) {
   // ---- (a) native vs installed, no budget ----
   const native = await runChild(name, "native");
   const installed = await runChild(name, "install");
-  const nativeBad = crashed(native) || (native.result.outcome !== "completed" && `native run ${native.result.outcome}: ${native.result.error}`);
+  const nativeBad =
+    crashed(native) || (native.result.outcome !== "completed" && `native run ${native.result.outcome}: ${native.result.error}`);
   if (nativeBad) {
     check(`${p} (a) native run`, false, nativeBad);
     return;
@@ -128,9 +143,15 @@ async function testProgram(name) {
   nativeOutputs[name] = native.result.output;
   const peak = truePages(native.result);
   peaks[name] = { peak, memories: native.result.memories.map((m) => m.pages) };
-  const installedBad = crashed(installed) || (installed.result.outcome !== "completed" && `installed run ${installed.result.outcome}: ${installed.result.error}; stderr: ${tail(installed.stderr)}`);
-  check(`${p} (a) native and installed outputs identical`, !installedBad && installed.result.output === native.result.output,
-    installedBad || `native ${short(native.result.output)} vs installed ${short(installed.result.output)}`);
+  const installedBad =
+    crashed(installed) ||
+    (installed.result.outcome !== "completed" &&
+      `installed run ${installed.result.outcome}: ${installed.result.error}; stderr: ${tail(installed.stderr)}`);
+  check(
+    `${p} (a) native and installed outputs identical`,
+    !installedBad && installed.result.output === native.result.output,
+    installedBad || `native ${short(native.result.output)} vs installed ${short(installed.result.output)}`,
+  );
 
   if (!installedBad) {
     const r = installed.result;
@@ -146,14 +167,19 @@ async function testProgram(name) {
     }
     if (r.snapshot && r.snapshot.livePages !== truePages(r)) problems.push(`livePages ${r.snapshot.livePages}, true total ${truePages(r)}`);
     peaks[name].ledgerPeak = r.snapshot?.peakTotalPages;
-    check(`${p} (a) ledger saw its memories at their true size (peak ${truePages(r)} pages: ${r.memories.map((m) => m.pages).join(" + ")})`,
-      problems.length === 0, problems.join("; "));
+    check(
+      `${p} (a) ledger saw its memories at their true size (peak ${truePages(r)} pages: ${r.memories.map((m) => m.pages).join(" + ")})`,
+      problems.length === 0,
+      problems.join("; "),
+    );
 
     const want = expectedGrowSource[name];
     const sources = [...new Set(r.events.grow.map((e) => e.source))];
-    check(`${p} (a) ledger.watch reports its growth as grow events with source "${want}"`,
+    check(
+      `${p} (a) ledger.watch reports its growth as grow events with source "${want}"`,
       r.watch === "started" && r.events.grow.some((e) => e.source === want),
-      r.watch === "missing" ? "ledger.watch is not a function" : `grow events: ${r.events.growCount}, sources: ${JSON.stringify(sources)}`);
+      r.watch === "missing" ? "ledger.watch is not a function" : `grow events: ${r.events.growCount}, sources: ${JSON.stringify(sources)}`,
+    );
   }
 
   const budget = Math.floor(peak / 2);
@@ -170,7 +196,8 @@ async function testProgram(name) {
     const r = hard.result;
     const said = `${r.error ?? ""} ${hard.stderr}`;
     let reason = "";
-    if (r.outcome === "completed") reason = `completed despite the budget (true pages ${truePages(r)} > ${budget}), output ${r.output === native.result.output ? "same as native" : "differs"}`;
+    if (r.outcome === "completed")
+      reason = `completed despite the budget (true pages ${truePages(r)} > ${budget}), output ${r.output === native.result.output ? "same as native" : "differs"}`;
     else if (!program.failure.test(said)) reason = `${r.outcome} for another reason: ${r.error}; stderr: ${tail(hard.stderr)}`;
     const how = r.outcome === "threw" ? r.error : `${r.outcome}; stderr ${tail(hard.stderr, 80)}`;
     check(`${p} (b) hard budget ${budget} pages: stopped cleanly (${reason ? "no" : short(how)}), process survived`, !reason, reason);
@@ -192,42 +219,71 @@ async function testProgram(name) {
         unbounded.push(`memory ${i}: bounded ${m.record.bounded}, maximum ${m.record.maximum} (requested ${m.record.requestedMaximum})`);
       }
     }
-    check(`${p} (b) hard budget ${budget} pages: its memories are bounded (maximum lowered to <= ${budget})`, unbounded.length === 0, unbounded.join("; "));
+    check(
+      `${p} (b) hard budget ${budget} pages: its memories are bounded (maximum lowered to <= ${budget})`,
+      unbounded.length === 0,
+      unbounded.join("; "),
+    );
 
     // Issue #21: a memory found at its clamp (grown inside wasm as far as the engine lets it) is
     // reported by exactly one budget event with reached: true; none is reported that isn't there.
     // (A program whose last grow asks for more than is left stops below its clamp: nothing to report.)
     const reached = r.events.budget.filter((e) => e.reached === true);
-    const atClamp = r.memories.filter(({ record: m }) => m && m.bounded && m.maximum !== null && m.pages >= m.maximum && (m.requestedMaximum === null || m.requestedMaximum > m.maximum));
+    const atClamp = r.memories.filter(
+      ({ record: m }) =>
+        m && m.bounded && m.maximum !== null && m.pages >= m.maximum && (m.requestedMaximum === null || m.requestedMaximum > m.maximum),
+    );
     const wrong = [];
     for (const { record: m } of atClamp) {
       const heard = reached.filter((e) => e.id === m.id);
       if (heard.length !== 1) wrong.push(`memory #${m.id} at its clamp ${m.maximum}: ${heard.length} reached events`);
-      else if (heard[0].maximum !== m.maximum || heard[0].requestedMaximum !== m.requestedMaximum) wrong.push(`#${m.id}: ${JSON.stringify(heard[0])}`);
+      else if (heard[0].maximum !== m.maximum || heard[0].requestedMaximum !== m.requestedMaximum)
+        wrong.push(`#${m.id}: ${JSON.stringify(heard[0])}`);
     }
     for (const e of reached) if (!atClamp.some(({ record: m }) => m.id === e.id)) wrong.push(`reached for #${e.id}, not at its clamp`);
-    check(`${p} (b) hard budget ${budget} pages: ${atClamp.length} memories at their clamp, each reported once (reached)`, wrong.length === 0, wrong.join("; "));
+    check(
+      `${p} (b) hard budget ${budget} pages: ${atClamp.length} memories at their clamp, each reported once (reached)`,
+      wrong.length === 0,
+      wrong.join("; "),
+    );
   }
 
   // ---- (c) soft budget at half the peak ----
   const soft = await runChild(name, "soft", { budget, settleMs });
-  const softBad = crashed(soft) || (soft.result.outcome !== "completed" && `${soft.result.outcome}: ${soft.result.error}; stderr: ${tail(soft.stderr)}`);
-  check(`${p} (c) soft budget ${budget} pages: completes with the native output`, !softBad && soft.result.output === native.result.output,
-    softBad || `output ${short(soft.result.output)} vs native ${short(native.result.output)}`);
+  const softBad =
+    crashed(soft) || (soft.result.outcome !== "completed" && `${soft.result.outcome}: ${soft.result.error}; stderr: ${tail(soft.stderr)}`);
+  check(
+    `${p} (c) soft budget ${budget} pages: completes with the native output`,
+    !softBad && soft.result.output === native.result.output,
+    softBad || `output ${short(soft.result.output)} vs native ${short(native.result.output)}`,
+  );
   if (!softBad) {
     const events = soft.result.events.budget;
     const crossings = events.filter((e) => e.budget === "totalPages" && e.refused === false && e.limit === budget && e.value > budget);
     const problems = [];
     if (crossings.length === 0) problems.push(`no budget event for totalPages ${budget} (events: ${JSON.stringify(events.slice(0, 3))})`);
     if (events.some((e) => e.refused !== false)) problems.push("a soft budget refused something");
-    if (soft.result.budgetEventsOnRepeat !== 0) problems.push(`a repeated snapshot with no change emitted ${soft.result.budgetEventsOnRepeat} more`);
-    if (crossings.length > 1) note(`${name}: ${crossings.length} budget events for one crossing (values ${crossings.map((e) => e.value).join(", ")})`);
-    check(`${p} (c) soft budget ${budget} pages: budget event(s) emitted (${crossings.length}), none refused, none again from an unchanged snapshot`, problems.length === 0, problems.join("; "));
+    if (soft.result.budgetEventsOnRepeat !== 0)
+      problems.push(`a repeated snapshot with no change emitted ${soft.result.budgetEventsOnRepeat} more`);
+    if (crossings.length > 1)
+      note(`${name}: ${crossings.length} budget events for one crossing (values ${crossings.map((e) => e.value).join(", ")})`);
+    check(
+      `${p} (c) soft budget ${budget} pages: budget event(s) emitted (${crossings.length}), none refused, none again from an unchanged snapshot`,
+      problems.length === 0,
+      problems.join("; "),
+    );
   }
 }
 
 // ---- (d) headless Chromium ----
-const mime = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".json": "application/json", ".map": "application/json" };
+const mime = {
+  ".html": "text/html",
+  ".js": "text/javascript",
+  ".mjs": "text/javascript",
+  ".wasm": "application/wasm",
+  ".json": "application/json",
+  ".map": "application/json",
+};
 function serve() {
   return new Promise((resolve) => {
     const s = createServer((req, res) => {
@@ -252,7 +308,8 @@ async function testBrowser() {
   try {
     ({ chromium } = createRequire(path.join(root, "package.json"))("playwright-core"));
   } catch (error) {
-    for (const name of browserPrograms) check(`chromium ${name}`, false, `playwright-core not installed at the repo root (npm ci): ${error.message}`);
+    for (const name of browserPrograms)
+      check(`chromium ${name}`, false, `playwright-core not installed at the repo root (npm ci): ${error.message}`);
     return;
   }
   server = await serve();
@@ -263,8 +320,15 @@ async function testBrowser() {
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: "/usr/bin/chromium",
       headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
   } catch (error) {
     for (const name of browserPrograms) check(`chromium ${name}`, false, `Chromium did not start: ${error.message.split("\n")[0]}`);
@@ -273,7 +337,9 @@ async function testBrowser() {
   const open = async (name, mode, budget = 0) => {
     const page = await context.newPage();
     let crashedPage = false;
-    page.on("crash", () => { crashedPage = true; });
+    page.on("crash", () => {
+      crashedPage = true;
+    });
     try {
       await page.goto(`${base}/browser/index.html?program=${name}&mode=${mode}&budget=${budget}`);
       await page.waitForFunction(() => window.__result, null, { timeout: 40_000, polling: 100 });
@@ -301,28 +367,41 @@ async function testBrowser() {
       if (!installed.result) problems.push(installed.error);
       else if (installed.result.outcome !== "completed") problems.push(`${installed.result.outcome}: ${installed.result.error}`);
       else {
-        if (installed.result.output !== native.result.output) problems.push(`output ${short(installed.result.output)} vs native ${short(native.result.output)}`);
+        if (installed.result.output !== native.result.output)
+          problems.push(`output ${short(installed.result.output)} vs native ${short(native.result.output)}`);
         if (installed.result.memories.length === 0) problems.push("no exported memory seen");
         for (const [i, m] of installed.result.memories.entries()) {
           if (!m.record) problems.push(`memory ${i} (${m.pages} pages) not in the ledger`);
-          else if (!(m.pages > 0) || m.record.pages !== m.pages) problems.push(`memory ${i}: ledger pages ${m.record.pages}, true ${m.pages}`);
+          else if (!(m.pages > 0) || m.record.pages !== m.pages)
+            problems.push(`memory ${i}: ledger pages ${m.record.pages}, true ${m.pages}`);
         }
       }
-      check(`${p} (a) native and installed outputs identical, ledger saw its memories at their true size (peak ${peak} pages)`, problems.length === 0, problems.join("; "));
+      check(
+        `${p} (a) native and installed outputs identical, ledger saw its memories at their true size (peak ${peak} pages)`,
+        problems.length === 0,
+        problems.join("; "),
+      );
 
       const budget = Math.floor(peak / 2);
       const hard = await open(name, "hard", budget);
       let reason = "";
       if (!hard.alive) reason = `the page did not survive: ${hard.error}`;
       else if (!hard.result) reason = hard.error;
-      else if (hard.result.outcome === "completed") reason = `completed despite the budget (true pages ${truePages(hard.result)} > ${budget})`;
-      else if (hard.result.outcome !== "threw" || !programs[name].failure.test(hard.result.error)) reason = `${hard.result.outcome} for another reason: ${hard.result.error}`;
+      else if (hard.result.outcome === "completed")
+        reason = `completed despite the budget (true pages ${truePages(hard.result)} > ${budget})`;
+      else if (hard.result.outcome !== "threw" || !programs[name].failure.test(hard.result.error))
+        reason = `${hard.result.outcome} for another reason: ${hard.result.error}`;
       else {
         const total = truePages(hard.result);
         if (total > budget) reason = `true pages ${total} > ${budget}`;
-        else if (hard.result.snapshot?.livePages > budget || hard.result.snapshot?.peakTotalPages > budget) reason = `ledger live/peak pages ${hard.result.snapshot.livePages}/${hard.result.snapshot.peakTotalPages} > ${budget}`;
+        else if (hard.result.snapshot?.livePages > budget || hard.result.snapshot?.peakTotalPages > budget)
+          reason = `ledger live/peak pages ${hard.result.snapshot.livePages}/${hard.result.snapshot.peakTotalPages} > ${budget}`;
       }
-      check(`${p} (b) hard budget ${budget} pages: stopped cleanly${reason ? "" : ` (${short(hard.result.error)})`}, page survived, live pages never above it`, !reason, reason);
+      check(
+        `${p} (b) hard budget ${budget} pages: stopped cleanly${reason ? "" : ` (${short(hard.result.error)})`}, page survived, live pages never above it`,
+        !reason,
+        reason,
+      );
     }
   } finally {
     await context.close().catch(() => {});
@@ -337,21 +416,24 @@ if (!existsSync(pkgEntry)) {
   finish();
 }
 if (!existsSync(path.join(modules, ".package-lock.json"))) {
-  for (const name of names) check(`${name}`, false, "tests/programs/node_modules missing: npm ci --prefix tests/programs (scripts/setup.sh does it)");
+  for (const name of names)
+    check(`${name}`, false, "tests/programs/node_modules missing: npm ci --prefix tests/programs (scripts/setup.sh does it)");
   finish();
 }
 
 // Two programs at a time (these machines have 2 cores); each program's cases run in order.
 const queue = [...names];
-await Promise.all([0, 1].map(async () => {
-  for (let name = queue.shift(); name; name = queue.shift()) {
-    try {
-      await testProgram(name);
-    } catch (error) {
-      check(`${name}`, false, `harness error: ${error.stack}`);
+await Promise.all(
+  [0, 1].map(async () => {
+    for (let name = queue.shift(); name; name = queue.shift()) {
+      try {
+        await testProgram(name);
+      } catch (error) {
+        check(`${name}`, false, `harness error: ${error.stack}`);
+      }
     }
-  }
-}));
+  }),
+);
 try {
   await testBrowser();
 } catch (error) {

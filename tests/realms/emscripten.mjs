@@ -34,7 +34,10 @@ try {
     if ((threads.length >= out.concurrency && threads.every((r) => r.received === 1)) || Date.now() > until) break;
     await new Promise((r) => setTimeout(r, 50));
   }
-  out.truth = made.map((m) => ({ pages: m.buffer.byteLength / 65536, shared: typeof SharedArrayBuffer === "function" && m.buffer instanceof SharedArrayBuffer }));
+  out.truth = made.map((m) => ({
+    pages: m.buffer.byteLength / 65536,
+    shared: typeof SharedArrayBuffer === "function" && m.buffer instanceof SharedArrayBuffer,
+  }));
   out.view = view;
   vips.shutdown?.();
 } catch (e) {

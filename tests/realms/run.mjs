@@ -25,12 +25,17 @@ const opt = (name) => {
   return i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
 };
 const pkgDir = resolve(opt("--pkg") ?? join(root, "pkg"));
-const only = opt("--only")?.split(",").map((s) => s.trim()).filter(Boolean);
+const only = opt("--only")
+  ?.split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
 const wanted = (id) => !only || only.includes(id);
 const PAGE_TIMEOUT = 45_000;
 const started = Date.now();
 
-let passed = 0, failed = 0, skipped = 0;
+let passed = 0,
+  failed = 0,
+  skipped = 0;
 function report(where, name, ok, detail = "", skip) {
   if (skip) {
     skipped++;
@@ -56,7 +61,7 @@ if (!existsSync(join(pkgDir, "node.js")) || !existsSync(join(pkgDir, "realms.js"
 
 const pkgUrl = pathToFileURL(join(pkgDir, "node.js")).href;
 const pkg = await import(pkgUrl);
-const { Memory, ledger, install } = pkg;
+const { ledger, install } = pkg;
 
 // ---------------------------------------------------------------- Node, worker_threads
 
@@ -66,7 +71,11 @@ if (wanted("node")) {
   const spawn = () => {
     const w = new Worker(new URL("./worker.js", import.meta.url));
     workers.push(w);
-    return workerHandle((m) => w.postMessage(m), (f) => w.on("message", f), () => w.terminate());
+    return workerHandle(
+      (m) => w.postMessage(m),
+      (f) => w.on("message", f),
+      () => w.terminate(),
+    );
   };
   try {
     for (const r of await mainSide({ pkg, pkgUrl, spawn })) report("node", r.name, r.ok, r.detail, r.skip);
@@ -79,7 +88,11 @@ if (wanted("node")) {
   // heartbeat (which carries no records) makes main ask it for them.
   {
     const w = new Worker(new URL("./worker.js", import.meta.url));
-    const h = workerHandle((m) => w.postMessage(m), (f) => w.on("message", f), () => w.terminate());
+    const h = workerHandle(
+      (m) => w.postMessage(m),
+      (f) => w.on("message", f),
+      () => w.terminate(),
+    );
     const stop = ledger.share({ name: "main", interval: 100 });
     const records = () => ledger.snapshot({ allRealms: true })?.memories.filter((r) => r.realm === "sleeper").length ?? 0;
     const waitFor = async (f, ms) => {
@@ -99,7 +112,12 @@ if (wanted("node")) {
       const goneAfter = Date.now() - t1;
       await h.next("unblocked");
       const back = await waitFor(() => records() === 2, 3000);
-      report("node", `a worker silent for 5.5 s leaves the view (after ${goneAfter} ms) and comes back with its records`, seen && gone && back, JSON.stringify({ seen, gone, back, records: records() }));
+      report(
+        "node",
+        `a worker silent for 5.5 s leaves the view (after ${goneAfter} ms) and comes back with its records`,
+        seen && gone && back,
+        JSON.stringify({ seen, gone, back, records: records() }),
+      );
     } catch (e) {
       report("node", "a silent worker leaves and comes back", false, e?.message);
     } finally {
@@ -117,19 +135,53 @@ if (wanted("node")) {
       return e instanceof type && /^ledger\.(share|setBudget):/.test(e.message);
     }
   };
-  report("node", "share() needs an object with a name: TypeError", throws(() => ledger.share(), TypeError) && throws(() => ledger.share("main"), TypeError) && throws(() => ledger.share({}), TypeError) && throws(() => ledger.share({ name: "" }), TypeError) && throws(() => ledger.share({ name: 5 }), TypeError) && throws(() => ledger.share({ name: "x".repeat(257) }), TypeError));
-  report("node", "share() with an interval outside 10 ms .. 2^31 - 1: RangeError", throws(() => ledger.share({ name: "x", interval: 5 }), RangeError) && throws(() => ledger.share({ name: "x", interval: "100" }), RangeError) && throws(() => ledger.share({ name: "x", interval: NaN }), RangeError));
-  report("node", "setBudget({ appPages }) takes a whole number of pages", throws(() => ledger.setBudget({ appPages: -1 }), RangeError) && throws(() => ledger.setBudget({ appPages: "1" }), TypeError) && throws(() => ledger.setBudget({ appPages: 1.5 }), RangeError));
+  report(
+    "node",
+    "share() needs an object with a name: TypeError",
+    throws(() => ledger.share(), TypeError) &&
+      throws(() => ledger.share("main"), TypeError) &&
+      throws(() => ledger.share({}), TypeError) &&
+      throws(() => ledger.share({ name: "" }), TypeError) &&
+      throws(() => ledger.share({ name: 5 }), TypeError) &&
+      throws(() => ledger.share({ name: "x".repeat(257) }), TypeError),
+  );
+  report(
+    "node",
+    "share() with an interval outside 10 ms .. 2^31 - 1: RangeError",
+    throws(() => ledger.share({ name: "x", interval: 5 }), RangeError) &&
+      throws(() => ledger.share({ name: "x", interval: "100" }), RangeError) &&
+      throws(() => ledger.share({ name: "x", interval: NaN }), RangeError),
+  );
+  report(
+    "node",
+    "setBudget({ appPages }) takes a whole number of pages",
+    throws(() => ledger.setBudget({ appPages: -1 }), RangeError) &&
+      throws(() => ledger.setBudget({ appPages: "1" }), TypeError) &&
+      throws(() => ledger.setBudget({ appPages: 1.5 }), RangeError),
+  );
   ledger.setBudget(null);
 
   // Sharing never keeps a process alive: its timer and channel are unref'd.
-  const child = spawnSync(process.execPath, ["--input-type=module", "-e", `
+  const child = spawnSync(
+    process.execPath,
+    [
+      "--input-type=module",
+      "-e",
+      `
     import { ledger, Memory } from ${JSON.stringify(pkgUrl)};
     globalThis.keep = new Memory({ initial: 1 });
     ledger.share({ name: "solo", interval: 10 });
     setTimeout(() => console.log(ledger.realms().length), 100);
-  `], { encoding: "utf8", timeout: 10_000 });
-  report("node", "a process that shares (and never stops) exits by itself", child.status === 0 && child.stdout.trim() === "1", `status ${child.status} signal ${child.signal} out ${child.stdout} err ${child.stderr.slice(0, 400)}`);
+  `,
+    ],
+    { encoding: "utf8", timeout: 10_000 },
+  );
+  report(
+    "node",
+    "a process that shares (and never stops) exits by itself",
+    child.status === 0 && child.stdout.trim() === "1",
+    `status ${child.status} signal ${child.signal} out ${child.stdout} err ${child.stderr.slice(0, 400)}`,
+  );
 
   // install(): imports the ledger doesn't hold. A memory made natively before install() and
   // passed to a module that imports and re-exports it is ledgered once, as received; the import
@@ -137,18 +189,40 @@ if (wanted("node")) {
   const native = new WebAssembly.Memory({ initial: 1 });
   const getterMemory = new WebAssembly.Memory({ initial: 2 });
   // (module (import "env" "memory" (memory 1)) (export "mem" (memory 0)))
-  const reexporter = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 2, 0x0f, 1, 3, 0x65, 0x6e, 0x76, 6, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 2, 0, 1, 7, 7, 1, 3, 0x6d, 0x65, 0x6d, 2, 0]);
+  const reexporter = new Uint8Array([
+    0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 2, 0x0f, 1, 3, 0x65, 0x6e, 0x76, 6, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 2, 0, 1, 7, 7, 1, 3, 0x6d,
+    0x65, 0x6d, 2, 0,
+  ]);
   const off = install();
   try {
     const before = ledger.snapshot().live;
     const { instance } = await WebAssembly.instantiate(reexporter, { env: { memory: native } });
     const rec = ledger.snapshot().memories.find((r) => r.id === ledger.idOf(native));
-    report("node", "install(): an import the ledger never saw enters it once, as received", instance.exports.mem === native && rec?.origin === "received" && rec.pages === 1 && rec.maximum === null && ledger.snapshot().live === before + 1, JSON.stringify(rec));
+    report(
+      "node",
+      "install(): an import the ledger never saw enters it once, as received",
+      instance.exports.mem === native &&
+        rec?.origin === "received" &&
+        rec.pages === 1 &&
+        rec.maximum === null &&
+        ledger.snapshot().live === before + 1,
+      JSON.stringify(rec),
+    );
     let reads = 0;
-    const env = { get memory() { reads++; return getterMemory; } };
+    const env = {
+      get memory() {
+        reads++;
+        return getterMemory;
+      },
+    };
     const inst = new WebAssembly.Instance(new WebAssembly.Module(reexporter), { env });
     const rec2 = ledger.snapshot().memories.find((r) => r.id === ledger.idOf(getterMemory));
-    report("node", "install(): an import behind a getter is not read again; re-exported, it is still received", reads === 1 && inst.exports.mem === getterMemory && rec2?.origin === "received" && rec2.pages === 2, JSON.stringify({ reads, rec2 }));
+    report(
+      "node",
+      "install(): an import behind a getter is not read again; re-exported, it is still received",
+      reads === 1 && inst.exports.mem === getterMemory && rec2?.origin === "received" && rec2.pages === 2,
+      JSON.stringify({ reads, rec2 }),
+    );
   } finally {
     off();
   }
@@ -159,24 +233,54 @@ if (wanted("node")) {
   if (!existsSync(vips)) report("node", what, false, `${vips} is missing: run scripts/setup.sh`);
   else {
     const t1 = Date.now();
-    const r = spawnSync(process.execPath, ["--import", pathToFileURL(join(here, "emscripten-preload.mjs")).href, join(here, "emscripten.mjs")], {
-      encoding: "utf8", timeout: 40_000, env: { ...process.env, WMP_PKG: pkgUrl, WMP_VIPS: pathToFileURL(vips).href },
-    });
+    const r = spawnSync(
+      process.execPath,
+      ["--import", pathToFileURL(join(here, "emscripten-preload.mjs")).href, join(here, "emscripten.mjs")],
+      {
+        encoding: "utf8",
+        timeout: 40_000,
+        env: { ...process.env, WMP_PKG: pkgUrl, WMP_VIPS: pathToFileURL(vips).href },
+      },
+    );
     const line = r.stdout?.split("\n").find((l) => l.startsWith("@@realms-emscripten@@ "));
-    const out = line ? JSON.parse(line.slice("@@realms-emscripten@@ ".length)) : { error: `no result (status ${r.status}, signal ${r.signal}): ${r.stderr?.slice(-600)}` };
+    const out = line
+      ? JSON.parse(line.slice("@@realms-emscripten@@ ".length))
+      : { error: `no result (status ${r.status}, signal ${r.signal}): ${r.stderr?.slice(-600)}` };
     const view = out.view;
     const truth = out.truth ?? [];
-    report("node", what, !out.error && out.avg === 100 && out.concurrency >= 1, out.error ?? JSON.stringify({ avg: out.avg, concurrency: out.concurrency }));
+    report(
+      "node",
+      what,
+      !out.error && out.avg === 100 && out.concurrency >= 1,
+      out.error ?? JSON.stringify({ avg: out.avg, concurrency: out.concurrency }),
+    );
     const shared = truth.filter((t) => t.shared);
     const rows = view?.memories.filter((m) => m.shared) ?? [];
-    report("node", "wasm-vips: its shared memory is counted once, in the main thread that made it, at its true size", shared.length === 1 && rows.length === 1 && rows[0].realm === "main" && rows[0].origin === "constructed" && rows[0].pages === shared[0].pages, JSON.stringify({ truth, rows }));
+    report(
+      "node",
+      "wasm-vips: its shared memory is counted once, in the main thread that made it, at its true size",
+      shared.length === 1 &&
+        rows.length === 1 &&
+        rows[0].realm === "main" &&
+        rows[0].origin === "constructed" &&
+        rows[0].pages === shared[0].pages,
+      JSON.stringify({ truth, rows }),
+    );
     const total = truth.reduce((a, t) => a + t.pages, 0);
-    report("node", `wasm-vips: the app's livePages (${view?.livePages}) is the true size of what the threads made (${total})`, view?.livePages === total && view.memories.length === truth.length, JSON.stringify({ livePages: view?.livePages, total }));
+    report(
+      "node",
+      `wasm-vips: the app's livePages (${view?.livePages}) is the true size of what the threads made (${total})`,
+      view?.livePages === total && view.memories.length === truth.length,
+      JSON.stringify({ livePages: view?.livePages, total }),
+    );
     const threads = view?.realms.filter((x) => !x.self) ?? [];
     report(
       "node",
       `wasm-vips: each pthread worker (${threads.length}) shares, and holds the memory as received, adding nothing`,
-      threads.length >= out.concurrency && threads.every((x) => x.received === 1 && x.receivedPages === x.pages && x.pages === shared[0]?.pages) && view.received.length === threads.length && view.received.every((x) => x.origin === "received" && x.shared),
+      threads.length >= out.concurrency &&
+        threads.every((x) => x.received === 1 && x.receivedPages === x.pages && x.pages === shared[0]?.pages) &&
+        view.received.length === threads.length &&
+        view.received.every((x) => x.origin === "received" && x.shared),
       JSON.stringify({ threads, received: view?.received.map((x) => [x.realm, x.pages]) }),
     );
     console.log(`# wasm-vips: ${((Date.now() - t1) / 1000).toFixed(1)} s`);
@@ -188,7 +292,11 @@ if (wanted("node")) {
 const browsers = Object.keys(BROWSERS).filter(wanted);
 let server;
 try {
-  if (browsers.length) server = await serve([["/pkg/", pkgDir], ["/tests/realms/", here]]);
+  if (browsers.length)
+    server = await serve([
+      ["/pkg/", pkgDir],
+      ["/tests/realms/", here],
+    ]);
   const base = server ? `http://127.0.0.1:${server.address().port}` : "";
   for (const id of browsers) {
     const t0 = Date.now();

@@ -18,10 +18,12 @@ const hash = (b) => createHash("sha256").update(b).digest("hex").slice(0, 16);
 const input = (n) => Uint8Array.from({ length: n }, (_, i) => (i * 7919 + (i >> 5)) % 251);
 
 // (module $grow-test (memory (export "mem") 1 100) (func (export "grow") (param i32) (result i32) local.get 0 memory.grow))
-const GROW_WASM = Uint8Array.from([0, 97, 115, 109, 1, 0, 0, 0, 1, 6, 1, 96, 1, 127, 1, 127, 3, 2, 1, 0, 5, 4, 1, 1, 1, 100,
-  7, 14, 2, 3, 109, 101, 109, 2, 0, 4, 103, 114, 111, 119, 0, 0, 10, 8, 1, 6, 0, 32, 0, 64, 0, 11,
+const GROW_WASM = Uint8Array.from([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 6, 1, 96, 1, 127, 1, 127, 3, 2, 1, 0, 5, 4, 1, 1, 1, 100, 7, 14, 2, 3, 109, 101, 109, 2, 0, 4, 103, 114,
+  111, 119, 0, 0, 10, 8, 1, 6, 0, 32, 0, 64, 0, 11,
   // the "name" custom section, module name (subsection 0) "grow-test": the ledger's definedBy
-  0, 17, 4, 110, 97, 109, 101, 0, 10, 9, 103, 114, 111, 119, 45, 116, 101, 115, 116]);
+  0, 17, 4, 110, 97, 109, 101, 0, 10, 9, 103, 114, 111, 119, 45, 116, 101, 115, 116,
+]);
 
 const run = {
   async plain() {
@@ -44,13 +46,23 @@ const run = {
     require("esbuild-wasm/wasm_exec.js");
     const dir = fs.mkdtempSync(path.join(process.env.REPORT_TMP ?? "/tmp", "esbuild-"));
     let source = "";
-    for (let i = 0; i < 1500; i++) source += `export function f${i}(a, b) { const x = { k: a + ${i}, s: "v${i}" }; return b > ${i % 97} ? [x.k * 2, x.s] : \`t\${x.s}\${b}\`; }\n`;
+    for (let i = 0; i < 1500; i++)
+      source += `export function f${i}(a, b) { const x = { k: a + ${i}, s: "v${i}" }; return b > ${i % 97} ? [x.k * 2, x.s] : \`t\${x.s}\${b}\`; }\n`;
     fs.writeFileSync(path.join(dir, "in.ts"), source);
     const go = new globalThis.Go();
-    go.argv = ["esbuild", path.join(dir, "in.ts"), "--minify", "--format=esm", `--outfile=${path.join(dir, "out.js")}`, "--log-level=warning"];
+    go.argv = [
+      "esbuild",
+      path.join(dir, "in.ts"),
+      "--minify",
+      "--format=esm",
+      `--outfile=${path.join(dir, "out.js")}`,
+      "--log-level=warning",
+    ];
     go.env = { TMPDIR: dir, HOME: dir };
     let code = null;
-    go.exit = (c) => { code = c; };
+    go.exit = (c) => {
+      code = c;
+    };
     const { instance } = await WebAssembly.instantiate(fs.readFileSync(require.resolve("esbuild-wasm/esbuild.wasm")), go.importObject);
     await go.run(instance);
     const out = fs.readFileSync(path.join(dir, "out.js"));
@@ -74,9 +86,13 @@ const run = {
         const w = new Worker(new URL("./worker.mjs", import.meta.url), { workerData: { k, stay, side } });
         const exited = new Promise((r) => w.once("exit", r));
         w.on("message", (m) => ready({ w, m, exited }));
-        w.on("error", (e) => { console.log("worker error", e.message); process.exit(9); });
+        w.on("error", (e) => {
+          console.log("worker error", e.message);
+          process.exit(9);
+        });
       });
-    const a = await start(1, false), b = await start(2, true);
+    const a = await start(1, false),
+      b = await start(2, true);
     await a.exited; // worker 1 has ended
     await sleep(1200); // the main thread hears worker 2's ledger (it publishes at once, then each second)
     console.log("workers", mine.buffer.byteLength / 65536, a.m, b.m);
@@ -104,8 +120,12 @@ const run = {
     m.grow(3);
     globalThis.keep = m;
     console.log("patching", m.buffer.byteLength / 65536);
-    const boom = () => { throw new Error("patched"); };
-    const A = Array.prototype, S = String.prototype, M = Map.prototype;
+    const boom = () => {
+      throw new Error("patched");
+    };
+    const A = Array.prototype,
+      S = String.prototype,
+      M = Map.prototype;
     JSON.stringify = boom;
     A.push = A.join = A.sort = A.slice = A.forEach = boom;
     S.padStart = S.padEnd = S.slice = S.charCodeAt = S.trimEnd = S.split = boom;
@@ -118,7 +138,10 @@ const run = {
     // 2000 memories: a report of about a megabyte, more than a pipe holds.
     globalThis.keep = Array.from({ length: 2000 }, (_, i) => new WebAssembly.Memory({ initial: i % 3, maximum: 4 }));
     process.stderr.write("the app writes to stderr too\n"); // (libuv may now hold fd 2 non-blocking)
-    console.log("many", globalThis.keep.reduce((a, m) => a + m.buffer.byteLength / 65536, 0));
+    console.log(
+      "many",
+      globalThis.keep.reduce((a, m) => a + m.buffer.byteLength / 65536, 0),
+    );
   },
   async budget() {
     try {

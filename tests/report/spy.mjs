@@ -29,7 +29,11 @@ W.instantiate = async function instantiate_(source, imports) {
   return r;
 };
 
-export const sizes = () => [...memories].map((m) => ({ pages: m.buffer.byteLength / 65536, shared: typeof SharedArrayBuffer === "function" && m.buffer instanceof SharedArrayBuffer }));
+export const sizes = () =>
+  [...memories].map((m) => ({
+    pages: m.buffer.byteLength / 65536,
+    shared: typeof SharedArrayBuffer === "function" && m.buffer instanceof SharedArrayBuffer,
+  }));
 process.on("exit", () => {
   try {
     if (process.env.REPORT_SIDE) writeFileSync(process.env.REPORT_SIDE, JSON.stringify(sizes()));

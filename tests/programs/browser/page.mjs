@@ -39,7 +39,17 @@ const workloads = {
   },
 };
 
-const result = { program: name, mode, budget: mode === "hard" ? budget : null, outcome: null, output: null, error: null, memories: [], snapshot: null, budgetEvents: [] };
+const result = {
+  program: name,
+  mode,
+  budget: mode === "hard" ? budget : null,
+  outcome: null,
+  output: null,
+  error: null,
+  memories: [],
+  snapshot: null,
+  budgetEvents: [],
+};
 try {
   let ledger = null;
   if (mode !== "native") {
@@ -58,7 +68,13 @@ try {
     result.error = describeError(error);
   }
   const snapshot = ledger ? ledger.snapshot() : null;
-  if (snapshot) result.snapshot = { live: snapshot.live, livePages: snapshot.livePages, peakTotalPages: snapshot.peakTotalPages, budget: snapshot.budget };
+  if (snapshot)
+    result.snapshot = {
+      live: snapshot.live,
+      livePages: snapshot.livePages,
+      peakTotalPages: snapshot.peakTotalPages,
+      budget: snapshot.budget,
+    };
   result.memories = describeMemories(memories, ledger, snapshot);
 } catch (error) {
   result.outcome = "harness-error";

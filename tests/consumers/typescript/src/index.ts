@@ -3,7 +3,6 @@
 import { Memory, install, ledger } from "wasm-memory-polyfill";
 import type {
   AppSnapshot,
-  Budget,
   Ledger,
   LedgerEvent,
   LedgerRecord,
@@ -44,7 +43,7 @@ const live: number = snapshot.live;
 const records: LedgerRecord[] = snapshot.memories;
 const origin: "constructed" | "exported" | "received" | undefined = records[0]?.origin;
 const budget: LedgerSnapshot["budget"] = snapshot.budget;
-const budgetTotal: number | null | undefined = budget?.totalPages;
+const _budgetTotal: number | null | undefined = budget?.totalPages;
 const rows: Float64Array = ledger.snapshotArray();
 ledger.setBudget({ totalPages: 4096, perMemoryPages: 1024, memories: 16, mode: "hard" });
 ledger.setBudget({ totalPages: 4096, mode: "soft" });
@@ -55,8 +54,8 @@ const off: () => boolean = ledger.on("grow", (e) => {
 });
 ledger.on("budget", (e) => {
   const which: "totalPages" | "perMemoryPages" | "memories" | "appPages" | "reservedBytes" = e.budget;
-  const refused: boolean = e.refused;
-  void which, refused;
+  const _refused: boolean = e.refused;
+  void which, _refused;
 });
 ledger.on("create", (e: Extract<LedgerEvent, { type: "create" }>) => void e.pages);
 ledger.label(memory, "renamed");
@@ -114,4 +113,28 @@ ledger.setMarks("yes");
 // @ts-expect-error touched() takes a memory, not its buffer
 ledger.touched(memory.buffer);
 
-export { buffer, before, minimum, big, sum, other, live, origin, budget, rows, id, used, same, sameLedger, definedBy, instances, table, receivedPages, appRows, realmName, appPages, mine, notMine };
+export {
+  buffer,
+  before,
+  minimum,
+  big,
+  sum,
+  other,
+  live,
+  origin,
+  budget,
+  rows,
+  id,
+  used,
+  same,
+  sameLedger,
+  definedBy,
+  instances,
+  table,
+  receivedPages,
+  appRows,
+  realmName,
+  appPages,
+  mine,
+  notMine,
+};

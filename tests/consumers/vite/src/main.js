@@ -21,7 +21,7 @@ try {
   // a ponyfill import changes no global
   result.globalUntouched = typeof WebAssembly.Memory.prototype.type === "undefined";
 } catch (e) {
-  result.error = String(e && e.stack || e);
+  result.error = String((e && e.stack) || e);
 }
 document.getElementById("result").textContent = JSON.stringify(result);
 window.__result = result;

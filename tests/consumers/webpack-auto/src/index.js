@@ -10,7 +10,7 @@ try {
   result.type = memory.type();
   result.isNativeMemory = memory instanceof window.__nativeMemory;
 } catch (e) {
-  result.error = String(e && e.stack || e);
+  result.error = String((e && e.stack) || e);
 }
 document.getElementById("result").textContent = JSON.stringify(result);
 window.__result = result;

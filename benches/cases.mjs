@@ -563,7 +563,7 @@ export async function runBenchmarks(ctx) {
     };
     const row = await pair(byId.snapshot, floorSide, snapshotSide, {
       maxBatch: Math.max(1, Math.floor(20 / reps)),
-      note: `${population} live memories${records > population ? ` (${records} in the ledger, not yet collected: the floor builds as many records)` : ""}${reps > 1 ? `, ${reps} snapshots per operation` : ""}; floor = read each size (buffer.byteLength) and build one 16-member record, from a strong array`,
+      note: `${population} live memories${records > population ? ` (${records} in the ledger, not yet collected: the floor builds as many records)` : ""}${reps > 1 ? `, ${reps} snapshots per operation` : ""}; floor = read each size (buffer.byteLength) and build one 17-member record (the ledger's shape), from a strong array`,
     });
     // For the record: the same floor through WeakRefs (what a ledger that keeps nothing alive
     // must do), timed once, untimed against nothing.
@@ -649,6 +649,7 @@ function record(id, bytes) {
     createdAt: id,
     origin: "constructed",
     instances: 0,
+    reserved: null,
     stack: null,
   };
 }

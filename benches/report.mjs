@@ -87,7 +87,7 @@ export function table(all) {
     ...lines,
     "",
     `Ratio polyfill / native of the medians (${all[0]?.quick ? "quick run" : "full run"}, ${when}${first ? `, commit ${first.commit}` : ""}); in brackets the 25th–75th percentile of the per-round ratios; ✗: target missed. ` +
-      "Snapshot rows: `ledger.snapshot()` against its floor (each memory's size read from the engine and one plain 16-member record each), " +
+      "Snapshot rows: `ledger.snapshot()` against its floor (each memory's size read from the engine and one plain 17-member record each), " +
       `${all.some((r) => r.engine.id === "chromium") ? "10 000 live memories in Node, Deno and Bun, 100 live (× 100 snapshots) in the browsers" : "on the same live memories"}.`,
   ].join("\n");
 }

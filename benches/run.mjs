@@ -45,7 +45,7 @@ const pkgDir = resolve(opt("pkg") ?? (steps ? join(ROOT, "target", "pkg-modules"
 const onlyCases = opt("only")?.split(",");
 const options = { ...(quick ? QUICK : {}), ...(onlyCases ? { only: onlyCases } : {}), ...(steps ? { steps: true } : {}) };
 const engines = join(ROOT, ".engines");
-const TIMEOUT = (quick ? 60 : 150) * 1000; // one engine
+const TIMEOUT = (quick ? 60 : 300) * 1000; // one engine (Node 24's grow(1) case alone took 170–230 s on a busy machine)
 
 export const ENGINES = [
   { id: "node20", kind: "cli", label: "Node 20", bin: process.execPath, args: ["--expose-gc"] },

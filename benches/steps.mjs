@@ -151,7 +151,7 @@ export async function runSteps(load, o = {}) {
     Math.max(1, 2000 / N),
   );
   await time(
-    "  floor: size + 16-member record each",
+    "  floor: size + 17-member record each",
     () =>
       keep.map((x, i) => ({
         id: i,
@@ -169,6 +169,7 @@ export async function runSteps(load, o = {}) {
         createdAt: 0,
         origin: "constructed",
         instances: 0,
+        reserved: null,
         stack: null,
       })),
     Math.max(1, 2000 / N),

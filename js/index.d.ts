@@ -239,6 +239,12 @@ export interface FailureEvent {
   livePages: number;
   /** The largest live memories, largest first (at most 3). */
   largest: { id: number; label: string | null; definedBy: string | null; pages: number }[];
+  /** Bytes of address space the live memories made here reserve, by the reservation model
+   * (as the snapshot's `reservedBytes`); null where the model doesn't know. */
+  reservedBytes: number | null;
+  /** How many memories like a one-page i32 one the model expected the engine to grant in all
+   * (the live ones made here and the package's own heap included); null where it knows no limit. */
+  expectedLimit: number | null;
 }
 
 export interface Ledger {

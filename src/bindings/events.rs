@@ -21,12 +21,13 @@ pub const KINDS: [&str; 5] = ["create", "grow", "collect", "budget", "failure"];
 ///   definedBy's lengths (-1: none);
 /// - failure: `a` = the operation's code, `b` = the pages asked for, `c` = live memories,
 ///   `d` = those no live instance holds, `e` = live pages, `f` = how many largest follow (at
-///   most [`FAILURE_LARGEST`]), then per largest `[id, pages, label's length, definedBy's
-///   length]`.
+///   most [`FAILURE_LARGEST`]), `g` = the bytes the live memories reserve and `h` = the
+///   engine's expected limit, by the reservation model (-1: unknown), then per largest `[id,
+///   pages, label's length, definedBy's length]`.
 ///
 /// The texts whose lengths a row gives follow one another, row after row, in [`drain_texts`]
 /// (JS takes them after the rows, only when some row has any).
-pub const EVENT_LENGTH: usize = 8 + 4 * FAILURE_LARGEST;
+pub const EVENT_LENGTH: usize = 10 + 4 * FAILURE_LARGEST;
 
 /// Whether `s` is one of [`KINDS`].
 pub fn is_kind(s: &str) -> bool {
@@ -128,13 +129,15 @@ fn row(l: &Ledger, e: &Event, texts: &mut String) -> [f64; EVENT_LENGTH] {
                 n(f.without_instance),
                 n(f.live_pages),
                 f.largest.len() as f64,
+                f.reservation.and_then(|r| r.reserved_bytes).map_or(-1.0, n),
+                f.reservation.and_then(|r| r.expected_limit).map_or(-1.0, n),
             ];
             for (slot, x) in out.iter_mut().zip(head) {
                 *slot = x;
             }
             for (i, &(id, pages)) in f.largest.iter().take(FAILURE_LARGEST).enumerate() {
                 let [label, defined_by] = names(l, id, texts);
-                let at = 8 + 4 * i;
+                let at = 10 + 4 * i;
                 for (slot, x) in
                     out.iter_mut()
                         .skip(at)

@@ -12,10 +12,10 @@ use super::errors::Failure;
 use super::state::{self, with_ledger, with_realms};
 use super::values::{describe, label};
 use crate::core::{
-    decimal, parse_budget, parse_count, AddressType, BudgetField, BudgetMode, Engine, Error, Field,
-    Headroom, LabelSite, Ledger, MemoryType, Operation, Origin, Profile, Record, DEFAULT_TYPE,
-    EXPORT_SECTION, HEARTBEAT_MS, I64_MAXIMUM_PAGES, IMPORT_SECTION, MAX_LABEL, MEMORY_SECTION,
-    NAME_SECTION_BYTES, PAGE_BYTES,
+    decimal, parse_budget, parse_count, AddressType, BudgetField, BudgetMode, Engine, Error, Event,
+    Field, Headroom, LabelSite, Ledger, MemoryType, Operation, Origin, Profile, Record,
+    DEFAULT_TYPE, EXPORT_SECTION, HEARTBEAT_MS, I64_MAXIMUM_PAGES, IMPORT_SECTION, MAX_LABEL,
+    MEMORY_SECTION, NAME_SECTION_BYTES, PAGE_BYTES,
 };
 
 /// The columns of a snapshot row, in order: the one definition of the layout, which the JS
@@ -79,21 +79,39 @@ pub fn headroom(l: &Ledger, ty: &MemoryType) -> Option<Headroom> {
 /// The `reservedBytes` budget on a construction of type `ty` (the type the engine is to be
 /// given): past it, a `budget` event is queued, and under a hard budget the construction is
 /// refused. Nothing is checked where the engine has no profile or `ty`'s reservation is unknown.
-pub fn check_reserved(l: &mut Ledger, ty: &MemoryType) -> Result<(), Error> {
-    let (Some(limit), Some(budget)) = (state::reserved_budget(), l.budget()) else {
+pub fn check_reserved(l: &mut Ledger, ty: &MemoryType, what: &str) -> Result<(), Error> {
+    let Some((event, error)) = reserved_verdict(l, ty, what) else {
         return Ok(());
     };
-    let Some(profile) = state::engine().profile() else {
-        return Ok(());
-    };
-    let (Some(adding), Some(now)) = (profile.reserved(ty, true), reserved_bytes(l)) else {
-        return Ok(());
-    };
-    let (event, error) = crate::core::check_reserved(limit, budget.mode, now, adding);
     if let Some(e) = event {
         l.report(e);
     }
     error.map_or(Ok(()), Err)
+}
+
+/// Whether a hard `reservedBytes` budget refuses a memory of type `ty` now (nothing reported:
+/// the compile hooks ask first, see [`super::modules`]).
+pub fn reserved_refuses(l: &Ledger, ty: &MemoryType) -> bool {
+    reserved_verdict(l, ty, "").is_some_and(|(_, error)| error.is_some())
+}
+
+/// [`crate::core::check_reserved`] with this realm's budget, engine profile and live memories;
+/// `None` where there is no such budget or the model doesn't know the reservations.
+fn reserved_verdict(
+    l: &Ledger,
+    ty: &MemoryType,
+    what: &str,
+) -> Option<(Option<Event>, Option<Error>)> {
+    let (limit, budget) = (state::reserved_budget()?, l.budget()?);
+    let profile = state::engine().profile()?;
+    let (adding, now) = (profile.reserved(ty, true)?, reserved_bytes(l)?);
+    Some(crate::core::check_reserved(
+        limit,
+        budget.mode,
+        now,
+        adding,
+        what,
+    ))
 }
 
 /// Bytes reserved by the live memories made here whose reservation the model knows (`None`

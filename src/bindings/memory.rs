@@ -66,7 +66,7 @@ pub fn plan_create(
     }
     let plan = with_ledger_light(|l| l.plan_create(ty))?;
     if super::state::reserved_budget().is_some() {
-        with_ledger(|l| super::ledger::check_reserved(l, &plan.ty))?;
+        with_ledger(|l| super::ledger::check_reserved(l, &plan.ty, "construction"))?;
     }
     Ok(plan
         .ty
@@ -309,35 +309,58 @@ pub fn failure(operation: u8, id: i32, pages: f64) -> String {
     let pages = pages as u64;
     let id = u32::try_from(id).ok();
     with_ledger(|l| {
-        let f = l.failure(operation, id, pages);
+        let reservation = reservation(l);
+        let f = l.failure_with(operation, id, pages, reservation);
         let mut words = l.describe_failure(&f);
         // The reservation model's expectation, inside the parentheses the description ends with.
-        if let Some(expected) = expected_limit(l) {
+        let profile = super::state::engine().profile();
+        if let (Some(r), Some(limit), Some(profile)) = (
+            reservation,
+            reservation.and_then(|r| r.expected_limit),
+            profile,
+        ) {
             if words.ends_with(')') {
                 words.pop();
-                words.push_str(&expected);
-                words.push(')');
+                words.push_str(&crate::core::concat(&[
+                    "; the reservation model (measured on ",
+                    profile.measured_on,
+                    "): ",
+                    &crate::core::decimal(r.counted),
+                    " live memories of an expected limit of ",
+                    &crate::core::decimal(limit),
+                    ", the polyfill's own heap among them",
+                    &r.reserved_bytes.map_or(String::new(), |b| {
+                        crate::core::concat(&["; ", &whole_size(b), " reserved"])
+                    }),
+                    ")",
+                ]));
             }
         }
         words
     })
 }
 
-/// What the reservation model expected, for a failure's message: `"; the engine's expected
-/// limit (reservation model, measured on Chromium 156.0.8078.129): 125 memories like these,
-/// 125 live (the polyfill's own heap among them)"`. `None` where no limit is known.
-fn expected_limit(l: &crate::core::Ledger) -> Option<String> {
-    let profile = super::state::engine().profile()?;
-    let room = super::ledger::headroom(l, &crate::core::DEFAULT_TYPE)?;
+/// `bytes` in whole units for a message: "1000 GiB", "512 MiB", "64 KiB" (rounded down).
+fn whole_size(bytes: u64) -> String {
+    let (n, unit) = match bytes {
+        b if b >= 1 << 30 => (b >> 30, " GiB"),
+        b if b >= 1 << 20 => (b >> 20, " MiB"),
+        b => (b >> 10, " KiB"),
+    };
+    crate::core::concat(&[&crate::core::decimal(n), unit])
+}
+
+/// What the reservation model says now, for a failure (`None` where it has no profile of this
+/// engine): the bytes the live memories made here reserve, and how many memories like a
+/// one-page i32 one the engine was expected to grant in all, against those it counts now.
+fn reservation(l: &crate::core::Ledger) -> Option<crate::core::Reservation> {
+    super::state::engine().profile()?;
+    let room = super::ledger::headroom(l, &crate::core::DEFAULT_TYPE);
     // The live memories the model counted: those made here and the polyfill's own heap.
-    let live = l.records().iter().filter(|r| r.origin.made_here()).count() as u64 + 1;
-    Some(crate::core::concat(&[
-        "; the reservation model (measured on ",
-        profile.measured_on,
-        "): ",
-        &crate::core::decimal(live),
-        " live memories of an expected limit of ",
-        &crate::core::decimal(live.saturating_add(room.memories)),
-        ", the polyfill's own heap among them",
-    ]))
+    let counted = l.records().iter().filter(|r| r.origin.made_here()).count() as u64 + 1;
+    Some(crate::core::Reservation {
+        reserved_bytes: super::ledger::reserved_bytes(l),
+        counted,
+        expected_limit: room.map(|room| counted.saturating_add(room.memories)),
+    })
 }

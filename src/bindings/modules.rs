@@ -205,7 +205,13 @@ fn fill(
         let mut refused = false;
         with_ledger(|l| {
             for d in &defined {
-                caps.push(match (d.page_size_log2 == 16, l.peek_clamp(d.ty)) {
+                // A hard `reservedBytes` budget the memory's reservation would pass refuses the
+                // module as a hard page budget does (reported the same way, once accepted).
+                let clamp = match l.peek_clamp(d.ty) {
+                    Clamp::To(_) if super::ledger::reserved_refuses(l, &d.ty) => Clamp::Refused,
+                    c => c,
+                };
+                caps.push(match (d.page_size_log2 == 16, clamp) {
                     (true, Clamp::To(cap)) => Some(cap),
                     (true, Clamp::Refused) if !refused => {
                         refused = true;
@@ -216,7 +222,10 @@ fn fill(
                                 &decimal(d.index.into()),
                                 ")",
                             ]);
-                            *refusal = l.clamp_for(d.ty, &what).err();
+                            *refusal = match l.clamp_for(d.ty, &what) {
+                                Err(e) => Some(e),
+                                Ok(_) => super::ledger::check_reserved(l, &d.ty, &what).err(),
+                            };
                         }
                         None
                     }

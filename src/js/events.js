@@ -116,7 +116,7 @@ function failure(e, r, text) {
   const id = e[r + 1];
   // Texts in the rows' order: each memory's label, then its definedBy.
   const largest = arrayOf(e[r + 7], (i) => {
-    const at = r + 8 + 4 * i;
+    const at = r + 10 + 4 * i;
     return { id: e[at], label: text(e[at + 2]), definedBy: text(e[at + 3]), pages: e[at + 1] };
   });
   return {
@@ -128,6 +128,8 @@ function failure(e, r, text) {
     withoutInstance: e[r + 5],
     livePages: e[r + 6],
     largest,
+    reservedBytes: e[r + 8] < 0 ? null : e[r + 8],
+    expectedLimit: e[r + 9] < 0 ? null : e[r + 9],
   };
 }
 

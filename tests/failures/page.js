@@ -98,11 +98,25 @@ try {
     check("one failure event for it, a construction's", heard.length === 1 && heard[0].operation === "construct", show(heard));
     heard.length = 0;
 
-    const { live, livePages } = ledger.snapshot();
+    const { live, livePages, reservedBytes, headroom } = ledger.snapshot();
+    // What the reservation model says, as the snapshot does: the live memories made here and
+    // the package's own heap, against the limit it expects.
+    const expectedLimit = headroom === null ? null : live + 1 + headroom.memories;
     const largest = held.slice(0, 3).map((m, i) => ({ id: ledger.idOf(m), label: `held ${i}`, definedBy: null, pages }));
     const unit = (n, one, many) => `${n} ${n === 1 ? one : many}`;
     const facts = ` (the ledger: ${unit(live, "live memory", "live memories")}, ${unit(livePages, "page", "pages")} in all, ${live} held by no live instance (if unreachable, waiting for the garbage collector); the largest: ${largest.map((m) => `"${m.label}" ${unit(m.pages, "page", "pages")}`).join(", ")})`;
-    const failure = { type: "failure", id: null, operation: "instantiate", pages, live, withoutInstance: live, livePages, largest };
+    const failure = {
+      type: "failure",
+      id: null,
+      operation: "instantiate",
+      pages,
+      live,
+      withoutInstance: live,
+      livePages,
+      largest,
+      reservedBytes,
+      expectedLimit,
+    };
     const wasm = () => new Response(bytes, { headers: { "content-type": "application/wasm" } });
     const paths = [
       ["new Instance(module)", () => new natives.Instance(native), () => new WebAssembly.Instance(hooked)],
@@ -128,7 +142,7 @@ try {
         // facts: the live memories with the polyfill's own heap, against the expected limit.
         const words = got.message.startsWith(engine.message) ? got.message.slice(engine.message.length) : "";
         const model =
-          /^; the reservation model \(measured on [^)]*\): (\d+) live memories of an expected limit of (\d+), the polyfill's own heap among them\)$/.exec(
+          /^; the reservation model \(measured on [^)]*\): (\d+) live memories of an expected limit of (\d+), the polyfill's own heap among them(; \d+ [KMG]iB reserved)?\)$/.exec(
             words.slice(facts.length - 1),
           );
         const profiled = ledger.snapshot().headroom !== null;

@@ -127,6 +127,9 @@ test("an instance refused for want of memory: the engine's error on every path, 
     withoutInstance: 2,
     livePages: 6,
     largest,
+    // No profile without the trap handler's guard regions: the model knows no limit here.
+    reservedBytes: null,
+    expectedLimit: null,
   });
   assert.equal(out.counted, 5, "one event per refusal");
   assert.deepEqual(out.failures, [

@@ -148,8 +148,30 @@ test("an engine's refusal for want of memory keeps its class and says what the l
     { id: out.small, label: "small one", definedBy: null, pages: 1 },
   ];
   assert.deepEqual(out.failures, [
-    { type: "failure", id: out.small, operation: "grow", pages: 60000, live: 2, withoutInstance: 2, livePages: 4, largest },
-    { type: "failure", id: null, operation: "construct", pages: 60000, live: 2, withoutInstance: 2, livePages: 4, largest },
+    {
+      type: "failure",
+      id: out.small,
+      operation: "grow",
+      pages: 60000,
+      live: 2,
+      withoutInstance: 2,
+      livePages: 4,
+      largest,
+      reservedBytes: null,
+      expectedLimit: null,
+    },
+    {
+      type: "failure",
+      id: null,
+      operation: "construct",
+      pages: 60000,
+      live: 2,
+      withoutInstance: 2,
+      livePages: 4,
+      largest,
+      reservedBytes: null,
+      expectedLimit: null,
+    },
   ]);
 });
 

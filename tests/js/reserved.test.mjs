@@ -5,7 +5,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-const { Memory, ledger } = await import(new URL("../../pkg/node.js", import.meta.url));
+import { readFileSync } from "node:fs";
+
+const { Memory, install, ledger } = await import(new URL("../../pkg/node.js", import.meta.url));
 
 const GIB = 2 ** 30;
 // The profile this Node's V8 has (see crates/core/src/reserve.rs).
@@ -66,22 +68,65 @@ test("setBudget({ reservedBytes }): hard refuses with a RangeError naming it, so
   assert.equal(ledger.snapshot().budget, null);
 });
 
-test("an allocation failure's message names the model's expected limit", () => {
+test("a hard reservedBytes budget refuses, under install(), a module whose memory would pass it, when it is compiled", async () => {
+  // exporter.wasm defines (and exports) a memory of 2 pages: one more reservation.
+  const bytes = readFileSync(new URL("../fixtures/exporter.wasm", import.meta.url));
+  const heard = [];
+  const off = ledger.on("budget", (e) => heard.push(e));
+  const uninstall = install();
+  try {
+    const now = ledger.snapshot().reservedBytes;
+    ledger.setBudget({ reservedBytes: now + each - 1, mode: "hard" });
+    const refused = (e) => e instanceof RangeError && e.message.includes("reservedBytes") && e.message.includes(String(now + each - 1));
+    assert.throws(() => new WebAssembly.Module(bytes), refused);
+    await assert.rejects(WebAssembly.instantiate(bytes), refused);
+    assert.deepEqual(
+      heard.map((e) => [e.budget, e.refused, e.value]),
+      [
+        ["reservedBytes", true, now + each],
+        ["reservedBytes", true, now + each],
+      ],
+    );
+    // With room for it, the same module compiles and its memory is made and ledgered.
+    ledger.setBudget({ reservedBytes: now + each, mode: "hard" });
+    const { instance } = await WebAssembly.instantiate(bytes);
+    assert.equal(ledger.snapshot().reservedBytes, now + each);
+    assert.ok(ledger.idOf(instance.exports.memory) >= 0);
+  } finally {
+    uninstall();
+    off();
+    ledger.setBudget(null);
+  }
+});
+
+test("an allocation failure's message and event name the model's expected limit and what is reserved", () => {
   const held = [];
   let error;
+  const failures = [];
+  const off = ledger.on("failure", (e) => failures.push(e));
   const predicted = ledger.snapshot().headroom.memories;
   try {
     for (let i = 0; i < 30000; i++) held.push(new Memory({ initial: 1 }));
   } catch (e) {
     error = e;
   }
+  off();
   const made = held.length;
+  const s = ledger.snapshot();
   held.length = 0;
   assert.ok(error instanceof RangeError, String(error));
-  assert.match(
-    error.message,
-    /; the reservation model \(measured on Node .*\): \d+ live memories of an expected limit of \d+, the polyfill's own heap among them\)$/,
-  );
+  const words =
+    /; the reservation model \(measured on Node .*\): (\d+) live memories of an expected limit of (\d+), the polyfill's own heap among them; (\d+) GiB reserved\)$/.exec(
+      error.message,
+    );
+  assert.ok(words !== null, error.message);
+  // The event carries the same as data: what the live memories made here reserve, and the limit.
+  assert.equal(failures.length, 1);
+  const [f] = failures;
+  assert.equal(f.reservedBytes, s.reservedBytes);
+  assert.equal(Number(words[3]), Math.floor(s.reservedBytes / GIB));
+  assert.equal(f.expectedLimit, Number(words[2]));
+  assert.equal(f.expectedLimit, s.live + 1 + s.headroom.memories - (s.live - f.live));
   // The engine's count within 5% of the prediction (tests/limits/run.mjs checks every engine).
   assert.ok(Math.abs(made - predicted) <= predicted * 0.05, `made ${made}, predicted ${predicted}`);
 });

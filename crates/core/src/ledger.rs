@@ -94,6 +94,23 @@ pub struct Failure {
     pub live_pages: u64,
     /// The largest live memories, largest first (ties: the older first): `(id, pages)`.
     pub largest: Vec<(u32, u64)>,
+    /// What the engine's reservation model says then (`None` where it has no profile of the
+    /// engine): see [`Reservation`].
+    pub reservation: Option<Reservation>,
+}
+
+/// The reservation model's view when the engine refused memory (the bindings know the engine,
+/// the core doesn't: they give it to [`Ledger::failure_with`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reservation {
+    /// Bytes of address space the live memories made in this realm reserve (`None`: one of
+    /// them reserves what the model doesn't know).
+    pub reserved_bytes: Option<u64>,
+    /// The live memories the model counts (those made here, and the polyfill's own heap).
+    pub counted: u64,
+    /// How many memories like a one-page i32 one the engine was expected to grant in all
+    /// (`None`: the model knows no limit of this engine for them).
+    pub expected_limit: Option<u64>,
 }
 
 impl Failure {
@@ -958,6 +975,17 @@ impl Ledger {
     /// `id` for a grow) for want of memory, queued as an [`Event::Failure`] and returned (for
     /// the error's message). Changes nothing else.
     pub fn failure(&mut self, operation: Operation, id: Option<u32>, pages: u64) -> Failure {
+        self.failure_with(operation, id, pages, None)
+    }
+
+    /// [`failure`](Self::failure), with what the reservation model says then.
+    pub fn failure_with(
+        &mut self,
+        operation: Operation,
+        id: Option<u32>,
+        pages: u64,
+        reservation: Option<Reservation>,
+    ) -> Failure {
         let mut largest: Vec<(u32, u64)> = Vec::with_capacity(FAILURE_LARGEST + 1);
         let mut without_instance = 0;
         for r in &self.records {
@@ -982,6 +1010,7 @@ impl Ledger {
             without_instance,
             live_pages: self.totals.live_pages,
             largest,
+            reservation,
         };
         self.emit(Event::Failure(failure.clone()));
         failure

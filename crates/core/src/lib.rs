@@ -18,7 +18,8 @@ mod module_types;
 pub use error::{concat, decimal, Error, ErrorKind, Field, LabelSite, MAX_LABEL};
 pub use ledger::{
     parse_budget, parse_count, whole, Budget, BudgetField, BudgetMode, Clamp, CreatePlan, Entry,
-    Event, Failure, GrowSource, Ledger, Operation, Origin, Record, Resize, Totals, FAILURE_LARGEST,
+    Event, Failure, GrowSource, Ledger, Operation, Origin, Record, Reservation, Resize, Totals,
+    FAILURE_LARGEST,
 };
 mod realms;
 mod reserve;

@@ -323,15 +323,16 @@ pub const DEFAULT_TYPE: MemoryType = MemoryType {
     shared: false,
 };
 
-/// The `reservedBytes` budget's verdict on a construction that would reserve `adding` bytes
-/// more than the `reserved` the live memories reserve now, under a budget of `limit` bytes
-/// (`mode`: hard or soft, the budget's): the `budget` event to queue (none while under it), and
-/// for a hard budget, the refusal.
+/// The `reservedBytes` budget's verdict on `what` (a construction, a module's memory) that would
+/// reserve `adding` bytes more than the `reserved` the live memories reserve now, under a budget
+/// of `limit` bytes (`mode`: hard or soft, the budget's): the `budget` event to queue (none
+/// while under it), and for a hard budget, the refusal.
 pub fn check_reserved(
     limit: u64,
     mode: BudgetMode,
     reserved: u64,
     adding: u64,
+    what: &str,
 ) -> (Option<Event>, Option<Error>) {
     let value = reserved.saturating_add(adding);
     if value <= limit || adding == 0 {
@@ -346,7 +347,7 @@ pub fn check_reserved(
         refused,
     };
     let error = refused.then(|| Error::OverBudget {
-        what: "construction".to_string(),
+        what: what.to_string(),
         budget: BudgetField::ReservedBytes.as_str(),
         limit,
         detail: concat(&["it would make it ", &decimal(value)]),

@@ -161,6 +161,7 @@ fn a_failure_names_the_largest_memories_and_those_no_instance_holds() {
             without_instance: 3,
             live_pages: 20,
             largest: vec![(b, 9), (a, 5), (c, 5)],
+            reservation: None,
         }
     );
     assert_eq!(l.drain_events(), vec![Event::Failure(f)]);
@@ -222,4 +223,19 @@ fn an_instance_refused_is_a_failure_with_its_own_code_and_the_same_words() {
     assert_eq!(Operation::Instantiate.as_str(), "instantiate");
     assert_eq!(Operation::from_code(3), None);
     assert_eq!(Operation::from_code(u8::MAX), None);
+}
+
+#[test]
+fn a_failure_carries_what_the_reservation_model_said() {
+    let mut l = Ledger::new();
+    l.set_listening(true);
+    let reservation = Reservation {
+        reserved_bytes: Some(16 << 30),
+        counted: 2,
+        expected_limit: Some(125),
+    };
+    let f = l.failure_with(Operation::Construct, None, 1, Some(reservation));
+    assert_eq!(f.reservation, Some(reservation));
+    assert_eq!(l.drain_events(), vec![Event::Failure(f)]);
+    assert_eq!(l.failure(Operation::Construct, None, 1).reservation, None);
 }

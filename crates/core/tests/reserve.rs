@@ -123,14 +123,26 @@ fn the_reserved_bytes_budget_refuses_hard_and_reports_soft() {
     use wasm_memory_polyfill_core::{check_reserved, BudgetField, BudgetMode, ErrorKind, Event};
     // Under the limit (or adding nothing): nothing to say.
     assert_eq!(
-        check_reserved(24 * GIB, BudgetMode::Hard, 16 * GIB, 8 * GIB),
+        check_reserved(
+            24 * GIB,
+            BudgetMode::Hard,
+            16 * GIB,
+            8 * GIB,
+            "construction"
+        ),
         (None, None)
     );
     assert_eq!(
-        check_reserved(0, BudgetMode::Hard, 16 * GIB, 0),
+        check_reserved(0, BudgetMode::Hard, 16 * GIB, 0, "construction"),
         (None, None)
     );
-    let (event, error) = check_reserved(24 * GIB, BudgetMode::Hard, 24 * GIB, 8 * GIB);
+    let (event, error) = check_reserved(
+        24 * GIB,
+        BudgetMode::Hard,
+        24 * GIB,
+        8 * GIB,
+        "construction",
+    );
     let e = error.unwrap();
     assert_eq!(e.kind(), ErrorKind::Range);
     let text = e.to_string();
@@ -146,7 +158,13 @@ fn the_reserved_bytes_budget_refuses_hard_and_reports_soft() {
             ..
         })
     ));
-    let (event, error) = check_reserved(24 * GIB, BudgetMode::Soft, 24 * GIB, 8 * GIB);
+    let (event, error) = check_reserved(
+        24 * GIB,
+        BudgetMode::Soft,
+        24 * GIB,
+        8 * GIB,
+        "construction",
+    );
     assert_eq!(error, None);
     assert_eq!(
         event,

@@ -89,6 +89,17 @@ pub fn check_reserved(l: &mut Ledger, ty: &MemoryType, what: &str) -> Result<(),
     error.map_or(Ok(()), Err)
 }
 
+/// Reports (never refuses) a memory of type `ty` the engine has made already (an instance's)
+/// that passes the `reservedBytes` budget: a `budget` event with `refused: false`, hard or soft.
+pub fn report_reserved_passed(l: &mut Ledger, ty: &MemoryType, what: &str) {
+    if let Some((Some(mut event), _)) = reserved_verdict(l, ty, what) {
+        if let Event::Budget { refused, .. } = &mut event {
+            *refused = false;
+        }
+        l.report(event);
+    }
+}
+
 /// Whether a hard `reservedBytes` budget refuses a memory of type `ty` now (nothing reported:
 /// the compile hooks ask first, see [`super::modules`]).
 pub fn reserved_refuses(l: &Ledger, ty: &MemoryType) -> bool {

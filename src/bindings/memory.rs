@@ -259,6 +259,12 @@ pub fn adopt(
     }
     let defined_by = entry.and_then(|e| e.defined_by);
     with_ledger(|l| {
+        // A `reservedBytes` budget it passes is reported (the engine made it: never refused).
+        super::ledger::report_reserved_passed(
+            l,
+            &ty,
+            "an instance (the memory its module defines)",
+        );
         l.next_id_at_least(id);
         let id = l.commit_create(
             plan,

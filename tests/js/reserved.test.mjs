@@ -99,6 +99,35 @@ test("a hard reservedBytes budget refuses, under install(), a module whose memor
   }
 });
 
+test("a soft reservedBytes budget reports, under install(), an instance whose module's memory passes it; a module compiled before a hard one too", async () => {
+  const bytes = readFileSync(new URL("../fixtures/exporter.wasm", import.meta.url));
+  const heard = [];
+  const off = ledger.on("budget", (e) => heard.push(e));
+  const uninstall = install();
+  try {
+    const early = new WebAssembly.Module(bytes); // compiled before any budget: never refused
+    const now = ledger.snapshot().reservedBytes;
+    ledger.setBudget({ reservedBytes: now + each - 1, mode: "soft" });
+    const { instance } = await WebAssembly.instantiate(bytes);
+    assert.ok(ledger.idOf(instance.exports.memory) >= 0);
+    assert.deepEqual(
+      heard.map((e) => [e.budget, e.refused, e.limit, e.value]),
+      [["reservedBytes", false, now + each - 1, now + each]],
+    );
+    ledger.setBudget({ reservedBytes: now + each, mode: "hard" });
+    const late = new WebAssembly.Instance(early); // the engine makes it: reported, not refused
+    assert.ok(ledger.idOf(late.exports.memory) >= 0);
+    assert.deepEqual(
+      heard.slice(1).map((e) => [e.budget, e.refused, e.value]),
+      [["reservedBytes", false, now + 2 * each]],
+    );
+  } finally {
+    uninstall();
+    off();
+    ledger.setBudget(null);
+  }
+});
+
 test("an allocation failure's message and event name the model's expected limit and what is reserved", () => {
   const held = [];
   let error;

@@ -81,7 +81,9 @@ class SettingError extends Error {}
 const bad = (variable, what) => {
   throw new SettingError(`${NAME}: ${variable}: ${what}`);
 };
-const BUDGET_KEYS = ["totalPages", "perMemoryPages", "memories", "appPages"];
+const BUDGET_KEYS = ["totalPages", "perMemoryPages", "memories", "appPages", "reservedBytes"];
+/** `reservedBytes`' units: bytes, or a binary multiple. */
+const UNITS = { "": 1, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30, TiB: 2 ** 40 };
 
 /** "totalPages=4096,mode=hard" -> a Budget; undefined when unset or empty. @param {string | undefined} text */
 function parseBudget(text, variable = "WASM_MEMORY_BUDGET") {
@@ -97,6 +99,13 @@ function parseBudget(text, variable = "WASM_MEMORY_BUDGET") {
     if (key === "mode") {
       if (value !== "hard" && value !== "soft") bad(variable, `mode must be "hard" or "soft", got "${value}"`);
       budget.mode = value;
+    } else if (key === "reservedBytes") {
+      // Bytes of address space (docs/reserved.md), so more than 32 bits: "549755813888" or "512GiB".
+      const m = /^([0-9]{1,16})\s*(KiB|MiB|GiB|TiB)?$/.exec(value);
+      const bytes = m === null ? NaN : Number(m[1]) * UNITS[m[2] ?? ""];
+      if (!Number.isSafeInteger(bytes))
+        bad(variable, `reservedBytes must be a whole number of bytes, or of KiB, MiB, GiB or TiB (at most 2^53 - 1 bytes), got "${value}"`);
+      budget.reservedBytes = bytes;
     } else if (BUDGET_KEYS.includes(key)) {
       if (!/^[0-9]{1,10}$/.test(value) || Number(value) > 0xffffffff)
         bad(variable, `${key} must be a whole number of pages (0 to 4294967295), got "${value}"`);
@@ -363,7 +372,7 @@ function table(r) {
   const b = r.main.budget;
   let limits = "";
   if (b)
-    for (let i = 0; i < 4; i++)
+    for (let i = 0; i < BUDGET_KEYS.length; i++)
       if (b[BUDGET_KEYS[i]] !== null && b[BUDGET_KEYS[i]] !== undefined) limits += ` ${BUDGET_KEYS[i]} ${b[BUDGET_KEYS[i]]}`;
   out += `budget${b ? ` (${b.mode}, each thread):${limits}` : ": none"}`;
   const ev = r.budgetEvents;

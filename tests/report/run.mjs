@@ -533,7 +533,16 @@ async function budgets() {
       parseTable(ok.stderr)?.budget.startsWith("budget (hard, each thread): totalPages 4096 perMemoryPages 1024"),
     short(ok),
   );
+  const reserved = await reported("plain", "ok", { WASM_MEMORY_BUDGET: "reservedBytes=512GiB,mode=soft" });
+  check(
+    "WASM_MEMORY_BUDGET=reservedBytes=512GiB: bytes of address space, with a binary unit",
+    reserved.code === 0 && parseTable(reserved.stderr)?.budget.startsWith(`budget (soft, each thread): reservedBytes ${512 * 2 ** 30}`),
+    short(reserved),
+  );
   const bad = [
+    ["WASM_MEMORY_BUDGET", "reservedBytes=1.5GiB"],
+    ["WASM_MEMORY_BUDGET", "reservedBytes=10PiB"],
+    ["WASM_MEMORY_BUDGET", "reservedBytes=9007199254740993"],
     ["WASM_MEMORY_BUDGET", "totalPages=abc"],
     ["WASM_MEMORY_BUDGET", "pages=10"],
     ["WASM_MEMORY_BUDGET", "totalPages=10,totalPages=20"],

@@ -18,6 +18,7 @@ import { serve } from "./server.mjs";
 // Driving engines and cleaning up after them: the same code as the tests'.
 import {
   cleanup,
+  cliEngines,
   makeTempDir,
   removeTempDir,
   sleep,
@@ -44,23 +45,10 @@ const steps = argv.includes("--steps");
 const pkgDir = resolve(opt("pkg") ?? (steps ? join(ROOT, "target", "pkg-modules") : PKG));
 const onlyCases = opt("only")?.split(",");
 const options = { ...(quick ? QUICK : {}), ...(onlyCases ? { only: onlyCases } : {}), ...(steps ? { steps: true } : {}) };
-const engines = join(ROOT, ".engines");
 const TIMEOUT = (quick ? 60 : 300) * 1000; // one engine (Node 24's grow(1) case alone took 170–230 s on a busy machine)
 
 export const ENGINES = [
-  { id: "node20", kind: "cli", label: "Node 20", bin: process.execPath, args: ["--expose-gc"] },
-  { id: "node22", kind: "cli", label: "Node 22", bin: join(engines, "node22/bin/node"), args: ["--expose-gc"] },
-  { id: "node24", kind: "cli", label: "Node 24", bin: join(engines, "node24/bin/node"), args: ["--expose-gc"] },
-  { id: "node26", kind: "cli", label: "Node 26", bin: join(engines, "node26/bin/node"), args: ["--expose-gc"] },
-  {
-    id: "deno",
-    kind: "cli",
-    label: "Deno",
-    bin: join(engines, "deno/deno"),
-    args: ["run", "--no-config", "--no-prompt", `--allow-read=${ROOT},${pkgDir}`, "--v8-flags=--expose-gc"],
-    env: { DENO_NO_PACKAGE_JSON: "1", DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
-  },
-  { id: "bun", kind: "cli", label: "Bun", bin: join(engines, "bun/bin/bun"), args: ["--no-install", "run"] },
+  ...cliEngines(ROOT, [ROOT, pkgDir], { gc: true }),
   { id: "chromium", kind: "chromium", label: "Chromium", bin: "/usr/bin/chromium" },
   { id: "firefox", kind: "firefox", label: "Firefox", bin: "/usr/bin/firefox-esr" },
   { id: "webkitgtk", kind: "webkit", label: "WebKitGTK", bin: "WebKitWebDriver" },

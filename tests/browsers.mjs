@@ -12,6 +12,33 @@ import { tmpdir } from "node:os";
 import { extname, join, normalize, sep } from "node:path";
 
 export const MINIBROWSER = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
+/**
+ * The engines run as processes, for the runners that drive every engine (tests/engines,
+ * tests/limits, benches): Node 20 (this node), Node 22/24/26, Deno and Bun from `.engines/`
+ * (scripts/engines.sh). `read`: the folders Deno may read; `gc`: with `gc()` exposed.
+ * @param {string} root @param {string[]} read @param {{ gc?: boolean }} [o]
+ */
+export function cliEngines(root, read, { gc = false } = {}) {
+  const engines = join(root, ".engines");
+  const nodeArgs = gc ? ["--expose-gc"] : [];
+  const node = (v, bin) => ({ id: `node${v}`, kind: "cli", label: `Node ${v}`, bin, args: nodeArgs });
+  return [
+    node(20, process.execPath),
+    node(22, join(engines, "node22/bin/node")),
+    node(24, join(engines, "node24/bin/node")),
+    node(26, join(engines, "node26/bin/node")),
+    {
+      id: "deno",
+      kind: "cli",
+      label: "Deno",
+      bin: join(engines, "deno/deno"),
+      args: ["run", "--no-config", "--no-prompt", `--allow-read=${read.join(",")}`, ...(gc ? ["--v8-flags=--expose-gc"] : [])],
+      env: { DENO_NO_PACKAGE_JSON: "1", DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
+    },
+    { id: "bun", kind: "cli", label: "Bun", bin: join(engines, "bun/bin/bun"), args: ["--no-install", "run"] },
+  ];
+}
+
 export const BROWSERS = {
   chromium: { label: "Chromium", bin: "/usr/bin/chromium" },
   firefox: { label: "Firefox", bin: "/usr/bin/firefox-esr" },

@@ -16,11 +16,10 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { cleanup, closeServer, runPages, serve, startProcess, stopProcess, version, withTimeout } from "../browsers.mjs";
+import { cleanup, cliEngines, closeServer, runPages, serve, startProcess, stopProcess, version, withTimeout } from "../browsers.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const here = join(root, "tests/engines");
-const engines = join(root, ".engines");
 const started = Date.now();
 
 // ---------------------------------------------------------------- arguments
@@ -42,19 +41,7 @@ const ENGINE_TIMEOUT = Number(process.env.WMP_ENGINE_TIMEOUT_MS) || 90_000; // o
 const WATCHDOG = 330_000; // the whole run
 
 const ENGINES = [
-  { id: "node20", kind: "cli", label: "Node 20", bin: process.execPath, args: [] },
-  { id: "node22", kind: "cli", label: "Node 22", bin: join(engines, "node22/bin/node"), args: [] },
-  { id: "node24", kind: "cli", label: "Node 24", bin: join(engines, "node24/bin/node"), args: [] },
-  { id: "node26", kind: "cli", label: "Node 26", bin: join(engines, "node26/bin/node"), args: [] },
-  {
-    id: "deno",
-    kind: "cli",
-    label: "Deno",
-    bin: join(engines, "deno/deno"),
-    args: ["run", "--no-config", "--no-prompt", `--allow-read=${root},${pkgDir}`],
-    env: { DENO_NO_PACKAGE_JSON: "1", DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
-  },
-  { id: "bun", kind: "cli", label: "Bun", bin: join(engines, "bun/bin/bun"), args: ["--no-install", "run"] },
+  ...cliEngines(root, [root, pkgDir]),
   { id: "chromium", kind: "chromium", label: "Chromium", bin: "/usr/bin/chromium" },
   { id: "firefox", kind: "firefox", label: "Firefox", bin: "/usr/bin/firefox-esr" },
   { id: "webkitgtk", kind: "webkit", label: "WebKitGTK", bin: "WebKitWebDriver" },

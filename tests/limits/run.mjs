@@ -15,12 +15,11 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { cleanup, closeServer, runPages, serve, startProcess, stopProcess, version, withTimeout } from "../browsers.mjs";
+import { cleanup, cliEngines, closeServer, runPages, serve, startProcess, stopProcess, version, withTimeout } from "../browsers.mjs";
 import { LARGEST_CHECKED } from "./probe.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const here = join(root, "tests/limits");
-const engines = join(root, ".engines");
 
 const argv = process.argv.slice(2);
 const opt = (name) => {
@@ -40,19 +39,7 @@ const MS = 20000;
 const TOLERANCE = 0.05;
 
 const ENGINES = [
-  { id: "node20", kind: "cli", label: "Node 20", bin: process.execPath, args: [] },
-  { id: "node22", kind: "cli", label: "Node 22", bin: join(engines, "node22/bin/node"), args: [] },
-  { id: "node24", kind: "cli", label: "Node 24", bin: join(engines, "node24/bin/node"), args: [] },
-  { id: "node26", kind: "cli", label: "Node 26", bin: join(engines, "node26/bin/node"), args: [] },
-  {
-    id: "deno",
-    kind: "cli",
-    label: "Deno",
-    bin: join(engines, "deno/deno"),
-    args: ["run", "--no-config", "--no-prompt", `--allow-read=${root},${pkgDir}`],
-    env: { DENO_NO_PACKAGE_JSON: "1", DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
-  },
-  { id: "bun", kind: "cli", label: "Bun", bin: join(engines, "bun/bin/bun"), args: ["--no-install", "run"] },
+  ...cliEngines(root, [root, pkgDir]),
   { id: "chromium", kind: "browser", label: "Chromium" },
   { id: "firefox", kind: "browser", label: "Firefox" },
   // WebKit gives back a worker's memories only when it collects them, not when the worker

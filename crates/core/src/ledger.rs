@@ -554,11 +554,6 @@ impl Ledger {
         core::mem::take(&mut self.events)
     }
 
-    /// Whether any events are queued (lets the bindings skip a call on the hot path).
-    pub fn has_events(&self) -> bool {
-        !self.events.is_empty()
-    }
-
     /// Checks a construction against the budget without changing anything.
     ///
     /// Under a hard budget, `maximum` is clamped to the pages the budget leaves this memory, so

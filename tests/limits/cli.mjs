@@ -4,13 +4,13 @@
 import { probe } from "./probe.js";
 
 const args = globalThis.Deno?.args ?? globalThis.process?.argv?.slice(2) ?? [];
-const [shape, cap, ms, pkgDir] = args;
+const [shape, cap, pkgDir] = args;
 const Native = WebAssembly.Memory;
 let result;
 try {
   let ledger;
   if (pkgDir) ({ ledger } = await import(new URL("node.js", `file://${pkgDir.replace(/\/?$/, "/")}`).href));
-  result = probe(shape, { cap: Number(cap), ms: Number(ms), ledger, Native });
+  result = probe(shape, { cap: Number(cap), ledger, Native });
 } catch (e) {
   result = { shape, error: String(e?.stack ?? e) };
 }

@@ -21,7 +21,7 @@ function one(shape) {
     const timer = setTimeout(() => done({ shape, error: "the worker gave no answer in time" }), ms + 30000);
     w.onmessage = ({ data }) => (clearTimeout(timer), done(data));
     w.onerror = (e) => (clearTimeout(timer), done({ shape, error: `worker error: ${e.message}` }));
-    w.postMessage({ shape, cap, ms, withLedger });
+    w.postMessage({ shape, cap, withLedger });
   });
 }
 

@@ -35,6 +35,7 @@ const raw = argv.includes("--raw");
 const SHAPES = ["i32", "i32-max65536", "shared-max1", "shared-max16384", "shared-max65536", "i64"];
 /** Memories a probe makes at most where the model predicts no limit (raw: to measure). */
 const CAP = raw ? 20000 : 3000;
+/** A probe stops by count or refusal only; this only bounds a hang (ms, on top of the start-up). */
 const MS = 20000;
 const TOLERANCE = 0.05;
 
@@ -49,7 +50,7 @@ const ENGINES = [
 
 /** One probe in a process of its own. */
 async function cliProbe(engine, shape) {
-  const args = [...engine.args, join(here, "cli.mjs"), shape, String(CAP), String(MS), ...(raw ? [] : [pkgDir])];
+  const args = [...engine.args, join(here, "cli.mjs"), shape, String(CAP), ...(raw ? [] : [pkgDir])];
   const p = startProcess(`${engine.id}-${shape}`, engine.bin, args, { cwd: here, env: { ...process.env, ...(engine.env ?? {}) } });
   let out = "",
     err = "";

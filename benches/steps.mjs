@@ -140,7 +140,7 @@ export async function runSteps(load, o = {}) {
   await time("  tracking: readChanges (the same, sends only changes)", () => tracking.readChanges(), Math.max(1, 2000 / N));
   const sizes = tracking.readSizes().slice();
   await time("  core: observe(every size)", () => rust.observe(sizes), Math.max(1, 2000 / N));
-  await time("  core: snapshot() rows", () => rust.snapshot(), Math.max(1, 2000 / N));
+  await time("  core: snapshotRows(0) (the rows, in place)", () => rust.snapshotRows(0), Math.max(1, 2000 / N));
   const refs = keep.map((x) => new WeakRef(x));
   await macrotask();
   await time(

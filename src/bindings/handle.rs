@@ -401,9 +401,17 @@ impl Core {
 
     // ---- the ledger ----
 
-    /// A snapshot's numbers (see [`ledger::snapshot`]).
-    pub fn snapshot() -> Vec<f64> {
-        ledger::snapshot()
+    /// Makes room for `pairs` sizes in the snapshot's input (see [`ledger::snapshot_input`]).
+    #[wasm_bindgen(js_name = snapshotInput)]
+    pub fn snapshot_input(pairs: u32) -> u32 {
+        ledger::snapshot_input(pairs)
+    }
+
+    /// Takes `pairs` sizes from the input and writes a snapshot's numbers in place; returns
+    /// where they start (see [`ledger::snapshot_rows`]).
+    #[wasm_bindgen(js_name = snapshotRows)]
+    pub fn snapshot_rows(pairs: u32) -> u32 {
+        ledger::snapshot_rows(pairs)
     }
 
     /// The texts of the last snapshot, one after the other.

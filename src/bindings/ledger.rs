@@ -141,7 +141,7 @@ pub fn reserved_bytes(l: &Ledger) -> Option<u64> {
 /// The descriptor members and arguments error messages name, by the code JS passes.
 pub const FIELDS: [Field; 3] = [Field::Initial, Field::Maximum, Field::Delta];
 
-/// The totals that open a snapshot, in order (after them: the budget, see [`snapshot`]).
+/// The totals that open a snapshot, in order (after them: the budget, see [`snapshot_rows`]).
 pub const TOTALS: [&str; 8] = [
     "live",
     "livePages",
@@ -280,78 +280,109 @@ impl Json {
     }
 }
 
-/// `ledger.snapshot()`'s numbers, in one Float64Array: the [`TOTALS`], the [`BUDGET`], the
-/// number of rows, a row of [`COLUMNS`] per record, the number of records with texts, and for
-/// each `[rowIndex, label, stack, definedBy]`, each text as its length in UTF-16 code units
-/// (-1: none). The texts themselves, one after the other, are [`snapshot_texts`]'s (JS calls it
-/// next, only when there are any). Everything is copied out before any of it reaches JS.
-pub fn snapshot() -> Vec<f64> {
-    state::with_room(state::Room::Deep, snapshot_in_room)
+/// Makes the snapshot's input room for `pairs` `[id, pages]` pairs (sizes JS reads from the
+/// engine and writes in place, through its own view of this module's memory); returns where it
+/// starts, counted in f64s from address 0. The room stays until a larger one is asked for.
+pub fn snapshot_input(pairs: u32) -> u32 {
+    state::with_snapshot_io(|io| {
+        io.sizes.clear();
+        io.sizes.resize(pairs as usize * 2, 0.0);
+        io.sizes.as_ptr() as u32 / 8
+    })
 }
 
-fn snapshot_in_room() -> Vec<f64> {
-    let app_pages = with_realms(|r| r.app_budget());
-    let (out, texts) = with_ledger(|l| {
-        let records = l.records();
-        let mut out =
-            Vec::with_capacity(TOTALS.len() + BUDGET.len() + 2 + records.len() * COLUMNS.len());
-        let t = l.totals();
-        out.extend_from_slice(&[
-            t.live as f64,
-            t.live_pages as f64,
-            t.peak_total_pages as f64,
-            t.created as f64,
-            t.collected as f64,
-        ]);
-        let num = |n: Option<u64>| n.map_or(-1.0, |x| x as f64);
-        let room = headroom(l, &DEFAULT_TYPE);
-        out.extend_from_slice(&[
-            num(reserved_bytes(l)),
-            num(room.map(|h| h.memories)),
-            num(room.map(|h| h.bytes)),
-        ]);
-        let budget = l.budget();
-        if budget.is_none() && app_pages.is_none() {
-            out.extend_from_slice(&[0.0, -1.0, -1.0, -1.0, 0.0, -1.0, -1.0]);
-        } else {
-            // `appPages` alone sets no budget in this realm, and is only ever reported: "soft".
-            let hard = budget.is_some_and(|b| b.mode == BudgetMode::Hard);
-            out.extend_from_slice(&[
-                1.0,
-                num(budget.and_then(|b| b.total_pages)),
-                num(budget.and_then(|b| b.per_memory_pages)),
-                num(budget.and_then(|b| b.memories)),
-                f64::from(u8::from(hard)),
-                num(app_pages),
-                num(state::reserved_budget()),
-            ]);
-        }
-        out.push(records.len() as f64);
-        let mut texts = String::new();
-        let mut marks = Vec::new();
-        let profile = state::engine().profile();
-        for (i, r) in records.iter().enumerate() {
-            row(r, profile, &mut out);
-            let fields = [&r.label, &r.stack, &r.defined_by];
-            if fields.iter().any(|t| t.is_some()) {
-                marks.push(i as f64);
-                for t in fields {
-                    marks.push(t.as_deref().map_or(-1.0, |s| {
-                        texts.push_str(s);
-                        s.encode_utf16().count() as f64
-                    }));
+/// `ledger.snapshot()`'s numbers, in one call: first the ledger takes the first `pairs` sizes of
+/// the input ([`snapshot_input`]: what changed since they were last sent), then the answer is
+/// written in place and where it starts (in f64s from address 0) returned; JS reads it through
+/// its view of this module's memory, with no copy, before its next call into the core. The
+/// answer: the [`TOTALS`], the [`BUDGET`], the number of rows, a row of [`COLUMNS`] per record,
+/// the number of records with texts, and for each `[rowIndex, label, stack, definedBy]`, each
+/// text as its length in UTF-16 code units (-1: none). The texts themselves, one after the
+/// other, are [`snapshot_texts`]'s (JS calls it next, only when there are any).
+pub fn snapshot_rows(pairs: u32) -> u32 {
+    state::with_room(state::Room::Deep, || {
+        let app_pages = with_realms(|r| r.app_budget());
+        let texts = state::with_snapshot_io(|io| {
+            let state::SnapshotIo { sizes, rows } = io;
+            let n = (pairs as usize * 2).min(sizes.len());
+            with_ledger(|l| {
+                for pair in sizes[..n].chunks_exact(2) {
+                    l.observe(pair[0] as u32, pair[1] as u64);
                 }
+                write_snapshot(l, app_pages, rows)
+            })
+        });
+        state::put_texts(texts);
+        state::with_snapshot_io(|io| io.rows.as_ptr() as u32 / 8)
+    })
+}
+
+/// Writes a snapshot's numbers into `out` (see [`snapshot_rows`]); returns its texts.
+fn write_snapshot(l: &Ledger, app_pages: Option<u64>, out: &mut Vec<f64>) -> String {
+    let records = l.records();
+    out.clear();
+    out.reserve(TOTALS.len() + BUDGET.len() + 2 + records.len() * COLUMNS.len());
+    let t = l.totals();
+    out.extend_from_slice(&[
+        t.live as f64,
+        t.live_pages as f64,
+        t.peak_total_pages as f64,
+        t.created as f64,
+        t.collected as f64,
+    ]);
+    let num = |n: Option<u64>| n.map_or(-1.0, |x| x as f64);
+    let room = headroom(l, &DEFAULT_TYPE);
+    out.extend_from_slice(&[
+        num(reserved_bytes(l)),
+        num(room.map(|h| h.memories)),
+        num(room.map(|h| h.bytes)),
+    ]);
+    let budget = l.budget();
+    if budget.is_none() && app_pages.is_none() {
+        out.extend_from_slice(&[0.0, -1.0, -1.0, -1.0, 0.0, -1.0, -1.0]);
+    } else {
+        // `appPages` alone sets no budget in this realm, and is only ever reported: "soft".
+        let hard = budget.is_some_and(|b| b.mode == BudgetMode::Hard);
+        out.extend_from_slice(&[
+            1.0,
+            num(budget.and_then(|b| b.total_pages)),
+            num(budget.and_then(|b| b.per_memory_pages)),
+            num(budget.and_then(|b| b.memories)),
+            f64::from(u8::from(hard)),
+            num(app_pages),
+            num(state::reserved_budget()),
+        ]);
+    }
+    out.push(records.len() as f64);
+    let mut texts = String::new();
+    let marks_at = out.len() + records.len() * COLUMNS.len();
+    let profile = state::engine().profile();
+    for r in records {
+        row(r, profile, out);
+    }
+    // The marks after the rows: a count, then four numbers per record that has a text.
+    out.push(0.0);
+    let mut with_text = 0.0;
+    for (i, r) in records.iter().enumerate() {
+        let fields = [&r.label, &r.stack, &r.defined_by];
+        if fields.iter().any(|t| t.is_some()) {
+            with_text += 1.0;
+            out.push(i as f64);
+            for t in fields {
+                out.push(t.as_deref().map_or(-1.0, |s| {
+                    texts.push_str(s);
+                    s.encode_utf16().count() as f64
+                }));
             }
         }
-        out.push((marks.len() / 4) as f64);
-        out.extend_from_slice(&marks);
-        (out, texts)
-    });
-    state::put_texts(texts);
-    out
+    }
+    if let Some(count) = out.get_mut(marks_at) {
+        *count = with_text;
+    }
+    texts
 }
 
-/// The texts of the last [`snapshot`], one after the other (see there); taken, so a second call
+/// The texts of the last [`snapshot_rows`], one after the other (see there); taken, so a second call
 /// gives "".
 pub fn snapshot_texts() -> String {
     state::take_texts()

@@ -111,6 +111,18 @@ static ABANDONED: OneThread<Cell<u32>> = OneThread(Cell::new(0));
 static HELD: OneThread<Cell<u32>> = OneThread(Cell::new(0));
 static TEXTS: OneThread<Slot<String>> = OneThread(Slot::new());
 static MODULE_IO: OneThread<Slot<ModuleIo>> = OneThread(Slot::new());
+static SNAPSHOT_IO: OneThread<Slot<SnapshotIo>> = OneThread(Slot::new());
+
+/// The numbers a snapshot crosses in and out by (see `ledger::snapshot_rows`): JS writes
+/// `sizes` and reads `rows` through its own view of this module's memory. Kept between calls, so
+/// a snapshot allocates only when the ledger has grown past the largest one before.
+#[derive(Default)]
+pub struct SnapshotIo {
+    /// `[id, pages, ...]` read from the engine.
+    pub sizes: Vec<f64>,
+    /// The answer.
+    pub rows: Vec<f64>,
+}
 
 /// The buffers through which a module's reading crosses (see [`super::modules`]): JS writes
 /// `input` and reads `output`, through its own views of this module's memory.
@@ -229,6 +241,12 @@ pub fn with_realms<R>(f: impl FnOnce(&mut Realms) -> R) -> R {
 /// may take the ledger: another slot).
 pub fn with_module_io<R>(f: impl FnOnce(&mut ModuleIo) -> R) -> R {
     MODULE_IO.0.with(Room::Deep, ModuleIo::new, f)
+}
+
+/// Runs `f` on the snapshot's buffers; like [`with_ledger`], `f` must not call into JS (it may
+/// take the ledger: another slot).
+pub fn with_snapshot_io<R>(f: impl FnOnce(&mut SnapshotIo) -> R) -> R {
+    SNAPSHOT_IO.0.with(Room::Deep, SnapshotIo::default, f)
 }
 
 /// Keeps the texts of the last snapshot until JS takes them (see `ledger::snapshot`).

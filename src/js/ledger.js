@@ -1,8 +1,8 @@
 // The public `ledger`: snapshots, budgets, events, labels and the watcher. Sizes are always
 // read from the engine first (code inside wasm grows memories without telling anyone).
 
-import { rust, layout } from "./rust.js";
-import { idOf, memoryOf, observeChanges } from "./tracking.js";
+import { heapF64, rust, layout } from "./rust.js";
+import { idOf, memoryOf, observeChanges, readChangesInto, resendAll, trackedCount } from "./tracking.js";
 import { deliver, on, setMarks } from "./events.js";
 import { state } from "./memory.js";
 import { touched } from "./touched.js";
@@ -78,20 +78,43 @@ function columns() {
 
 const count = (x) => (x < 0 ? null : x); // -1: none
 
+/** The snapshot's input in the core's memory: where it starts (in f64s) and how many pairs it holds. */
+let inputAt = 0,
+  inputRoom = 0;
+
+/** Reads every size from the engine into the core's input and has it take them and write the
+ * snapshot in place: one crossing, no copy. Returns where the numbers start in `heapF64()`. */
+function snapshotNumbers() {
+  const pairs = trackedCount();
+  if (pairs > inputRoom) {
+    inputRoom = 0; // until the call below has returned: a call cut short may have moved the input
+    inputAt = rust.snapshotInput(pairs);
+    inputRoom = pairs;
+  }
+  const sent = readChangesInto(heapF64(), inputAt);
+  try {
+    return rust.snapshotRows(sent);
+  } catch (e) {
+    resendAll(); // the core may not have taken them (a call cut short)
+    throw e;
+  }
+}
+
 /** `ledger.snapshot()`: plain, JSON-serialisable data, built here from the core's numbers (object
  * literals: no setter on `Object.prototype` or `Array.prototype` sees or drops a member). With
- * `{ allRealms: true }`: the app-wide view of `share()` (null while this realm doesn't share). */
+ * `{ allRealms: true }`: the app-wide view of `share()` (null while this realm doesn't share).
+ * Growth found is reported once the snapshot is built. */
 function snapshot(options) {
   if (typeof options === "object" && options !== null && options.allRealms) return sharing?.allRealms() ?? null;
-  refresh();
-  const out = rust.snapshot();
+  const o = snapshotNumbers();
+  const out = heapF64(); // read before the next call into the core
   const c = cols ?? columns();
   const n = c.n,
     page = c.page,
     origins = c.origins,
-    b = c.budget;
-  const rows = out[c.rowsAt],
-    first = c.rowsAt + 1;
+    b = o + c.budget;
+  const rows = out[o + c.rowsAt],
+    first = o + c.rowsAt + 1;
   const memories = arrayOf(rows, (i) => {
     const r = first + i * n;
     const pages = out[r + c.pages];
@@ -121,13 +144,14 @@ function snapshot(options) {
     withText = out[marks];
   if (withText > 0) {
     const texts = rust.snapshotTexts();
+    const v = heapF64(); // again, after a call into the core
     let at = 0;
     const next = (len) => (len < 0 ? null : StringPrototypeSlice(texts, at, (at += len)));
     for (let k = marks + 1; k < marks + 1 + withText * 4; k += 4) {
-      const m = memories[out[k]]; // own members: assigning them runs no setter
-      m.label = next(out[k + 1]);
-      m.stack = next(out[k + 2]);
-      m.definedBy = next(out[k + 3]);
+      const m = memories[v[k]]; // own members: assigning them runs no setter
+      m.label = next(v[k + 1]);
+      m.stack = next(v[k + 2]);
+      m.definedBy = next(v[k + 3]);
     }
   }
   const budget =
@@ -141,21 +165,23 @@ function snapshot(options) {
           appPages: count(out[b + c.appPages]),
           reservedBytes: count(out[b + c.budgetReserved]),
         };
-  const livePages = out[c.livePages],
-    room = out[c.headroomMemories];
-  const headroom = room < 0 ? null : { memories: room, bytes: out[c.headroomBytes] };
-  return {
-    live: out[c.live],
+  const livePages = out[o + c.livePages],
+    room = out[o + c.headroomMemories];
+  const headroom = room < 0 ? null : { memories: room, bytes: out[o + c.headroomBytes] };
+  const result = {
+    live: out[o + c.live],
     livePages,
     liveBytes: livePages * page,
-    peakTotalPages: out[c.peakTotalPages],
-    created: out[c.created],
-    collected: out[c.collected],
-    reservedBytes: count(out[c.reservedBytes]),
+    peakTotalPages: out[o + c.peakTotalPages],
+    created: out[o + c.created],
+    collected: out[o + c.collected],
+    reservedBytes: count(out[o + c.reservedBytes]),
     headroom,
     budget,
     memories,
   };
+  deliver();
+  return result;
 }
 
 /**

@@ -7,7 +7,16 @@
 // into the module's data. So once no call is running, the next call first puts the pointer back
 // where it stood when the core started (the build exports it as `__wmp_stack_pointer`).
 
-import { JSONParse, ObjectGetOwnPropertyNames, apply, getOwnPropertyDescriptor, uncurryThis } from "./primordials.js";
+import {
+  Float64Array,
+  JSONParse,
+  ObjectGetOwnPropertyNames,
+  TypedArrayBuffer,
+  WebAssemblyMemoryBuffer,
+  apply,
+  getOwnPropertyDescriptor,
+  uncurryThis,
+} from "./primordials.js";
 
 /** @type {typeof import("./wasm_memory_polyfill.js").Core} */
 export let rust;
@@ -69,4 +78,20 @@ export function bind(core, exports) {
   }
   rust = wrapped;
   layout = JSONParse(rust.layout()); // JSON: its objects are made without running any setter
+}
+
+/** This module's own memory, and a view of it as f64s (see `heapF64`). */
+let heap,
+  f64 = new Float64Array(0);
+
+/**
+ * The core's memory as f64s, for numbers it writes or reads in place (a snapshot's sizes and
+ * rows): no copy, no allocation. Made again when the memory has grown (which detaches the old
+ * buffer), so take it after the core call that may have grown it and read it before the next.
+ * Never handed to anyone: no user object reaches the polyfill's heap.
+ */
+export function heapF64() {
+  const b = WebAssemblyMemoryBuffer((heap ??= rust.heap()));
+  if (TypedArrayBuffer(f64) !== b) f64 = new Float64Array(b);
+  return f64;
 }

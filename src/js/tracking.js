@@ -167,15 +167,46 @@ export const readChanges = () => read(true);
 /** Gives the core the sizes that changed since the last read (grows inside wasm among them). */
 export function observeChanges() {
   const changes = readChanges();
-  if (TypedArrayLength(changes) > 0) rust.observe(changes);
+  if (TypedArrayLength(changes) === 0) return;
+  try {
+    rust.observe(changes);
+  } catch (e) {
+    resendAll(); // the core may not have them (a call cut short): the next read sends them all
+    throw e;
+  }
 }
 
-/** Both of the above; `changes`: only sizes not sent before (and remember these as sent). */
+/** How many pairs a read may give at most (one per tracked memory): the room `readChangesInto` needs. */
+export const trackedCount = () => liveRefs.length + nursery.length / 2;
+
+/**
+ * `readChanges()`, written into `out` from index `at` (room for `trackedCount()` pairs): how
+ * `ledger.snapshot()` hands the sizes to the core in place. Returns the pairs written.
+ * @param {Float64Array} out @param {number} at
+ */
+export const readChangesInto = (out, at) => readInto(true, out, at) / 2;
+
+/** After a core call that was to take sizes was cut short: send every size again next time. */
+export function resendAll() {
+  for (let i = 0; i < liveSent.length; i++) liveSent[i] = -1;
+}
+
+/** Both of the above, into `scratch`; the view is valid until the next call. */
 function read(changes) {
-  const count = liveRefs.length + nursery.length / 2;
+  const count = trackedCount();
   if (TypedArrayLength(scratch) < count * 2) scratch = new Float64Array(count * 4);
-  const out = scratch;
-  let n = 0;
+  const n = readInto(changes, scratch, 0);
+  // A view of its own (not `subarray`, which looks up `constructor` and `Symbol.species`).
+  return new Float64Array(TypedArrayBuffer(scratch), 0, n);
+}
+
+/**
+ * `[id, pages, ...]` into `out` from `at`; `changes`: only sizes not sent before (and remember
+ * these as sent). Returns the numbers written.
+ * @param {boolean} changes @param {Float64Array} out @param {number} at
+ */
+function readInto(changes, out, at) {
+  let n = at;
   for (let i = 0; i < liveRefs.length; i++) {
     const m = WeakRefPrototypeDeref(liveRefs[i]);
     if (m === undefined) continue;
@@ -193,6 +224,5 @@ function read(changes) {
     out[n + 1] = ArrayBufferPrototypeGetByteLength(bufferOf(nursery[i + 1])) / PAGE;
     n += 2;
   }
-  // A view of its own (not `subarray`, which looks up `constructor` and `Symbol.species`).
-  return new Float64Array(TypedArrayBuffer(out), 0, n);
+  return n - at;
 }

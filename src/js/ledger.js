@@ -91,11 +91,10 @@ function snapshotNumbers() {
     inputAt = rust.snapshotInput(pairs);
     inputRoom = pairs;
   }
-  const sent = readChangesInto(heapF64(), inputAt);
   try {
-    return rust.snapshotRows(sent);
+    return rust.snapshotRows(readChangesInto(heapF64(), inputAt));
   } catch (e) {
-    resendAll(); // the core may not have taken them (a call cut short)
+    resendAll(); // sizes read but maybe not taken (a call cut short): the next read sends them all
     throw e;
   }
 }

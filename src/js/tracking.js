@@ -166,12 +166,11 @@ export const readChanges = () => read(true);
 
 /** Gives the core the sizes that changed since the last read (grows inside wasm among them). */
 export function observeChanges() {
-  const changes = readChanges();
-  if (TypedArrayLength(changes) === 0) return;
   try {
-    rust.observe(changes);
+    const changes = readChanges();
+    if (TypedArrayLength(changes) > 0) rust.observe(changes);
   } catch (e) {
-    resendAll(); // the core may not have them (a call cut short): the next read sends them all
+    resendAll(); // sizes read but maybe not taken (a call cut short): the next read sends them all
     throw e;
   }
 }

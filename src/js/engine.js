@@ -15,7 +15,6 @@ import {
   construct,
   getOwnPropertyDescriptor,
   isErrorOf,
-  uncurryThis,
 } from "./primordials.js";
 import { natives } from "./natives.js";
 
@@ -37,7 +36,8 @@ export const PAGE = 65536;
  * (`bufferOf` by `Reflect.apply`: SpiderMonkey calls this getter 4x slower through the bound
  * `call` of `uncurryThis`, 65 ns against 15, where V8 is about even.) */
 export const bufferOf = (m) => apply(bufferGetter, m, []);
-export const growNative = uncurryThis(nativeGrow);
+/** (By `Reflect.apply`, as `bufferOf`: SpiderMonkey calls through the bound `call` of `uncurryThis` slower.) */
+export const growNative = (m, delta) => apply(nativeGrow, m, [delta]);
 /** Current pages, read through the engine's `buffer` getter (also the brand check). @param {unknown} m */
 export const pagesOf = (m) => ArrayBufferPrototypeGetByteLength(bufferOf(m)) / PAGE;
 

@@ -45,8 +45,29 @@ function restore() {
 
 /** `f`, called so that the wrapper knows when it runs and whether it was cut short. @param {Function} f */
 function guarded(f) {
-  // The core's methods are static: no `this` to pass. (Rest parameters and `apply`, not a spread
-  // call: spreading runs `Array.prototype[Symbol.iterator]`, which a page may have replaced.)
+  // The core's methods are static: no `this` to pass. Up to 12 parameters are passed by name, with
+  // no array per call (SpiderMonkey doesn't elide one); those a method doesn't take arrive as
+  // `undefined`, which it ignores. (The wrapper's bookkeeping is written out in both, not called:
+  // a call in `finally` could itself be cut short by a stack overflow.)
+  if (f.length > 12) return guardedRest(f);
+  return (a, b, c, d, e, g, h, i, j, k, l, m) => {
+    if (interrupted && running === 0) restore();
+    running++;
+    let done = false;
+    try {
+      const r = f(a, b, c, d, e, g, h, i, j, k, l, m);
+      done = true;
+      return r;
+    } finally {
+      running--;
+      if (!done) interrupted = true; // an error the core returned, or a call cut short
+    }
+  };
+}
+
+/** `guarded` for a method of more parameters: rest parameters and `apply` (not a spread call,
+ * which runs `Array.prototype[Symbol.iterator]`, replaceable by a page). @param {Function} f */
+function guardedRest(f) {
   return (...args) => {
     if (interrupted && running === 0) restore();
     running++;
@@ -57,7 +78,7 @@ function guarded(f) {
       return r;
     } finally {
       running--;
-      if (!done) interrupted = true; // an error the core returned, or a call cut short
+      if (!done) interrupted = true;
     }
   };
 }

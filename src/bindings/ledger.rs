@@ -1,6 +1,7 @@
 //! The ledger as JS reads it: snapshot rows, the budget, labels. Everything handed out is numbers
-//! or text, copied out of the module's linear memory (no user object can reach the polyfill's
-//! heap), and JS builds the objects: nothing here calls into JS while it holds the ledger.
+//! or text (a snapshot's rows JS reads in place, through a view of this module's memory it never
+//! hands to anyone: no user object can reach the polyfill's heap), and JS builds the objects:
+//! nothing here calls into JS while it holds the ledger.
 
 use alloc::vec::Vec;
 

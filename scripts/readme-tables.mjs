@@ -71,7 +71,7 @@ function costsSummary() {
   const columns = [...(nodes.length ? [nodeName] : []), ...others.map((i) => engines[i])];
   const out = [`| operation | ${columns.join(" | ")} | target |`, `| --- | ${columns.map(() => "---").join(" | ")} | --- |`];
   // The rows a newcomer asks about first; the rest are in docs/costs.md.
-  for (const id of ["construct", "grow", "buffer", "instance", "mdn", "snapshot"]) {
+  for (const id of ["construct", "construct-keeper", "grow", "buffer", "instance", "instance-keeper", "mdn", "snapshot-weak"]) {
     const c = CASES.find((k) => k.id === id);
     const line = c && lines.find((l) => cells(l)[0] === c.operation);
     if (!line) continue;
@@ -84,7 +84,9 @@ function costsSummary() {
   const run = block.match(/\((?:full|quick) run[^)]*\)/)?.[0] ?? "";
   out.push(
     "",
-    `Polyfill / native, the ratio of the medians ${run}: 1.00× is the engine's own speed. The full table, with each cell's spread and more rows, where the time goes and what the guards cost: [docs/costs.md](docs/costs.md).`,
+    `Polyfill / native, the ratio of the medians ${run}: 1.00× is the engine's own speed. ` +
+      "Rows ending in *the weak bookkeeping* or *through `WeakRef.deref`* are against the floor instead: the engine's operation plus the least any ledger that keeps nothing alive must add (a `WeakMap` entry, a `FinalizationRegistry` registration and a `WeakRef` per memory; reading each size through its `WeakRef`). " +
+      "The full table, with each cell's spread and more rows, where the time goes and what the guards cost: [docs/costs.md](docs/costs.md).",
   );
   return { body: out.join("\n") };
 }

@@ -63,7 +63,7 @@ export async function runSteps(load, o = {}) {
     () => recorded.push(rust.commitCreate(tracking.claimId(), false, 1, undefined, undefined, false, undefined, Date.now(), undefined)),
     200,
   );
-  for (const id of recorded.splice(0)) rust.collected(id);
+  for (const id of recorded.splice(0)) rust.collectedAll([id]);
   await time("  Date.now()", () => Date.now(), 2000);
   await time(
     "  tracking: track() (WeakMap, registry, nursery)",
@@ -104,7 +104,7 @@ export async function runSteps(load, o = {}) {
         () => recorded.push(rust.adopt(tracking.claimId(), 2, false, false, 10, 10, true, false, Date.now(), undefined, 1)),
         200,
       );
-      for (const id of recorded.splice(0)) rust.collected(id);
+      for (const id of recorded.splice(0)) rust.collectedAll([id]);
       // What adopt.js avoids: the first `buffer` read of an exported memory makes its ArrayBuffer
       // in recent V8 (Chromium, Node 26, Deno); grow(0) gives the size without making it. Timed
       // on 20 fresh memories each round, made untimed.

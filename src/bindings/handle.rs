@@ -352,9 +352,10 @@ impl Core {
         memory::receive(id, pages, shared, is64, created)
     }
 
-    /// A ledgered memory was garbage-collected.
-    pub fn collected(id: u32) {
-        state::with_ledger_light(|l| l.collect(id));
+    /// Ledgered memories were garbage-collected (ids no longer in the ledger are ignored).
+    #[wasm_bindgen(js_name = collectedAll)]
+    pub fn collected_all(ids: Vec<u32>) {
+        state::with_ledger_light(|l| ids.iter().for_each(|&id| l.collect(id)));
     }
 
     /// Sizes read from the engine, `[id, pages, ...]`.

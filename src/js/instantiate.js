@@ -10,7 +10,7 @@
 // called here is one captured at load (primordials.js), and no promise is resolved with another
 // (`return await`).
 
-import { explain, state } from "./memory.js";
+import { explain } from "./memory.js";
 import {
   copyOf,
   infoOf,
@@ -29,6 +29,7 @@ import { deliver } from "./events.js";
 import { isInstanceAllocationFailure } from "./engine.js";
 import { releaseNursery } from "./tracking.js";
 import { rust } from "./rust.js";
+import { hardBudget, installed } from "./state.js";
 import {
   ObjectDefineProperty,
   getOwnPropertyDescriptor,
@@ -86,7 +87,7 @@ function refused(e, info) {
  * for want of memory is explained).
  */
 async function compileWith(run, read, source, url, options, done, instantiating) {
-  const clamp = state.hard;
+  const clamp = hardBudget;
   const p = prepare(read.view, url, clamp);
   if (p.refused) {
     // Ours, validated and compiled: the options' getters run in both calls.
@@ -115,9 +116,8 @@ async function compileWith(run, read, source, url, options, done, instantiating)
 /**
  * Wraps compile, compileStreaming, Module, instantiate, instantiateStreaming and Instance.
  * @param {typeof WebAssembly} W @param {(target: object, key: string, desc: PropertyDescriptor) => void} patch
- * @param {{ on: boolean }} installed
  */
-export function hookInstantiate(W, patch, installed) {
+export function hookInstantiate(W, patch) {
   // What is there at install (the engine's, or another tool's wrapper, which ours then wraps).
   const native = {
     compile: W.compile,
@@ -210,28 +210,28 @@ export function hookInstantiate(W, patch, installed) {
   // Method definitions: not constructible, with the engine's `name` and `length`.
   const hooks = {
     compile(bytes) {
-      if (!installed.on) return apply(native.compile, this, arguments);
+      if (!installed) return apply(native.compile, this, arguments);
       const read = readBytes(bytes);
       if (read === undefined) return apply(native.compile, this, arguments); // the engine's TypeError
       return compile(this, read, bytes, arg(arguments, 1));
     },
     instantiate(source, importObject) {
-      if (!installed.on) return apply(native.instantiate, this, arguments);
+      if (!installed) return apply(native.instantiate, this, arguments);
       const read = readBytes(source);
       // A module (of any realm), or what the engine refuses with its own TypeError.
       if (read === undefined) return instanceOf(apply(native.instantiate, this, arguments), source, importObject);
       return instantiate(this, read, source, arg(arguments, 1), arg(arguments, 2));
     },
     compileStreaming(source) {
-      if (!installed.on) return apply(native.compileStreaming, this, arguments);
-      if (state.hard) return streamHard(this, source, false, undefined, arg(arguments, 1));
+      if (!installed) return apply(native.compileStreaming, this, arguments);
+      if (hardBudget) return streamHard(this, source, false, undefined, arg(arguments, 1));
       const cloned = cloneBytes(source);
       return streamed(apply(native.compileStreaming, this, arguments), cloned, remember, false);
     },
     instantiateStreaming(source, _importObject) {
-      if (!installed.on) return apply(native.instantiateStreaming, this, arguments);
+      if (!installed) return apply(native.instantiateStreaming, this, arguments);
       const imports = arg(arguments, 1);
-      if (state.hard) return streamHard(this, source, true, imports, arg(arguments, 2));
+      if (hardBudget) return streamHard(this, source, true, imports, arg(arguments, 2));
       const cloned = cloneBytes(source);
       return streamed(apply(native.instantiateStreaming, this, arguments), cloned, adopted(imports), true);
     },
@@ -242,11 +242,11 @@ export function hookInstantiate(W, patch, installed) {
   // their native prototype and `instanceof` holds both ways.
   const Module = function Module(bytes) {
     if (new.target === undefined) throw new TypeError("WebAssembly.Module: constructor cannot be called without 'new'");
-    if (!installed.on) return construct(NativeModule, arguments, new.target);
+    if (!installed) return construct(NativeModule, arguments, new.target);
     const read = readBytes(bytes);
     if (read === undefined) return construct(NativeModule, arguments, new.target); // the engine's TypeError
     const options = arg(arguments, 1),
-      clamp = state.hard;
+      clamp = hardBudget;
     const p = prepare(read.view, undefined, clamp);
     if (p.refused) {
       const own = read.own ? read.view : copyOf(read.view); // (see compileWith)
@@ -267,7 +267,7 @@ export function hookInstantiate(W, patch, installed) {
   };
   const Instance = function Instance(module, importObject) {
     if (new.target === undefined) throw new TypeError("WebAssembly.Instance: constructor cannot be called without 'new'");
-    if (!installed.on) return construct(NativeInstance, arguments, new.target);
+    if (!installed) return construct(NativeInstance, arguments, new.target);
     let instance;
     try {
       instance = construct(NativeInstance, arguments, new.target);

@@ -22,7 +22,7 @@ node scripts/export-stack-pointer.mjs "$wasm"
 if [ "$profile" = --release ]; then
   # --low-memory-unused: rustc's wasm32 layout puts the 1 MiB stack first, growing down to
   # address 0, so the low 1 KiB is touched only at a stack depth this module never nears (no
-  # recursion); binaryen may then fold address arithmetic into load/store offsets (-0.3 KB gzip).
+  # recursion); binaryen may then fold address arithmetic into load/store offsets (a smaller module).
   node_modules/.bin/wasm-opt -Oz --converge --low-memory-unused --strip-target-features --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --strip-debug --strip-producers "$wasm" -o "$wasm.opt"
   mv "$wasm.opt" "$wasm"

@@ -182,7 +182,7 @@ for (const c of chunks) {
 // `WebAssembly.Memory.name` and method names are observable API, with one exception: the
 // helpers wasm-bindgen's glue declares (passStringToWasm0, getUint8ArrayMemory0, __wbg_load,
 // the Core class, ...). The glue never hands one of them to the user (api.js keeps the Core to
-// itself), so their names are unobservable, and shortening them saves ~1.6 KB (~160 bytes gzip).
+// itself), so their names are unobservable, and shortening them makes the files smaller.
 // No module of ours may declare one of those names: that function would lose its name too.
 if (minifying) {
   const glueNames = new Set(declaredNames(parse(readFileSync(glueId, "utf8"), GLUE)));

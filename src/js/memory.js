@@ -172,9 +172,9 @@ export function explain(e, operation, id, pages) {
     // The stack's first line repeats the message, and is what Node prints for an uncaught
     // error. Read before the message changes: V8 formats it on this first read (running an
     // app's Error.prepareStackTrace, as the app's own first read would: after the operation,
-    // with nothing of ours held), from the message then. Node 20 holds it as a data property;
-    // newer V8 (Node 22 on, Chromium) as an own accessor, the engine's, read and written
-    // through its own getter and setter (so the property keeps its shape).
+    // with nothing of ours held), from the message then. Older V8 holds it as a data property;
+    // newer V8 as an own accessor, the engine's, read and written through its own getter and
+    // setter (so the property keeps its shape).
     const data = ownString(e, "stack");
     const accessor = data === undefined && engineStack !== undefined && ownAccessorIs(e, "stack", engineStack);
     const read = accessor ? apply(engineStack.get, e, []) : data;
@@ -195,9 +195,9 @@ export function explain(e, operation, id, pages) {
   }
 }
 
-/** V8's own `stack` accessor (Node 22 on, Chromium: each error has it as an own property, with
- * one getter and one setter for all), captured at load; undefined where `stack` is a data
- * property (Node 20, JavaScriptCore) or inherited (SpiderMonkey). */
+/** V8's own `stack` accessor (newer V8: each error has it as an own property, with one getter
+ * and one setter for all), captured at load; undefined where `stack` is a data property (older
+ * V8, JavaScriptCore) or inherited (SpiderMonkey). */
 const engineStack = (() => {
   const d = getOwnPropertyDescriptor(new RangeError(), "stack");
   return d !== undefined && typeof d.get === "function" && typeof d.set === "function" ? { get: d.get, set: d.set } : undefined;

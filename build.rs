@@ -2,7 +2,9 @@
 //! includes `$OUT_DIR/layer_files.rs`). wasm-bindgen copies a snippet file but not the files it
 //! imports, so the tests import one binding from every module of the layer; the modules land
 //! side by side and import each other. The list is made here, from the folder, so that no one
-//! keeps it by hand. The library itself never reads it.
+//! keeps it by hand. The library itself never reads it. (One snippet importing the rest from the
+//! tree by a relative path can't stand in for the list: the Node runner writes the glue and the
+//! snippets to a temporary folder outside the tree, which only the browsers' server falls back from.)
 
 use std::fmt::Write as _;
 use std::path::Path;

@@ -7,7 +7,7 @@
 //
 //   node benches/run.mjs [--quick] [--engines=node20,chromium,...] [--only=construct,grow,...] [--pkg=DIR]
 //   node benches/run.mjs --steps [--engines=...]   a per-step timing breakdown instead (benches/steps.mjs),
-//                                                 of the unbundled modules in target/pkg-modules/
+//                                                 of the source tree's modules, unbundled
 //
 // Every process and temporary profile it starts is gone when it ends, also on failure.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -41,8 +41,9 @@ if (loose) {
 const quick = argv.includes("--quick");
 const steps = argv.includes("--steps");
 // --steps calls the package's modules one by one (rust.js, engine.js, tracking.js): pkg/ ships
-// them bundled, so it loads them unbundled from where scripts/build.sh leaves them.
-const pkgDir = resolve(opt("pkg") ?? (steps ? join(ROOT, "target", "pkg-modules") : PKG));
+// them bundled, so it loads them from the source tree, which runs unbundled as it ships once
+// scripts/build.sh has put the wasm in generated/ (paths from the tree's root: "js/node.js").
+const pkgDir = resolve(opt("pkg") ?? (steps ? ROOT : PKG));
 const onlyCases = opt("only")?.split(",");
 const options = { ...(quick ? QUICK : {}), ...(onlyCases ? { only: onlyCases } : {}), ...(steps ? { steps: true } : {}) };
 const TIMEOUT = (quick ? 60 : 300) * 1000; // one engine (Node 24's grow(1) case alone took 170–230 s on a busy machine)
@@ -162,7 +163,7 @@ function runWebKit(engine, base) {
 // ---------------------------------------------------------------- main
 
 mkdirSync(OUT, { recursive: true });
-const build = pkgBuild(pkgDir);
+const build = pkgBuild(steps ? join(pkgDir, "generated") : pkgDir); // the wasm: in generated/ of a source tree
 const commit = gitState();
 console.log(
   `benchmarks${quick ? " (quick)" : ""} in ${selected.map((e) => e.label).join(", ")}; pkg: ${build}${commit ? `, commit ${commit}` : ""}`,

@@ -2,20 +2,21 @@
 // profile here (browsers, Deno, Bun): each step that `new Memory()`, `grow()`, `buffer`,
 // `new Instance` under install() and `ledger.snapshot()` take is timed on its own, in batches, by
 // calling the package's own modules (rust.js, engine.js, tracking.js) the way they call each
-// other: unbundled, from target/pkg-modules/ (scripts/build.sh leaves them there; pkg/ ships them
-// bundled into one file). `node benches/run.mjs --steps` runs it in every engine.
+// other: unbundled, from the source tree (which runs as it ships once scripts/build.sh has put
+// the wasm in generated/; pkg/ ships them bundled into one file). `node benches/run.mjs --steps`
+// runs it in every engine.
 import { median } from "./cases.mjs";
 
 /**
- * @param {(file: string) => Promise<any>} load imports a module of the package by file name
+ * @param {(file: string) => Promise<any>} load imports a module of the source tree by its path from the tree's root
  * @param {{ log?: (line: string) => void, memories?: number }} [o]
  */
 export async function runSteps(load, o = {}) {
   const log = o.log ?? (() => {});
-  const { Memory, install, ledger } = await load(globalThis.document ? "index.js" : "node.js");
-  const { rust } = await load("rust.js");
-  const engine = await load("engine.js");
-  const tracking = await load("tracking.js");
+  const { Memory, install, ledger } = await load(globalThis.document ? "js/index.js" : "js/node.js");
+  const { rust } = await load("src/js/rust.js");
+  const engine = await load("src/js/engine.js");
+  const tracking = await load("src/js/tracking.js");
   const NativeMemory = WebAssembly.Memory;
   const macrotask = () => new Promise((r) => setTimeout(r, 0));
   const out = [];

@@ -1,12 +1,14 @@
-// Bundles the package's JS (scripts/build.sh): `node scripts/bundle.mjs STAGE OUT [--minify]`.
-// STAGE holds the package as separate modules (wasm-bindgen's glue, src/js/*.js and the entries
-// of js/, side by side, as they import each other); OUT gets one ESM file per entry and the
-// chunks they share, bundled by rolldown (vite's own bundler, pinned in package.json) and, with
-// --minify, minified by terser. Prints one line: the sizes of what ships, per path.
+// Bundles the package's JS (scripts/build.sh): `node scripts/bundle.mjs OUT [--minify]`.
+// The input is the source tree as it runs unbundled: the entries of js/, which import src/js/*.js
+// and generated/ (wasm-bindgen's glue and the wasm, which scripts/build.sh puts there) by their
+// real paths. OUT gets one ESM file per entry and the chunks they share, bundled by rolldown
+// (vite's own bundler, pinned in package.json) and, with --minify, minified by terser. Prints one
+// line: the sizes of what ships, per path.
 //
 // What ships:
 //   index.js    browsers and bundlers: init() with `new URL("./wasm_memory_polyfill_bg.wasm",
-//               import.meta.url)`, the pattern vite and webpack turn into an emitted asset
+//               import.meta.url)`, the pattern vite and webpack turn into an emitted asset (the
+//               source's "../generated/" becomes "./": in pkg/ the wasm sits beside the entries)
 //   node.js     Node, Deno, Bun: initSync() with the wasm read from disk
 //   polyfill.js everything both import (the glue, src/js): ONE chunk, so that an app that
 //               somehow loads both entries still has one ledger, as with separate modules
@@ -23,16 +25,20 @@ import { rolldown } from "rolldown";
 import { parseAst } from "rolldown/parseAst";
 import { minify } from "terser";
 import { readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { glueOnPrimordials } from "./glue-primordials.mjs";
 
-const [stageArg, outArg, ...flags] = process.argv.slice(2);
-if (!stageArg || !outArg) {
-  console.error("usage: node scripts/bundle.mjs STAGE OUT [--minify]");
+const [outArg, ...flags] = process.argv.slice(2);
+if (!outArg || outArg.startsWith("--")) {
+  console.error("usage: node scripts/bundle.mjs OUT [--minify]");
   process.exit(64);
 }
-const stage = resolve(stageArg);
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const entriesDir = join(root, "js"),
+  layerDir = join(root, "src", "js"),
+  generated = join(root, "generated");
 const out = resolve(outArg);
 const minifying = flags.includes("--minify");
 
@@ -42,17 +48,30 @@ const fail = (message) => {
 };
 /** wasm-bindgen's glue, as `wasm-pack --out-name wasm_memory_polyfill` names it. */
 const GLUE = "wasm_memory_polyfill.js";
+/** The wasm as the source's entries name it, and as pkg/'s do (beside them). */
+const WASM_SOURCE = 'new URL("../generated/wasm_memory_polyfill_bg.wasm", import.meta.url)';
+const WASM_SHIPPED = 'new URL("./wasm_memory_polyfill_bg.wasm", import.meta.url)';
 const output = { dir: out, format: "esm", entryFileNames: "[name].js", chunkFileNames: "[name].js" };
 
 // 1. index, node and auto in one build: what index.js and node.js share lands in one chunk.
-const entries = { index: join(stage, "index.js"), node: join(stage, "node.js"), auto: join(stage, "auto.js") };
+const entries = { index: join(entriesDir, "index.js"), node: join(entriesDir, "node.js"), auto: join(entriesDir, "auto.js") };
 const entryIds = new Set(Object.values(entries));
+// In pkg/ the wasm sits beside index.js and node.js: their URL of it, rewritten (exactly once each).
+const wasmBeside = {
+  name: "wasm-beside",
+  transform(code, id) {
+    if (id !== entries.index && id !== entries.node) return null;
+    const parts = code.split(WASM_SOURCE);
+    if (parts.length !== 2) fail(`${relative(root, id)} should name the wasm once, as ${WASM_SOURCE}`);
+    return { code: parts.join(WASM_SHIPPED), map: null };
+  },
+};
 // The glue loads the wasm through `WebAssembly.*`, read when it runs: in a realm where another
 // copy of the package has installed its hooks, that would compile this copy's own module through
 // them (clamped to a hard budget, ledgered). One import makes the glue's `WebAssembly` the
 // engine's own functions (src/js/natives.js); the glue declares no `WebAssembly` of its own.
-const glueId = join(stage, GLUE);
-const NATIVES_IMPORT = 'import { natives as WebAssembly } from "./natives.js";\n';
+const glueId = join(generated, GLUE);
+const NATIVES_IMPORT = 'import { natives as WebAssembly } from "../src/js/natives.js";\n'; // from generated/
 const glueNatives = {
   name: "glue-natives",
   transform(code, id) {
@@ -60,14 +79,14 @@ const glueNatives = {
     if (/\b(?:const|let|var|function|class)\s+WebAssembly\b|\bimport\b[^;]*\bWebAssembly\b/.test(code))
       fail(`${GLUE} declares WebAssembly itself`);
     // And every built-in it calls after load is one captured at load (scripts/glue-primordials.mjs).
-    return { code: NATIVES_IMPORT + glueOnPrimordials(code, fail, id), map: null };
+    return { code: NATIVES_IMPORT + glueOnPrimordials(code, fail, id, join(layerDir, "primordials.js")), map: null };
   },
 };
 const main = await rolldown({
   input: entries,
   external: ["wasm-memory-polyfill", /^node:/],
   platform: "neutral",
-  plugins: [glueNatives],
+  plugins: [glueNatives, wasmBeside],
 });
 const chunks = (
   await main.write({
@@ -83,14 +102,14 @@ await main.close();
 
 // 2. The overlay on its own, with "./index.js" external: bundling the main entry into it would
 // give the overlay a second ledger, not the page's.
-const overlay = await rolldown({ input: { overlay: join(stage, "overlay.js") }, external: ["./index.js"], platform: "neutral" });
+const overlay = await rolldown({ input: { overlay: join(entriesDir, "overlay.js") }, external: ["./index.js"], platform: "neutral" });
 chunks.push(...(await overlay.write(output)).output);
 await overlay.close();
 
 // 2b. The reporter and its command line, each on its own: report.js reaches the package only
 // through its bare name (the exports map: one ledger per realm), cli.js not at all.
 const tools = await rolldown({
-  input: { report: join(stage, "report.js"), cli: join(stage, "cli.js") },
+  input: { report: join(entriesDir, "report.js"), cli: join(entriesDir, "cli.js") },
   external: ["wasm-memory-polyfill", /^node:/],
   platform: "node",
 });
@@ -123,12 +142,7 @@ const globalUses = [];
 })(parseAst(glueCode, { sourceType: "module" }, GLUE));
 if (globalUses.length) fail(`${GLUE} still calls the global WebAssembly (${globalUses.join(", ")})`);
 const realms = byName.get("realms.js");
-if (
-  Object.keys(realms.modules)
-    .map((id) => id.slice(stage.length + 1))
-    .join() !== "realms.js"
-)
-  fail("realms.js holds more than src/js/realms.js");
+if (Object.keys(realms.modules).join() !== join(layerDir, "realms.js")) fail("realms.js holds more than src/js/realms.js");
 for (const c of chunks)
   if (c.imports.includes("realms.js")) fail(`${c.fileName} imports realms.js statically: it must load only on share()`);
 if (!byName.get("polyfill.js").dynamicImports.includes("realms.js")) fail("polyfill.js no longer imports realms.js lazily");
@@ -168,13 +182,14 @@ for (const c of chunks) {
 // `WebAssembly.Memory.name` and method names are observable API, with one exception: the
 // helpers wasm-bindgen's glue declares (passStringToWasm0, getUint8ArrayMemory0, __wbg_load,
 // the Core class, ...). The glue never hands one of them to the user (api.js keeps the Core to
-// itself), so their names are unobservable, and shortening them saves ~1.6 KB (~160 bytes gzip).
+// itself), so their names are unobservable, and shortening them makes the files smaller.
 // No module of ours may declare one of those names: that function would lose its name too.
 if (minifying) {
-  const glueNames = new Set(declaredNames(parse(readFileSync(join(stage, GLUE), "utf8"), GLUE)));
+  const glueNames = new Set(declaredNames(parse(readFileSync(glueId, "utf8"), GLUE)));
+  const ours = (id) => id.startsWith(layerDir + "/") || id.startsWith(entriesDir + "/");
   for (const c of chunks) {
     for (const id of Object.keys(c.modules)) {
-      if (id === join(stage, GLUE) || !id.startsWith(stage)) continue; // not ours: the glue itself, a bundler helper
+      if (!ours(id)) continue; // not ours: the glue itself, a bundler helper
       const clash = declaredNames(parse(readFileSync(id, "utf8"), id), true).filter((n) => glueNames.has(n));
       if (clash.length) fail(`${id} declares ${clash.join(", ")}, a name of the glue's that the minifier shortens`);
     }

@@ -17,7 +17,7 @@
 // wasm-bindgen (or a new kind of binding) must be looked at before it ships.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, relative } from "node:path";
 import { parseAst } from "rolldown/parseAst";
 
 /** What the rewritten glue imports from primordials.js, as `__wmp.X`. */
@@ -207,8 +207,9 @@ const REWRITES = [
 /**
  * The glue's text made to call captured built-ins only; `fail(message)` throws or exits.
  * @param {string} code the glue as wasm-bindgen wrote it @param {(m: string) => never} fail
+ * @param {string} id the glue's path @param {string} primordials the path of src/js/primordials.js
  */
-export function glueOnPrimordials(code, fail, id) {
+export function glueOnPrimordials(code, fail, id, primordials) {
   const declares = new RegExp(`\\b(?:const|let|var|function|class)\\s+(?:${[NS, ...SHADOWED].join("|")})\\b`);
   if (declares.test(code)) fail(`the glue declares one of ${[NS, ...SHADOWED].join(", ")} itself`);
   // 1. Helpers: each top-level function known, by its exact text.
@@ -247,8 +248,8 @@ export function glueOnPrimordials(code, fail, id) {
   // Every captured built-in named must be one primordials.js exports (a namespace member it
   // lacks would be undefined at run time, not an error at build time).
   const exported = new Set();
-  const primordials = parseAst(readFileSync(join(dirname(id), "primordials.js"), "utf8"), { sourceType: "module" }, "primordials.js");
-  for (const n of primordials.body) {
+  const captured = parseAst(readFileSync(primordials, "utf8"), { sourceType: "module" }, "primordials.js");
+  for (const n of captured.body) {
     if (n.type !== "ExportNamedDeclaration") continue;
     for (const s of n.specifiers ?? []) exported.add(s.exported.name);
     const d = n.declaration;
@@ -261,7 +262,10 @@ export function glueOnPrimordials(code, fail, id) {
   const named = new Set([...out.matchAll(new RegExp(`\\b${NS}\\.(\\w+)`, "g"))].map((m) => m[1]));
   const missing = [...named, ...SHADOWED].filter((n) => !exported.has(n));
   if (missing.length) fail(`src/js/primordials.js doesn't export ${missing.join(", ")}, which the rewritten glue calls`);
-  out = `import * as ${NS} from "./primordials.js";\nimport { ${SHADOWED.join(", ")} } from "./primordials.js";\n${out}`;
+  // Imported by its real path from the glue's folder (generated/).
+  let from = relative(dirname(id), primordials);
+  if (!from.startsWith(".")) from = `./${from}`;
+  out = `import * as ${NS} from "${from}";\nimport { ${SHADOWED.join(", ")} } from "${from}";\n${out}`;
   audit(out, fail);
   return out;
 }

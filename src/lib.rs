@@ -18,9 +18,10 @@ pub use wasm_memory_polyfill_core as core;
 #[cfg(target_arch = "wasm32")]
 pub mod bindings;
 
-// talc instead of the default dlmalloc: about 5 KB less wasm for the few small allocations the
-// core makes (records, label strings, event queues). `AssumeUnlockable` is sound here because
-// the module runs on one thread: wasm-bindgen modules without the atomics feature are not shared.
+// talc instead of the default dlmalloc: a smaller wasm (the build prints its size) for the few
+// small allocations the core makes (records, label strings, event queues). `AssumeUnlockable`
+// is sound here because the module runs on one thread: wasm-bindgen modules without the atomics
+// feature are not shared.
 //
 // Wrapped so that every allocation first makes sure the engine's stack has room for it
 // (`bindings::state::stack_room`): an allocation abandoned half-way by a stack overflow (the glue

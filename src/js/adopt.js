@@ -182,15 +182,16 @@ function exported(name, m, defined, fixed) {
 
 /**
  * Ledgers a memory a module exported, counted for the instance that exported it; returns its
- * id. Its size without reading `buffer` where that can be exact: V8 makes an exported memory's
- * ArrayBuffer only when `buffer` is first read, and that read costs ~3 µs in Chromium (a third of
- * `new Instance`), ~0.8 µs in Deno and Node 26. Programs read it anyway, but later and only
- * once. The module's first instance reads it (as every instance once did), and teaches the rest:
+ * id. Its size without reading `buffer` where that can be exact: newer V8 makes an exported
+ * memory's ArrayBuffer only when `buffer` is first read, and that first read is a large part of
+ * `new Instance` (the bench's `--steps` times it: docs/costs.md). Programs read it anyway, but
+ * later and only once. The module's first instance reads it (as every instance once did), and
+ * teaches the rest:
  * - a module whose bytes were read and that has no start function makes each copy with the same
  *   size (`size`);
  * - else, for a memory the module defines, `grow(0)` returns the size without making the
- *   buffer (~0.2 µs; ~0.4 µs in Node 20 and 24, which make it at once and read it in ~0.1). It
- *   is unobservable: no one has seen that buffer yet (grow(0) detaches the buffer, if there is
+ *   buffer (where the engine makes it at once, reading it would be cheaper still). It is
+ *   unobservable: no one has seen that buffer yet (grow(0) detaches the buffer, if there is
  *   one). It is used (`quiet`) once the first copy has shown it gives the size: not shared (a
  *   shared grow involves every thread), 64 KiB pages, and the address type assumed. Those come
  *   from the module's declaration, so they hold for every copy.

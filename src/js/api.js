@@ -31,7 +31,7 @@ export function sharedApi() {
 /**
  * This copy's API, started on `core`, or the first copy's (see `sharedApi`), which another copy
  * may have registered while this one was loading its wasm.
- * @param {typeof import("./wasm_memory_polyfill.js").Core} core the wasm core's class (static methods), its module initialised
+ * @param {typeof import("../../generated/wasm_memory_polyfill.js").Core} core the wasm core's class (static methods), its module initialised
  * @param {WebAssembly.Exports} [exports] the initialised module's exports (what `initSync` and `init` return)
  */
 export function createApi(core, exports) {

@@ -33,8 +33,8 @@ export const moduleExports = natives.Module.exports;
 export const PAGE = 65536;
 
 /** A memory's `buffer` by the engine's getter (also the brand check), and its `grow`, called on a memory.
- * (`bufferOf` by `Reflect.apply`: SpiderMonkey calls this getter 4x slower through the bound
- * `call` of `uncurryThis`, 65 ns against 15, where V8 is about even.) */
+ * (`bufferOf` by `Reflect.apply`: SpiderMonkey calls this getter several times slower through
+ * the bound `call` of `uncurryThis`, where V8 is about even.) */
 export const bufferOf = (m) => apply(bufferGetter, m, []);
 /** (By `Reflect.apply`, as `bufferOf`: SpiderMonkey calls through the bound `call` of `uncurryThis` slower.) */
 export const growNative = (m, delta) => apply(nativeGrow, m, [delta]);
@@ -42,8 +42,8 @@ export const growNative = (m, delta) => apply(nativeGrow, m, [delta]);
 export const pagesOf = (m) => ArrayBufferPrototypeGetByteLength(bufferOf(m)) / PAGE;
 
 /**
- * Whether this engine has memory64 in its JS API: Node 22 validates `(module (memory i64 0))`
- * but its constructor ignores `address`, so both are asked.
+ * Whether this engine has memory64 in its JS API: an engine may validate `(module (memory i64 0))`
+ * while its constructor ignores `address` (some Node releases do), so both are asked.
  */
 export function hasMemory64() {
   try {
@@ -111,7 +111,7 @@ export const fixedBufferGetter = Object.getOwnPropertyDescriptor(
  * the prototype chain holds nothing but a frozen empty object: the engine must never reach
  * `Object.prototype`, where an inherited getter for a member the caller's descriptor lacked
  * (`maximum`, `address`, JSC's `minimum`) already ran once. A constructor rather than a
- * `{ __proto__: null }` literal: V8 makes those dictionary objects, ~25x slower to create.
+ * `{ __proto__: null }` literal: V8 makes those dictionary objects, far slower to create.
  * @param {boolean} is64 @param {number | bigint} initial @param {number | bigint | undefined} maximum @param {boolean} shared
  */
 export function EngineDescriptor(is64, initial, maximum, shared) {
@@ -158,13 +158,12 @@ export function makeNative(checked, newTarget) {
 }
 
 /**
- * Whether the engine makes a memory's ArrayBuffer only when `buffer` is first read, as V8 14.6
- * does (Node 26, Deno, Chromium 146 on; Node 24's 13.6 doesn't): that read costs ~1–3 µs, and
- * `grow(0)` gives the size without it in ~0.2 µs. Elsewhere (Node 20–24, Firefox) the buffer
- * exists already: a read costs ~0.1 µs, and `grow(0)`, which replaces it, ~0.4–0.7 µs. No API
- * tells, and either way the size is exact, only the cost differs: so the V8 version decides,
- * from `process.versions` (Bun's names a V8 it doesn't run; there both cost the same) or a
- * Chrome user agent.
+ * Whether the engine makes a memory's ArrayBuffer only when `buffer` is first read, as V8 does
+ * from 14.6 (Chromium 146): there that first read costs more than `grow(0)`, which gives the
+ * size without making it. Elsewhere the buffer exists already: reading it is the cheaper, and
+ * `grow(0)` would replace it. No API tells, and either way the size is exact, only the cost
+ * differs (docs/costs.md has the figures): so the V8 version decides, from `process.versions`
+ * (Bun's names a V8 it doesn't run; there both cost the same) or a Chrome user agent.
  */
 export const buffersMadeLazily = (() => {
   const v8 = /^(\d+)\.(\d+)/.exec(String(globalThis.process?.versions?.v8 ?? ""));

@@ -6,6 +6,7 @@
 // budget's check and the engine call it guards.
 
 import { rust, layout } from "./rust.js";
+import { afterChange } from "./state.js";
 import {
   ArrayPrototypePush,
   Map,
@@ -78,9 +79,6 @@ function setListening(count) {
   listening = now;
 }
 
-/** Set while this realm shares (realms.js): told after every operation that may change the ledger. */
-export const after = { change: null };
-
 /** The event in row `r` of the core's numbers; `text(length)` takes the rows' next text (-1: none).
  * @param {Float64Array} e @param {number} r @param {(length: number) => string | null} text */
 function event(e, r, text) {
@@ -135,7 +133,7 @@ function failure(e, r, text) {
 
 /** Delivers what the core queued. Every operation that may change the ledger ends here. */
 export function deliver() {
-  after.change?.();
+  afterChange?.();
   if (!listening) return;
   const rows = rust.drainEvents(),
     n = layout.eventLength;

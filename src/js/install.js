@@ -10,19 +10,17 @@
 // engine have no prototype: `defineProperty` reads `get`, `set`, `value`… through the chain,
 // and an `Object.prototype.get` would make every one of them an accessor.
 
-import { construct, constructors, members } from "./memory.js";
+import { construct, members } from "./memory.js";
 import { onShared } from "./shared.js";
 import { NativeMemory, fixedBufferGetter, nativeProto, nativeTypeIsSpec, sharedBuffersFrozen } from "./engine.js";
 import { hookInstantiate } from "./instantiate.js";
 import { ArrayPrototypePush, String, TypeError, construct as ReflectConstruct, list } from "./primordials.js";
+import { installed, setInstalled, setUninstalled, uninstallInForce } from "./state.js";
 
 // Captured at load, as every built-in the package calls (see primordials.js): install() and
 // its way back work whatever the app did to Array.prototype, Reflect or Object since.
 const { defineProperty, deleteProperty, getOwnPropertyDescriptor, isExtensible } = Reflect;
 const { hasOwn, isFrozen, isSealed } = Object;
-
-/** Whether install() is in force; the wrappers pass straight through to the engine when not. */
-export const installed = { on: false, uninstall: null };
 
 /** The TypeError for a property install() can't replace. */
 const cannot = (where, why) => new TypeError(`install(): ${where} can't be replaced (${why}); nothing was changed`);
@@ -81,13 +79,13 @@ function replaceable(target, key, name) {
 
 /** Replaces globalThis.WebAssembly.Memory; returns the function that puts everything back. */
 export function install() {
-  if (installed.on) return installed.uninstall;
+  if (installed) return uninstallInForce;
   const W = globalThis.WebAssembly; // read once
   if (W === null || typeof W !== "object") throw new TypeError("install(): globalThis.WebAssembly is not an object; nothing was changed");
   // `function`, not `class`: its `prototype` must be the engine's own prototype object.
   const Installed = function Memory(descriptor) {
     if (new.target === undefined) throw new TypeError("WebAssembly.Memory: constructor cannot be called without 'new'");
-    if (!installed.on) return ReflectConstruct(NativeMemory, [descriptor], new.target);
+    if (!installed) return ReflectConstruct(NativeMemory, [descriptor], new.target);
     return construct(descriptor, undefined, new.target, this);
   };
   defineProperty(Installed, "prototype", { __proto__: null, value: nativeProto, writable: false, enumerable: false, configurable: false });
@@ -105,21 +103,17 @@ export function install() {
   change(W, "Memory", { __proto__: null, value: Installed }, "WebAssembly");
   // The hooks only describe their changes here (on Module.prototype and Instance.prototype:
   // their `constructor`, which names them).
-  hookInstantiate(
-    W,
-    (target, key, desc) => {
-      const name =
-        target === W
-          ? "WebAssembly"
-          : target === nativeProto
-            ? proto
-            : key === "constructor"
-              ? `WebAssembly.${desc.value.name}.prototype`
-              : "an object";
-      change(target, key, desc, name);
-    },
-    installed,
-  );
+  hookInstantiate(W, (target, key, desc) => {
+    const name =
+      target === W
+        ? "WebAssembly"
+        : target === nativeProto
+          ? proto
+          : key === "constructor"
+            ? `WebAssembly.${desc.value.name}.prototype`
+            : "an object";
+    change(target, key, desc, name);
+  });
 
   // 2. Checked, all of them, before anything changes. Where shared buffers need freezing, the
   // engine's prototype gets the freezing getter later (once there is a shared memory): checked now too.
@@ -153,14 +147,11 @@ export function install() {
     }
     throw e;
   }
-  constructors.installed = Installed;
-  installed.on = true;
   const uninstall = () => {
-    if (installed.uninstall !== uninstall) return;
-    installed.on = false;
-    installed.uninstall = null;
+    if (uninstallInForce !== uninstall) return;
+    setUninstalled();
     undoAll(undo);
   };
-  installed.uninstall = uninstall;
+  setInstalled(Installed, uninstall);
   return uninstall;
 }

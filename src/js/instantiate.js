@@ -9,8 +9,12 @@
 // what it doesn't take as bytes is handed on untouched, for its own TypeError. Every built-in
 // called here is one captured at load (primordials.js), and no promise is resolved with another
 // (`return await`).
+//
+// Each hook is a named function of this file (compileHook, instantiateHook, compileStreamingHook,
+// instantiateStreamingHook, moduleHook, instanceHook) over what its install() wrapped (`Wrapped`);
+// hookInstantiate only makes the functions install() puts in place, each handing its call on.
 
-import { explain, state } from "./memory.js";
+import { explain } from "./memory.js";
 import {
   copyOf,
   infoOf,
@@ -29,6 +33,7 @@ import { deliver } from "./events.js";
 import { isInstanceAllocationFailure } from "./engine.js";
 import { releaseNursery } from "./tracking.js";
 import { rust } from "./rust.js";
+import { hardBudget, installed } from "./state.js";
 import {
   ObjectDefineProperty,
   getOwnPropertyDescriptor,
@@ -86,7 +91,7 @@ function refused(e, info) {
  * for want of memory is explained).
  */
 async function compileWith(run, read, source, url, options, done, instantiating) {
-  const clamp = state.hard;
+  const clamp = hardBudget;
   const p = prepare(read.view, url, clamp);
   if (p.refused) {
     // Ours, validated and compiled: the options' getters run in both calls.
@@ -112,190 +117,238 @@ async function compileWith(run, read, source, url, options, done, instantiating)
   return done(result, p.info);
 }
 
+/** instantiate(bytes) and instantiateStreaming: `done` for compileWith, `{ module, instance }`
+ * with the exports ledgered. */
+const adopted = (importObject) => (r, info) => (adoptExports(r.instance, remember(r.module, info), importObject), r);
+
 /**
- * Wraps compile, compileStreaming, Module, instantiate, instantiateStreaming and Instance.
- * @param {typeof WebAssembly} W @param {(target: object, key: string, desc: PropertyDescriptor) => void} patch
- * @param {{ on: boolean }} installed
+ * What one install() wraps: the functions there at install (the engine's, or another tool's
+ * wrapper, which ours then wraps), each hook calling on the ones its own install() found.
+ * @typedef {{ compile: Function, instantiate: Function, compileStreaming: Function | undefined,
+ *   instantiateStreaming: Function | undefined, Module: Function, Instance: Function }} Wrapped
  */
-export function hookInstantiate(W, patch, installed) {
-  // What is there at install (the engine's, or another tool's wrapper, which ours then wraps).
+
+/** `WebAssembly.compile(bytes, options)`. @param {Wrapped} native @param {unknown} self @param {IArguments} args */
+function compileHook(native, self, args) {
+  if (!installed) return apply(native.compile, self, args);
+  const bytes = arg(args, 0);
+  const read = readBytes(bytes);
+  if (read === undefined) return apply(native.compile, self, args); // the engine's TypeError
+  const options = arg(args, 1);
+  return compileWith((b) => apply(native.compile, self, [b, options]), read, bytes, undefined, options, remember);
+}
+
+/** `WebAssembly.instantiate(source, importObject, options)`: `source` bytes or a module.
+ * @param {Wrapped} native @param {unknown} self @param {IArguments} args */
+function instantiateHook(native, self, args) {
+  if (!installed) return apply(native.instantiate, self, args);
+  const source = arg(args, 0),
+    importObject = arg(args, 1);
+  const read = readBytes(source);
+  // A module (of any realm), or what the engine refuses with its own TypeError.
+  if (read === undefined) return instanceOf(apply(native.instantiate, self, args), source, importObject);
+  const options = arg(args, 2);
+  return compileWith(
+    (b) => apply(native.instantiate, self, [b, importObject, options]),
+    read,
+    source,
+    undefined,
+    options,
+    adopted(importObject),
+    true,
+  );
+}
+
+/** `WebAssembly.compileStreaming(source, options)`. @param {Wrapped} native @param {unknown} self @param {IArguments} args */
+function compileStreamingHook(native, self, args) {
+  if (!installed) return apply(native.compileStreaming, self, args);
+  const source = arg(args, 0);
+  if (hardBudget) return streamHard(native, self, source, false, undefined, arg(args, 1));
+  const cloned = cloneBytes(source);
+  return streamed(apply(native.compileStreaming, self, args), cloned, remember, false);
+}
+
+/** `WebAssembly.instantiateStreaming(source, importObject, options)`.
+ * @param {Wrapped} native @param {unknown} self @param {IArguments} args */
+function instantiateStreamingHook(native, self, args) {
+  if (!installed) return apply(native.instantiateStreaming, self, args);
+  const source = arg(args, 0),
+    imports = arg(args, 1);
+  if (hardBudget) return streamHard(native, self, source, true, imports, arg(args, 2));
+  const cloned = cloneBytes(source);
+  return streamed(apply(native.instantiateStreaming, self, args), cloned, adopted(imports), true);
+}
+
+/** `new WebAssembly.Module(bytes, options)`. @param {Wrapped} native @param {IArguments} args @param {Function | undefined} newTarget */
+function moduleHook(native, args, newTarget) {
+  if (newTarget === undefined) throw new TypeError("WebAssembly.Module: constructor cannot be called without 'new'");
+  const NativeModule = native.Module;
+  if (!installed) return construct(NativeModule, args, newTarget);
+  const bytes = arg(args, 0);
+  const read = readBytes(bytes);
+  if (read === undefined) return construct(NativeModule, args, newTarget); // the engine's TypeError
+  const options = arg(args, 1),
+    clamp = hardBudget;
+  const p = prepare(read.view, undefined, clamp);
+  if (p.refused) {
+    const own = read.own ? read.view : copyOf(read.view); // (see compileWith)
+    if (!WebAssemblyValidate(own, options)) construct(NativeModule, [own, options]); // throws the engine's own error
+    throw refusal(p);
+  }
+  let module;
+  try {
+    module = construct(NativeModule, [given(read, bytes, p, clamp, options), options], newTarget);
+  } catch (e) {
+    const own = p.rewritten === undefined ? undefined : original(p); // (see compileWith)
+    if (own !== undefined && !WebAssemblyValidate(own, options)) construct(NativeModule, [own, options]);
+    throw e;
+  } finally {
+    deliver();
+  }
+  return remember(module, p.info);
+}
+
+/** `new WebAssembly.Instance(module, importObject)`. @param {Wrapped} native @param {IArguments} args @param {Function | undefined} newTarget */
+function instanceHook(native, args, newTarget) {
+  if (newTarget === undefined) throw new TypeError("WebAssembly.Instance: constructor cannot be called without 'new'");
+  const NativeInstance = native.Instance;
+  if (!installed) return construct(NativeInstance, args, newTarget);
+  const module = arg(args, 0);
+  let instance;
+  try {
+    instance = construct(NativeInstance, args, newTarget);
+  } catch (e) {
+    // Out of memory with this task's new memories held: let go of them (as a construction
+    // does) and try once more (the engine reads the imports again). Only for a module whose
+    // bytes show no start function: one that has may have run it, and whatever it called,
+    // before the error, and must not run twice. Not on the promise paths: by the time their
+    // rejection is seen, the nursery has ripened into weak references, which the engine keeps
+    // alive to the end of the task, so nothing could be let go of.
+    const info = infoOf(module);
+    if (!isInstanceAllocationFailure(e) || info?.hasStart !== false || !releaseNursery()) {
+      refused(e, info);
+      throw e;
+    }
+    try {
+      instance = construct(NativeInstance, args, newTarget);
+    } catch (again) {
+      refused(again, info);
+      throw again;
+    }
+  }
+  adoptExports(instance, module, arg(args, 1));
+  return instance;
+}
+
+/** instantiate(module): the engine's result, its exports ledgered; its refusal for want of memory explained. */
+async function instanceOf(pending, module, importObject) {
+  let instance;
+  try {
+    instance = await pending;
+  } catch (e) {
+    refused(e, infoOf(module));
+    throw e;
+  }
+  adoptExports(instance, module, importObject);
+  return instance;
+}
+
+/**
+ * The streaming APIs under a hard budget: the Response is read here (`readResponse`) and the
+ * engine's streaming function compiles our bytes from a Response of its own; where the engine
+ * is to refuse the Response itself, it gets it. It never compiles a module we didn't read: one
+ * it compiled anyway would pass the budget, and is refused.
+ * @param {Wrapped} native
+ */
+async function streamHard(native, self, source, instantiating, importObject, options) {
+  const f = instantiating ? native.instantiateStreaming : native.compileStreaming;
+  const run = (response) => apply(f, self, instantiating ? [response, importObject, options] : [response, options]);
+  const r = await source;
+  const read = await readResponse(r);
+  if (read === undefined) {
+    await run(r);
+    throw rust.allocationFailed("the module's memory section could not be rewritten to the budget");
+  }
+  return await compileWith(
+    (b) => run(wasmResponse(b)),
+    { view: read.bytes, own: true },
+    undefined,
+    read.url,
+    options,
+    instantiating ? adopted(importObject) : remember,
+    instantiating,
+  );
+}
+
+/** The streaming APIs without a hard budget: the engine streams; a clone gives the types (and,
+ * for an instance refused for want of memory, the pages it asked for). */
+async function streamed(pending, cloned, done, instantiating) {
+  let result;
+  try {
+    result = await pending;
+  } catch (e) {
+    if (instantiating && isInstanceAllocationFailure(e)) refused(e, await infoOfClone(cloned));
+    throw e;
+  }
+  const read = await readClone(cloned);
+  return done(result, read === undefined ? undefined : prepare(read.bytes, read.url, false).info);
+}
+
+/** The core's reading of a clone's bytes (`cloneBytes`), if it can be had; never rejects (for a refusal's explaining). */
+async function infoOfClone(cloned) {
+  try {
+    const read = await readClone(cloned);
+    return read === undefined ? undefined : prepare(read.bytes, read.url, false).info;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Wraps compile, compileStreaming, Module, instantiate, instantiateStreaming and Instance: each
+ * hook is the named function above, over what this install() found (`Wrapped`).
+ * @param {typeof WebAssembly} W @param {(target: object, key: string, desc: PropertyDescriptor) => void} patch
+ */
+export function hookInstantiate(W, patch) {
+  /** @type {Wrapped} */
   const native = {
     compile: W.compile,
     instantiate: W.instantiate,
     compileStreaming: W.compileStreaming,
     instantiateStreaming: W.instantiateStreaming,
+    Module: W.Module,
+    Instance: W.Instance,
   };
-  const NativeModule = W.Module,
-    NativeInstance = W.Instance;
   const names = ["compile", "instantiate", "compileStreaming", "instantiateStreaming"];
-
-  /** instantiate(bytes) and instantiateStreaming: `{ module, instance }`, the exports ledgered. */
-  const adopted = (importObject) => (r, info) => (adoptExports(r.instance, remember(r.module, info), importObject), r);
-  const compile = (self, read, source, options) =>
-    compileWith((b) => apply(native.compile, self, [b, options]), read, source, undefined, options, remember);
-  const instantiate = (self, read, source, importObject, options) =>
-    compileWith(
-      (b) => apply(native.instantiate, self, [b, importObject, options]),
-      read,
-      source,
-      undefined,
-      options,
-      adopted(importObject),
-      true,
-    );
-
-  /** instantiate(module): the engine's result, its exports ledgered; its refusal for want of memory explained. */
-  async function instanceOf(pending, module, importObject) {
-    let instance;
-    try {
-      instance = await pending;
-    } catch (e) {
-      refused(e, infoOf(module));
-      throw e;
-    }
-    adoptExports(instance, module, importObject);
-    return instance;
-  }
-
-  /**
-   * The streaming APIs under a hard budget: the Response is read here (`readResponse`) and the
-   * engine's streaming function compiles our bytes from a Response of its own; where the engine
-   * is to refuse the Response itself, it gets it. It never compiles a module we didn't read: one
-   * it compiled anyway would pass the budget, and is refused.
-   */
-  async function streamHard(self, source, instantiating, importObject, options) {
-    const f = instantiating ? native.instantiateStreaming : native.compileStreaming;
-    const run = (response) => apply(f, self, instantiating ? [response, importObject, options] : [response, options]);
-    const r = await source;
-    const read = await readResponse(r);
-    if (read === undefined) {
-      await run(r);
-      throw rust.allocationFailed("the module's memory section could not be rewritten to the budget");
-    }
-    return await compileWith(
-      (b) => run(wasmResponse(b)),
-      { view: read.bytes, own: true },
-      undefined,
-      read.url,
-      options,
-      instantiating ? adopted(importObject) : remember,
-      instantiating,
-    );
-  }
-
-  /** The streaming APIs without a hard budget: the engine streams; a clone gives the types (and,
-   * for an instance refused for want of memory, the pages it asked for). */
-  async function streamed(pending, cloned, done, instantiating) {
-    let result;
-    try {
-      result = await pending;
-    } catch (e) {
-      if (instantiating && isInstanceAllocationFailure(e)) refused(e, await infoOfClone(cloned));
-      throw e;
-    }
-    const read = await readClone(cloned);
-    return done(result, read === undefined ? undefined : prepare(read.bytes, read.url, false).info);
-  }
-
-  /** The core's reading of a clone's bytes (`cloneBytes`), if it can be had; never rejects (for a refusal's explaining). */
-  async function infoOfClone(cloned) {
-    try {
-      const read = await readClone(cloned);
-      return read === undefined ? undefined : prepare(read.bytes, read.url, false).info;
-    } catch {
-      return undefined;
-    }
-  }
-
-  // Method definitions: not constructible, with the engine's `name` and `length`.
+  // Method definitions: not constructible, with the engine's `name` and `length` (their
+  // parameters are there for `length` only).
   const hooks = {
-    compile(bytes) {
-      if (!installed.on) return apply(native.compile, this, arguments);
-      const read = readBytes(bytes);
-      if (read === undefined) return apply(native.compile, this, arguments); // the engine's TypeError
-      return compile(this, read, bytes, arg(arguments, 1));
+    compile(_bytes) {
+      return compileHook(native, this, arguments);
     },
-    instantiate(source, importObject) {
-      if (!installed.on) return apply(native.instantiate, this, arguments);
-      const read = readBytes(source);
-      // A module (of any realm), or what the engine refuses with its own TypeError.
-      if (read === undefined) return instanceOf(apply(native.instantiate, this, arguments), source, importObject);
-      return instantiate(this, read, source, arg(arguments, 1), arg(arguments, 2));
+    instantiate(_source, _importObject) {
+      return instantiateHook(native, this, arguments);
     },
-    compileStreaming(source) {
-      if (!installed.on) return apply(native.compileStreaming, this, arguments);
-      if (state.hard) return streamHard(this, source, false, undefined, arg(arguments, 1));
-      const cloned = cloneBytes(source);
-      return streamed(apply(native.compileStreaming, this, arguments), cloned, remember, false);
+    compileStreaming(_source) {
+      return compileStreamingHook(native, this, arguments);
     },
-    instantiateStreaming(source, _importObject) {
-      if (!installed.on) return apply(native.instantiateStreaming, this, arguments);
-      const imports = arg(arguments, 1);
-      if (state.hard) return streamHard(this, source, true, imports, arg(arguments, 2));
-      const cloned = cloneBytes(source);
-      return streamed(apply(native.instantiateStreaming, this, arguments), cloned, adopted(imports), true);
+    instantiateStreaming(_source, _importObject) {
+      return instantiateStreamingHook(native, this, arguments);
     },
   };
   for (let i = 0; i < names.length; i++) if (native[names[i]]) patch(W, names[i], { value: hooks[names[i]] });
 
   // Like the installed Memory: functions whose `prototype` is the engine's own, so objects keep
   // their native prototype and `instanceof` holds both ways.
-  const Module = function Module(bytes) {
-    if (new.target === undefined) throw new TypeError("WebAssembly.Module: constructor cannot be called without 'new'");
-    if (!installed.on) return construct(NativeModule, arguments, new.target);
-    const read = readBytes(bytes);
-    if (read === undefined) return construct(NativeModule, arguments, new.target); // the engine's TypeError
-    const options = arg(arguments, 1),
-      clamp = state.hard;
-    const p = prepare(read.view, undefined, clamp);
-    if (p.refused) {
-      const own = read.own ? read.view : copyOf(read.view); // (see compileWith)
-      if (!WebAssemblyValidate(own, options)) construct(NativeModule, [own, options]); // throws the engine's own error
-      throw refusal(p);
-    }
-    let module;
-    try {
-      module = construct(NativeModule, [given(read, bytes, p, clamp, options), options], new.target);
-    } catch (e) {
-      const own = p.rewritten === undefined ? undefined : original(p); // (see compileWith)
-      if (own !== undefined && !WebAssemblyValidate(own, options)) construct(NativeModule, [own, options]);
-      throw e;
-    } finally {
-      deliver();
-    }
-    return remember(module, p.info);
+  const Module = function Module(_bytes) {
+    return moduleHook(native, arguments, new.target);
   };
-  const Instance = function Instance(module, importObject) {
-    if (new.target === undefined) throw new TypeError("WebAssembly.Instance: constructor cannot be called without 'new'");
-    if (!installed.on) return construct(NativeInstance, arguments, new.target);
-    let instance;
-    try {
-      instance = construct(NativeInstance, arguments, new.target);
-    } catch (e) {
-      // Out of memory with this task's new memories held: let go of them (as a construction
-      // does) and try once more (the engine reads the imports again). Only for a module whose
-      // bytes show no start function: one that has may have run it, and whatever it called,
-      // before the error, and must not run twice. Not on the promise paths: by the time their
-      // rejection is seen, the nursery has ripened into weak references, which the engine keeps
-      // alive to the end of the task, so nothing could be let go of.
-      const info = infoOf(module);
-      if (!isInstanceAllocationFailure(e) || info?.hasStart !== false || !releaseNursery()) {
-        refused(e, info);
-        throw e;
-      }
-      try {
-        instance = construct(NativeInstance, arguments, new.target);
-      } catch (again) {
-        refused(again, info);
-        throw again;
-      }
-    }
-    adoptExports(instance, module, importObject);
-    return instance;
+  const Instance = function Instance(_module, _importObject) {
+    return instanceHook(native, arguments, new.target);
   };
   const pairs = [
-    [Module, NativeModule],
-    [Instance, NativeInstance],
+    [Module, native.Module],
+    [Instance, native.Instance],
   ];
   for (let i = 0; i < 2; i++) {
     const F = pairs[i][0],

@@ -4,7 +4,7 @@
 import { heapF64, rust, layout } from "./rust.js";
 import { bury, idOf, memoryOf, observeChanges, readChangesInto, resendAll, trackedCount } from "./tracking.js";
 import { deliver, on, setMarks } from "./events.js";
-import { state } from "./memory.js";
+import { setBudgetMode, setCaptureStacks } from "./state.js";
 import { touched } from "./touched.js";
 import {
   ArrayPrototypePush,
@@ -328,8 +328,7 @@ export const ledger = Object.freeze({
     refresh();
     // One call gives both: a second one cut short would leave `hard` stale (and modules unclamped).
     const mode = rust.setBudget(budget, b.totalPages, b.perMemoryPages, b.memories, b.mode, b.appPages, b.reservedBytes);
-    state.budgeted = mode !== 0;
-    state.hard = mode === 2;
+    setBudgetMode(mode !== 0, mode === 2);
     deliver(); // a budget already passed is reported, never refused
   },
   on,
@@ -350,7 +349,7 @@ export const ledger = Object.freeze({
   label: (memory, label) => rust.label(idOf(memory), label),
   options(options) {
     const capture = options?.captureStacks;
-    if (capture !== undefined) state.captureStacks = !!capture;
+    if (capture !== undefined) setCaptureStacks(!!capture);
   },
   idOf,
   /** Pages holding a non-zero byte, read in place by a module of our own (touched.js): never the core. */

@@ -25,9 +25,7 @@ import {
   list,
 } from "./primordials.js";
 import { callerLine } from "./stacks.js";
-
-/** Set by the ledger: whether a budget is in force (requests are then checked with fresh sizes). */
-export const state = { budgeted: false, hard: false, captureStacks: false };
+import { budgeted, captureStacks, installedMemory } from "./state.js";
 
 /** WebIDL's enum conversion of `address` (after ToString): the core words the TypeError for a string that is neither. */
 const addressIs64 = (s) => (s === "i64" ? true : s === "i32" ? false : rust.addressIs64(s));
@@ -77,8 +75,8 @@ export function construct(descriptor, options, newTarget, self) {
   // The engine gets a newTarget no user code runs through (not a Proxy, nor a bound function
   // reaching a getter on Object.prototype), so nothing can run between the checks below and
   // the allocation.
-  const target = newTarget === Memory || newTarget === constructors.installed ? newTarget : targetFor(getPrototypeOf(self));
-  if (!state.budgeted) {
+  const target = newTarget === Memory || newTarget === installedMemory ? newTarget : targetFor(getPrototypeOf(self));
+  if (!budgeted) {
     let memory;
     try {
       memory = makeNative(new EngineDescriptor(is64, initial, maximum, shared), target);
@@ -86,7 +84,7 @@ export function construct(descriptor, options, newTarget, self) {
       // the engine refused: the full path below
     }
     if (memory !== undefined) {
-      const stack = state.captureStacks ? callerLine() : undefined;
+      const stack = captureStacks ? callerLine() : undefined;
       const id = claimId();
       track(memory, id, is64, shared); // before the core records it (see claimId)
       if (!is64 && options === undefined && stack === undefined)
@@ -97,10 +95,10 @@ export function construct(descriptor, options, newTarget, self) {
     }
   }
   // The caller's line before the check: an app's Error.prepareStackTrace is user code.
-  const stack = state.captureStacks ? callerLine() : undefined;
+  const stack = captureStacks ? callerLine() : undefined;
   let effective;
   try {
-    effective = rust.planCreate(is64, initial, maximum, shared, options, label, state.budgeted ? readSizes() : undefined);
+    effective = rust.planCreate(is64, initial, maximum, shared, options, label, budgeted ? readSizes() : undefined);
   } catch (e) {
     deliver(); // the budget that refused it
     throw e;
@@ -174,9 +172,9 @@ export function explain(e, operation, id, pages) {
     // The stack's first line repeats the message, and is what Node prints for an uncaught
     // error. Read before the message changes: V8 formats it on this first read (running an
     // app's Error.prepareStackTrace, as the app's own first read would: after the operation,
-    // with nothing of ours held), from the message then. Node 20 holds it as a data property;
-    // newer V8 (Node 22 on, Chromium) as an own accessor, the engine's, read and written
-    // through its own getter and setter (so the property keeps its shape).
+    // with nothing of ours held), from the message then. Older V8 holds it as a data property;
+    // newer V8 as an own accessor, the engine's, read and written through its own getter and
+    // setter (so the property keeps its shape).
     const data = ownString(e, "stack");
     const accessor = data === undefined && engineStack !== undefined && ownAccessorIs(e, "stack", engineStack);
     const read = accessor ? apply(engineStack.get, e, []) : data;
@@ -197,9 +195,9 @@ export function explain(e, operation, id, pages) {
   }
 }
 
-/** V8's own `stack` accessor (Node 22 on, Chromium: each error has it as an own property, with
- * one getter and one setter for all), captured at load; undefined where `stack` is a data
- * property (Node 20, JavaScriptCore) or inherited (SpiderMonkey). */
+/** V8's own `stack` accessor (newer V8: each error has it as an own property, with one getter
+ * and one setter for all), captured at load; undefined where `stack` is a data property (older
+ * V8, JavaScriptCore) or inherited (SpiderMonkey). */
 const engineStack = (() => {
   const d = getOwnPropertyDescriptor(new RangeError(), "stack");
   return d !== undefined && typeof d.get === "function" && typeof d.set === "function" ? { get: d.get, set: d.set } : undefined;
@@ -242,9 +240,6 @@ function targetFor(proto) {
   return t;
 }
 
-/** Our own constructors, whose `prototype` the engine reads without running user code. */
-export const constructors = { installed: null };
-
 // Method definitions: not constructible, with the engine's `name` and `length`.
 export const methods = {
   grow(delta) {
@@ -252,7 +247,7 @@ export const methods = {
     if (entry === undefined) return growNative(this, delta); // not ours: the engine does it all
     const id = entryId(entry);
     const d = addressValue(delta, (entry & IS64) !== 0, layout.fields.delta);
-    if (state.budgeted) {
+    if (budgeted) {
       try {
         rust.planGrow(id, pagesOf(this), d, readSizes());
       } catch (e) {

@@ -93,8 +93,8 @@ export const MapPrototypeSet = uncurryThis(Map.prototype.set);
 export const MapPrototypeDelete = uncurryThis(Map.prototype.delete);
 export const WeakMapPrototypeGet = uncurryThis(WeakMap.prototype.get);
 export const WeakMapPrototypeSet = uncurryThis(WeakMap.prototype.set);
-// By `Reflect.apply`: SpiderMonkey calls `deref` 1.7x slower through the bound `call` (85 ns
-// against 50 in Firefox 153; V8 about even), and the ledger calls it for every memory it reads.
+// By `Reflect.apply`: SpiderMonkey calls `deref` slower through the bound `call` (V8 about
+// even), and the ledger calls it for every memory it reads.
 const deref = WeakRef.prototype.deref;
 export const WeakRefPrototypeDeref = (ref) => apply(deref, ref, []);
 export const MapPrototypeForEach = uncurryThis(Map.prototype.forEach);
@@ -188,7 +188,7 @@ export const list = () => {
 /**
  * A plain array (of this realm's `Array.prototype`) with `f(i)` at each index `i < n`: filled
  * while it has no prototype (so no setter on `Array.prototype` runs), then given its prototype.
- * (5x faster than `Array.from`, which also runs no setter, in V8.)
+ * (Much faster than `Array.from`, which also runs no setter, in V8.)
  * @template T @param {number} n @param {(i: number) => T} f @returns {T[]}
  */
 export const arrayOf = (n, f) => {
@@ -219,7 +219,7 @@ export function setterOf(proto, key) {
 /**
  * Members of a global class the platform may load lazily: `pick(C)` runs on the class once, at
  * load, or, where the global is an accessor (Node defines `Response`, `Headers`,
- * `ReadableStream` so, and the first read loads undici, ~40 ms), on the first call. Returns a
+ * `ReadableStream` so, and the first read loads undici, a slow start), on the first call. Returns a
  * function that gives what `pick` returned (undefined when there is no such global).
  * @template T @param {string} name @param {(C: Function) => T} pick @returns {() => T | undefined}
  */

@@ -4,7 +4,8 @@
 // budget are the core's (JS hands it what it hears, and reads the totals back).
 
 import { rust, layout } from "./rust.js";
-import { after, deliver } from "./events.js";
+import { deliver } from "./events.js";
+import { setAfterChange } from "./state.js";
 import {
   ArrayIsArray,
   ArrayPrototypeIndexOf,
@@ -90,12 +91,12 @@ export function start(name, interval, snapshot, refresh) {
   quietly(() => self.timer?.unref?.());
   if (unrefTimer !== undefined) quietly(() => unrefTimer(self.timer));
   me = self;
-  after.change = () => changed(self);
+  setAfterChange(() => changed(self));
   publish(self, DateNow(), true, true); // and the others answer with theirs
   return () => {
     if (me !== self) return;
     me = undefined;
-    after.change = null;
+    setAfterChange(null);
     clearInterval(self.timer);
     api.post(self.channel, { wmp: FORMAT, type: "bye", key });
     api.close(self.channel);

@@ -18,7 +18,7 @@ import {
   uncurryThis,
 } from "./primordials.js";
 
-/** @type {typeof import("./wasm_memory_polyfill.js").Core} */
+/** @type {typeof import("../../generated/wasm_memory_polyfill.js").Core} */
 export let rust;
 /** Layouts the core defines, read by name: page size, snapshot columns, field codes. */
 export let layout;
@@ -84,7 +84,7 @@ function guardedRest(f) {
 }
 
 /**
- * @param {typeof import("./wasm_memory_polyfill.js").Core} core
+ * @param {typeof import("../../generated/wasm_memory_polyfill.js").Core} core
  * @param {WebAssembly.Exports} [exports] the module's exports (the build's stack pointer among them)
  */
 export function bind(core, exports) {

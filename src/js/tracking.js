@@ -35,7 +35,8 @@ import {
 
 /**
  * Each ledgered memory's entry, one number: `id * 4 + (is64 ? 2 : 0) + (shared ? 1 : 0)` (a small
- * integer, so unlike an object per memory it allocates nothing: ~2% of `new Instance` in Node).
+ * integer: unlike an object per memory it allocates nothing, on a path every construction and
+ * every instance's memory takes).
  * @type {WeakMap<object, number>}
  */
 const ids = new WeakMap();
@@ -111,8 +112,8 @@ function ripen() {
 
 /**
  * Ripens the nursery in a microtask, once the code that made its memories has returned. Not
- * `queueMicrotask()`: in Chromium its first call in a task costs ~40 µs (Blink wraps the
- * callback), a quarter of each construction in a batch of 30, and in Node it makes an
+ * `queueMicrotask()`: in Chromium its first call in a task is costly (Blink wraps the
+ * callback), a large part of each construction in a batch, and in Node it makes an
  * AsyncResource. An `await` queues the same kind of job inside the engine, and looks up nothing
  * a user could have changed (no `then`, no species).
  */

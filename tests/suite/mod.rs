@@ -9,9 +9,9 @@ pub mod ledger;
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-// The package's JS entry layer (src/js), loaded as snippets. wasm-bindgen copies a snippet file
-// but not the files it imports, so each file of the layer is named here once (the `use_*` calls
-// below only make sure each import is kept); they land side by side and import each other.
+// The package's JS entry layer (src/js), loaded as snippets: two bindings used here, and one of
+// every module of the layer (listed by build.rs from the folder: wasm-bindgen copies only the
+// snippet files named, and they import each other side by side).
 #[wasm_bindgen(module = "/src/js/api.js")]
 extern "C" {
     #[wasm_bindgen(js_name = createApi)]
@@ -22,44 +22,9 @@ extern "C" {
     #[wasm_bindgen(js_name = hasMemory64)]
     fn has_memory64() -> bool;
 }
-macro_rules! layer_files {
-    ($($path:literal => $name:ident),*) => {$(
-        #[wasm_bindgen(module = $path)]
-        extern "C" {
-            #[wasm_bindgen(thread_local_v2, js_name = $name)]
-            static $name: JsValue;
-        }
-    )*
-        fn keep_layer_files() -> usize {
-            [$($name.with(|v| v.is_undefined())),*].len()
-        }
-    };
-}
-#[allow(non_upper_case_globals)]
 mod layer {
     use wasm_bindgen::prelude::*;
-    layer_files! {
-        "/src/js/primordials.js" => uncurryThis,
-        "/src/js/rust.js" => bind,
-        "/src/js/natives.js" => natives,
-        "/src/js/conversions.js" => toNumber,
-        "/src/js/engine.js" => makeNative,
-        "/src/js/stacks.js" => callerLine,
-        "/src/js/tracking.js" => track,
-        "/src/js/events.js" => deliver,
-        "/src/js/shared.js" => sharedSeen,
-        "/src/js/memory.js" => construct,
-        "/src/js/install.js" => install,
-        "/src/js/module-bytes.js" => prepare,
-        "/src/js/adopt.js" => adoptExports,
-        "/src/js/instantiate.js" => hookInstantiate,
-        "/src/js/touched.js" => touched,
-        "/src/js/ledger.js" => ledger,
-        "/src/js/realms.js" => CHANNEL
-    }
-    pub fn keep() -> usize {
-        keep_layer_files()
-    }
+    include!(concat!(env!("OUT_DIR"), "/layer_files.rs"));
 }
 
 use wasm_memory_polyfill::bindings::handle::Core;

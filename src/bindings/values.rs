@@ -8,7 +8,7 @@ use js_sys::{BigInt, JsString, Number, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::errors::Failure;
-use crate::core::{concat, AddressType, Error, Field, LabelSite, MAX_LABEL};
+use crate::rules::{concat, AddressType, Error, Field, LabelSite, MAX_LABEL};
 
 /// What a value is, for error messages: strings quoted, numbers and BigInts as JavaScript prints
 /// them, objects by type only (printing one could run user code).

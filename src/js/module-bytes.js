@@ -10,7 +10,7 @@
 // and events are delivered after the engine has its bytes). The streaming APIs' Responses are
 // read here too.
 
-import { rust, layout } from "./rust.js";
+import { rust, layout, request } from "./rust.js";
 import { deliver } from "./events.js";
 import { readSizes } from "./tracking.js";
 import { natives } from "./natives.js";
@@ -292,7 +292,7 @@ export function prepare(bytes, url, clamp) {
   const urlLength = urlRoom > 0 ? encodeUtf8Into(url, new Uint8Array(buffer, inAt + at + namesLength, urlRoom)) : 0;
   if (count > 0) TypedArrayPrototypeSet(new Float64Array(buffer, inAt + sizesAt, count), sizes);
 
-  const out = answer(rust.moduleMemories(cut.small, namesLength, urlLength, sizesAt, count, clamp, false));
+  const out = answer(readModule(cut.small, namesLength, urlLength, sizesAt, count, clamp, false));
   const H = R.header,
     S = R.status,
     status = out[H.status];
@@ -365,6 +365,21 @@ export function original(p) {
   return bytes;
 }
 
+/** The core's reading of its module input (`rust.moduleMemories`), with the request row
+ * (`layout.requests.module`) filled right before it; returns where the answer is. */
+function readModule(small, names, url, sizesAt, sizes, clamp, report) {
+  const r = request(),
+    f = layout.requests.module;
+  r[f.small] = small;
+  r[f.names] = names;
+  r[f.url] = url;
+  r[f.sizesAt] = sizesAt;
+  r[f.sizes] = sizes;
+  r[f.clamp] = clamp ? 1 : 0;
+  r[f.report] = report ? 1 : 0;
+  return rust.moduleMemories();
+}
+
 /** The core's answer at `at` in its memory, as f64 rows (valid until the next call into the core). */
 function answer(at) {
   const buffer = WebAssemblyMemoryBuffer(heap);
@@ -377,7 +392,7 @@ function answer(at) {
  * into the core came between) to report the refusal as a construction's is.
  */
 export function refusal(prepared) {
-  rust.moduleMemories(prepared.small, prepared.namesLength, prepared.urlLength, 0, 0, true, true);
+  readModule(prepared.small, prepared.namesLength, prepared.urlLength, 0, 0, true, true);
   const e = rust.moduleRefusal();
   deliver();
   return e;

@@ -7,7 +7,16 @@
 // into the module's data. So once no call is running, the next call first puts the pointer back
 // where it stood when the core started (the build exports it as `__wmp_stack_pointer`).
 
-import { JSONParse, ObjectGetOwnPropertyNames, apply, getOwnPropertyDescriptor, uncurryThis } from "./primordials.js";
+import {
+  Float64Array,
+  JSONParse,
+  ObjectGetOwnPropertyNames,
+  TypedArrayByteLength,
+  WebAssemblyMemoryBuffer,
+  apply,
+  getOwnPropertyDescriptor,
+  uncurryThis,
+} from "./primordials.js";
 
 /** @type {typeof import("./wasm_memory_polyfill.js").Core} */
 export let rust;
@@ -17,6 +26,24 @@ export let layout;
 const globalValue = getOwnPropertyDescriptor(WebAssembly.Global.prototype, "value");
 const getValue = uncurryThis(globalValue.get),
   setValue = uncurryThis(globalValue.set);
+
+/** The core's request row (`layout.requests`), a view of its memory; the memory and where the row is. */
+let requestView,
+  heap,
+  requestAt = 0;
+
+/**
+ * The core's request row, for an operation with many numbers (`layout.requests` names each
+ * one's fields): filled immediately before the call that reads it, with nothing between (no user
+ * code, so no other request can be written over it). The view is made again once the core's
+ * memory has grown (its old buffer is then detached: 0 bytes long).
+ * @returns {Float64Array}
+ */
+export function request() {
+  if (requestView === undefined || TypedArrayByteLength(requestView) === 0)
+    requestView = new Float64Array(WebAssemblyMemoryBuffer(heap), requestAt, layout.requestLength);
+  return requestView;
+}
 
 /** Core calls running now (the glue's and ours); and whether one ended by an exception. */
 let running = 0,
@@ -69,4 +96,7 @@ export function bind(core, exports) {
   }
   rust = wrapped;
   layout = JSONParse(rust.layout()); // JSON: its objects are made without running any setter
+  heap = rust.heap();
+  requestAt = rust.requestAt();
+  requestView = undefined;
 }

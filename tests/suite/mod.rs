@@ -62,7 +62,7 @@ mod layer {
     }
 }
 
-use wasm_memory_polyfill::bindings::handle::Core;
+use wasm_memory_polyfill::bindings::core_class::Core;
 
 thread_local! {
     static API: JsValue = {

@@ -33,7 +33,8 @@ pub use module_types::{
     NAME_SECTION_BYTES,
 };
 pub use realms::{
-    AppTotals, Heard, RealmTotals, Realms, HEARTBEAT_MS, INTERVAL_MS, MISSED_HEARTBEATS,
+    AppTotals, Heard, RealmTotals, Realms, DEFAULT_INTERVAL_MS, HEARTBEAT_MS, INTERVAL_MS,
+    MISSED_HEARTBEATS,
 };
 pub use reserve::{
     check_reserved, Engine, Headroom, Limit, Profile, SharedPool, DEFAULT_TYPE, PROFILES,

@@ -28,8 +28,7 @@ pub use limits::{
     PAGE_BYTES,
 };
 pub use module_types::{
-    defined_by, defined_by_prefix, exported_memories, imported_memories, is_memory_type_section,
-    module_memories, module_name, module_name_str, section_spans, ExportedMemory, ImportedMemory,
+    defined_by_prefix, module_memories, module_name_str, ExportedMemory, ImportedMemory,
     NAME_SECTION_BYTES,
 };
 pub use realms::{

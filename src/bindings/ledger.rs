@@ -14,8 +14,9 @@ use super::values::{describe, label};
 use crate::rules::{
     decimal, parse_budget, parse_count, AddressType, BudgetField, BudgetMode, Engine, Error, Event,
     Field, Headroom, LabelSite, Ledger, MemoryType, Operation, Origin, Profile, Realms, Record,
-    DEFAULT_INTERVAL_MS, DEFAULT_TYPE, EXPORT_SECTION, HEARTBEAT_MS, I64_MAXIMUM_PAGES,
-    IMPORT_SECTION, MAX_LABEL, MEMORY_SECTION, NAME_SECTION_BYTES, PAGE_BYTES,
+    CUSTOM_SECTION, DEFAULT_INTERVAL_MS, DEFAULT_TYPE, EXPORT_SECTION, HEARTBEAT_MS,
+    I64_MAXIMUM_PAGES, IMPORT_SECTION, MAGIC_AND_VERSION, MAX_LABEL, MEMORY_SECTION,
+    NAME_SECTION_BYTES, NAME_SECTION_NAME, PAGE_BYTES, START_SECTION,
 };
 
 /// The columns of a snapshot row, in order: the one definition of the layout, which the JS
@@ -271,8 +272,9 @@ pub const BUDGET: [&str; 7] = [
 /// The layouts and constants the JS entry reads by name, as one JSON text (which JS parses:
 /// no object is built here, so nothing on `Object.prototype` can see or drop a member):
 /// `pageBytes`, `i64MaximumPages`, `typeSections` (the sections the JS entry copies out of a
-/// module's bytes for the core to read), `memorySection`, `nameBytes` (the most bytes of a
-/// "name" section it copies in), `maxText` (the longest text kept: label, definedBy),
+/// module's bytes for the core to read), `memorySection`, `customSection`, `startSection`,
+/// `magic` (what every module starts with), `nameSectionName` (what the "name" section's
+/// payload starts with), `nameBytes` (the most bytes of a "name" section it copies in), `maxText` (the longest text kept: label, definedBy),
 /// `columns` (a snapshot row's, by name), `rowLength`, `totals`, `budget` (a snapshot's head,
 /// by name), `fields` (the codes of error fields), `origins`, `madeHere` (per origin, whether
 /// the app-wide view counts such a record, else it lists it as received), `heartbeatMs`,
@@ -290,6 +292,10 @@ pub fn layout() -> String {
         &[IMPORT_SECTION, MEMORY_SECTION, EXPORT_SECTION].map(f64::from),
     );
     j.num("memorySection", MEMORY_SECTION.into());
+    j.num("customSection", CUSTOM_SECTION.into());
+    j.num("startSection", START_SECTION.into());
+    j.nums("magic", &MAGIC_AND_VERSION.map(f64::from));
+    j.nums("nameSectionName", &NAME_SECTION_NAME.map(f64::from));
     j.num("nameBytes", NAME_SECTION_BYTES as f64);
     j.num("maxText", MAX_LABEL.into());
     j.indices("columns", &COLUMNS);

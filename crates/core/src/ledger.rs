@@ -419,7 +419,8 @@ struct Breach {
 }
 
 /// A memory to enter in the ledger: what [`Ledger::commit_create`] and
-/// [`Ledger::apply_quiet_create`] are given.
+/// [`Ledger::apply_quiet_create`] are given. [`Entry::new`] gives one with no texts and no
+/// instance; the rest are set with struct update syntax.
 pub struct Entry {
     /// Its type, requested maximum and clamp.
     pub plan: CreatePlan,
@@ -437,6 +438,23 @@ pub struct Entry {
     pub defined_by: Option<String>,
     /// Live instances holding it already.
     pub instances: u32,
+}
+
+impl Entry {
+    /// A memory of `plan` now `pages` pages, made at `created_ms` (ms since the epoch), with no
+    /// label, stack or `definedBy`, and no instance holding it yet.
+    pub fn new(plan: CreatePlan, pages: u64, origin: Origin, created_ms: f64) -> Self {
+        Entry {
+            plan,
+            pages,
+            label: None,
+            origin,
+            created_ms,
+            stack: None,
+            defined_by: None,
+            instances: 0,
+        }
+    }
 }
 
 /// A memory's new size, found by reading alone (see [`Ledger::plan_quiet_resize`]).
@@ -669,28 +687,9 @@ impl Ledger {
     }
 
     /// Enters a memory the engine has made. Returns its id.
-    #[allow(clippy::too_many_arguments)]
-    pub fn commit_create(
-        &mut self,
-        plan: CreatePlan,
-        pages: u64,
-        label: Option<String>,
-        origin: Origin,
-        created_ms: f64,
-        stack: Option<String>,
-        defined_by: Option<String>,
-    ) -> u32 {
+    pub fn commit_create(&mut self, entry: Entry) -> u32 {
         let id = self.next_id;
-        let entry = Entry {
-            plan,
-            pages,
-            label,
-            origin,
-            created_ms,
-            stack,
-            defined_by,
-            instances: 0,
-        };
+        let pages = entry.pages;
         self.enter(id, entry);
         self.emit(Event::Create { id, pages });
         self.report_crossings(Some(id));

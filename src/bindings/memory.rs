@@ -139,12 +139,16 @@ impl Core {
         .validate()
         .map_err(js_error)?;
         // What the plan would give with no budget in force (the quiet case).
-        let entry = Entry::new(
-            CreatePlan::adopted(ty, true),
-            ty.minimum,
-            Origin::Constructed,
-            created,
-        );
+        let entry = Entry {
+            plan: CreatePlan::adopted(ty, true),
+            pages: ty.minimum,
+            label: None,
+            origin: Origin::Constructed,
+            created_ms: created,
+            stack: None,
+            defined_by: None,
+            instances: 0,
+        };
         let quiet = ledger_quietly(
             |l| l.plan_quiet_create(id, false),
             |l, id| {
@@ -159,7 +163,7 @@ impl Core {
             let plan = l.plan_create(ty)?;
             l.next_id_at_least(id);
             let origin = Origin::Constructed;
-            Ok(l.commit_create(Entry::new(plan, ty.minimum, origin, created)))
+            Ok(l.commit_create(plan, ty.minimum, None, origin, created, None, None))
         })
         .map_err(js_error)
     }
@@ -341,9 +345,14 @@ impl Core {
             ..CreatePlan::adopted(ty, maximum_known)
         };
         let mut entry = Some(Entry {
+            plan,
+            pages,
+            label: None,
+            origin: Origin::Exported,
+            created_ms: r.created,
+            stack: None,
             defined_by,
             instances,
-            ..Entry::new(plan, pages, Origin::Exported, r.created)
         });
         let quiet = ledger_quietly(
             |l| l.plan_quiet_create(id, plan.bounded),
@@ -366,10 +375,15 @@ impl Core {
                 "an instance (the memory its module defines)",
             );
             l.next_id_at_least(id);
-            let id = l.commit_create(Entry {
+            let id = l.commit_create(
+                plan,
+                pages,
+                None,
+                Origin::Exported,
+                r.created,
+                None,
                 defined_by,
-                ..Entry::new(plan, pages, Origin::Exported, r.created)
-            });
+            );
             for _ in 0..instances {
                 l.count_instance(&[id], true);
             }
@@ -392,7 +406,7 @@ impl Core {
         let plan = CreatePlan::adopted(ty, false);
         with_ledger(|l| {
             l.next_id_at_least(id);
-            l.commit_create(Entry::new(plan, pages, Origin::Received, created))
+            l.commit_create(plan, pages, None, Origin::Received, created, None, None)
         })
     }
 
@@ -506,11 +520,15 @@ fn commit_create(
     let label = label(label_value, LabelSite::Options)?;
     Ok(with_ledger_light(|l| {
         l.next_id_at_least(made.id);
-        l.commit_create(Entry {
+        l.commit_create(
+            plan,
+            ty.minimum,
             label,
+            Origin::Constructed,
+            made.created,
             stack,
-            ..Entry::new(plan, ty.minimum, Origin::Constructed, made.created)
-        })
+            None,
+        )
     }))
 }
 

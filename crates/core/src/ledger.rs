@@ -419,8 +419,7 @@ struct Breach {
 }
 
 /// A memory to enter in the ledger: what [`Ledger::commit_create`] and
-/// [`Ledger::apply_quiet_create`] are given. [`Entry::new`] gives one with no texts and no
-/// instance; the rest are set with struct update syntax.
+/// [`Ledger::apply_quiet_create`] are given.
 pub struct Entry {
     /// Its type, requested maximum and clamp.
     pub plan: CreatePlan,
@@ -438,23 +437,6 @@ pub struct Entry {
     pub defined_by: Option<String>,
     /// Live instances holding it already.
     pub instances: u32,
-}
-
-impl Entry {
-    /// A memory of `plan` now `pages` pages, made at `created_ms` (ms since the epoch), with no
-    /// label, stack or `definedBy`, and no instance holding it yet.
-    pub fn new(plan: CreatePlan, pages: u64, origin: Origin, created_ms: f64) -> Self {
-        Entry {
-            plan,
-            pages,
-            label: None,
-            origin,
-            created_ms,
-            stack: None,
-            defined_by: None,
-            instances: 0,
-        }
-    }
 }
 
 /// A memory's new size, found by reading alone (see [`Ledger::plan_quiet_resize`]).
@@ -687,9 +669,28 @@ impl Ledger {
     }
 
     /// Enters a memory the engine has made. Returns its id.
-    pub fn commit_create(&mut self, entry: Entry) -> u32 {
+    #[allow(clippy::too_many_arguments)]
+    pub fn commit_create(
+        &mut self,
+        plan: CreatePlan,
+        pages: u64,
+        label: Option<String>,
+        origin: Origin,
+        created_ms: f64,
+        stack: Option<String>,
+        defined_by: Option<String>,
+    ) -> u32 {
         let id = self.next_id;
-        let pages = entry.pages;
+        let entry = Entry {
+            plan,
+            pages,
+            label,
+            origin,
+            created_ms,
+            stack,
+            defined_by,
+            instances: 0,
+        };
         self.enter(id, entry);
         self.emit(Event::Create { id, pages });
         self.report_crossings(Some(id));

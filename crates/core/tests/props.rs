@@ -134,7 +134,7 @@ proptest! {
                                     if let Some(t) = b.total_pages { prop_assert!(max + l.totals().live_pages <= t, "clamped to what totalPages leaves"); }
                                 }
                             }
-                            l.commit_create(Entry::new(plan, ty.minimum, Origin::Constructed, 0.0));
+                            l.commit_create(plan, ty.minimum, None, Origin::Constructed, 0.0, None, None);
                         }
                         Err(e) => {
                             prop_assert_eq!(e.kind(), ErrorKind::Range);
@@ -194,12 +194,12 @@ proptest! {
                         }
                         None => {
                             if let Ok(plan) = quiet.plan_create(ty) {
-                                quiet.commit_create(Entry::new(plan, ty.minimum, Origin::Constructed, 1.0));
+                                quiet.commit_create(plan, ty.minimum, None, Origin::Constructed, 1.0, None, None);
                             }
                         }
                     }
                     if let Ok(plan) = full_plan {
-                        full.commit_create(Entry::new(plan, ty.minimum, Origin::Constructed, 1.0));
+                        full.commit_create(plan, ty.minimum, None, Origin::Constructed, 1.0, None, None);
                     }
                 }
                 Op::Grow { pick, delta } | Op::Observe { pick, extra: delta } => {
@@ -247,7 +247,7 @@ proptest! {
                 Op::Create { initial, maximum, shared } => {
                     let Ok(ty) = (RequestedType { address: AddressType::I32, initial, maximum, shared }).validate() else { continue };
                     if let Ok(plan) = l.plan_create(ty) {
-                        l.commit_create(Entry::new(plan, ty.minimum, Origin::Constructed, 0.0));
+                        l.commit_create(plan, ty.minimum, None, Origin::Constructed, 0.0, None, None);
                     }
                 }
                 Op::Grow { pick, delta } => {
@@ -331,7 +331,7 @@ fn a_soft_budget_succeeds_and_queues_a_budget_event() {
     let ty = i32_type(3, None);
     let plan = l.plan_create(ty).expect("soft budgets allow");
     assert_eq!(plan.ty.maximum, None, "soft budgets never clamp");
-    l.commit_create(Entry::new(plan, 3, Origin::Constructed, 0.0));
+    l.commit_create(plan, 3, None, Origin::Constructed, 0.0, None, None);
     let events = l.drain_events();
     assert!(
         events.iter().any(|e| matches!(
@@ -365,7 +365,7 @@ fn a_hard_budget_clamps_the_maximum_so_wasm_cannot_pass_it() {
         "min(perMemoryPages, totalPages - live)"
     );
     assert_eq!(plan.requested_maximum, None);
-    l.commit_create(Entry::new(plan, 1, Origin::Constructed, 0.0));
+    l.commit_create(plan, 1, None, Origin::Constructed, 0.0, None, None);
     let ty = i32_type(2, Some(100));
     assert_eq!(l.plan_create(ty).unwrap().ty.maximum, Some(6));
     let ty = i32_type(7, None);
@@ -378,7 +378,7 @@ fn without_listeners_nothing_is_queued() {
     let mut l = Ledger::new();
     let ty = i32_type(1, None);
     let plan = l.plan_create(ty).unwrap();
-    let id = l.commit_create(Entry::new(plan, 1, Origin::Constructed, 0.0));
+    let id = l.commit_create(plan, 1, None, Origin::Constructed, 0.0, None, None);
     l.commit_grow(id, 2);
     assert!(l.drain_events().is_empty());
     l.set_listening(true);
@@ -404,7 +404,7 @@ fn one_memory(l: &mut Ledger, initial: u64) -> u32 {
     .validate()
     .unwrap();
     let plan = l.plan_create(ty).unwrap();
-    l.commit_create(Entry::new(plan, initial, Origin::Exported, 0.0))
+    l.commit_create(plan, initial, None, Origin::Exported, 0.0, None, None)
 }
 
 fn budget_events(l: &mut Ledger) -> Vec<Event> {

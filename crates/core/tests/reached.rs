@@ -25,7 +25,7 @@ fn hard(total: Option<f64>, per: Option<f64>) -> Option<Budget> {
 
 fn make(l: &mut Ledger, initial: u64, maximum: Option<u64>) -> u32 {
     let plan = l.plan_create(ty(initial, maximum)).unwrap();
-    l.commit_create(Entry::new(plan, initial, Origin::Constructed, 0.0))
+    l.commit_create(plan, initial, None, Origin::Constructed, 0.0, None, None)
 }
 
 fn reached(l: &mut Ledger) -> Vec<Event> {
@@ -122,7 +122,7 @@ fn unbounded_memories_and_their_own_maxima_are_not_reported() {
     l.observe(free, 2);
     let exported = {
         let plan = CreatePlan::adopted(ty(1, Some(9)), true);
-        l.commit_create(Entry::new(plan, 1, Origin::Exported, 0.0))
+        l.commit_create(plan, 1, None, Origin::Exported, 0.0, None, None)
     };
     l.observe(exported, 9);
     assert!(reached(&mut l).is_empty());
@@ -176,10 +176,15 @@ fn a_failure_is_described_in_words() {
     let a = make(&mut l, 16, None);
     l.set_label(a, Some("big".into()));
     let plan = CreatePlan::adopted(ty(5, None), true);
-    let b = l.commit_create(Entry {
-        defined_by: Some("foo.wasm".into()),
-        ..Entry::new(plan, 5, Origin::Exported, 0.0)
-    });
+    let b = l.commit_create(
+        plan,
+        5,
+        None,
+        Origin::Exported,
+        0.0,
+        None,
+        Some("foo.wasm".into()),
+    );
     l.count_instance(&[b], true);
     let c = make(&mut l, 3, None);
     let f = l.failure(Operation::Construct, None, 1);

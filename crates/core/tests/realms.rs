@@ -15,7 +15,7 @@ fn memory(l: &mut Ledger, pages: u64, shared: bool, origin: Origin) -> u32 {
     .validate()
     .unwrap();
     let plan = l.plan_create(ty).unwrap();
-    l.commit_create(Entry::new(plan, pages, origin, 0.0))
+    l.commit_create(plan, pages, None, origin, 0.0, None, None)
 }
 
 fn totals(l: &Ledger) -> RealmTotals {

@@ -14,7 +14,30 @@ import { median } from "./cases.mjs";
 export async function runSteps(load, o = {}) {
   const log = o.log ?? (() => {});
   const { Memory, install, ledger } = await load(globalThis.document ? "js/index.js" : "js/node.js");
-  const { rust } = await load("src/js/rust.js");
+  const { rust, request, layout } = await load("src/js/rust.js");
+  // The request rows, filled as memory.js and adopt.js fill them (right before the call).
+  const create = (id, created) => {
+    const r = request(),
+      f = layout.requests.create;
+    r[f.id] = id;
+    r[f.is64] = 0;
+    r[f.shared] = 0;
+    r[f.created] = created;
+  };
+  const adopt = (id, created) => {
+    const r = request(),
+      f = layout.requests.adopt;
+    r[f.id] = id;
+    r[f.pages] = 2;
+    r[f.shared] = 0;
+    r[f.is64] = 0;
+    r[f.maximum] = 10;
+    r[f.requested] = 10;
+    r[f.maximumKnown] = 1;
+    r[f.bounded] = 0;
+    r[f.created] = created;
+    r[f.instances] = 1;
+  };
   const engine = await load("src/js/engine.js");
   const tracking = await load("src/js/tracking.js");
   const NativeMemory = WebAssembly.Memory;
@@ -51,17 +74,26 @@ export async function runSteps(load, o = {}) {
   );
   await time(
     "  core: createMade (a label, + Date.now()): the one crossing",
-    () => recorded.push(rust.createMade(tracking.claimId(), false, 1, 2, false, { label: "x" }, "x", Date.now(), undefined)),
+    () => {
+      create(tracking.claimId(), Date.now());
+      recorded.push(rust.createMade(1, 2, { label: "x" }, "x", undefined));
+    },
     200,
   );
   await time(
     "  core: planCreate (under a budget: the first of two)",
-    () => rust.planCreate(false, 1, undefined, false, undefined, undefined, undefined),
+    () => {
+      create(-1, 0);
+      rust.planCreate(1, undefined, undefined, undefined, undefined);
+    },
     200,
   );
   await time(
     "  core: commitCreate (+ Date.now()): the second",
-    () => recorded.push(rust.commitCreate(tracking.claimId(), false, 1, undefined, undefined, false, undefined, Date.now(), undefined)),
+    () => {
+      create(tracking.claimId(), Date.now());
+      recorded.push(rust.commitCreate(1, undefined, undefined, undefined, undefined));
+    },
     200,
   );
   for (const id of recorded.splice(0)) rust.collectedAll([id]);
@@ -102,7 +134,10 @@ export async function runSteps(load, o = {}) {
       await time("  core: countInstanceOf(id, true)", () => rust.countInstanceOf(0, true), 200);
       await time(
         "  core: adopt(...)",
-        () => recorded.push(rust.adopt(tracking.claimId(), 2, false, false, 10, 10, true, false, Date.now(), undefined, 1)),
+        () => {
+          adopt(tracking.claimId(), Date.now());
+          recorded.push(rust.adopt(undefined));
+        },
         200,
       );
       for (const id of recorded.splice(0)) rust.collectedAll([id]);

@@ -2,7 +2,7 @@
 //! `install()`.
 //!
 //! Layers, each using only the one below it (docs/layout.md names every file):
-//! 1. [`core`] (`crates/core`): memory types, the JS API's rules, the ledger, the reservation
+//! 1. [`rules`] (`crates/core`): memory types, the JS API's rules, the ledger, the reservation
 //!    model. No JS types, `no_std`.
 //! 2. [`bindings`] (wasm32 only): the core as a library JS calls (`Core`): numbers, strings and
 //!    real `TypeError`/`RangeError`s in and out; Rust never calls back into JS.
@@ -13,7 +13,7 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 extern crate alloc;
 
-pub use wasm_memory_polyfill_core as core;
+pub use wasm_memory_polyfill_core as rules;
 
 #[cfg(target_arch = "wasm32")]
 pub mod bindings;
@@ -36,20 +36,20 @@ struct Guarded(talc::TalckWasm);
 
 // SAFETY: each method delegates to talc's (a sound allocator) after a call that only uses stack.
 #[cfg(target_arch = "wasm32")]
-unsafe impl ::core::alloc::GlobalAlloc for Guarded {
-    unsafe fn alloc(&self, layout: ::core::alloc::Layout) -> *mut u8 {
+unsafe impl core::alloc::GlobalAlloc for Guarded {
+    unsafe fn alloc(&self, layout: core::alloc::Layout) -> *mut u8 {
         bindings::state::allocation_room();
         self.0.alloc(layout)
     }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: ::core::alloc::Layout) {
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: core::alloc::Layout) {
         bindings::state::allocation_room();
         self.0.dealloc(ptr, layout)
     }
-    unsafe fn alloc_zeroed(&self, layout: ::core::alloc::Layout) -> *mut u8 {
+    unsafe fn alloc_zeroed(&self, layout: core::alloc::Layout) -> *mut u8 {
         bindings::state::allocation_room();
         self.0.alloc_zeroed(layout)
     }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: ::core::alloc::Layout, size: usize) -> *mut u8 {
+    unsafe fn realloc(&self, ptr: *mut u8, layout: core::alloc::Layout, size: usize) -> *mut u8 {
         bindings::state::allocation_room();
         self.0.realloc(ptr, layout, size)
     }
@@ -59,6 +59,6 @@ unsafe impl ::core::alloc::GlobalAlloc for Guarded {
 // such path returns a typed error instead (see the core's `Error`).
 #[cfg(all(target_arch = "wasm32", not(feature = "std")))]
 #[panic_handler]
-fn panic(_: &::core::panic::PanicInfo) -> ! {
-    ::core::arch::wasm32::unreachable()
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
 }

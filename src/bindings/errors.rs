@@ -3,7 +3,7 @@
 use js_sys::{RangeError, TypeError};
 use wasm_bindgen::JsValue;
 
-use crate::core::{Error, ErrorKind};
+use crate::rules::{Error, ErrorKind};
 
 /// Why a bound call failed: a refusal of ours, or an exception user code (a getter, `valueOf`,
 /// a Proxy trap) or the engine threw, which is passed on as the very same value.
@@ -44,3 +44,6 @@ impl From<Failure> for JsValue {
         }
     }
 }
+
+/// What an exported function returns when it can fail: its value, or the JS error to throw.
+pub type JsResult<T> = Result<T, JsValue>;

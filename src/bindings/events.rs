@@ -5,14 +5,20 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use wasm_bindgen::prelude::*;
+
+use super::core_class::Core;
+use super::errors::{js_error, JsResult};
 use super::state::{self, with_ledger};
-use crate::core::{Event, GrowSource, Ledger, FAILURE_LARGEST};
+use super::values::describe;
+use crate::rules::{Error, Event, GrowSource, Ledger, FAILURE_LARGEST};
 
 /// The event kinds a listener can subscribe to, as `ledger.on` spells them; an event's code is
 /// its index here.
 pub const KINDS: [&str; 5] = ["create", "grow", "collect", "budget", "failure"];
 
-/// Numbers per event in [`drain`]'s rows: `[kind, id (-1: none), a, b, c, d, ...]`, where
+/// Numbers per event in [`Core::drain_events`]' rows: `[kind, id (-1: none), a, b, c, d, ...]`,
+/// where
 /// - create, collect: `a` = pages;
 /// - grow: `a` = from, `b` = to, `c` = source (0: js, 1: wasm);
 /// - budget: `a` = the budget field's code, `b` = limit, `c` = value, `d` = 0 (passed),
@@ -25,36 +31,58 @@ pub const KINDS: [&str; 5] = ["create", "grow", "collect", "budget", "failure"];
 ///   engine's expected limit, by the reservation model (-1: unknown), then per largest `[id,
 ///   pages, label's length, definedBy's length]`.
 ///
-/// The texts whose lengths a row gives follow one another, row after row, in [`drain_texts`]
-/// (JS takes them after the rows, only when some row has any).
+/// The texts whose lengths a row gives follow one another, row after row, in
+/// [`Core::event_texts`] (JS takes them after the rows, only when some row has any).
 pub const EVENT_LENGTH: usize = 10 + 4 * FAILURE_LARGEST;
 
-/// Whether `s` is one of [`KINDS`].
-pub fn is_kind(s: &str) -> bool {
-    KINDS.contains(&s)
-}
-
-/// Takes the queued events, oldest first, as rows of [`EVENT_LENGTH`] numbers; their texts are
-/// kept for [`drain_texts`].
-pub fn drain() -> Vec<f64> {
-    let (out, texts) = with_ledger(|l| {
-        let events = l.drain_events();
-        let mut out = Vec::with_capacity(events.len() * EVENT_LENGTH);
-        let mut texts = String::new();
-        for e in &events {
-            out.extend_from_slice(&row(l, e, &mut texts));
+#[wasm_bindgen]
+impl Core {
+    /// Checks `ledger.on(kind, listener)`'s arguments.
+    #[wasm_bindgen(js_name = checkListener)]
+    pub fn check_listener(kind: JsValue, listener: JsValue) -> JsResult<()> {
+        if !kind
+            .as_string()
+            .is_some_and(|k| KINDS.contains(&k.as_str()))
+        {
+            return Err(js_error(Error::UnknownEvent(describe(&kind))));
         }
-        (out, texts)
-    });
-    if !texts.is_empty() {
-        state::put_texts(texts);
+        if !listener.is_function() {
+            return Err(js_error(Error::ListenerNotFunction(describe(&listener))));
+        }
+        Ok(())
     }
-    out
-}
 
-/// The texts of the rows [`drain`] gave last (see [`EVENT_LENGTH`]); taken.
-pub fn drain_texts() -> String {
-    state::take_texts()
+    /// Whether anyone listens (without listeners the ledger queues nothing).
+    #[wasm_bindgen(js_name = setListening)]
+    pub fn set_listening(on: bool) {
+        with_ledger(|l| l.set_listening(on));
+    }
+
+    /// Takes the queued events, oldest first, as rows of [`EVENT_LENGTH`] numbers; their texts
+    /// are kept for [`Core::event_texts`].
+    #[wasm_bindgen(js_name = drainEvents)]
+    pub fn drain_events() -> Vec<f64> {
+        let (out, texts) = with_ledger(|l| {
+            let events = l.drain_events();
+            let mut out = Vec::with_capacity(events.len() * EVENT_LENGTH);
+            let mut texts = String::new();
+            for e in &events {
+                out.extend_from_slice(&row(l, e, &mut texts));
+            }
+            (out, texts)
+        });
+        if !texts.is_empty() {
+            state::put_texts(texts);
+        }
+        out
+    }
+
+    /// The texts of the rows [`Core::drain_events`] gave last, one after the other (their
+    /// lengths are in the rows; see [`EVENT_LENGTH`]); taken.
+    #[wasm_bindgen(js_name = eventTexts)]
+    pub fn event_texts() -> String {
+        state::take_texts()
+    }
 }
 
 /// Appends memory `id`'s label and definedBy to `texts`; their lengths in UTF-16 code units

@@ -3,20 +3,21 @@
 //! hands to anyone: no user object can reach the polyfill's heap), and JS builds the objects:
 //! nothing here calls into JS while it holds the ledger.
 
+use alloc::string::String;
 use alloc::vec::Vec;
 
-use alloc::string::String;
+use wasm_bindgen::prelude::*;
 
-use wasm_bindgen::JsValue;
-
-use super::errors::Failure;
+use super::core_class::Core;
+use super::errors::{js_error, Failure, JsResult};
 use super::state::{self, with_ledger, with_realms};
 use super::values::{describe, label};
-use crate::core::{
+use crate::rules::{
     decimal, parse_budget, parse_count, AddressType, BudgetField, BudgetMode, Engine, Error, Event,
-    Field, Headroom, LabelSite, Ledger, MemoryType, Operation, Origin, Profile, Record,
-    DEFAULT_TYPE, EXPORT_SECTION, HEARTBEAT_MS, I64_MAXIMUM_PAGES, IMPORT_SECTION, MAX_LABEL,
-    MEMORY_SECTION, NAME_SECTION_BYTES, PAGE_BYTES,
+    Field, Headroom, LabelSite, Ledger, MemoryType, Operation, Origin, Profile, Realms, Record,
+    CUSTOM_SECTION, DEFAULT_INTERVAL_MS, DEFAULT_TYPE, EXPORT_SECTION, HEARTBEAT_MS,
+    I64_MAXIMUM_PAGES, IMPORT_SECTION, MAGIC_AND_VERSION, MAX_LABEL, MEMORY_SECTION,
+    NAME_SECTION_BYTES, NAME_SECTION_NAME, PAGE_BYTES, START_SECTION,
 };
 
 /// The columns of a snapshot row, in order: the one definition of the layout, which the JS
@@ -60,6 +61,120 @@ fn row(r: &Record, profile: Option<&Profile>, out: &mut Vec<f64>) {
         f64::from(r.instances),
         opt(profile.and_then(|p| p.reserved(&r.ty, r.maximum_known))),
     ]);
+}
+
+#[wasm_bindgen]
+impl Core {
+    /// The layouts and constants JS reads by name, as JSON (see [`layout`]).
+    pub fn layout() -> String {
+        layout()
+    }
+
+    /// `ledger.headroom(type)`: `[memories, bytes]` the engine is expected to still grant
+    /// memories of this type in this realm, or `[]` where no limit is known. `maximum`: pages,
+    /// -1 for none.
+    pub fn headroom(is64: bool, shared: bool, maximum: f64) -> Vec<f64> {
+        let ty = MemoryType {
+            address: super::memory::address(is64),
+            minimum: 1,
+            // Saturating casts: NaN is 0, anything larger the largest.
+            maximum: (maximum >= 0.0).then_some(maximum as u64),
+            shared,
+        };
+        with_ledger(|l| headroom(l, &ty))
+            .map_or_else(Vec::new, |h| alloc::vec![h.memories as f64, h.bytes as f64])
+    }
+
+    /// Makes room for `pairs` sizes in the snapshot's input (see [`snapshot_input`]).
+    #[wasm_bindgen(js_name = snapshotInput)]
+    pub fn snapshot_input(pairs: u32) -> u32 {
+        snapshot_input(pairs)
+    }
+
+    /// Takes `pairs` sizes from the input and writes a snapshot's numbers in place; returns
+    /// where they start (see [`snapshot_rows`]).
+    #[wasm_bindgen(js_name = snapshotRows)]
+    pub fn snapshot_rows(pairs: u32) -> u32 {
+        snapshot_rows(pairs)
+    }
+
+    /// The texts of the last snapshot, one after the other.
+    #[wasm_bindgen(js_name = snapshotTexts)]
+    pub fn snapshot_texts() -> String {
+        snapshot_texts()
+    }
+
+    /// `ledger.snapshotArray()`.
+    #[wasm_bindgen(js_name = snapshotArray)]
+    pub fn snapshot_array() -> Vec<f64> {
+        snapshot_array()
+    }
+
+    /// `ledger.setBudget()` with its members read by JS; returns the budget in force in this
+    /// realm: 0 none, 1 soft, 2 hard (`appPages` is app-wide and only reported). One number, so
+    /// JS learns both at once.
+    #[wasm_bindgen(js_name = setBudget)]
+    pub fn set_budget(
+        budget: JsValue,
+        total: JsValue,
+        per: JsValue,
+        memories: JsValue,
+        mode: JsValue,
+        app: JsValue,
+        reserved: JsValue,
+    ) -> JsResult<u8> {
+        let members = BudgetMembers {
+            total,
+            per,
+            memories,
+            mode,
+            app,
+            reserved,
+        };
+        set_budget(&budget, &members)?;
+        Ok(with_ledger(|l| match l.budget() {
+            None => 0,
+            Some(b) if b.mode == BudgetMode::Hard => 2,
+            Some(_) => 1,
+        }))
+    }
+
+    /// Whether a hard budget is in force (the compile hooks rewrite modules only then).
+    #[wasm_bindgen(js_name = hardBudget)]
+    pub fn hard_budget() -> bool {
+        with_ledger(|l| l.budget().is_some_and(|b| b.mode == BudgetMode::Hard))
+    }
+
+    /// A number that changes whenever a snapshot would (lets `share()` skip unchanged states).
+    #[wasm_bindgen(js_name = ledgerVersion)]
+    pub fn ledger_version() -> f64 {
+        with_ledger(|l| l.version() as f64)
+    }
+
+    /// `ledger.label(memory, label)` for the memory with ledger `id` (-1: not in the ledger).
+    pub fn label(id: i32, label_value: JsValue) -> JsResult<()> {
+        let value = label(&label_value, LabelSite::Ledger).map_err(js_error)?;
+        let found = u32::try_from(id)
+            .ok()
+            .is_some_and(|id| with_ledger(|l| l.set_label(id, value)));
+        if found {
+            Ok(())
+        } else {
+            Err(js_error(Error::NotInLedger))
+        }
+    }
+
+    /// Checks `ledger.watch({ interval })`; returns the interval in milliseconds.
+    #[wasm_bindgen(js_name = checkInterval)]
+    pub fn check_interval(interval: JsValue) -> JsResult<f64> {
+        if interval.is_undefined() {
+            return Ok(DEFAULT_INTERVAL_MS);
+        }
+        match interval.as_f64() {
+            Some(x) if Realms::valid_interval(x) => Ok(x),
+            _ => Err(js_error(Error::WatchInterval(describe(&interval)))),
+        }
+    }
 }
 
 /// What the engine is expected to still grant memories of type `ty` in this realm
@@ -107,7 +222,7 @@ pub fn reserved_refuses(l: &Ledger, ty: &MemoryType) -> bool {
     reserved_verdict(l, ty, "").is_some_and(|(_, error)| error.is_some())
 }
 
-/// [`crate::core::check_reserved`] with this realm's budget, engine profile and live memories;
+/// [`crate::rules::check_reserved`] with this realm's budget, engine profile and live memories;
 /// `None` where there is no such budget or the model doesn't know the reservations.
 fn reserved_verdict(
     l: &Ledger,
@@ -117,7 +232,7 @@ fn reserved_verdict(
     let (limit, budget) = (state::reserved_budget()?, l.budget()?);
     let profile = state::engine().profile()?;
     let (adding, now) = (profile.reserved(ty, true)?, reserved_bytes(l)?);
-    Some(crate::core::check_reserved(
+    Some(crate::rules::check_reserved(
         limit,
         budget.mode,
         now,
@@ -138,9 +253,6 @@ pub fn reserved_bytes(l: &Ledger) -> Option<u64> {
             .fold(0u64, u64::saturating_add),
     )
 }
-
-/// The descriptor members and arguments error messages name, by the code JS passes.
-pub const FIELDS: [Field; 3] = [Field::Initial, Field::Maximum, Field::Delta];
 
 /// The totals that open a snapshot, in order (after them: the budget, see [`snapshot_rows`]).
 pub const TOTALS: [&str; 8] = [
@@ -169,14 +281,17 @@ pub const BUDGET: [&str; 7] = [
 /// The layouts and constants the JS entry reads by name, as one JSON text (which JS parses:
 /// no object is built here, so nothing on `Object.prototype` can see or drop a member):
 /// `pageBytes`, `i64MaximumPages`, `typeSections` (the sections the JS entry copies out of a
-/// module's bytes for the core to read), `memorySection`, `nameBytes` (the most bytes of a
-/// "name" section it copies in), `maxText` (the longest text kept: label, definedBy),
+/// module's bytes for the core to read), `memorySection`, `customSection`, `startSection`,
+/// `magic` (what every module starts with), `nameSectionName` (what the "name" section's
+/// payload starts with), `nameBytes` (the most bytes of a "name" section it copies in), `maxText` (the longest text kept: label, definedBy),
 /// `columns` (a snapshot row's, by name), `rowLength`, `totals`, `budget` (a snapshot's head,
 /// by name), `fields` (the codes of error fields), `origins`, `madeHere` (per origin, whether
 /// the app-wide view counts such a record, else it lists it as received), `heartbeatMs`,
 /// `realmTotals`, `appTotals`, `events` (the event kinds by code), `eventLength`,
 /// `budgetFields` (by code), `operations` (a `failure` event's, by code), `engines` (the
-/// reservation model's engine families, by code) and `watchMs` (the watcher's default interval).
+/// reservation model's engine families, by code), `watchMs` (the default interval of the
+/// watcher and of `share()`), `module` (a module's reading's answer, see `super::modules`),
+/// `requests` (each request row's fields, by name) and `requestLength` (see `super::request`).
 pub fn layout() -> String {
     let mut j = Json::default();
     j.num("pageBytes", PAGE_BYTES as f64);
@@ -186,13 +301,17 @@ pub fn layout() -> String {
         &[IMPORT_SECTION, MEMORY_SECTION, EXPORT_SECTION].map(f64::from),
     );
     j.num("memorySection", MEMORY_SECTION.into());
+    j.num("customSection", CUSTOM_SECTION.into());
+    j.num("startSection", START_SECTION.into());
+    j.nums("magic", &MAGIC_AND_VERSION.map(f64::from));
+    j.nums("nameSectionName", &NAME_SECTION_NAME.map(f64::from));
     j.num("nameBytes", NAME_SECTION_BYTES as f64);
     j.num("maxText", MAX_LABEL.into());
     j.indices("columns", &COLUMNS);
     j.num("rowLength", COLUMNS.len() as f64);
     j.indices("totals", &TOTALS);
     j.indices("budget", &BUDGET);
-    j.indices("fields", &FIELDS.map(Field::as_str));
+    j.indices("fields", &super::memory::FIELDS.map(Field::as_str));
     j.names("origins", &Origin::ALL.map(Origin::as_str));
     j.nums(
         "madeHere",
@@ -206,7 +325,7 @@ pub fn layout() -> String {
     j.names("budgetFields", &BudgetField::ALL.map(BudgetField::as_str));
     j.names("operations", &Operation::ALL.map(Operation::as_str));
     j.names("engines", &Engine::ALL.map(Engine::as_str));
-    j.num("watchMs", super::handle::WATCH_MS);
+    j.num("watchMs", DEFAULT_INTERVAL_MS);
     // A module's reading: the answer's header, its rows and its statuses, each by name.
     let mut module = Json::default();
     module.indices("header", &super::modules::HEADER);
@@ -214,6 +333,13 @@ pub fn layout() -> String {
     module.indices("importRow", &super::modules::IMPORT_ROW);
     module.indices("status", &super::modules::STATUSES);
     j.raw("module", &module.finish());
+    // The request rows JS fills before a call, each field by name (see `super::request`).
+    let mut requests = Json::default();
+    for (name, fields) in super::request::ROWS {
+        requests.indices(name, fields);
+    }
+    j.raw("requests", &requests.finish());
+    j.num("requestLength", super::request::REQUEST_LENGTH as f64);
     j.finish()
 }
 
@@ -426,15 +552,25 @@ fn optional_number(v: &JsValue, field: &'static str) -> Result<Option<f64>, Erro
 /// `ledger.setBudget(budget)` with its members read by JS (`reservedBytes`: see
 /// [`check_reserved`]). Returns whether a budget is now in
 /// force. A budget the live memories already pass is accepted and reported.
-pub fn set_budget(
-    budget: &JsValue,
-    total: &JsValue,
-    per: &JsValue,
-    memories: &JsValue,
-    mode: &JsValue,
-    app: &JsValue,
-    reserved: &JsValue,
-) -> Result<bool, Failure> {
+/// `ledger.setBudget(budget)`'s members, each read once by JS.
+struct BudgetMembers {
+    total: JsValue,
+    per: JsValue,
+    memories: JsValue,
+    mode: JsValue,
+    app: JsValue,
+    reserved: JsValue,
+}
+
+fn set_budget(budget: &JsValue, members: &BudgetMembers) -> Result<bool, Failure> {
+    let BudgetMembers {
+        total,
+        per,
+        memories,
+        mode,
+        app,
+        reserved,
+    } = members;
     if budget.is_undefined() || budget.is_null() {
         with_ledger(|l| l.set_budget(None));
         with_realms(|r| r.set_app_budget(None));
@@ -471,17 +607,4 @@ pub fn set_budget(
     state::set_reserved_budget(reserved);
     with_realms(|r| r.set_app_budget(app));
     Ok(realm)
-}
-
-/// `ledger.label(memory, label)` for the memory with ledger `id` (-1: not in the ledger).
-pub fn set_label(id: i32, value: &JsValue) -> Result<(), Failure> {
-    let value = label(value, LabelSite::Ledger)?;
-    let found = u32::try_from(id)
-        .ok()
-        .is_some_and(|id| with_ledger(|l| l.set_label(id, value)));
-    if found {
-        Ok(())
-    } else {
-        Err(Error::NotInLedger.into())
-    }
 }

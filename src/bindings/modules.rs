@@ -3,10 +3,11 @@
 //! define, lowered to the clamp a constructed memory would get.
 //!
 //! Only numbers cross here. JS writes what the core reads into a buffer of this module's memory
-//! ([`input`]), through a view of its own: the module's import, memory and export sections
-//! behind the magic number (as the JS entry cut them out), the start of its "name" section's
-//! payload, the URL of the Response it was streamed from as UTF-8, and the sizes it read from
-//! the engine (`[id, pages, ...]`, as f64s). It reads the answer from the buffer [`read`]
+//! ([`Core::module_input`]), through a view of its own: the module's import, memory and export
+//! sections behind the magic number (as the JS entry cut them out), the start of its "name"
+//! section's payload, the URL of the Response it was streamed from as UTF-8, and the sizes it
+//! read from the engine (`[id, pages, ...]`, as f64s); where each part is, in the request row
+//! ([`request::Module`]). It reads the answer from the buffer [`Core::module_memories`]
 //! returns: f64 rows laid out by [`HEADER`], [`EXPORT_ROW`] and [`IMPORT_ROW`] (by name in
 //! `layout().module`), names as byte ranges of the input, which JS decodes itself. So no JS
 //! value is made or read on the way (wasm-bindgen's glue would copy bytes with
@@ -15,11 +16,13 @@
 
 use alloc::vec::Vec;
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
 
+use super::core_class::Core;
 use super::errors::js_error;
+use super::request::{self, flag};
 use super::state::{with_ledger, with_module_io, ModuleIo};
-use crate::core::{
+use crate::rules::{
     concat, decimal, defined_by_prefix, defined_memories, module_memories as memories_of,
     module_name_str, rewrite_memory_section, AddressType, Clamp, Error, PAGE_BYTES,
 };
@@ -82,8 +85,8 @@ pub const IMPORT_ROW: [&str; 6] = [
 
 /// What to compile, the header's `status`: the bytes as they are; with the memory section
 /// rewritten; nothing, because the budget leaves a memory less than its minimum (JS then reads
-/// the module again with `report`, once the engine has accepted it, and throws [`refusal`]);
-/// nothing, because the memory section can't be read or rewritten to the budget (the same).
+/// the module again with `report`, once the engine has accepted it, and throws
+/// [`Core::module_refusal`]); nothing, because the memory section can't be read or rewritten to the budget (the same).
 pub const STATUSES: [&str; 4] = ["asIs", "rewritten", "refused", "unbounded"];
 const AS_IS: f64 = 0.0;
 const REWRITTEN: f64 = 1.0;
@@ -94,31 +97,56 @@ const UNBOUNDED: f64 = 3.0;
 /// (0: nothing does).
 const BY_TEXT: f64 = 1.0;
 
-/// Makes the input `len` bytes long (zeroed) and returns where it starts in this module's
-/// memory.
-pub fn input(len: u32) -> u32 {
-    with_module_io(|io| {
-        io.input.clear();
-        io.input.resize(len as usize, 0);
-        io.input.as_ptr() as u32
-    })
+#[wasm_bindgen]
+impl Core {
+    /// Makes the module-reading input `len` bytes long (zeroed) and returns where it starts in
+    /// this module's memory.
+    #[wasm_bindgen(js_name = moduleInput)]
+    pub fn module_input(len: u32) -> u32 {
+        with_module_io(|io| {
+            io.input.clear();
+            io.input.resize(len as usize, 0);
+            io.input.as_ptr() as u32
+        })
+    }
+
+    /// Reads the input as the request row ([`request::Module`]) lays it out (`small`, `names`
+    /// and `url` bytes long, in that order; `sizes` numbers from byte `sizesAt`) and returns
+    /// where the answer starts in this module's memory (valid until the next call; laid out by
+    /// `layout().module`). `clamp` (a hard budget under `install()`): the ledger first takes
+    /// the sizes, then caps the memories the module defines, with its memory section rewritten
+    /// to the caps; `report`: a refusal is reported (a `budget` event) and kept for
+    /// [`Core::module_refusal`]. Bytes that can't be read give `known` 0: the engine will say
+    /// why when it compiles them, and what it accepts is ledgered from the module itself.
+    #[wasm_bindgen(js_name = moduleMemories)]
+    pub fn module_memories() -> u32 {
+        let r = request::Module::take();
+        read(&r)
+    }
+
+    /// The `RangeError` for the module [`Core::module_memories`] last read with `report` when it
+    /// answered `refused` or `unbounded` (JS throws it once the engine has accepted the module).
+    #[wasm_bindgen(js_name = moduleRefusal)]
+    pub fn module_refusal() -> JsValue {
+        let error = with_module_io(|io| io.refusal.take()).unwrap_or_else(|| {
+            // A fixed message keeps `BinaryError`'s formatting out of the wasm.
+            Error::AllocationFailed(
+                "the module's memory section could not be rewritten to the budget".into(),
+            )
+        });
+        js_error(error)
+    }
 }
 
-/// Reads the input (`small`, `names` and `url` bytes long, in that order; `sizes` numbers from
-/// byte `sizes_at`) and returns where the answer starts in this module's memory (valid until
-/// the next call). `clamp` (a hard budget under `install()`): the ledger first takes the sizes,
-/// then caps the memories the module defines; `report`: a refusal is reported (a `budget`
-/// event) and kept for [`refusal`]. Bytes that can't be read give `known` 0: the engine will say
-/// why when it compiles them, and what it accepts is ledgered from the module itself.
-pub fn read(
-    small: u32,
-    names: u32,
-    url: u32,
-    sizes_at: u32,
-    sizes: u32,
-    clamp: bool,
-    report: bool,
-) -> u32 {
+/// [`Core::module_memories`] of request `r`.
+fn read(r: &request::Module) -> u32 {
+    let (clamp, report) = (flag(r.clamp), flag(r.report));
+    let spans = Spans {
+        small: r.small as u32,
+        names: r.names as u32,
+        url: r.url as u32,
+    };
+    let (sizes_at, sizes) = (r.sizes_at as usize, r.sizes as usize);
     with_module_io(|io| {
         let ModuleIo {
             input,
@@ -132,8 +160,7 @@ pub fn read(
         output.resize(HEADER.len(), 0.0);
         *refusal = None;
         if clamp {
-            let at = sizes_at as usize;
-            let rows = input.get(at..at.saturating_add(8 * sizes as usize));
+            let rows = input.get(sizes_at..sizes_at.saturating_add(sizes.saturating_mul(8)));
             let number = |b: &[u8]| <[u8; 8]>::try_from(b).map_or(0.0, f64::from_le_bytes);
             with_ledger(|l| {
                 for pair in rows.unwrap_or_default().chunks_exact(16) {
@@ -142,7 +169,6 @@ pub fn read(
                 }
             });
         }
-        let spans = Spans { small, names, url };
         header[STATUS] = fill(input, spans, clamp, report, refusal, &mut header, output);
         header[LENGTH] = output.len() as f64;
         for (slot, value) in output.iter_mut().zip(header) {
@@ -305,16 +331,4 @@ fn fill(
     header[SECTION] = s.len() as f64;
     output.extend(s.iter().map(|&b| f64::from(b)));
     REWRITTEN
-}
-
-/// The `RangeError` for the module [`read`] last read with `report` when it answered `refused`
-/// or `unbounded` (JS throws it once the engine has accepted the module).
-pub fn refusal() -> JsValue {
-    let error = with_module_io(|io| io.refusal.take()).unwrap_or_else(|| {
-        // A fixed message keeps `BinaryError`'s formatting out of the wasm.
-        Error::AllocationFailed(
-            "the module's memory section could not be rewritten to the budget".into(),
-        )
-    });
-    js_error(error)
 }

@@ -16,13 +16,13 @@
 //! paths skip the room when their change is quiet ([`ledger_quietly`]): planned by reading
 //! only, then written with no call in between, so there is no middle to be cut short in.
 
-use ::core::cell::{Cell, UnsafeCell};
-use ::core::hint::black_box;
+use core::cell::{Cell, UnsafeCell};
+use core::hint::black_box;
 
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::core::{Error, Ledger, Realms};
+use crate::rules::{Error, Ledger, Realms};
 
 #[cfg(target_feature = "atomics")]
 compile_error!(
@@ -256,7 +256,7 @@ pub fn put_texts(texts: String) {
 
 /// The texts [`put_texts`] kept ("" once taken).
 pub fn take_texts() -> String {
-    TEXTS.0.with(Room::Deep, String::new, ::core::mem::take)
+    TEXTS.0.with(Room::Deep, String::new, core::mem::take)
 }
 
 /// After a call cut short by a JS exception (the JS side calls this before the next call, once
@@ -283,13 +283,13 @@ pub fn set_memory64(on: bool) {
 
 static ENGINE: OneThread<Cell<u8>> = OneThread(Cell::new(0));
 
-/// The engine family the JS entry detected at start (see [`crate::core::Engine`]), for the
+/// The engine family the JS entry detected at start (see [`crate::rules::Engine`]), for the
 /// reservation model.
-pub fn engine() -> crate::core::Engine {
-    crate::core::Engine::from_code(ENGINE.0.get())
+pub fn engine() -> crate::rules::Engine {
+    crate::rules::Engine::from_code(ENGINE.0.get())
 }
 
-/// Records the engine family by its code ([`crate::core::Engine::code`]; any other: unknown).
+/// Records the engine family by its code ([`crate::rules::Engine::code`]; any other: unknown).
 pub fn set_engine(code: u8) {
     ENGINE.0.set(code);
 }
@@ -304,4 +304,23 @@ pub fn reserved_budget() -> Option<u64> {
 /// Sets (or with `None` removes) the `reservedBytes` budget.
 pub fn set_reserved_budget(limit: Option<u64>) {
     RESERVED_BUDGET.0.set(limit);
+}
+
+/// Numbers in the request row (see [`super::request`]): the longest request's.
+pub const REQUEST_LENGTH: usize = 10;
+
+static REQUEST: OneThread<UnsafeCell<[f64; REQUEST_LENGTH]>> =
+    OneThread(UnsafeCell::new([0.0; REQUEST_LENGTH]));
+
+/// Where the request row starts in this module's memory (JS writes it through a view of its own).
+pub fn request_at() -> u32 {
+    REQUEST.0.get() as u32
+}
+
+/// The request row as JS last wrote it, copied.
+#[inline(always)]
+pub fn request() -> [f64; REQUEST_LENGTH] {
+    // SAFETY: one thread (see `OneThread`); JS writes the row only between calls, so nothing
+    // writes it while this reads, and no reference to it outlives this copy.
+    unsafe { *REQUEST.0.get() }
 }

@@ -8,7 +8,7 @@ use js_sys::{BigInt, JsString, Number, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::errors::Failure;
-use crate::core::{concat, AddressType, Error, Field, LabelSite, MAX_LABEL};
+use crate::rules::{concat, exact_u32, AddressType, Error, Field, LabelSite, MAX_LABEL};
 
 /// What a value is, for error messages: strings quoted, numbers and BigInts as JavaScript prints
 /// them, objects by type only (printing one could run user code).
@@ -46,12 +46,10 @@ pub fn number_text(x: f64) -> String {
 }
 
 /// The core value of an `AddressValue` the JS entry converted and range-checked: a Number for
-/// i32 (an integer from 0 to 2^32 - 1), a BigInt for i64 (checked by [`check_u64`]).
+/// i32 (an integer from 0 to 2^32 - 1), a BigInt for i64 (checked by `checkU64`).
 pub fn to_u64(v: &JsValue, field: Field) -> Result<u64, Failure> {
-    if let Some(x) = v.as_f64() {
-        if (0.0..=4_294_967_295.0).contains(&x) && x as u64 as f64 == x {
-            return Ok(x as u64);
-        }
+    if let Some(x) = v.as_f64().and_then(exact_u32) {
+        return Ok(x.into());
     }
     u64::try_from(v.clone()).map_err(|_| {
         Failure::Core(Error::NotU64 {

@@ -6,7 +6,7 @@
 // imports and exports, the core's arguments for each export) is worked out on its first
 // instance, and an instance holding one memory (the common case) allocates no array.
 
-import { rust } from "./rust.js";
+import { rust, layout, request } from "./rust.js";
 import { PAGE, bufferOf, buffersMadeLazily, growNative, moduleExports, moduleImports } from "./engine.js";
 import { claimId, idOf, track } from "./tracking.js";
 import {
@@ -211,7 +211,21 @@ function adopt(memory, e) {
   }
   const id = claimId();
   track(memory, id, e.is64, shared); // before the core records it (see claimId)
-  rust.adopt(id, size, shared, e.is64, e.maximum, e.requested, e.known, e.bounded, DateNow(), e.definedBy, 1);
+  const created = DateNow();
+  // The core's request row (`layout.requests.adopt`), filled right before the call that reads it.
+  const r = request(),
+    f = layout.requests.adopt;
+  r[f.id] = id;
+  r[f.pages] = size;
+  r[f.shared] = shared ? 1 : 0;
+  r[f.is64] = e.is64 ? 1 : 0;
+  r[f.maximum] = e.maximum;
+  r[f.requested] = e.requested;
+  r[f.maximumKnown] = e.known ? 1 : 0;
+  r[f.bounded] = e.bounded ? 1 : 0;
+  r[f.created] = created;
+  r[f.instances] = 1;
+  rust.adopt(e.definedBy);
   return id;
 }
 

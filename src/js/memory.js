@@ -1,7 +1,7 @@
 // `new Memory(descriptor)`, `grow` and `type()` for every constructor we expose: the ponyfill
 // `Memory`, its subclasses and the installed global.
 
-import { rust, layout } from "./rust.js";
+import { rust, layout, request } from "./rust.js";
 import { toBigInt, toNumber, toStr } from "./conversions.js";
 import { EngineDescriptor, fixedBufferGetter, growNative, isAllocationFailure, makeNative, nativeProto, pagesOf } from "./engine.js";
 import { onShared, sharedSeen } from "./shared.js";
@@ -89,7 +89,10 @@ export function construct(descriptor, options, newTarget, self) {
       track(memory, id, is64, shared); // before the core records it (see claimId)
       if (!is64 && options === undefined && stack === undefined)
         rust.createPlain(id, initial, maximum === undefined ? -1 : maximum, shared, DateNow());
-      else rust.createMade(id, is64, initial, maximum, shared, options, label, DateNow(), stack);
+      else {
+        createRequest(id, is64, shared, DateNow());
+        rust.createMade(initial, maximum, options, label, stack);
+      }
       deliver();
       return memory;
     }
@@ -98,7 +101,9 @@ export function construct(descriptor, options, newTarget, self) {
   const stack = captureStacks ? callerLine() : undefined;
   let effective;
   try {
-    effective = rust.planCreate(is64, initial, maximum, shared, options, label, budgeted ? readSizes() : undefined);
+    const sizes = budgeted ? readSizes() : undefined;
+    createRequest(-1, is64, shared, 0); // no id nor time yet: the plan reads neither
+    effective = rust.planCreate(initial, maximum, options, label, sizes);
   } catch (e) {
     deliver(); // the budget that refused it
     throw e;
@@ -125,9 +130,21 @@ export function construct(descriptor, options, newTarget, self) {
   }
   const id = claimId();
   track(memory, id, is64, shared); // before the core records it (see claimId)
-  rust.commitCreate(id, is64, initial, maximum, effective, shared, label, DateNow(), stack);
+  createRequest(id, is64, shared, DateNow());
+  rust.commitCreate(initial, maximum, effective, label, stack);
   deliver();
   return memory;
+}
+
+/** Fills the core's request row for a construction (`layout.requests.create`): right before the
+ * call that reads it. @param {number} id @param {boolean} is64 @param {boolean} shared @param {number} created */
+function createRequest(id, is64, shared, created) {
+  const r = request(),
+    f = layout.requests.create;
+  r[f.id] = id;
+  r[f.is64] = is64 ? 1 : 0;
+  r[f.shared] = shared ? 1 : 0;
+  r[f.created] = created;
 }
 
 /** The operations a `failure` event names, by name: their codes are the core's (`layout.operations`). */

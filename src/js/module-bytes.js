@@ -10,7 +10,7 @@
 // and events are delivered after the engine has its bytes). The streaming APIs' Responses are
 // read here too.
 
-import { rust, layout } from "./rust.js";
+import { rust, layout, request } from "./rust.js";
 import { deliver } from "./events.js";
 import { readSizes } from "./tracking.js";
 import { natives } from "./natives.js";
@@ -50,10 +50,6 @@ import {
 
 /** @type {WeakMap<object, { memories: object[], imports: object[], hasStart: boolean, defined: number, definedPages: number }>} module -> what the core read from its bytes (and whether it has a start function) */
 const moduleInfo = new WeakMap();
-/** What every core module starts with: the magic number and version 1. */
-const MAGIC = [0, 97, 115, 109, 1, 0, 0, 0];
-/** A custom section named "name": the length of its name, then "name". */
-const NAME = [4, 110, 97, 109, 101];
 
 // ---------------------------------------------------------------- reading a BufferSource
 
@@ -170,8 +166,10 @@ export function copyOf(bytes) {
  * written into the core, never the code of a large module.
  */
 function sectionsOf(bytes, n) {
-  for (let i = 0; i < 8; i++) if (bytes[i] !== MAGIC[i]) return undefined;
-  const ids = layout.typeSections;
+  const magic = layout.magic; // the magic number and version 1
+  for (let i = 0; i < 8; i++) if (bytes[i] !== magic[i]) return undefined;
+  const ids = layout.typeSections,
+    name = layout.nameSectionName;
   const spans = [-1, -1, -1, -1, -1, -1];
   let at = 8,
     small = 8,
@@ -201,9 +199,9 @@ function sectionsOf(bytes, n) {
       small += end - start;
       if (id === layout.memorySection) memory = k;
     }
-    if (id === 8) hasStart = true; // the start section: code runs while an instance is made
-    if (id === 0 && namesStart < 0 && end - at >= 5 && isName(bytes, at)) {
-      namesStart = at + 5;
+    if (id === layout.startSection) hasStart = true; // code runs while an instance is made
+    if (id === layout.customSection && namesStart < 0 && end - at >= name.length && isName(bytes, at, name)) {
+      namesStart = at + name.length;
       namesEnd = Math.min(end, namesStart + layout.nameBytes);
     }
     at = end;
@@ -211,9 +209,9 @@ function sectionsOf(bytes, n) {
   return { spans, small, memory, namesStart, namesEnd, hasStart };
 }
 
-/** Whether a custom section's name at `at` is "name". */
-function isName(bytes, at) {
-  for (let i = 0; i < 5; i++) if (bytes[at + i] !== NAME[i]) return false;
+/** Whether a custom section's name at `at` is "name" (`name`: the core's bytes of it). */
+function isName(bytes, at, name) {
+  for (let i = 0; i < name.length; i++) if (bytes[at + i] !== name[i]) return false;
   return true;
 }
 
@@ -292,7 +290,7 @@ export function prepare(bytes, url, clamp) {
   const urlLength = urlRoom > 0 ? encodeUtf8Into(url, new Uint8Array(buffer, inAt + at + namesLength, urlRoom)) : 0;
   if (count > 0) TypedArrayPrototypeSet(new Float64Array(buffer, inAt + sizesAt, count), sizes);
 
-  const out = answer(rust.moduleMemories(cut.small, namesLength, urlLength, sizesAt, count, clamp, false));
+  const out = answer(readModule(cut.small, namesLength, urlLength, sizesAt, count, clamp, false));
   const H = R.header,
     S = R.status,
     status = out[H.status];
@@ -365,6 +363,21 @@ export function original(p) {
   return bytes;
 }
 
+/** The core's reading of its module input (`rust.moduleMemories`), with the request row
+ * (`layout.requests.module`) filled right before it; returns where the answer is. */
+function readModule(small, names, url, sizesAt, sizes, clamp, report) {
+  const r = request(),
+    f = layout.requests.module;
+  r[f.small] = small;
+  r[f.names] = names;
+  r[f.url] = url;
+  r[f.sizesAt] = sizesAt;
+  r[f.sizes] = sizes;
+  r[f.clamp] = clamp ? 1 : 0;
+  r[f.report] = report ? 1 : 0;
+  return rust.moduleMemories();
+}
+
 /** The core's answer at `at` in its memory, as f64 rows (valid until the next call into the core). */
 function answer(at) {
   const buffer = WebAssemblyMemoryBuffer(heap);
@@ -377,7 +390,7 @@ function answer(at) {
  * into the core came between) to report the refusal as a construction's is.
  */
 export function refusal(prepared) {
-  rust.moduleMemories(prepared.small, prepared.namesLength, prepared.urlLength, 0, 0, true, true);
+  readModule(prepared.small, prepared.namesLength, prepared.urlLength, 0, 0, true, true);
   const e = rust.moduleRefusal();
   deliver();
   return e;
@@ -410,8 +423,6 @@ const fetchApi = lazyClass("Response", (Response) => {
   };
 });
 
-/** The smallest module, for asking the engine about a Response's type without compiling anything. */
-const EMPTY_MODULE = new Uint8Array(MAGIC);
 const nativeCompileStreaming = natives.compileStreaming;
 
 /** A Response's URL for `definedBy` (cut: a data: URL can be megabytes), or undefined. */
@@ -455,7 +466,8 @@ async function typeTaken(f, type) {
   if (typeof nativeCompileStreaming !== "function") return false;
   try {
     await apply(nativeCompileStreaming, undefined, [
-      new f.Response(EMPTY_MODULE, { headers: type === null ? {} : { "content-type": type } }),
+      // The smallest module (the magic number and version), so nothing is compiled.
+      new f.Response(new Uint8Array(layout.magic), { headers: type === null ? {} : { "content-type": type } }),
     ]);
     return true;
   } catch {

@@ -11,7 +11,7 @@ import {
   Float64Array,
   JSONParse,
   ObjectGetOwnPropertyNames,
-  TypedArrayBuffer,
+  TypedArrayByteLength,
   WebAssemblyMemoryBuffer,
   apply,
   getOwnPropertyDescriptor,
@@ -26,6 +26,24 @@ export let layout;
 const globalValue = getOwnPropertyDescriptor(WebAssembly.Global.prototype, "value");
 const getValue = uncurryThis(globalValue.get),
   setValue = uncurryThis(globalValue.set);
+
+/** The core's request row (`layout.requests`), a view of its memory; the memory and where the row is. */
+let requestView,
+  heap,
+  requestAt = 0;
+
+/**
+ * The core's request row, for an operation with many numbers (`layout.requests` names each
+ * one's fields): filled immediately before the call that reads it, with nothing between (no user
+ * code, so no other request can be written over it). The view is made again once the core's
+ * memory has grown (its old buffer is then detached: 0 bytes long).
+ * @returns {Float64Array}
+ */
+export function request() {
+  if (requestView === undefined || TypedArrayByteLength(requestView) === 0)
+    requestView = new Float64Array(WebAssemblyMemoryBuffer(heap), requestAt, layout.requestLength);
+  return requestView;
+}
 
 /** Core calls running now (the glue's and ours); and whether one ended by an exception. */
 let running = 0,
@@ -99,20 +117,21 @@ export function bind(core, exports) {
   }
   rust = wrapped;
   layout = JSONParse(rust.layout()); // JSON: its objects are made without running any setter
+  heap = rust.heap();
+  requestAt = rust.requestAt();
+  requestView = undefined;
 }
 
-/** This module's own memory, and a view of it as f64s (see `heapF64`). */
-let heap,
-  f64 = new Float64Array(0);
+/** The core's whole memory as f64s (see `heapF64`). */
+let f64 = new Float64Array(0);
 
 /**
  * The core's memory as f64s, for numbers it writes or reads in place (a snapshot's sizes and
- * rows): no copy, no allocation. Made again when the memory has grown (which detaches the old
- * buffer), so take it after the core call that may have grown it and read it before the next.
- * Never handed to anyone: no user object reaches the polyfill's heap.
+ * rows): no copy, no allocation. Made again when the memory has grown (its old buffer is then
+ * detached: 0 bytes long), so take it after the core call that may have grown it and read it
+ * before the next. Never handed to anyone: no user object reaches the polyfill's heap.
  */
 export function heapF64() {
-  const b = WebAssemblyMemoryBuffer((heap ??= rust.heap()));
-  if (TypedArrayBuffer(f64) !== b) f64 = new Float64Array(b);
+  if (TypedArrayByteLength(f64) === 0) f64 = new Float64Array(WebAssemblyMemoryBuffer(heap));
   return f64;
 }

@@ -27,7 +27,7 @@ mod layer {
     include!(concat!(env!("OUT_DIR"), "/layer_files.rs"));
 }
 
-use wasm_memory_polyfill::bindings::handle::Core;
+use wasm_memory_polyfill::bindings::core_class::Core;
 
 thread_local! {
     static API: JsValue = {

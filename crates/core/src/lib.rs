@@ -24,16 +24,16 @@ pub use ledger::{
 mod realms;
 mod reserve;
 pub use limits::{
-    check_grow, enforce_range_u32, AddressType, MemoryType, RequestedType, I64_MAXIMUM_PAGES,
-    PAGE_BYTES,
+    check_grow, enforce_range_u32, exact_u32, AddressType, MemoryType, RequestedType,
+    I64_MAXIMUM_PAGES, PAGE_BYTES,
 };
 pub use module_types::{
-    defined_by, defined_by_prefix, exported_memories, imported_memories, is_memory_type_section,
-    module_memories, module_name, module_name_str, section_spans, ExportedMemory, ImportedMemory,
+    defined_by_prefix, module_memories, module_name_str, ExportedMemory, ImportedMemory,
     NAME_SECTION_BYTES,
 };
 pub use realms::{
-    AppTotals, Heard, RealmTotals, Realms, HEARTBEAT_MS, INTERVAL_MS, MISSED_HEARTBEATS,
+    AppTotals, Heard, RealmTotals, Realms, DEFAULT_INTERVAL_MS, HEARTBEAT_MS, INTERVAL_MS,
+    MISSED_HEARTBEATS,
 };
 pub use reserve::{
     check_reserved, Engine, Headroom, Limit, Profile, SharedPool, DEFAULT_TYPE, PROFILES,
@@ -42,5 +42,6 @@ mod module_rewrite;
 pub use module_rewrite::{defined_memories, rewrite_memory_maxima, rewrite_memory_section};
 mod wasm_binary;
 pub use wasm_binary::{
-    BinaryError, DefinedMemory, Part, EXPORT_SECTION, IMPORT_SECTION, MEMORY_SECTION,
+    BinaryError, DefinedMemory, Part, CUSTOM_SECTION, EXPORT_SECTION, IMPORT_SECTION,
+    MAGIC_AND_VERSION, MEMORY_SECTION, NAME_SECTION_NAME, START_SECTION,
 };

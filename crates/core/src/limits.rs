@@ -57,6 +57,16 @@ impl AddressType {
     }
 }
 
+/// 2^32: the first Number past the range of an `unsigned long`.
+const U32_END: f64 = 4_294_967_296.0;
+
+/// `x` if it is a whole Number in the range of an `unsigned long` (0 to 2^32 - 1): what
+/// [`enforce_range_u32`] gives back unchanged, so what the JS entry passes on without asking.
+pub fn exact_u32(x: f64) -> Option<u32> {
+    // In range first, so the cast is exact and the comparison tells a fraction.
+    ((0.0..U32_END).contains(&x) && f64::from(x as u32) == x).then_some(x as u32)
+}
+
 /// WebIDL `ConvertToInt(x, 32, "unsigned")` with `[EnforceRange]`, after `ToNumber` has run.
 ///
 /// NaN and ±Infinity are refused, the value is truncated towards zero (so `-0.5` is `0`), and
@@ -70,7 +80,7 @@ pub fn enforce_range_u32(
 ) -> Result<u32, Error> {
     // Truncated, `x` is in range exactly when -1 < x < 2^32 (NaN fails both comparisons);
     // the cast then truncates towards zero, as ConvertToInt does.
-    if x > -1.0 && x < 4_294_967_296.0 {
+    if x > -1.0 && x < U32_END {
         return Ok(x as u32);
     }
     Err(Error::NotU32 {
@@ -177,6 +187,20 @@ mod tests {
 
     fn text(x: f64) -> String {
         format!("{x}")
+    }
+
+    #[test]
+    fn exact_u32_is_what_enforce_range_leaves_unchanged() {
+        for x in [0.0, -0.0, 1.0, 65_536.0, 4_294_967_295.0] {
+            assert_eq!(exact_u32(x), Some(x as u32));
+            assert_eq!(
+                enforce_range_u32(Field::Initial, x, text).ok(),
+                exact_u32(x)
+            );
+        }
+        for x in [0.5, -1.0, 4_294_967_296.0, f64::NAN, f64::INFINITY] {
+            assert_eq!(exact_u32(x), None);
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! exports here, and memories the module exports enter the ledger with their real maximum.
 //! Malformed input is never a panic: it yields `None`, and the engine reports its own error.
 
-use alloc::{string::String, vec::Vec};
+use alloc::vec::Vec;
 
 use super::limits::MemoryType;
 use super::wasm_binary::{
@@ -39,60 +39,6 @@ pub struct ImportedMemory<'a> {
     /// Its import type: the address type and sharing are exact (the memory passed in must
     /// match them); the limits only bound the memory's.
     pub ty: MemoryType,
-}
-
-/// The sections worth reading for memory types: imports (2), memories (5) and exports (7).
-pub fn is_memory_type_section(id: u8) -> bool {
-    matches!(id, IMPORT_SECTION | MEMORY_SECTION | EXPORT_SECTION)
-}
-
-/// Walks a module's section headers through `byte_at`, so a caller holding the bytes elsewhere
-/// (a JS `Uint8Array`) can copy just the sections [`is_memory_type_section`] names instead of the
-/// whole module. Returns `(id, body_start, body_end)` per section, or `None` if the headers are bad.
-pub fn section_spans(
-    len: usize,
-    mut byte_at: impl FnMut(usize) -> u8,
-) -> Option<Vec<(u8, usize, usize)>> {
-    if len < 8 {
-        return None;
-    }
-    let mut spans = Vec::new();
-    let mut pos = 8;
-    while pos < len {
-        let id = byte_at(pos);
-        pos += 1;
-        let mut size: u64 = 0;
-        let mut shift = 0;
-        loop {
-            if pos >= len || shift > 28 {
-                return None;
-            }
-            let b = byte_at(pos);
-            pos += 1;
-            size |= u64::from(b & 0x7f) << shift;
-            shift += 7;
-            if b & 0x80 == 0 {
-                break;
-            }
-        }
-        let end = pos.checked_add(usize::try_from(size).ok()?)?;
-        if end > len {
-            return None;
-        }
-        spans.push((id, pos, end));
-        pos = end;
-    }
-    Some(spans)
-}
-
-/// The memories `bytes` exports, with their declared types; `None` if the bytes can't be read.
-pub fn exported_memories(bytes: &[u8]) -> Option<Vec<ExportedMemory<'_>>> {
-    module_memories(bytes).map(|(_, exports)| exports)
-}
-
-/// The memories `bytes` imports, in import order; `None` if the bytes can't be read.
-pub fn imported_memories(bytes: &[u8]) -> Option<Vec<ImportedMemory<'_>>> {
-    module_memories(bytes).map(|(imports, _)| imports)
 }
 
 /// The memories `bytes` imports and those it exports, read in one pass.
@@ -174,17 +120,13 @@ pub const NAME_SECTION_BYTES: usize = 3 * crate::MAX_LABEL as usize + 11;
 /// subsection): engines ignore a malformed name section, and so does the ledger.
 ///
 /// ```
-/// # use wasm_memory_polyfill_core::module_name;
+/// # use wasm_memory_polyfill_core::module_name_str;
 /// // subsection 0, 6 bytes: the name "codec" (length 5)
-/// assert_eq!(module_name(b"\x00\x06\x05codec"), Some("codec".to_string()));
-/// assert_eq!(module_name(b"\x01\x06\x05codec"), None); // function names only
+/// assert_eq!(module_name_str(b"\x00\x06\x05codec"), Some("codec"));
+/// assert_eq!(module_name_str(b"\x01\x06\x05codec"), None); // function names only
 /// ```
-pub fn module_name(payload: &[u8]) -> Option<String> {
-    module_name_str(payload).map(String::from)
-}
-
-/// [`module_name`], borrowed from `payload` (the bindings hand JS its place in the bytes, not
-/// a copy).
+///
+/// Borrowed from `payload`: the bindings hand JS its place in the bytes, not a copy.
 pub fn module_name_str(payload: &[u8]) -> Option<&str> {
     let mut r = Reader {
         bytes: payload,
@@ -205,19 +147,10 @@ pub fn module_name_str(payload: &[u8]) -> Option<&str> {
 /// What the ledger records as `definedBy` for a memory a module defines: the module's name
 /// (non-empty), else the URL of the Response it was streamed from (non-empty), cut to
 /// [`MAX_LABEL`](crate::MAX_LABEL) UTF-16 code units (a `data:` URL can be megabytes).
-pub fn defined_by(name: Option<String>, url: Option<String>) -> Option<String> {
-    let (text, cut) = defined_by_prefix(name.as_deref(), url.as_deref())?;
-    let mut out = String::with_capacity(text.len() + 3);
-    out.push_str(text);
-    if cut {
-        out.push('…');
-    }
-    Some(out)
-}
-
-/// [`defined_by`] without a copy: the text it keeps, borrowed (the module name, else the URL,
-/// cut at a character boundary to at most [`MAX_LABEL`](crate::MAX_LABEL) UTF-16 code units),
-/// and whether it was cut (the record then ends it with '…').
+///
+/// Returns the text it keeps, borrowed (the module name, else the URL, cut at a character
+/// boundary to at most [`MAX_LABEL`](crate::MAX_LABEL) UTF-16 code units), and whether it was
+/// cut (the record then ends it with '…').
 pub fn defined_by_prefix<'a>(
     name: Option<&'a str>,
     url: Option<&'a str>,
@@ -243,6 +176,76 @@ mod tests {
     use super::*;
     use crate::limits::AddressType;
     use std::prelude::rust_2021::*;
+
+    // Readers the shipped core doesn't need (the bindings read both lists in one pass, and JS
+    // walks the section headers itself), kept for the tests.
+    /// The sections worth reading for memory types: imports (2), memories (5) and exports (7).
+    fn is_memory_type_section(id: u8) -> bool {
+        matches!(id, IMPORT_SECTION | MEMORY_SECTION | EXPORT_SECTION)
+    }
+
+    /// Walks a module's section headers through `byte_at`, so a caller holding the bytes elsewhere
+    /// (a JS `Uint8Array`) can copy just the sections [`is_memory_type_section`] names instead of the
+    /// whole module. Returns `(id, body_start, body_end)` per section, or `None` if the headers are bad.
+    fn section_spans(
+        len: usize,
+        mut byte_at: impl FnMut(usize) -> u8,
+    ) -> Option<Vec<(u8, usize, usize)>> {
+        if len < 8 {
+            return None;
+        }
+        let mut spans = Vec::new();
+        let mut pos = 8;
+        while pos < len {
+            let id = byte_at(pos);
+            pos += 1;
+            let mut size: u64 = 0;
+            let mut shift = 0;
+            loop {
+                if pos >= len || shift > 28 {
+                    return None;
+                }
+                let b = byte_at(pos);
+                pos += 1;
+                size |= u64::from(b & 0x7f) << shift;
+                shift += 7;
+                if b & 0x80 == 0 {
+                    break;
+                }
+            }
+            let end = pos.checked_add(usize::try_from(size).ok()?)?;
+            if end > len {
+                return None;
+            }
+            spans.push((id, pos, end));
+            pos = end;
+        }
+        Some(spans)
+    }
+
+    /// The memories `bytes` exports, with their declared types; `None` if the bytes can't be read.
+    fn exported_memories(bytes: &[u8]) -> Option<Vec<ExportedMemory<'_>>> {
+        module_memories(bytes).map(|(_, exports)| exports)
+    }
+
+    /// The memories `bytes` imports, in import order; `None` if the bytes can't be read.
+    fn imported_memories(bytes: &[u8]) -> Option<Vec<ImportedMemory<'_>>> {
+        module_memories(bytes).map(|(imports, _)| imports)
+    }
+
+    fn module_name(payload: &[u8]) -> Option<String> {
+        module_name_str(payload).map(String::from)
+    }
+
+    fn defined_by(name: Option<String>, url: Option<String>) -> Option<String> {
+        let (text, cut) = defined_by_prefix(name.as_deref(), url.as_deref())?;
+        let mut out = String::with_capacity(text.len() + 3);
+        out.push_str(text);
+        if cut {
+            out.push('…');
+        }
+        Some(out)
+    }
 
     fn wasm(wat: &str) -> Vec<u8> {
         wat::parse_str(wat).expect("valid wat")

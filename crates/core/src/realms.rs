@@ -25,8 +25,12 @@ pub const MISSED_HEARTBEATS: f64 = 4.0;
 /// `max(interval, HEARTBEAT_MS)`, even when nothing changed (and at most every `interval`).
 pub const HEARTBEAT_MS: f64 = 1000.0;
 
-/// The shortest and longest publishing intervals, in milliseconds (as `ledger.watch`'s).
+/// The shortest and longest intervals of `ledger.share` and `ledger.watch`, in milliseconds
+/// (the longest is the most a timer takes: 2^31 - 1).
 pub const INTERVAL_MS: (f64, f64) = (10.0, 2_147_483_647.0);
+
+/// The interval of `ledger.share` and `ledger.watch` when none is given, in milliseconds.
+pub const DEFAULT_INTERVAL_MS: f64 = 250.0;
 
 /// A realm's totals, as it publishes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -6,16 +6,23 @@
 
 use super::limits::{AddressType, MemoryType};
 
+/// The custom sections' id (the "name" section is one).
+pub const CUSTOM_SECTION: u8 = 0;
 /// The import section's id.
 pub const IMPORT_SECTION: u8 = 2;
 /// The memory section's id.
 pub const MEMORY_SECTION: u8 = 5;
 /// The export section's id.
 pub const EXPORT_SECTION: u8 = 7;
+/// The start section's id (a module with one runs code while an instance is made).
+pub const START_SECTION: u8 = 8;
+/// What the "name" custom section's payload starts with: its name, as a wasm name (length,
+/// then UTF-8).
+pub const NAME_SECTION_NAME: &[u8; 5] = b"\x04name";
 /// The external kind of a memory, in imports and exports.
 pub(crate) const MEMORY_KIND: u8 = 0x02;
 /// What every core module starts with: the magic number and version 1.
-pub(crate) const MAGIC_AND_VERSION: &[u8; 8] = b"\0asm\x01\0\0\0";
+pub const MAGIC_AND_VERSION: &[u8; 8] = b"\0asm\x01\0\0\0";
 // A memory type's limit flags (the threads, memory64 and custom-page-sizes proposals add bits).
 pub(crate) const HAS_MAXIMUM: u8 = 0x01;
 pub(crate) const SHARED: u8 = 0x02;

@@ -5,11 +5,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 
-// The unbundled modules scripts/build.sh leaves (the bench loads them the same way): the package
-// ships them bundled, with no way in to the core's layout.
-const modules = new URL("../../target/pkg-modules/", import.meta.url);
-await import(new URL("node.js", modules).href); // binds the core
-const { layout } = await import(new URL("rust.js", modules).href);
+// The source tree, as it runs unbundled once built (the bench loads it the same way): the package
+// ships it bundled, with no way in to the core's layout.
+await import(new URL("../../js/node.js", import.meta.url).href); // binds the core
+const { layout } = await import(new URL("../../src/js/rust.js", import.meta.url).href);
 const types = readFileSync(new URL("../../js/index.d.ts", import.meta.url), "utf8");
 
 /** The members of `interface name { ... }` in index.d.ts (its top-level lines `name: ...;`). */

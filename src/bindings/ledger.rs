@@ -549,9 +549,6 @@ fn optional_number(v: &JsValue, field: &'static str) -> Result<Option<f64>, Erro
         .ok_or_else(|| Error::BudgetNotNumber(field, describe(v)))
 }
 
-/// `ledger.setBudget(budget)` with its members read by JS (`reservedBytes`: see
-/// [`check_reserved`]). Returns whether a budget is now in
-/// force. A budget the live memories already pass is accepted and reported.
 /// `ledger.setBudget(budget)`'s members, each read once by JS.
 struct BudgetMembers {
     total: JsValue,
@@ -562,6 +559,9 @@ struct BudgetMembers {
     reserved: JsValue,
 }
 
+/// `ledger.setBudget(budget)` with its members read by JS (`reservedBytes`: see
+/// [`check_reserved`]). Returns whether a budget is now in force. A budget the live memories
+/// already pass is accepted and reported.
 fn set_budget(budget: &JsValue, members: &BudgetMembers) -> Result<bool, Failure> {
     let BudgetMembers {
         total,

@@ -96,7 +96,7 @@ export async function runSteps(load, o = {}) {
     },
     200,
   );
-  for (const id of recorded.splice(0)) rust.collectedAll([id]);
+  for (const id of recorded.splice(0)) rust.collected(id);
   await time("  Date.now()", () => Date.now(), 2000);
   await time(
     "  tracking: track() (WeakMap, registry, nursery)",
@@ -140,7 +140,7 @@ export async function runSteps(load, o = {}) {
         },
         200,
       );
-      for (const id of recorded.splice(0)) rust.collectedAll([id]);
+      for (const id of recorded.splice(0)) rust.collected(id);
       // What adopt.js avoids: the first `buffer` read of an exported memory makes its ArrayBuffer
       // in recent V8 (Chromium, Node 26, Deno); grow(0) gives the size without making it. Timed
       // on 20 fresh memories each round, made untimed.

@@ -430,10 +430,9 @@ impl Core {
         }
     }
 
-    /// Ledgered memories were garbage-collected (ids no longer in the ledger are ignored).
-    #[wasm_bindgen(js_name = collectedAll)]
-    pub fn collected_all(ids: Vec<u32>) {
-        with_ledger_light(|l| ids.iter().for_each(|&id| l.collect(id)));
+    /// A ledgered memory was garbage-collected.
+    pub fn collected(id: u32) {
+        with_ledger_light(|l| l.collect(id));
     }
 }
 

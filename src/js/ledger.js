@@ -2,7 +2,7 @@
 // read from the engine first (code inside wasm grows memories without telling anyone).
 
 import { heapF64, rust, layout } from "./rust.js";
-import { bury, idOf, memoryOf, observeChanges, readChangesInto, resendAll, trackedCount } from "./tracking.js";
+import { idOf, memoryOf, observeChanges, readChangesInto, resendAll, trackedCount } from "./tracking.js";
 import { deliver, on, setMarks } from "./events.js";
 import { setBudgetMode, setCaptureStacks } from "./state.js";
 import { touched } from "./touched.js";
@@ -85,7 +85,6 @@ let inputAt = 0,
 /** Reads every size from the engine into the core's input and has it take them and write the
  * snapshot in place: one crossing, no copy. Returns where the numbers start in `heapF64()`. */
 function snapshotNumbers() {
-  bury();
   const pairs = trackedCount();
   if (pairs > inputRoom) {
     inputRoom = 0; // until the call below has returned: a call cut short may have moved the input

@@ -13,7 +13,6 @@ import {
   ObjectGetOwnPropertyNames,
   TypedArrayByteLength,
   WebAssemblyMemoryBuffer,
-  apply,
   getOwnPropertyDescriptor,
   uncurryThis,
 } from "./primordials.js";
@@ -63,11 +62,9 @@ function restore() {
 
 /** `f`, called so that the wrapper knows when it runs and whether it was cut short. @param {Function} f */
 function guarded(f) {
-  // The core's methods are static: no `this` to pass. Up to 12 parameters are passed by name, with
-  // no array per call (SpiderMonkey doesn't elide one); those a method doesn't take arrive as
-  // `undefined`, which it ignores. (The wrapper's bookkeeping is written out in both, not called:
-  // a call in `finally` could itself be cut short by a stack overflow.)
-  if (f.length > 12) return guardedRest(f);
+  // The core's methods are static: no `this` to pass. Their parameters (at most `ARITY`: checked
+  // by tests/js/layout.test.mjs) are passed by name, with no array per call (SpiderMonkey doesn't
+  // elide one); those a method doesn't take arrive as `undefined`, which it ignores.
   return (a, b, c, d, e, g, h, i, j, k, l, m) => {
     if (interrupted && running === 0) restore();
     running++;
@@ -83,23 +80,8 @@ function guarded(f) {
   };
 }
 
-/** `guarded` for a method of more parameters: rest parameters and `apply` (not a spread call,
- * which runs `Array.prototype[Symbol.iterator]`, replaceable by a page). @param {Function} f */
-function guardedRest(f) {
-  return (...args) => {
-    if (interrupted && running === 0) restore();
-    running++;
-    let done = false;
-    try {
-      const r = apply(f, undefined, args);
-      done = true;
-      return r;
-    } finally {
-      running--;
-      if (!done) interrupted = true;
-    }
-  };
-}
+/** The most parameters a method of the core may take: what `guarded` passes on. */
+export const ARITY = 12;
 
 /**
  * @param {typeof import("../../generated/wasm_memory_polyfill.js").Core} core

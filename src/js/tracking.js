@@ -73,31 +73,9 @@ const registry = new FinalizationRegistry((id) => {
     liveSent.length = last;
     MapPrototypeDelete(slotOf, id);
   }
-  const n = dead.length;
-  dead[n] = id;
-  if (n === 0) buryLater();
+  rust.collected(id);
+  deliver();
 });
-
-/** Ledger ids of memories collected that the core has not been told of yet: it is told of all
- * the engine's cleanup task reports in one crossing, after that task (a crossing each cost more
- * than the rest of the bookkeeping), and before anything reads the ledger. */
-let dead = list();
-
-async function buryLater() {
-  await undefined; // (see ripenSoon)
-  if (bury()) deliver();
-}
-
-/** Tells the core of the memories collected since it was last told; whether there were any.
- * The events that queues are delivered by the caller's own `deliver()` (never here: this runs
- * inside operations, where no listener may run before their end). Telling twice is harmless
- * (an id no longer in the ledger is ignored), so a call cut short keeps the ids for the next. */
-export function bury() {
-  if (dead.length === 0) return false;
-  rust.collectedAll(dead);
-  dead = list();
-  return true;
-}
 
 function ripen() {
   for (let i = 0; i < nursery.length; i += 2) {
@@ -189,7 +167,6 @@ export const readChanges = () => read(true);
 
 /** Gives the core the sizes that changed since the last read (grows inside wasm among them). */
 export function observeChanges() {
-  bury();
   try {
     const changes = readChanges();
     if (TypedArrayLength(changes) > 0) rust.observe(changes);
@@ -216,7 +193,6 @@ export function resendAll() {
 
 /** Both of the above, into `scratch`; the view is valid until the next call. */
 function read(changes) {
-  bury();
   const count = trackedCount();
   if (TypedArrayLength(scratch) < count * 2) scratch = new Float64Array(count * 4);
   const n = readInto(changes, scratch, 0);

@@ -8,7 +8,8 @@ import { readFileSync } from "node:fs";
 // The source tree, as it runs unbundled once built (the bench loads it the same way): the package
 // ships it bundled, with no way in to the core's layout.
 await import(new URL("../../js/node.js", import.meta.url).href); // binds the core
-const { layout } = await import(new URL("../../src/js/rust.js", import.meta.url).href);
+const { layout, ARITY } = await import(new URL("../../src/js/rust.js", import.meta.url).href);
+const { Core } = await import(new URL("../../generated/wasm_memory_polyfill.js", import.meta.url).href);
 const types = readFileSync(new URL("../../js/index.d.ts", import.meta.url), "utf8");
 
 /** The members of `interface name { ... }` in index.d.ts (its top-level lines `name: ...;`). */
@@ -57,5 +58,12 @@ test("each request row's fields are distinct indices within the row", () => {
       `${name}: 0, 1, 2, ...`,
     );
     assert.ok(at.length <= layout.requestLength, `${name} fits the row`);
+  }
+});
+
+test("every method of the core takes no more parameters than rust.js's wrapper passes on", () => {
+  for (const name of Object.getOwnPropertyNames(Core)) {
+    const f = Core[name];
+    if (typeof f === "function" && name !== "prototype") assert.ok(f.length <= ARITY, `Core.${name} takes ${f.length} (> ${ARITY})`);
   }
 });

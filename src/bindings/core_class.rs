@@ -59,6 +59,12 @@ impl Core {
         state::recover();
     }
 
+    /// The error a call that returned `FAILED` (`layout().failed`) kept, to throw.
+    #[wasm_bindgen(js_name = takePending)]
+    pub fn take_pending() -> JsValue {
+        state::take_pending()
+    }
+
     /// This module's own memory, for the JS entry's views of the request row and of the buffers
     /// a module's reading crosses in (never handed to anyone else).
     pub fn heap() -> JsValue {

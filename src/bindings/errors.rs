@@ -3,6 +3,7 @@
 use js_sys::{RangeError, TypeError};
 use wasm_bindgen::JsValue;
 
+use super::state;
 use crate::rules::{Error, ErrorKind};
 
 /// Why a bound call failed: a refusal of ours, or an exception user code (a getter, `valueOf`,
@@ -45,5 +46,53 @@ impl From<Failure> for JsValue {
     }
 }
 
-/// What an exported function returns when it can fail: its value, or the JS error to throw.
+/// What a function returns when it can fail: its value, or the JS error to throw.
 pub type JsResult<T> = Result<T, JsValue>;
+
+/// A value an exported function answers with as one number (see [`answer`]).
+pub trait Number {
+    /// The value as the number that crosses.
+    fn number(self) -> f64;
+}
+
+impl Number for () {
+    fn number(self) -> f64 {
+        0.0
+    }
+}
+
+impl Number for bool {
+    fn number(self) -> f64 {
+        f64::from(u8::from(self))
+    }
+}
+
+impl Number for u8 {
+    fn number(self) -> f64 {
+        self.into()
+    }
+}
+
+impl Number for u32 {
+    fn number(self) -> f64 {
+        self.into()
+    }
+}
+
+impl Number for f64 {
+    fn number(self) -> f64 {
+        self
+    }
+}
+
+/// What an exported function that can fail returns: its value as a number, or
+/// [`state::FAILED`] with the error kept for `takePending`, which `rust.js`'s wrapper calls and
+/// throws. Every call of such a function would otherwise cross back as an array (wasm-bindgen
+/// returns a `Result` as several values, which the engine hands JS as a new array), one per
+/// `grow()` and construction, and each export would carry its own glue and shims.
+pub fn answer<T: Number>(f: impl FnOnce() -> JsResult<T>) -> f64 {
+    match f() {
+        Ok(v) => v.number(),
+        Err(e) => state::failed(e),
+    }
+}

@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 use wasm_bindgen::prelude::*;
 
 use super::core_class::Core;
-use super::errors::{js_error, JsResult};
+use super::errors::{answer, js_error};
 use super::state::{self, with_ledger};
 use super::values::describe;
 use crate::rules::{Error, Event, GrowSource, Ledger, FAILURE_LARGEST};
@@ -39,17 +39,19 @@ pub const EVENT_LENGTH: usize = 10 + 4 * FAILURE_LARGEST;
 impl Core {
     /// Checks `ledger.on(kind, listener)`'s arguments.
     #[wasm_bindgen(js_name = checkListener)]
-    pub fn check_listener(kind: JsValue, listener: JsValue) -> JsResult<()> {
-        if !kind
-            .as_string()
-            .is_some_and(|k| KINDS.contains(&k.as_str()))
-        {
-            return Err(js_error(Error::UnknownEvent(describe(&kind))));
-        }
-        if !listener.is_function() {
-            return Err(js_error(Error::ListenerNotFunction(describe(&listener))));
-        }
-        Ok(())
+    pub fn check_listener(kind: JsValue, listener: JsValue) -> f64 {
+        answer(|| {
+            if !kind
+                .as_string()
+                .is_some_and(|k| KINDS.contains(&k.as_str()))
+            {
+                return Err(js_error(Error::UnknownEvent(describe(&kind))));
+            }
+            if !listener.is_function() {
+                return Err(js_error(Error::ListenerNotFunction(describe(&listener))));
+            }
+            Ok(())
+        })
     }
 
     /// Whether anyone listens (without listeners the ledger queues nothing).

@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 use wasm_bindgen::prelude::*;
 
 use super::core_class::Core;
-use super::errors::{js_error, Failure, JsResult};
+use super::errors::{answer, js_error, Failure};
 use super::state::{self, with_ledger, with_realms};
 use super::values::{describe, label};
 use crate::rules::{
@@ -122,21 +122,23 @@ impl Core {
         mode: JsValue,
         app: JsValue,
         reserved: JsValue,
-    ) -> JsResult<u8> {
-        let members = BudgetMembers {
-            total,
-            per,
-            memories,
-            mode,
-            app,
-            reserved,
-        };
-        set_budget(&budget, &members)?;
-        Ok(with_ledger(|l| match l.budget() {
-            None => 0,
-            Some(b) if b.mode == BudgetMode::Hard => 2,
-            Some(_) => 1,
-        }))
+    ) -> f64 {
+        answer(|| {
+            let members = BudgetMembers {
+                total,
+                per,
+                memories,
+                mode,
+                app,
+                reserved,
+            };
+            set_budget(&budget, &members)?;
+            Ok(with_ledger(|l| match l.budget() {
+                None => 0u8,
+                Some(b) if b.mode == BudgetMode::Hard => 2,
+                Some(_) => 1,
+            }))
+        })
     }
 
     /// Whether a hard budget is in force (the compile hooks rewrite modules only then).
@@ -152,28 +154,32 @@ impl Core {
     }
 
     /// `ledger.label(memory, label)` for the memory with ledger `id` (-1: not in the ledger).
-    pub fn label(id: i32, label_value: JsValue) -> JsResult<()> {
-        let value = label(&label_value, LabelSite::Ledger).map_err(js_error)?;
-        let found = u32::try_from(id)
-            .ok()
-            .is_some_and(|id| with_ledger(|l| l.set_label(id, value)));
-        if found {
-            Ok(())
-        } else {
-            Err(js_error(Error::NotInLedger))
-        }
+    pub fn label(id: i32, label_value: JsValue) -> f64 {
+        answer(|| {
+            let value = label(&label_value, LabelSite::Ledger).map_err(js_error)?;
+            let found = u32::try_from(id)
+                .ok()
+                .is_some_and(|id| with_ledger(|l| l.set_label(id, value)));
+            if found {
+                Ok(())
+            } else {
+                Err(js_error(Error::NotInLedger))
+            }
+        })
     }
 
     /// Checks `ledger.watch({ interval })`; returns the interval in milliseconds.
     #[wasm_bindgen(js_name = checkInterval)]
-    pub fn check_interval(interval: JsValue) -> JsResult<f64> {
-        if interval.is_undefined() {
-            return Ok(DEFAULT_INTERVAL_MS);
-        }
-        match interval.as_f64() {
-            Some(x) if Realms::valid_interval(x) => Ok(x),
-            _ => Err(js_error(Error::WatchInterval(describe(&interval)))),
-        }
+    pub fn check_interval(interval: JsValue) -> f64 {
+        answer(|| {
+            if interval.is_undefined() {
+                return Ok(DEFAULT_INTERVAL_MS);
+            }
+            match interval.as_f64() {
+                Some(x) if Realms::valid_interval(x) => Ok(x),
+                _ => Err(js_error(Error::WatchInterval(describe(&interval)))),
+            }
+        })
     }
 }
 
@@ -291,7 +297,8 @@ pub const BUDGET: [&str; 7] = [
 /// `budgetFields` (by code), `operations` (a `failure` event's, by code), `engines` (the
 /// reservation model's engine families, by code), `watchMs` (the default interval of the
 /// watcher and of `share()`), `module` (a module's reading's answer, see `super::modules`),
-/// `requests` (each request row's fields, by name) and `requestLength` (see `super::request`).
+/// `requests` (each request row's fields, by name), `requestLength` (see `super::request`) and
+/// `failed` (what a function that can fail answers when it did: see `errors::answer`).
 pub fn layout() -> String {
     let mut j = Json::default();
     j.num("pageBytes", PAGE_BYTES as f64);
@@ -340,6 +347,7 @@ pub fn layout() -> String {
     }
     j.raw("requests", &requests.finish());
     j.num("requestLength", super::request::REQUEST_LENGTH as f64);
+    j.num("failed", state::FAILED);
     j.finish()
 }
 
@@ -357,7 +365,10 @@ impl Json {
     }
     fn number(&mut self, x: f64) {
         // Every number here is a whole one (written without calling into JS).
-        self.0.push_str(&decimal(x as u64));
+        if x < 0.0 {
+            self.0.push('-');
+        }
+        self.0.push_str(&decimal(x.abs() as u64));
     }
     /// A member whose value is JSON text already.
     fn raw(&mut self, k: &str, json: &str) {

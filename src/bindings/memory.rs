@@ -10,7 +10,7 @@ use alloc::{string::String, vec::Vec};
 use wasm_bindgen::prelude::*;
 
 use super::core_class::Core;
-use super::errors::{js_error, Failure, JsResult};
+use super::errors::{answer, js_error, Failure, JsResult};
 use super::request::{self, flag};
 use super::state::{self, ledger_quietly, memory64, with_ledger, with_ledger_light};
 use super::values::{address_value, describe, label, to_u64, to_u64_opt};
@@ -55,27 +55,31 @@ impl Core {
 
     /// WebIDL enum conversion of `descriptor.address` (after ToString): `true` for "i64".
     #[wasm_bindgen(js_name = addressIs64)]
-    pub fn address_is64(s: String) -> JsResult<bool> {
-        match AddressType::parse(&s) {
+    pub fn address_is64(s: String) -> f64 {
+        answer(|| match AddressType::parse(&s) {
             Some(a) => Ok(a == AddressType::I64),
             None => Err(js_error(Error::UnknownAddress(s))),
-        }
+        })
     }
 
     /// `[EnforceRange] unsigned long` on a Number ToNumber produced that is not already an
     /// integer in range (JS skips the call for those): the truncated value, or the TypeError.
     #[wasm_bindgen(js_name = enforceU32)]
-    pub fn enforce_u32(field_code: u8, x: f64) -> JsResult<f64> {
-        let v = enforce_range_u32(field(field_code), x, super::values::number_text)
-            .map_err(js_error)?;
-        Ok(f64::from(v))
+    pub fn enforce_u32(field_code: u8, x: f64) -> f64 {
+        answer(|| {
+            let v = enforce_range_u32(field(field_code), x, super::values::number_text)
+                .map_err(js_error)?;
+            Ok(f64::from(v))
+        })
     }
 
     /// The u64 range of `AddressValueToU64` for i64, on the BigInt ToBigInt produced.
     #[wasm_bindgen(js_name = checkU64)]
-    pub fn check_u64(field_code: u8, v: JsValue) -> JsResult<()> {
-        to_u64(&v, field(field_code))?;
-        Ok(())
+    pub fn check_u64(field_code: u8, v: JsValue) -> f64 {
+        answer(|| {
+            to_u64(&v, field(field_code))?;
+            Ok(())
+        })
     }
 
     /// The TypeError for a descriptor that is neither an object nor undefined/null.
@@ -123,49 +127,8 @@ impl Core {
     /// only where an engine is laxer) and entered; returns its ledger id. Positional, not a
     /// request row: five numbers on the hottest path, which wasm-bindgen passes as they are.
     #[wasm_bindgen(js_name = createPlain)]
-    pub fn create_plain(
-        id: u32,
-        initial: f64,
-        maximum: f64,
-        shared: bool,
-        created: f64,
-    ) -> JsResult<u32> {
-        let ty = RequestedType {
-            address: AddressType::I32,
-            initial: initial as u64,
-            maximum: (maximum >= 0.0).then_some(maximum as u64),
-            shared,
-        }
-        .validate()
-        .map_err(js_error)?;
-        // What the plan would give with no budget in force (the quiet case).
-        let entry = Entry {
-            plan: CreatePlan::adopted(ty, true),
-            pages: ty.minimum,
-            label: None,
-            origin: Origin::Constructed,
-            created_ms: created,
-            stack: None,
-            defined_by: None,
-            instances: 0,
-        };
-        let quiet = ledger_quietly(
-            |l| l.plan_quiet_create(id, false),
-            |l, id| {
-                l.apply_quiet_create(id, entry);
-                id
-            },
-        );
-        if let Some(id) = quiet {
-            return Ok(id);
-        }
-        with_ledger_light(|l| {
-            let plan = l.plan_create(ty)?;
-            l.next_id_at_least(id);
-            let origin = Origin::Constructed;
-            Ok(l.commit_create(plan, ty.minimum, None, origin, created, None, None))
-        })
-        .map_err(js_error)
+    pub fn create_plain(id: u32, initial: f64, maximum: f64, shared: bool, created: f64) -> f64 {
+        answer(|| create_plain(id, initial, maximum, shared, created).map_err(js_error))
     }
 
     /// Any other construction while no budget is in force (options and a label, i64, a stack
@@ -182,19 +145,21 @@ impl Core {
         options: JsValue,
         label: JsValue,
         stack: Option<String>,
-    ) -> JsResult<u32> {
-        let r = request::Create::take();
-        let (is64, shared) = (flag(r.is64), flag(r.shared));
-        let effective = plan_create(is64, &initial, &maximum, shared, &options, &label, None)?;
-        let made = Made {
-            id: r.id as u32,
-            is64,
-            shared,
-            created: r.created,
-        };
-        Ok(commit_create(
-            made, &initial, &maximum, &effective, &label, stack,
-        )?)
+    ) -> f64 {
+        answer(|| {
+            let r = request::Create::take();
+            let (is64, shared) = (flag(r.is64), flag(r.shared));
+            let effective = plan_create(is64, &initial, &maximum, shared, &options, &label, None)?;
+            let made = Made {
+                id: r.id as u32,
+                is64,
+                shared,
+                created: r.created,
+            };
+            Ok(commit_create(
+                made, &initial, &maximum, &effective, &label, stack,
+            )?)
+        })
     }
 
     /// Enters a memory the engine made (the request row: `id`, handed out by the JS side,
@@ -207,17 +172,19 @@ impl Core {
         effective: JsValue,
         label: JsValue,
         stack: Option<String>,
-    ) -> JsResult<u32> {
-        let r = request::Create::take();
-        let made = Made {
-            id: r.id as u32,
-            is64: flag(r.is64),
-            shared: flag(r.shared),
-            created: r.created,
-        };
-        Ok(commit_create(
-            made, &initial, &maximum, &effective, &label, stack,
-        )?)
+    ) -> f64 {
+        answer(|| {
+            let r = request::Create::take();
+            let made = Made {
+                id: r.id as u32,
+                is64: flag(r.is64),
+                shared: flag(r.shared),
+                created: r.created,
+            };
+            Ok(commit_create(
+                made, &initial, &maximum, &effective, &label, stack,
+            )?)
+        })
     }
 
     // ---- grow, type() ----
@@ -226,16 +193,18 @@ impl Core {
     /// the current sizes of every memory, `sizes`, when one is in force). The engine is asked
     /// only if this passes.
     #[wasm_bindgen(js_name = planGrow)]
-    pub fn plan_grow(id: u32, pages: f64, delta: JsValue, sizes: Option<Vec<f64>>) -> JsResult<()> {
-        let delta = to_u64(&delta, Field::Delta)?;
-        let current = pages as u64;
-        if let Some(ty) = with_ledger_light(|l| l.get(id).map(|r| r.ty)) {
-            check_grow(&ty, current, delta).map_err(js_error)?;
-        }
-        if let Some(sizes) = sizes {
-            observe_sizes(&sizes);
-        }
-        with_ledger_light(|l| l.plan_grow(id, current, delta)).map_err(js_error)
+    pub fn plan_grow(id: u32, pages: f64, delta: JsValue, sizes: Option<Vec<f64>>) -> f64 {
+        answer(|| {
+            let delta = to_u64(&delta, Field::Delta)?;
+            let current = pages as u64;
+            if let Some(ty) = with_ledger_light(|l| l.get(id).map(|r| r.ty)) {
+                check_grow(&ty, current, delta).map_err(js_error)?;
+            }
+            if let Some(sizes) = sizes {
+                observe_sizes(&sizes);
+            }
+            with_ledger_light(|l| l.plan_grow(id, current, delta)).map_err(js_error)
+        })
     }
 
     /// Records a `grow()` the engine did: memory `id` now has `pages`.
@@ -280,36 +249,38 @@ impl Core {
     /// it tracks the memory with (the ones the ledger was given). A number, not a list: nothing
     /// to allocate.
     #[wasm_bindgen(js_name = typeOf)]
-    pub fn type_of(id: i32, pages: f64) -> JsResult<f64> {
-        let pages = pages as u64;
-        let ty = u32::try_from(id).ok().and_then(|id| {
-            // Quiet (no stack room) when the size is as recorded, or grew quietly.
-            let quiet = ledger_quietly(
-                |l| {
-                    let r = l.get(id)?;
-                    let ty = r.maximum_known.then_some(r.ty);
-                    let resize = match r.pages == pages {
-                        true => None,
-                        false => Some(l.plan_quiet_resize(id, pages)?),
-                    };
-                    Some((resize, ty))
-                },
-                |l, (resize, ty)| {
-                    if let Some(r) = resize {
-                        l.apply_quiet_resize(r);
-                    }
-                    ty
-                },
-            );
-            quiet.unwrap_or_else(|| {
-                with_ledger_light(|l| {
-                    l.observe(id, pages);
-                    l.get(id).filter(|r| r.maximum_known).map(|r| r.ty)
+    pub fn type_of(id: i32, pages: f64) -> f64 {
+        answer(|| {
+            let pages = pages as u64;
+            let ty = u32::try_from(id).ok().and_then(|id| {
+                // Quiet (no stack room) when the size is as recorded, or grew quietly.
+                let quiet = ledger_quietly(
+                    |l| {
+                        let r = l.get(id)?;
+                        let ty = r.maximum_known.then_some(r.ty);
+                        let resize = match r.pages == pages {
+                            true => None,
+                            false => Some(l.plan_quiet_resize(id, pages)?),
+                        };
+                        Some((resize, ty))
+                    },
+                    |l, (resize, ty)| {
+                        if let Some(r) = resize {
+                            l.apply_quiet_resize(r);
+                        }
+                        ty
+                    },
+                );
+                quiet.unwrap_or_else(|| {
+                    with_ledger_light(|l| {
+                        l.observe(id, pages);
+                        l.get(id).filter(|r| r.maximum_known).map(|r| r.ty)
+                    })
                 })
-            })
-        });
-        let ty = ty.ok_or(Error::UnknownMaximum).map_err(js_error)?;
-        Ok(ty.maximum.map_or(-1.0, |m| m as f64))
+            });
+            let ty = ty.ok_or(Error::UnknownMaximum).map_err(js_error)?;
+            Ok(ty.maximum.map_or(-1.0, |m| m as f64))
+        })
     }
 
     /// Sizes read from the engine, `[id, pages, ...]`.
@@ -599,5 +570,49 @@ fn reservation(l: &crate::rules::Ledger) -> Option<crate::rules::Reservation> {
         reserved_bytes: super::ledger::reserved_bytes(l),
         counted,
         expected_limit: room.map(|room| counted.saturating_add(room.memories)),
+    })
+}
+
+/// [`Core::create_plain`]'s checks and record.
+fn create_plain(
+    id: u32,
+    initial: f64,
+    maximum: f64,
+    shared: bool,
+    created: f64,
+) -> Result<u32, Error> {
+    let ty = RequestedType {
+        address: AddressType::I32,
+        initial: initial as u64,
+        maximum: (maximum >= 0.0).then_some(maximum as u64),
+        shared,
+    }
+    .validate()?;
+    // What the plan would give with no budget in force (the quiet case).
+    let entry = Entry {
+        plan: CreatePlan::adopted(ty, true),
+        pages: ty.minimum,
+        label: None,
+        origin: Origin::Constructed,
+        created_ms: created,
+        stack: None,
+        defined_by: None,
+        instances: 0,
+    };
+    let quiet = ledger_quietly(
+        |l| l.plan_quiet_create(id, false),
+        |l, id| {
+            l.apply_quiet_create(id, entry);
+            id
+        },
+    );
+    if let Some(id) = quiet {
+        return Ok(id);
+    }
+    with_ledger_light(|l| {
+        let plan = l.plan_create(ty)?;
+        l.next_id_at_least(id);
+        let origin = Origin::Constructed;
+        Ok(l.commit_create(plan, ty.minimum, None, origin, created, None, None))
     })
 }

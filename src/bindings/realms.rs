@@ -10,7 +10,7 @@ use js_sys::JsString;
 use wasm_bindgen::prelude::*;
 
 use super::core_class::Core;
-use super::errors::{js_error, JsResult};
+use super::errors::{answer, js_error};
 use super::state::{with_ledger, with_realms};
 use super::values::describe;
 use crate::rules::{
@@ -44,28 +44,30 @@ impl Core {
         name: JsValue,
         interval: JsValue,
         has_channel: bool,
-    ) -> JsResult<f64> {
-        if !options.is_object() {
-            return Err(js_error(Error::ShareOptions(describe(&options))));
-        }
-        if !has_channel {
-            return Err(js_error(Error::NoBroadcastChannel));
-        }
-        match name.dyn_ref::<JsString>().map(JsString::length) {
-            Some(1..=MAX_LABEL) => {}
-            Some(n) => {
-                let text = concat(&["a string of ", &decimal(n.into()), " characters"]);
-                return Err(js_error(Error::ShareName(text)));
+    ) -> f64 {
+        answer(|| {
+            if !options.is_object() {
+                return Err(js_error(Error::ShareOptions(describe(&options))));
             }
-            None => return Err(js_error(Error::ShareName(describe(&name)))),
-        }
-        if interval.is_undefined() {
-            return Ok(DEFAULT_INTERVAL_MS);
-        }
-        match interval.as_f64() {
-            Some(x) if Realms::valid_interval(x) => Ok(x),
-            _ => Err(js_error(Error::ShareInterval(describe(&interval)))),
-        }
+            if !has_channel {
+                return Err(js_error(Error::NoBroadcastChannel));
+            }
+            match name.dyn_ref::<JsString>().map(JsString::length) {
+                Some(1..=MAX_LABEL) => {}
+                Some(n) => {
+                    let text = concat(&["a string of ", &decimal(n.into()), " characters"]);
+                    return Err(js_error(Error::ShareName(text)));
+                }
+                None => return Err(js_error(Error::ShareName(describe(&name)))),
+            }
+            if interval.is_undefined() {
+                return Ok(DEFAULT_INTERVAL_MS);
+            }
+            match interval.as_f64() {
+                Some(x) if Realms::valid_interval(x) => Ok(x),
+                _ => Err(js_error(Error::ShareInterval(describe(&interval)))),
+            }
+        })
     }
 
     /// This realm's totals as it publishes them, named by the layout's `realmTotals`

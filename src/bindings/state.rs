@@ -112,6 +112,24 @@ static HELD: OneThread<Cell<u32>> = OneThread(Cell::new(0));
 static TEXTS: OneThread<Slot<String>> = OneThread(Slot::new());
 static MODULE_IO: OneThread<Slot<ModuleIo>> = OneThread(Slot::new());
 static SNAPSHOT_IO: OneThread<Slot<SnapshotIo>> = OneThread(Slot::new());
+/// The error of the last call that answered [`FAILED`] (see `errors::answer`).
+static PENDING: OneThread<Cell<Option<wasm_bindgen::JsValue>>> = OneThread(Cell::new(None));
+
+/// What a function that can fail answers in place of its number when it failed (its error
+/// waits in [`PENDING`]): none of them answers it otherwise (their answers are -1, meaning
+/// none, or more). `rust.js` reads it as `layout().failed`.
+pub const FAILED: f64 = -2.0;
+
+/// Keeps `error` for [`take_pending`]; returns [`FAILED`].
+pub fn failed(error: wasm_bindgen::JsValue) -> f64 {
+    PENDING.0.set(Some(error));
+    FAILED
+}
+
+/// The error the last call that answered [`FAILED`] kept (`undefined` if none).
+pub fn take_pending() -> wasm_bindgen::JsValue {
+    PENDING.0.take().unwrap_or(wasm_bindgen::JsValue::UNDEFINED)
+}
 
 /// The numbers a snapshot crosses in and out by (see `ledger::snapshot_rows`): JS writes
 /// `sizes` and reads `rows` through its own view of this module's memory. Kept between calls, so

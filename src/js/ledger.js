@@ -345,7 +345,7 @@ export const ledger = Object.freeze({
     const h = rust.headroom(address === "i64", shared === true, maximum === undefined || maximum === null ? -1 : Number(maximum));
     return h.length === 0 ? null : { memories: h[0], bytes: h[1] };
   },
-  label: (memory, label) => rust.label(idOf(memory), label),
+  label: (memory, label) => void rust.label(idOf(memory), label),
   options(options) {
     const capture = options?.captureStacks;
     if (capture !== undefined) setCaptureStacks(!!capture);

@@ -51,6 +51,10 @@ let running = 0,
 let sp,
   base = 0,
   recover;
+/** What a core call that can fail returns when it did (`layout.failed`; nothing is === NaN before
+ * the layout is read), and the core's own `takePending`, which returns the error it kept. */
+let failed = NaN,
+  takePending;
 
 /** Puts the stack pointer back after an interrupted call, once none is running, and tells the
  * core that no call holds its state any more. */
@@ -72,6 +76,7 @@ function guarded(f) {
     try {
       const r = f(a, b, c, d, e, g, h, i, j, k, l, m);
       done = true;
+      if (r === failed) throw takePending(); // the error of a call that can fail (see `layout.failed`)
       return r;
     } finally {
       running--;
@@ -91,6 +96,7 @@ export function bind(core, exports) {
   sp = exports?.__wmp_stack_pointer;
   if (sp !== undefined) base = getValue(sp);
   recover = core.recover;
+  takePending = core.takePending;
   /** @type {any} */
   const wrapped = { __proto__: null };
   for (const name of ObjectGetOwnPropertyNames(core)) {
@@ -99,6 +105,7 @@ export function bind(core, exports) {
   }
   rust = wrapped;
   layout = JSONParse(rust.layout()); // JSON: its objects are made without running any setter
+  failed = layout.failed;
   heap = rust.heap();
   requestAt = rust.requestAt();
   requestView = undefined;

@@ -9,7 +9,7 @@ import { spawn, execFileSync } from "node:child_process";
 import { createServer } from "node:http";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { extname, join, normalize, sep } from "node:path";
+import { extname, join, normalize, resolve, sep } from "node:path";
 
 export const MINIBROWSER = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
 /**
@@ -44,6 +44,24 @@ export const BROWSERS = {
   firefox: { label: "Firefox", bin: "/usr/bin/firefox-esr" },
   webkitgtk: { label: "WebKitGTK", bin: "WebKitWebDriver" },
 };
+
+/**
+ * A runner's command line (`--pkg DIR`, `--only a,b`, as one word with "=" or as two):
+ * `pkgDir` (the built package; pkg/ under `root` by default), `only` (the ids asked for, or
+ * undefined for all) and `opt(name)` for any other option's value.
+ * @param {string} root @param {string[]} [argv]
+ */
+export function runnerOptions(root, argv = process.argv.slice(2)) {
+  const opt = (name) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
+  };
+  const only = opt("--only")
+    ?.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return { opt, only, pkgDir: resolve(opt("--pkg") ?? join(root, "pkg")), has: (flag) => argv.includes(flag) };
+}
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

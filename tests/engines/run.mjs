@@ -14,9 +14,20 @@
 // count too. Every process and temporary profile it starts is gone when it ends, also on
 // failure or timeout.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { cleanup, cliEngines, closeServer, runPages, serve, startProcess, stopProcess, version, withTimeout } from "../browsers.mjs";
+import {
+  cleanup,
+  cliEngines,
+  closeServer,
+  runPages,
+  serve,
+  runnerOptions,
+  startProcess,
+  stopProcess,
+  version,
+  withTimeout,
+} from "../browsers.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const here = join(root, "tests/engines");
@@ -24,18 +35,7 @@ const started = Date.now();
 
 // ---------------------------------------------------------------- arguments
 
-const argv = process.argv.slice(2);
-const opt = (name) => {
-  const i = argv.indexOf(name);
-  if (i >= 0) return argv[i + 1];
-  const eq = argv.find((a) => a.startsWith(`${name}=`));
-  return eq ? eq.slice(name.length + 1) : undefined;
-};
-const pkgDir = resolve(opt("--pkg") ?? join(root, "pkg"));
-const only = opt("--only")
-  ?.split(",")
-  .map((s) => s.trim())
-  .filter(Boolean);
+const { pkgDir, only } = runnerOptions(root);
 
 const ENGINE_TIMEOUT = Number(process.env.WMP_ENGINE_TIMEOUT_MS) || 90_000; // one engine, all three runs
 const WATCHDOG = 330_000; // the whole run

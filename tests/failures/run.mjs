@@ -8,21 +8,12 @@
 // Prints "ok - [browser] check" / "not ok - [browser] check: detail" and ends with
 // "failures: N passed, M failed". Every process and profile it starts is gone when it ends.
 import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { cleanup, closeServer, runPage, serve, withTimeout } from "../browsers.mjs";
+import { cleanup, closeServer, runPage, runnerOptions, serve, withTimeout } from "../browsers.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const argv = process.argv.slice(2);
-const opt = (name) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
-};
-const pkgDir = resolve(opt("--pkg") ?? join(root, "pkg"));
-const only = opt("--only")
-  ?.split(",")
-  .map((s) => s.trim())
-  .filter(Boolean);
+const { pkgDir, only } = runnerOptions(root);
 const PAGE_TIMEOUT = 60_000;
 
 // The size of each memory held: one page where the engine runs out of address space for memories

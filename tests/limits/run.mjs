@@ -13,22 +13,27 @@
 // enforces where the model predicts none is listed as a gap and counts neither way. Every
 // process, browser and profile it starts is gone when it ends.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { cleanup, cliEngines, closeServer, runPages, serve, startProcess, stopProcess, version, withTimeout } from "../browsers.mjs";
+import {
+  cleanup,
+  cliEngines,
+  closeServer,
+  runPages,
+  serve,
+  runnerOptions,
+  startProcess,
+  stopProcess,
+  version,
+  withTimeout,
+} from "../browsers.mjs";
 import { LARGEST_CHECKED } from "./probe.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const here = join(root, "tests/limits");
 
-const argv = process.argv.slice(2);
-const opt = (name) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
-const pkgDir = resolve(opt("--pkg") ?? join(root, "pkg"));
-const only = opt("--only")?.split(",");
-const raw = argv.includes("--raw");
+const { pkgDir, only, has } = runnerOptions(root);
+const raw = has("--raw");
 
 /** The shapes the test compares: i32, i32 with a large maximum, shared (WebKit's pool: small and
  * large maxima), i64. */

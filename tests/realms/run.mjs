@@ -11,24 +11,15 @@
 // when it ends.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import { BROWSERS, cleanup, closeServer, runPage, serve } from "../browsers.mjs";
+import { BROWSERS, cleanup, closeServer, runPage, runnerOptions, serve } from "../browsers.mjs";
 import { mainSide, workerHandle } from "./scenario.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const here = join(root, "tests/realms");
-const argv = process.argv.slice(2);
-const opt = (name) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
-};
-const pkgDir = resolve(opt("--pkg") ?? join(root, "pkg"));
-const only = opt("--only")
-  ?.split(",")
-  .map((s) => s.trim())
-  .filter(Boolean);
+const { pkgDir, only } = runnerOptions(root);
 const wanted = (id) => !only || only.includes(id);
 const PAGE_TIMEOUT = 45_000;
 const started = Date.now();

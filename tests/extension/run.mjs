@@ -14,7 +14,7 @@ import { createServer } from "node:http";
 import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { cleanup, closeFirefox, makeTempDir, removeTempDir, withTimeout } from "../browsers.mjs";
+import { cleanup, closeFirefox, makeTempDir, removeTempDir, sleep, withTimeout } from "../browsers.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const TIMEOUT = 20_000;
@@ -328,6 +328,21 @@ function driverOf(page, kind) {
   return d;
 }
 
+/** The page of `context` at `url` once it has loaded (waiting up to TIMEOUT for it to open), or
+ * undefined. */
+async function openedPage(context, url) {
+  const deadline = Date.now() + TIMEOUT;
+  while (Date.now() < deadline) {
+    const page = context.pages().find((p) => p.url().startsWith(url));
+    if (page) {
+      await page.waitForLoadState("load", { timeout: TIMEOUT });
+      return page;
+    }
+    await sleep(100);
+  }
+  return undefined;
+}
+
 async function chromiumRun() {
   const { chromium } = await import("playwright-core");
   const profile = makeTempDir("wmp-ext-chromium-");
@@ -351,13 +366,26 @@ async function chromiumRun() {
     });
     const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent("serviceworker", { timeout: TIMEOUT }));
     const id = new URL(worker.url()).host;
-    const page = context.pages()[0] ?? (await context.newPage());
-    const options = await context.newPage();
+    // On a first install the extension opens its settings page in a tab (background.js). Driven
+    // from a tab of our own, our navigation to the page could race that one (Chromium may open
+    // it in the blank tab we made): the settings are saved in the tab it opened, once loaded.
+    const optionsUrl = `chrome-extension://${id}/options.html`;
+    const opened = await openedPage(context, optionsUrl);
+    check(
+      "Chromium: a first install opens the settings page",
+      opened !== undefined,
+      context
+        .pages()
+        .map((p) => p.url())
+        .join(", "),
+    );
+    const options = opened ?? (await context.newPage());
+    const page = context.pages().find((p) => p !== options) ?? (await context.newPage());
     await scenario(
       `Chromium ${context.browser()?.version() ?? ""}`.trim(),
       driverOf(page, "playwright"),
       driverOf(options, "playwright"),
-      `chrome-extension://${id}/options.html`,
+      optionsUrl,
     );
   } finally {
     await withTimeout(context?.close() ?? Promise.resolve(), 15_000, "closing Chromium").catch(() => {});

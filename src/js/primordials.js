@@ -35,6 +35,12 @@ export const MathMax = Math.max;
 export const MathRound = Math.round;
 export const MathRandom = Math.random;
 
+/** The arguments of a call that takes none: one frozen list, so a call by `Reflect.apply`
+ * allocates no array. */
+const noArgs = [];
+setPrototypeOf(noArgs, null);
+export const NO_ARGS = Object.freeze(noArgs);
+
 /**
  * The getter of `proto[key]` as a function of its receiver, or undefined where there is none
  * (a feature this engine lacks). Calling it on anything without the internal slot it reads is
@@ -93,10 +99,22 @@ export const MapPrototypeSet = uncurryThis(Map.prototype.set);
 export const MapPrototypeDelete = uncurryThis(Map.prototype.delete);
 export const WeakMapPrototypeGet = uncurryThis(WeakMap.prototype.get);
 export const WeakMapPrototypeSet = uncurryThis(WeakMap.prototype.set);
-// By `Reflect.apply`: SpiderMonkey calls `deref` slower through the bound `call` (V8 about
-// even), and the ledger calls it for every memory it reads.
-const deref = WeakRef.prototype.deref;
-export const WeakRefPrototypeDeref = (ref) => apply(deref, ref, []);
+/**
+ * A WeakRef whose `deref` is the one captured at load, called as a method: `ref.deref()` finds it
+ * on this class's own frozen prototype, which no user code can reach (the polyfill never hands a
+ * ref out), so a replaced `WeakRef.prototype.deref` is never called. A plain method call costs
+ * less than one by `Reflect.apply` or a bound `call` in JavaScriptCore and SpiderMonkey (the
+ * same in V8), on a path that derefs every memory (`snapshot()`, budgets, share()).
+ */
+export class OwnWeakRef extends WeakRef {
+  /** @param {object} target */
+  // biome-ignore lint/complexity/noUselessConstructor: a default one spread its arguments through Array.prototype[Symbol.iterator] before ES2022, which a page may replace
+  constructor(target) {
+    super(target);
+  }
+}
+defineProperty(OwnWeakRef.prototype, "deref", { value: WeakRef.prototype.deref });
+Object.freeze(OwnWeakRef.prototype);
 export const MapPrototypeForEach = uncurryThis(Map.prototype.forEach);
 export const FinalizationRegistryPrototypeRegister = uncurryThis(FinalizationRegistry.prototype.register);
 

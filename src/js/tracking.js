@@ -28,8 +28,7 @@ import {
   WeakMap,
   WeakMapPrototypeGet,
   WeakMapPrototypeSet,
-  WeakRef,
-  WeakRefPrototypeDeref,
+  OwnWeakRef,
   list,
 } from "./primordials.js";
 
@@ -82,7 +81,7 @@ function ripen() {
     const at = liveIds.length;
     MapPrototypeSet(slotOf, nursery[i], at);
     liveIds[at] = nursery[i];
-    liveRefs[at] = new WeakRef(nursery[i + 1]);
+    liveRefs[at] = new OwnWeakRef(nursery[i + 1]);
     liveSent[at] = -1;
   }
   nursery = list();
@@ -143,7 +142,7 @@ export const IS64 = 2,
 /** The memory with ledger id `id`, if it is still alive (`format({ touched: true })` reads it). @param {number} id */
 export function memoryOf(id) {
   const at = MapPrototypeGet(slotOf, id);
-  if (at !== undefined) return WeakRefPrototypeDeref(liveRefs[at]);
+  if (at !== undefined) return liveRefs[at].deref();
   for (let i = 0; i < nursery.length; i += 2) if (nursery[i] === id) return nursery[i + 1];
   return undefined;
 }
@@ -208,7 +207,7 @@ function read(changes) {
 function readInto(changes, out, at) {
   let n = at;
   for (let i = 0; i < liveRefs.length; i++) {
-    const m = WeakRefPrototypeDeref(liveRefs[i]);
+    const m = liveRefs[i].deref();
     if (m === undefined) continue;
     const pages = ArrayBufferPrototypeGetByteLength(bufferOf(m)) / PAGE;
     if (changes) {

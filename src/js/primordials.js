@@ -35,12 +35,6 @@ export const MathMax = Math.max;
 export const MathRound = Math.round;
 export const MathRandom = Math.random;
 
-/** The arguments of a call that takes none: one frozen list, so a call by `Reflect.apply`
- * allocates no array. */
-const noArgs = [];
-setPrototypeOf(noArgs, null);
-export const NO_ARGS = Object.freeze(noArgs);
-
 /**
  * The getter of `proto[key]` as a function of its receiver, or undefined where there is none
  * (a feature this engine lacks). Calling it on anything without the internal slot it reads is

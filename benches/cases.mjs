@@ -19,6 +19,7 @@
 // - `snapshot()` is timed against its floor, what any snapshot must do: read each memory's size
 //   from the engine (`buffer.byteLength`) and build one plain record per memory (the same 16
 //   members as ours), on the same live memories, alternating in the same way.
+import { keeper } from "./keeper.mjs";
 
 const NativeMemory = WebAssembly.Memory;
 const NativeInstance = WebAssembly.Instance;
@@ -280,36 +281,6 @@ export async function runBenchmarks(ctx) {
         uninstall = null;
       },
     };
-  }
-
-  /**
-   * What any ledger that keeps nothing alive must do per memory, and nothing more: a WeakMap
-   * entry (is it ledgered, under which id), a FinalizationRegistry registration (it was
-   * collected), and once its task has ended a WeakRef (its size can be read later; made in a
-   * microtask, as the polyfill's nursery does, since a WeakRef holds its target to the end of
-   * the task). Returns `keep(memory)`, and `count(instance)` for an instance's registration.
-   */
-  function keeper() {
-    const ids = new WeakMap();
-    const refs = new Map();
-    const registry = new FinalizationRegistry((id) => refs.delete(id));
-    const instances = new FinalizationRegistry(() => {});
-    let next = 0;
-    let nursery = [];
-    const ripen = async () => {
-      await undefined;
-      for (let i = 0; i < nursery.length; i += 2) refs.set(nursery[i], new WeakRef(nursery[i + 1]));
-      nursery = [];
-    };
-    const keep = (m) => {
-      const id = next++;
-      ids.set(m, id);
-      registry.register(m, id);
-      if (nursery.length === 0) ripen();
-      nursery.push(id, m);
-      return id;
-    };
-    return { keep, count: (instance, id) => instances.register(instance, id) };
   }
 
   function constructKeeperSide(source) {

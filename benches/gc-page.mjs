@@ -1,32 +1,12 @@
 // The page benches/gc.mjs drives: makes memories in tasks of `per`, each task its own macrotask
 // (as an app makes them, and unlike the bench's back-to-back samples), on one side or the other:
-// the engine's constructor with the floor's plain-JS bookkeeping (as benches/cases.mjs's keeper),
+// the engine's constructor with the floor's plain-JS bookkeeping (benches/keeper.mjs),
 // or the polyfill. Logs "@@start side" and "@@end side" so that the driver can tell which side
 // the engine's GC trace lines belong to.
 import { Memory } from "/pkg/index.js";
+import { keeper } from "./keeper.mjs";
 
 const NativeMemory = WebAssembly.Memory;
-
-/** The floor's bookkeeping per memory: a WeakMap entry, a registration, a WeakRef in a microtask. */
-function keeper() {
-  const ids = new WeakMap();
-  const refs = new Map();
-  const registry = new FinalizationRegistry((id) => refs.delete(id));
-  let next = 0;
-  let nursery = [];
-  const ripen = async () => {
-    await undefined;
-    for (let i = 0; i < nursery.length; i += 2) refs.set(nursery[i], new WeakRef(nursery[i + 1]));
-    nursery = [];
-  };
-  return (m) => {
-    const id = next++;
-    ids.set(m, id);
-    registry.register(m, id);
-    if (nursery.length === 0) ripen();
-    nursery.push(id, m);
-  };
-}
 
 /** A macrotask with no timer clamping. */
 const channel = new MessageChannel();
@@ -40,7 +20,7 @@ const nextTask = () =>
 
 /** Makes `tasks * per` memories on `side` ("native" or "polyfill"); resolves to the milliseconds taken. */
 globalThis.makeMemories = async (side, tasks, per) => {
-  const keep = keeper();
+  const { keep } = keeper();
   console.log(`@@start ${side}`);
   const t0 = performance.now();
   for (let t = 0; t < tasks; t++) {

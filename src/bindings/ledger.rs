@@ -13,11 +13,8 @@ use super::errors::{answer, js_error, Failure};
 use super::state::{self, with_ledger, with_realms};
 use super::values::{describe, label};
 use crate::rules::{
-    decimal, parse_budget, parse_count, AddressType, BudgetField, BudgetMode, Engine, Error, Event,
-    Field, Headroom, LabelSite, Ledger, MemoryType, Operation, Origin, Profile, Realms, Record,
-    CUSTOM_SECTION, DEFAULT_INTERVAL_MS, DEFAULT_TYPE, EXPORT_SECTION, HEARTBEAT_MS,
-    I64_MAXIMUM_PAGES, IMPORT_SECTION, MAGIC_AND_VERSION, MAX_LABEL, MEMORY_SECTION,
-    NAME_SECTION_BYTES, NAME_SECTION_NAME, PAGE_BYTES, START_SECTION,
+    parse_budget, parse_count, AddressType, BudgetField, BudgetMode, Error, Event, Headroom,
+    LabelSite, Ledger, MemoryType, Profile, Realms, Record, DEFAULT_INTERVAL_MS, DEFAULT_TYPE,
 };
 
 /// The columns of a snapshot row, in order: the one definition of the layout, which the JS
@@ -65,11 +62,6 @@ fn row(r: &Record, profile: Option<&Profile>, out: &mut Vec<f64>) {
 
 #[wasm_bindgen]
 impl Core {
-    /// The layouts and constants JS reads by name, as JSON (see [`layout`]).
-    pub fn layout() -> String {
-        layout()
-    }
-
     /// `ledger.headroom(type)`: `[memories, bytes]` the engine is expected to still grant
     /// memories of this type in this realm, or `[]` where no limit is known. `maximum`: pages,
     /// -1 for none.
@@ -283,140 +275,6 @@ pub const BUDGET: [&str; 7] = [
     "appPages",
     "reservedBytes",
 ];
-
-/// The layouts and constants the JS entry reads by name, as one JSON text (which JS parses:
-/// no object is built here, so nothing on `Object.prototype` can see or drop a member):
-/// `pageBytes`, `i64MaximumPages`, `typeSections` (the sections the JS entry copies out of a
-/// module's bytes for the core to read), `memorySection`, `customSection`, `startSection`,
-/// `magic` (what every module starts with), `nameSectionName` (what the "name" section's
-/// payload starts with), `nameBytes` (the most bytes of a "name" section it copies in), `maxText` (the longest text kept: label, definedBy),
-/// `columns` (a snapshot row's, by name), `rowLength`, `totals`, `budget` (a snapshot's head,
-/// by name), `fields` (the codes of error fields), `origins`, `madeHere` (per origin, whether
-/// the app-wide view counts such a record, else it lists it as received), `heartbeatMs`,
-/// `realmTotals`, `appTotals`, `events` (the event kinds by code), `eventLength`,
-/// `budgetFields` (by code), `operations` (a `failure` event's, by code), `engines` (the
-/// reservation model's engine families, by code), `watchMs` (the default interval of the
-/// watcher and of `share()`), `module` (a module's reading's answer, see `super::modules`),
-/// `requests` (each request row's fields, by name), `requestLength` (see `super::request`) and
-/// `failed` (what a function that can fail answers when it did: see `errors::answer`).
-pub fn layout() -> String {
-    let mut j = Json::default();
-    j.num("pageBytes", PAGE_BYTES as f64);
-    j.num("i64MaximumPages", I64_MAXIMUM_PAGES as f64);
-    j.nums(
-        "typeSections",
-        &[IMPORT_SECTION, MEMORY_SECTION, EXPORT_SECTION].map(f64::from),
-    );
-    j.num("memorySection", MEMORY_SECTION.into());
-    j.num("customSection", CUSTOM_SECTION.into());
-    j.num("startSection", START_SECTION.into());
-    j.nums("magic", &MAGIC_AND_VERSION.map(f64::from));
-    j.nums("nameSectionName", &NAME_SECTION_NAME.map(f64::from));
-    j.num("nameBytes", NAME_SECTION_BYTES as f64);
-    j.num("maxText", MAX_LABEL.into());
-    j.indices("columns", &COLUMNS);
-    j.num("rowLength", COLUMNS.len() as f64);
-    j.indices("totals", &TOTALS);
-    j.indices("budget", &BUDGET);
-    j.indices("fields", &super::memory::FIELDS.map(Field::as_str));
-    j.names("origins", &Origin::ALL.map(Origin::as_str));
-    j.nums(
-        "madeHere",
-        &Origin::ALL.map(|o| f64::from(u8::from(o.made_here()))),
-    );
-    j.num("heartbeatMs", HEARTBEAT_MS);
-    j.names("realmTotals", &super::realms::TOTALS);
-    j.names("appTotals", &super::realms::APP_TOTALS);
-    j.names("events", &super::events::KINDS);
-    j.num("eventLength", super::events::EVENT_LENGTH as f64);
-    j.names("budgetFields", &BudgetField::ALL.map(BudgetField::as_str));
-    j.names("operations", &Operation::ALL.map(Operation::as_str));
-    j.names("engines", &Engine::ALL.map(Engine::as_str));
-    j.num("watchMs", DEFAULT_INTERVAL_MS);
-    // A module's reading: the answer's header, its rows and its statuses, each by name.
-    let mut module = Json::default();
-    module.indices("header", &super::modules::HEADER);
-    module.indices("exportRow", &super::modules::EXPORT_ROW);
-    module.indices("importRow", &super::modules::IMPORT_ROW);
-    module.indices("status", &super::modules::STATUSES);
-    j.raw("module", &module.finish());
-    // The request rows JS fills before a call, each field by name (see `super::request`).
-    let mut requests = Json::default();
-    for (name, fields) in super::request::ROWS {
-        requests.indices(name, fields);
-    }
-    j.raw("requests", &requests.finish());
-    j.num("requestLength", super::request::REQUEST_LENGTH as f64);
-    j.num("failed", state::FAILED);
-    j.finish()
-}
-
-/// A JSON object written member by member: names and strings here are the crate's own
-/// identifiers (no character needs escaping), numbers are whole or JavaScript's own text.
-#[derive(Default)]
-struct Json(String);
-
-impl Json {
-    fn key(&mut self, k: &str) {
-        self.0.push(if self.0.is_empty() { '{' } else { ',' });
-        self.0.push('"');
-        self.0.push_str(k);
-        self.0.push_str("\":");
-    }
-    fn number(&mut self, x: f64) {
-        // Every number here is a whole one (written without calling into JS).
-        if x < 0.0 {
-            self.0.push('-');
-        }
-        self.0.push_str(&decimal(x.abs() as u64));
-    }
-    /// A member whose value is JSON text already.
-    fn raw(&mut self, k: &str, json: &str) {
-        self.key(k);
-        self.0.push_str(json);
-    }
-    fn num(&mut self, k: &str, x: f64) {
-        self.key(k);
-        self.number(x);
-    }
-    fn list<T: Copy>(&mut self, k: &str, items: &[T], mut each: impl FnMut(&mut Self, T)) {
-        self.key(k);
-        self.0.push('[');
-        for (i, &item) in items.iter().enumerate() {
-            if i > 0 {
-                self.0.push(',');
-            }
-            each(self, item);
-        }
-        self.0.push(']');
-    }
-    fn nums(&mut self, k: &str, xs: &[f64]) {
-        self.list(k, xs, |j, x| j.number(x));
-    }
-    fn names(&mut self, k: &str, names: &[&str]) {
-        self.list(k, names, |j, n| {
-            j.0.push('"');
-            j.0.push_str(n);
-            j.0.push('"');
-        });
-    }
-    /// `{ "name": index, ... }`.
-    fn indices(&mut self, k: &str, names: &[&str]) {
-        self.key(k);
-        for (i, n) in names.iter().enumerate() {
-            self.0.push(if i == 0 { '{' } else { ',' });
-            self.0.push('"');
-            self.0.push_str(n);
-            self.0.push_str("\":");
-            self.number(i as f64);
-        }
-        self.0.push_str(if names.is_empty() { "{}" } else { "}" });
-    }
-    fn finish(mut self) -> String {
-        self.0.push('}');
-        self.0
-    }
-}
 
 /// Makes the snapshot's input room for `pairs` `[id, pages]` pairs (sizes JS reads from the
 /// engine and writes in place, through its own view of this module's memory); returns where it

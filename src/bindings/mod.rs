@@ -9,6 +9,7 @@
 pub mod core_class;
 pub mod errors;
 pub mod events;
+pub mod layout;
 pub mod ledger;
 pub mod memory;
 pub mod modules;

@@ -30,7 +30,7 @@ pub enum Field {
 
 impl Field {
     /// Its name, as the descriptor spells it.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Field::Initial => "initial",
             Field::Maximum => "maximum",

@@ -60,7 +60,7 @@ impl Operation {
     }
 
     /// The name the `failure` event uses.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Operation::Construct => "construct",
             Operation::Grow => "grow",
@@ -174,7 +174,7 @@ impl Origin {
     pub const ALL: [Origin; 3] = [Origin::Constructed, Origin::Exported, Origin::Received];
 
     /// The name the snapshot uses.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Origin::Constructed => "constructed",
             Origin::Exported => "exported",
@@ -184,8 +184,8 @@ impl Origin {
 
     /// Whether the memory was made in the realm whose ledger holds it: only such records count
     /// in the app-wide totals (see [`crate::Realms`]).
-    pub fn made_here(self) -> bool {
-        self != Origin::Received
+    pub const fn made_here(self) -> bool {
+        !matches!(self, Origin::Received)
     }
 
     /// Its code: its index in [`Origin::ALL`].
@@ -319,7 +319,7 @@ impl BudgetField {
     }
 
     /// The field's name in `setBudget`'s argument.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             BudgetField::TotalPages => "totalPages",
             BudgetField::PerMemoryPages => "perMemoryPages",

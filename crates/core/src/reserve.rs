@@ -70,7 +70,7 @@ impl Engine {
     }
 
     /// The name the JS entry uses (`layout.engines`).
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Engine::Unknown => "unknown",
             Engine::Chromium => "chromium",

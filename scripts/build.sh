@@ -40,4 +40,11 @@ mkdir pkg/docs && cp docs/*.md pkg/docs/
 node scripts/package-json.mjs pkg.json.template Cargo.toml pkg/package.json
 
 wasm=pkg/wasm_memory_polyfill_bg.wasm
-printf 'package built in pkg/: wasm %d bytes (%d gzip); %s\n' "$(wc -c < "$wasm")" "$(gzip -9nc "$wasm" | wc -c)" "$js_sizes"
+wasm_gzip=$(gzip -9nc "$wasm" | wc -c)
+printf 'package built in pkg/: wasm %d bytes (%d gzip); %s\n' "$(wc -c < "$wasm")" "$wasm_gzip" "$js_sizes"
+# The wasm's ceiling (scripts/bundle.mjs checks the JS's): scripts/size-ceilings.json.
+ceiling=$(node -p 'require("./scripts/size-ceilings.json").wasmGzip')
+if [ "$profile" = --release ] && [ "$wasm_gzip" -gt "$ceiling" ]; then
+  echo "build.sh: the wasm is $wasm_gzip bytes gzip, over its ceiling of $ceiling (scripts/size-ceilings.json)" >&2
+  exit 1
+fi

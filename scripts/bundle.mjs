@@ -222,7 +222,7 @@ function closure(name, acc = new Set()) {
   for (const i of byName.get(name).imports) closure(i, acc);
   return acc;
 }
-function size(files) {
+function sizeOf(files) {
   let raw = 0,
     gz = 0;
   for (const f of files) {
@@ -230,10 +230,19 @@ function size(files) {
     raw += b.length;
     gz += gzipSync(b, { level: 9 }).length;
   }
-  return `${gz} bytes gzip (${raw} raw)`;
+  return { raw, gz };
 }
+const size = (files) => {
+  const { raw, gz } = sizeOf(files);
+  return `${gz} bytes gzip (${raw} raw)`;
+};
 const mainPath = [...closure("index.js")];
 console.log(
   `JS on the browser main path ${size(mainPath)}: ${mainPath.join(" + ")}; ` +
     `overlay.js ${size(["overlay.js"])} on top of it; realms.js ${size(["realms.js"])}, loaded by share() only`,
 );
+// 6. The ceiling (scripts/size-ceilings.json) of what a browser loads first, for the release build.
+const ceiling = JSON.parse(readFileSync(join(root, "scripts", "size-ceilings.json"), "utf8")).browserMainPathGzip;
+const mainGz = sizeOf(mainPath).gz;
+if (minifying && mainGz > ceiling)
+  fail(`the JS on the browser main path is ${mainGz} bytes gzip, over its ceiling of ${ceiling} (scripts/size-ceilings.json)`);

@@ -1,6 +1,9 @@
 //! Property tests of the core on the host: the ledger's arithmetic, budgets, the descriptor rules.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
+use common::{drained, enter, i32_type, text};
 use proptest::prelude::*;
 use wasm_memory_polyfill_core::*;
 
@@ -9,26 +12,10 @@ fn exported(bytes: &[u8]) -> Option<Vec<ExportedMemory<'_>>> {
     module_memories(bytes).map(|(_, exports)| exports)
 }
 
-/// A valid unshared i32 memory type (fixed test inputs: `unwrap` can't fail on them).
-fn i32_type(initial: u64, maximum: Option<u64>) -> MemoryType {
-    RequestedType {
-        address: AddressType::I32,
-        initial,
-        maximum,
-        shared: false,
-    }
-    .validate()
-    .unwrap()
-}
-
 /// The live record at `pick` (wrapping around), if there is any.
 fn picked(l: &Ledger, pick: usize) -> Option<Record> {
     let records = l.records();
     (!records.is_empty()).then(|| records[pick % records.len()].clone())
-}
-
-fn text(x: f64) -> String {
-    format!("{x}")
 }
 
 #[derive(Debug, Clone)]
@@ -395,23 +382,11 @@ fn without_listeners_nothing_is_queued() {
 }
 
 fn one_memory(l: &mut Ledger, initial: u64) -> u32 {
-    let ty = RequestedType {
-        address: AddressType::I32,
-        initial,
-        maximum: None,
-        shared: false,
-    }
-    .validate()
-    .unwrap();
-    let plan = l.plan_create(ty).unwrap();
-    l.commit_create(plan, initial, None, Origin::Exported, 0.0, None, None)
+    enter(l, i32_type(initial, None), Origin::Exported)
 }
 
 fn budget_events(l: &mut Ledger) -> Vec<Event> {
-    l.drain_events()
-        .into_iter()
-        .filter(|e| matches!(e, Event::Budget { .. }))
-        .collect()
+    drained(l, |e| matches!(e, Event::Budget { .. }))
 }
 
 #[test]

@@ -2,37 +2,21 @@
 //! an engine's refusal (`Ledger::failure`).
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
+use common::{drained, enter, i32_type as ty, text};
 use wasm_memory_polyfill_core::*;
-
-fn text(x: f64) -> String {
-    format!("{x}")
-}
-
-fn ty(initial: u64, maximum: Option<u64>) -> MemoryType {
-    RequestedType {
-        address: AddressType::I32,
-        initial,
-        maximum,
-        shared: false,
-    }
-    .validate()
-    .unwrap()
-}
 
 fn hard(total: Option<f64>, per: Option<f64>) -> Option<Budget> {
     parse_budget(total, per, None, Some("hard"), &text).ok()
 }
 
 fn make(l: &mut Ledger, initial: u64, maximum: Option<u64>) -> u32 {
-    let plan = l.plan_create(ty(initial, maximum)).unwrap();
-    l.commit_create(plan, initial, None, Origin::Constructed, 0.0, None, None)
+    enter(l, ty(initial, maximum), Origin::Constructed)
 }
 
 fn reached(l: &mut Ledger) -> Vec<Event> {
-    l.drain_events()
-        .into_iter()
-        .filter(|e| matches!(e, Event::Reached { .. }))
-        .collect()
+    drained(l, |e| matches!(e, Event::Reached { .. }))
 }
 
 #[test]

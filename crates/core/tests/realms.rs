@@ -2,20 +2,15 @@
 //! heartbeats; the app budget; and input from other realms that is not what it should be.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
+use common::{enter, memory_type};
 use proptest::prelude::*;
 use wasm_memory_polyfill_core::*;
 
+/// A memory of `pages` (a shared one with a maximum of 100, as sharing needs one).
 fn memory(l: &mut Ledger, pages: u64, shared: bool, origin: Origin) -> u32 {
-    let ty = RequestedType {
-        address: AddressType::I32,
-        initial: pages,
-        maximum: shared.then_some(100),
-        shared,
-    }
-    .validate()
-    .unwrap();
-    let plan = l.plan_create(ty).unwrap();
-    l.commit_create(plan, pages, None, origin, 0.0, None, None)
+    enter(l, memory_type(pages, shared.then_some(100), shared), origin)
 }
 
 fn totals(l: &Ledger) -> RealmTotals {

@@ -22,7 +22,9 @@ pub mod bindings;
 // wasm of the three (the build prints its size; talc cost 1.4 KB gzip more, dlmalloc more
 // still) for the few small allocations the core makes (records, label strings, event queues,
 // a module's sections while they are read). A free list sorted by address, coalesced on free:
-// each call walks it, and it stays a few nodes long here. `AssumeSingleThreaded` is sound
+// each call walks it, so its cost grows with the holes the freed texts of collected records
+// leave, which the engines' limit on live memories bounds (docs/costs.md measures a churn of
+// labelled memories against talc). `AssumeSingleThreaded` is sound
 // because the module runs on one thread: wasm-bindgen modules without the atomics feature are
 // not shared.
 //

@@ -51,11 +51,11 @@ const HEARTBEAT: i64 = HEARTBEAT_MS as i64;
 const WATCH: i64 = DEFAULT_INTERVAL_MS as i64;
 const FAILED: i64 = super::state::FAILED as i64;
 
-/// `names` of each of `all` by `f`, as an array (a `const fn` can't take a function pointer).
+/// The name of each of `all` by `f`, as an array (a `const fn` can't take a function pointer).
 macro_rules! each {
-    ($all:expr, $f:expr, $empty:expr) => {{
+    ($all:expr, $f:expr) => {{
         let all = $all;
-        let mut out = [$empty; $all.len()];
+        let mut out = [""; $all.len()];
         let mut i = 0;
         while i < all.len() {
             out[i] = $f(all[i]);
@@ -106,9 +106,9 @@ const fn layout() -> Json {
         .indices("budget", &super::ledger::BUDGET)
         .indices(
             "fields",
-            &each!(super::memory::FIELDS, crate::rules::Field::as_str, ""),
+            &each!(super::memory::FIELDS, crate::rules::Field::as_str),
         )
-        .names("origins", &each!(Origin::ALL, Origin::as_str, ""))
+        .names("origins", &each!(Origin::ALL, Origin::as_str))
         .nums("madeHere", &made_here)
         .num("heartbeatMs", HEARTBEAT)
         .names("realmTotals", &super::realms::TOTALS)
@@ -117,10 +117,10 @@ const fn layout() -> Json {
         .num("eventLength", super::events::EVENT_LENGTH as i64)
         .names(
             "budgetFields",
-            &each!(BudgetField::ALL, BudgetField::as_str, ""),
+            &each!(BudgetField::ALL, BudgetField::as_str),
         )
-        .names("operations", &each!(Operation::ALL, Operation::as_str, ""))
-        .names("engines", &each!(Engine::ALL, Engine::as_str, ""))
+        .names("operations", &each!(Operation::ALL, Operation::as_str))
+        .names("engines", &each!(Engine::ALL, Engine::as_str))
         .num("watchMs", WATCH)
         .raw("module", &module)
         .raw("requests", &requests)
@@ -193,6 +193,15 @@ impl Json {
         self
     }
 
+    /// A list's separator before item `i` (none before the first).
+    const fn comma(self, i: usize) -> Json {
+        if i > 0 {
+            self.byte(b',')
+        } else {
+            self
+        }
+    }
+
     /// The next member's `"k":` (after `{` or `,`).
     const fn key(self, k: &str) -> Json {
         let open = if self.len == 0 { b'{' } else { b',' };
@@ -207,10 +216,7 @@ impl Json {
         let mut j = self.key(k).byte(b'[');
         let mut i = 0;
         while i < xs.len() {
-            if i > 0 {
-                j = j.byte(b',');
-            }
-            j = j.number(xs[i]);
+            j = j.comma(i).number(xs[i]);
             i += 1;
         }
         j.byte(b']')
@@ -230,10 +236,7 @@ impl Json {
         let mut j = self.key(k).byte(b'[');
         let mut i = 0;
         while i < names.len() {
-            if i > 0 {
-                j = j.byte(b',');
-            }
-            j = j.quoted(names[i]);
+            j = j.comma(i).quoted(names[i]);
             i += 1;
         }
         j.byte(b']')
